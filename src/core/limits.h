@@ -1,0 +1,30 @@
+/*
+ * limits.h — every size limit in Xiezhi, named in one place.
+ * A buffer, list or input that can grow is capped by one of these.
+ */
+#ifndef XZ_LIMITS_H
+#define XZ_LIMITS_H
+
+#define XZ_MAX_BODY (1u << 20)           /* JSON request body: 1 MiB          */
+#define XZ_MAX_UPLOAD (64u << 20)        /* multipart evidence upload: 64 MiB */
+#define XZ_MAX_URL 2048                  /* request path and query            */
+#define XZ_MAX_HEADER 8192               /* any single header value           */
+#define XZ_MAX_PATH_PARAMS 4             /* {id} captures per route           */
+#define XZ_MAX_RESPONSE (64u << 20)      /* a JSON response                   */
+#define XZ_MAX_NAME 200                  /* names of people, units, regions   */
+#define XZ_MAX_CODE 64                   /* codes and usernames               */
+#define XZ_MAX_TEXT 20000                /* free text: descriptions, reasons  */
+#define XZ_MAX_PASSWORD 256              /* password length accepted          */
+#define XZ_MIN_PASSWORD 12               /* password length required          */
+#define XZ_PAGE_DEFAULT 50               /* list page size                    */
+#define XZ_PAGE_MAX 500                  /* list page size cap                */
+#define XZ_MAX_SQL_PARAMS 32             /* bound parameters per statement    */
+#define XZ_MAX_ROWS 100000               /* rows one query may materialise    */
+#define XZ_MAX_LOG_LINE 1024             /* one log line                      */
+#define XZ_DB_POOL 8                     /* database connections per server   */
+#define XZ_HTTP_THREADS 4                /* HTTP worker threads               */
+#define XZ_HASH_CONCURRENCY 2            /* argon2id hashes at once (64 MiB each) */
+#define XZ_RATE_SOURCES 4096             /* login rate-limit table entries    */
+#define XZ_MAX_ROLES 9                   /* roles one user may hold           */
+
+#endif

@@ -1,0 +1,302 @@
+/*
+ * db.c — engine dispatch, transactions, migrations and the connection pool.
+ * The drivers do the talking; this file decides which driver and keeps the
+ * rules both share (row limits, migration bookkeeping).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/xz.h"
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/xtime.h"
+#include "store/db.h"
+#include "store/migrations.h"
+
+struct xz_db {
+	const struct xz_db_driver *drv;
+	enum xz_db_engine engine;
+	void *conn;
+	char *url;
+	int depth; /* transaction nesting: only the outermost BEGIN/COMMIT is sent */
+	bool failed; /* an inner scope rolled back: the outermost must too */
+};
+
+int xz_db_connect(const char *url, struct xz_db **out)
+{
+	struct xz_db *db = xz_calloc(1, sizeof(*db));
+	int rc;
+	if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11)) {
+		db->drv = &xz_db_pg_driver;
+		db->engine = XZ_DB_PG;
+	} else {
+		db->drv = &xz_db_sqlite_driver;
+		db->engine = XZ_DB_SQLITE;
+	}
+	db->url = xz_strdup(url);
+	rc = db->drv->connect(url, &db->conn);
+	if (rc < 0) {
+		xz_free(db->url);
+		xz_free(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
+void xz_db_disconnect(struct xz_db *db)
+{
+	if (!db)
+		return;
+	db->drv->disconnect(db->conn);
+	xz_free(db->url);
+	xz_free(db);
+}
+
+enum xz_db_engine xz_db_engine(const struct xz_db *db)
+{
+	return db->engine;
+}
+
+const char *xz_db_url(const struct xz_db *db)
+{
+	return db->url;
+}
+
+const char *xz_db_errmsg(struct xz_db *db)
+{
+	return db->drv->errmsg(db->conn);
+}
+
+int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
+	       int64_t *changes)
+{
+	int64_t ch = 0;
+	int rc = db->drv->query(db->conn, sql, p, n, NULL, &ch);
+	if (changes)
+		*changes = ch;
+	return rc;
+}
+
+int xz_db_query(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
+		json_t **rows)
+{
+	*rows = NULL;
+	return db->drv->query(db->conn, sql, p, n, rows, NULL);
+}
+
+int xz_db_one(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
+	      json_t **row)
+{
+	json_t *rows = NULL;
+	int rc = xz_db_query(db, sql, p, n, &rows);
+	*row = NULL;
+	if (rc < 0)
+		goto out;
+	if (json_array_size(rows) == 0) {
+		rc = XZ_ENOTFOUND;
+		goto out;
+	}
+	*row = json_incref(json_array_get(rows, 0));
+out:
+	json_decref(rows);
+	return rc;
+}
+
+int xz_db_int(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
+	      int64_t *out)
+{
+	json_t *row = NULL;
+	const char *key;
+	json_t *v;
+	int rc = xz_db_one(db, sql, p, n, &row);
+	if (rc < 0)
+		return rc;
+	*out = 0;
+	json_object_foreach(row, key, v)
+	{
+		XZ_UNUSED(key);
+		if (json_is_integer(v))
+			*out = json_integer_value(v);
+		else if (json_is_real(v))
+			*out = (int64_t)json_real_value(v);
+		else if (json_is_null(v))
+			rc = XZ_ENOTFOUND;
+		break;
+	}
+	json_decref(row);
+	return rc;
+}
+
+int xz_db_script(struct xz_db *db, const char *sql)
+{
+	return db->drv->script(db->conn, sql);
+}
+
+int xz_db_begin(struct xz_db *db)
+{
+	int rc = 0;
+	if (db->depth == 0) {
+		rc = xz_db_exec(db, db->engine == XZ_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN",
+				XZ_NOARGS, NULL);
+		if (rc < 0)
+			return rc;
+		db->failed = false;
+	}
+	db->depth++;
+	return rc;
+}
+
+int xz_db_commit(struct xz_db *db)
+{
+	if (db->depth <= 0)
+		return XZ_EINTERNAL;
+	if (--db->depth > 0)
+		return 0;
+	if (db->failed) {
+		xz_db_exec(db, "ROLLBACK", XZ_NOARGS, NULL);
+		return XZ_EDB;
+	}
+	return xz_db_exec(db, "COMMIT", XZ_NOARGS, NULL);
+}
+
+int xz_db_rollback(struct xz_db *db)
+{
+	if (db->depth <= 0)
+		return 0;
+	if (--db->depth > 0) {
+		db->failed = true;
+		return 0;
+	}
+	return xz_db_exec(db, "ROLLBACK", XZ_NOARGS, NULL);
+}
+
+int xz_db_migrate(struct xz_db *db, int *applied)
+{
+	const struct xz_migration *m;
+	int64_t have;
+	int rc, count = 0;
+	char now[32];
+
+	rc = xz_db_exec(db,
+			"CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+			"KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+			XZ_NOARGS, NULL);
+	if (rc < 0)
+		return rc;
+	for (m = xz_migrations; m->name; m++) {
+		if (m->engine != (int)db->engine)
+			continue;
+		rc = xz_db_int(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
+			       XZ_ARGS(XZ_INT(m->version)), &have);
+		if (rc < 0)
+			return rc;
+		if (have)
+			continue;
+		if ((rc = xz_db_begin(db)) < 0)
+			return rc;
+		rc = xz_db_script(db, m->sql);
+		if (rc == 0)
+			rc = xz_db_exec(db,
+					"INSERT INTO schema_migrations (version, name, applied_at) "
+					"VALUES ($1, $2, $3)",
+					XZ_ARGS(XZ_INT(m->version), XZ_TEXT(m->name),
+						XZ_INT(xz_now())),
+					NULL);
+		if (rc < 0) {
+			xz_log_error("migration %s failed: %s", m->name, xz_db_errmsg(db));
+			xz_db_rollback(db);
+			return rc;
+		}
+		if ((rc = xz_db_commit(db)) < 0)
+			return rc;
+		xz_log_info("applied migration %s (%s)", m->name, xz_time_format(xz_now(), now));
+		count++;
+	}
+	if (applied)
+		*applied = count;
+	return 0;
+}
+
+struct xz_pool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int size, free_count;
+	struct xz_db **conns;
+	bool *busy;
+};
+
+int xz_pool_open(const char *url, int size, struct xz_pool **out)
+{
+	struct xz_pool *p = xz_calloc(1, sizeof(*p));
+	int i, rc = 0;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->conns = xz_calloc((size_t)size, sizeof(*p->conns));
+	p->busy = xz_calloc((size_t)size, sizeof(*p->busy));
+	p->size = size;
+	for (i = 0; i < size; i++) {
+		rc = xz_db_connect(url, &p->conns[i]);
+		if (rc < 0) {
+			p->size = i;
+			xz_pool_close(p);
+			return rc;
+		}
+	}
+	p->free_count = size;
+	*out = p;
+	return 0;
+}
+
+struct xz_db *xz_pool_get(struct xz_pool *p)
+{
+	struct xz_db *db = NULL;
+	int i;
+	pthread_mutex_lock(&p->mu);
+	while (p->free_count == 0)
+		pthread_cond_wait(&p->cv, &p->mu);
+	for (i = 0; i < p->size; i++) {
+		if (!p->busy[i]) {
+			p->busy[i] = true;
+			db = p->conns[i];
+			break;
+		}
+	}
+	p->free_count--;
+	pthread_mutex_unlock(&p->mu);
+	return db;
+}
+
+void xz_pool_put(struct xz_pool *p, struct xz_db *db)
+{
+	int i;
+	if (!db)
+		return;
+	while (db->depth > 0) /* a handler that forgot to finish its transaction */
+		xz_db_rollback(db);
+	pthread_mutex_lock(&p->mu);
+	for (i = 0; i < p->size; i++) {
+		if (p->conns[i] == db) {
+			p->busy[i] = false;
+			p->free_count++;
+			break;
+		}
+	}
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void xz_pool_close(struct xz_pool *p)
+{
+	int i;
+	if (!p)
+		return;
+	for (i = 0; i < p->size; i++)
+		xz_db_disconnect(p->conns[i]);
+	xz_free(p->conns);
+	xz_free(p->busy);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	xz_free(p);
+}

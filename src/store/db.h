@@ -1,0 +1,113 @@
+/*
+ * db.h — the narrow storage interface. Two drivers sit behind it:
+ * db_sqlite.c (embedded default) and db_pg.c (libpq). Nothing above this
+ * header knows which engine it talks to.
+ *
+ * SQL is written once with $1, $2 … placeholders; values are always bound,
+ * never spliced. SQLite binds by name ("$1"), so a placeholder may repeat.
+ * A placeholder whose type the server cannot infer on PostgreSQL must be
+ * cast: CAST($1 AS TEXT) IS NULL.
+ *
+ * Results come back as a jansson array of objects, one per row, keyed by
+ * column name: INTEGER → json integer, REAL/NUMERIC → json real, TEXT →
+ * json string, NULL → json null. Callers own the returned json_t.
+ *
+ * Instants are stored as BIGINT epoch seconds; dates as TEXT YYYY-MM-DD;
+ * flags as INTEGER 0/1; structured values as TEXT holding JSON.
+ */
+#ifndef XZ_DB_H
+#define XZ_DB_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+enum xz_db_engine { XZ_DB_SQLITE = 1, XZ_DB_PG = 2 };
+
+enum xz_val_type { XZ_V_NULL = 0, XZ_V_INT, XZ_V_REAL, XZ_V_TEXT };
+
+struct xz_val {
+	enum xz_val_type t;
+	int64_t i;
+	double d;
+	const char *s;
+};
+
+#define XZ_NULL ((struct xz_val){.t = XZ_V_NULL})
+#define XZ_INT(x) ((struct xz_val){.t = XZ_V_INT, .i = (int64_t)(x)})
+#define XZ_REAL(x) ((struct xz_val){.t = XZ_V_REAL, .d = (double)(x)})
+#define XZ_TEXT(x) xz_val_text(x)
+/* XZ_INT_OR_NULL: NULL when x <= 0 (ids are positive). */
+#define XZ_ID(x) ((x) > 0 ? XZ_INT(x) : XZ_NULL)
+/* XZ_ARGS(...): a compound-literal parameter array followed by its length. */
+#define XZ_ARGS(...)                                                                   \
+	((const struct xz_val[]){__VA_ARGS__}),                                        \
+		(int)(sizeof((const struct xz_val[]){__VA_ARGS__}) / sizeof(struct xz_val))
+#define XZ_NOARGS NULL, 0
+
+static inline struct xz_val xz_val_text(const char *s)
+{
+	struct xz_val v = {.t = s ? XZ_V_TEXT : XZ_V_NULL, .s = s};
+	return v;
+}
+
+struct xz_db;
+
+/* xz_db_connect: open a connection. url is a file path (SQLite) or a
+ * postgresql:// / postgres:// URL. On success *out is owned by the caller. */
+int xz_db_connect(const char *url, struct xz_db **out);
+void xz_db_disconnect(struct xz_db *db);
+enum xz_db_engine xz_db_engine(const struct xz_db *db);
+/* xz_db_url: the url this connection was opened with (owned by db). */
+const char *xz_db_url(const struct xz_db *db);
+
+/* xz_db_exec: run one statement, ignoring rows. *changes (may be NULL) gets
+ * the number of rows changed. XZ_ECONFLICT on a unique/foreign-key violation,
+ * XZ_EDB otherwise. */
+int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
+	       int64_t *changes);
+/* xz_db_query: run one statement and materialise its rows (at most
+ * XZ_MAX_ROWS) into *rows, a new json array the caller owns. */
+int xz_db_query(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
+		json_t **rows);
+/* xz_db_one: like xz_db_query but answers the first row (caller owns) or
+ * XZ_ENOTFOUND when there is none. */
+int xz_db_one(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
+	      json_t **row);
+/* xz_db_int: the first column of the first row as an integer, or XZ_ENOTFOUND. */
+int xz_db_int(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
+	      int64_t *out);
+/* xz_db_script: run several ;-separated statements with no parameters
+ * (migrations only). */
+int xz_db_script(struct xz_db *db, const char *sql);
+
+int xz_db_begin(struct xz_db *db);
+int xz_db_commit(struct xz_db *db);
+int xz_db_rollback(struct xz_db *db);
+/* xz_db_errmsg: the engine's last error text (owned by db), for logs. */
+const char *xz_db_errmsg(struct xz_db *db);
+
+/* Migrations: applies every embedded migration for the engine that is not
+ * yet recorded in schema_migrations, each in its own transaction. */
+int xz_db_migrate(struct xz_db *db, int *applied);
+
+/* A fixed pool of connections shared by the server's threads. */
+struct xz_pool;
+int xz_pool_open(const char *url, int size, struct xz_pool **out);
+/* xz_pool_get: borrow a connection, waiting while all are in use. */
+struct xz_db *xz_pool_get(struct xz_pool *p);
+void xz_pool_put(struct xz_pool *p, struct xz_db *db);
+void xz_pool_close(struct xz_pool *p);
+
+/* Driver entry points (used by db.c only). */
+struct xz_db_driver {
+	int (*connect)(const char *url, void **conn);
+	void (*disconnect)(void *conn);
+	int (*query)(void *conn, const char *sql, const struct xz_val *p, int n, json_t **rows,
+		     int64_t *changes);
+	int (*script)(void *conn, const char *sql);
+	const char *(*errmsg)(void *conn);
+};
+extern const struct xz_db_driver xz_db_sqlite_driver;
+extern const struct xz_db_driver xz_db_pg_driver;
+
+#endif

@@ -1,0 +1,166 @@
+/*
+ * db_pg.c — the PostgreSQL driver behind db.h, through libpq.
+ *
+ * Every statement goes through PQexecParams: the server parses the SQL and
+ * binds the values separately, so user text never becomes SQL. Values are
+ * sent in text form and typed by the server from context. Results are
+ * typed back into JSON by the column's type OID.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xz.h"
+#include "core/alloc.h"
+#include "core/log.h"
+#include "store/db.h"
+
+/* Type OIDs from pg_type.h (stable across versions). */
+enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_FLOAT4 = 700,
+       OID_FLOAT8 = 701, OID_NUMERIC = 1700 };
+
+static void notice_quiet(void *arg, const char *msg)
+{
+	XZ_UNUSED(arg);
+	XZ_UNUSED(msg);
+}
+
+static int pg_connect(const char *url, void **conn)
+{
+	PGconn *c = PQconnectdb(url);
+	PGresult *r;
+	if (PQstatus(c) != CONNECTION_OK) {
+		xz_log_error("postgresql connect: %s", PQerrorMessage(c));
+		PQfinish(c);
+		return XZ_EDB;
+	}
+	PQsetNoticeProcessor(c, notice_quiet, NULL);
+	r = PQexec(c, "SET TIME ZONE 'UTC'; SET client_min_messages = warning");
+	PQclear(r);
+	*conn = c;
+	return 0;
+}
+
+static void pg_disconnect(void *conn)
+{
+	PQfinish(conn);
+}
+
+static const char *pg_errmsg(void *conn)
+{
+	return PQerrorMessage(conn);
+}
+
+static json_t *cell(PGresult *r, int row, int c)
+{
+	const char *s;
+	if (PQgetisnull(r, row, c))
+		return json_null();
+	s = PQgetvalue(r, row, c);
+	switch (PQftype(r, c)) {
+	case OID_INT2:
+	case OID_INT4:
+	case OID_INT8: return json_integer(strtoll(s, NULL, 10));
+	case OID_FLOAT4:
+	case OID_FLOAT8:
+	case OID_NUMERIC: return json_real(strtod(s, NULL));
+	case OID_BOOL: return json_integer(s[0] == 't');
+	default: {
+		json_t *v = json_string(s);
+		return v ? v : json_string("");
+	}
+	}
+}
+
+static int map_state(PGresult *r)
+{
+	const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (st && (!strcmp(st, "23505") || !strcmp(st, "23503")))
+		return XZ_ECONFLICT;
+	if (st && !strcmp(st, "42501"))
+		return XZ_EFORBIDDEN;
+	if (st && !strcmp(st, "P0001")) /* raised by our triggers */
+		return XZ_EFORBIDDEN;
+	return XZ_EDB;
+}
+
+static int pg_query(void *conn, const char *sql, const struct xz_val *p, int n, json_t **rows,
+		    int64_t *changes)
+{
+	const char *vals[XZ_MAX_SQL_PARAMS];
+	char nums[XZ_MAX_SQL_PARAMS][32];
+	PGresult *r = NULL;
+	json_t *out = NULL;
+	int i, rc = 0, nrows, ncols, row, c;
+
+	if (n > XZ_MAX_SQL_PARAMS)
+		return XZ_EINTERNAL;
+	for (i = 0; i < n; i++) {
+		switch (p[i].t) {
+		case XZ_V_NULL: vals[i] = NULL; break;
+		case XZ_V_INT:
+			snprintf(nums[i], sizeof(nums[i]), "%lld", (long long)p[i].i);
+			vals[i] = nums[i];
+			break;
+		case XZ_V_REAL:
+			snprintf(nums[i], sizeof(nums[i]), "%.17g", p[i].d);
+			vals[i] = nums[i];
+			break;
+		case XZ_V_TEXT: vals[i] = p[i].s; break;
+		}
+	}
+	r = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
+	switch (PQresultStatus(r)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK: break;
+	default:
+		rc = map_state(r);
+		if (rc == XZ_EDB)
+			xz_log_error("postgresql: %s in: %.200s", PQerrorMessage(conn), sql);
+		goto out;
+	}
+	if (changes) {
+		const char *t = PQcmdTuples(r);
+		*changes = t && *t ? strtoll(t, NULL, 10) : 0;
+	}
+	if (!rows)
+		goto out;
+	nrows = PQntuples(r);
+	if (nrows > XZ_MAX_ROWS) {
+		rc = XZ_ETOOBIG;
+		goto out;
+	}
+	ncols = PQnfields(r);
+	out = json_array();
+	for (row = 0; row < nrows; row++) {
+		json_t *o = json_object();
+		for (c = 0; c < ncols; c++)
+			json_object_set_new(o, PQfname(r, c), cell(r, row, c));
+		json_array_append_new(out, o);
+	}
+	*rows = out;
+out:
+	PQclear(r);
+	return rc;
+}
+
+static int pg_script(void *conn, const char *sql)
+{
+	PGresult *r = PQexec(conn, sql);
+	int rc = 0;
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+		xz_log_error("postgresql script: %s", PQerrorMessage(conn));
+		rc = XZ_EDB;
+	}
+	PQclear(r);
+	return rc;
+}
+
+const struct xz_db_driver xz_db_pg_driver = {
+	.connect = pg_connect,
+	.disconnect = pg_disconnect,
+	.query = pg_query,
+	.script = pg_script,
+	.errmsg = pg_errmsg,
+};

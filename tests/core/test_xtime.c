@@ -1,0 +1,51 @@
+/* test_xtime.c — civil dates and ISO 8601 at +08:00. */
+#include "core/xz.h"
+#include "core/xtime.h"
+#include "unit.h"
+
+static void test_format_parse_roundtrip(void)
+{
+	char buf[XZ_TIME_LEN];
+	int64_t t;
+	CHECK_EQ_INT(xz_time_parse("2026-11-24T22:13:00+08:00", &t), 0);
+	CHECK_EQ_STR(xz_time_format(t, buf), "2026-11-24T22:13:00+08:00");
+	CHECK_EQ_INT(xz_time_parse("2026-11-24T14:13:00Z", &t), 0);
+	CHECK_EQ_STR(xz_time_format(t, buf), "2026-11-24T22:13:00+08:00");
+	CHECK_EQ_INT(xz_time_parse("2026-11-24T22:13", &t), 0); /* no zone: Shanghai */
+	CHECK_EQ_STR(xz_time_format(t, buf), "2026-11-24T22:13:00+08:00");
+	CHECK_EQ_INT(xz_time_parse("2026-12-31T23:59:59.999+08:00", &t), 0);
+	CHECK_EQ_STR(xz_time_format(t, buf), "2026-12-31T23:59:59+08:00");
+}
+
+static void test_rejects_bad(void)
+{
+	int64_t t;
+	CHECK_EQ_INT(xz_time_parse("2026-02-30T00:00:00Z", &t), XZ_EMALFORMED);
+	CHECK_EQ_INT(xz_time_parse("2026-11-24T24:00:00Z", &t), XZ_EMALFORMED);
+	CHECK_EQ_INT(xz_time_parse("2026-11-24X", &t), XZ_EMALFORMED);
+	CHECK_EQ_INT(xz_time_parse("", &t), XZ_EMALFORMED);
+	CHECK_EQ_INT(xz_date_parse("2024-02-29", &t), 0);
+	CHECK_EQ_INT(xz_date_parse("2023-02-29", &t), XZ_EMALFORMED);
+}
+
+static void test_day_boundaries(void)
+{
+	int64_t t, day;
+	char buf[XZ_DATE_LEN];
+	/* 23:59:59 and 00:00:00 Shanghai fall on different civil days */
+	xz_time_parse("2026-11-24T23:59:59+08:00", &t);
+	day = xz_day_of(t);
+	CHECK_EQ_STR(xz_date_format(day, buf), "2026-11-24");
+	CHECK_EQ_STR(xz_date_format(xz_day_of(t + 1), buf), "2026-11-25");
+	CHECK_EQ_INT(xz_day_start(day + 1), t + 1);
+	/* 2026-11-24 is a Tuesday */
+	CHECK_EQ_INT(xz_weekday(day), 1);
+}
+
+int main(void)
+{
+	RUN(test_format_parse_roundtrip);
+	RUN(test_rejects_bad);
+	RUN(test_day_boundaries);
+	return unit_done();
+}
