@@ -43,19 +43,19 @@ build/gen/embedded.c: build/embed $(EMBED)
 
 build/obj/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XZ_CFLAGS) -c -o $@ $<
+	@echo "CC $<"; $(CC) $(CFLAGS) $(XZ_CFLAGS) -c -o $@ $<
 
 build/asan/obj/%.o: %.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(XZ_CFLAGS) -c -o $@ $<
+	@echo "CC[asan] $<"; $(CC) -O1 -g $(SAN) $(XZ_CFLAGS) -c -o $@ $<
 
 build/obj/gen/embedded.o: build/gen/embedded.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(XZ_CFLAGS) -c -o $@ $<
+	@echo "CC $<"; $(CC) $(CFLAGS) $(XZ_CFLAGS) -c -o $@ $<
 
 build/asan/obj/gen/embedded.o: build/gen/embedded.c
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(XZ_CFLAGS) -c -o $@ $<
+	@echo "CC[asan] $<"; $(CC) -O1 -g $(SAN) $(XZ_CFLAGS) -c -o $@ $<
 
 build/libxz.a: $(OBJ) build/obj/gen/embedded.o
 	ar rcs $@ $^

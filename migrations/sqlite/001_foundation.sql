@@ -137,6 +137,7 @@ CREATE TABLE audit_log (
   username TEXT,
   roles TEXT,
   source TEXT,
+  county_id BIGINT,
   action TEXT NOT NULL,
   object_type TEXT,
   object_id TEXT,

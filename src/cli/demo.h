@@ -1,0 +1,17 @@
+/*
+ * demo.h — the demo county (莲都区, Lishui) used by `xiezhi demo`, the
+ * tests and the README. Only the demo creates accounts with a known
+ * password; a production database has none.
+ */
+#ifndef XZ_DEMO_H
+#define XZ_DEMO_H
+
+struct xz_db;
+
+#define XZ_DEMO_PASSWORD "Xiezhi-demo-2026"
+
+/* xz_demo_create: fill an empty, migrated database with the demo county.
+ * XZ_ECONFLICT when the database already has regions. */
+int xz_demo_create(struct xz_db *db);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * audit.h — the append-only, hash-chained audit trail (R10.1).
+ *
+ * Each entry's hash is SHA-256 over the previous entry's hash and every
+ * field of the entry, each length-prefixed so no two field lists hash the
+ * same. The storage refuses UPDATE and DELETE on audit_log (triggers on both
+ * engines); xz_audit_verify recomputes the chain and names the first entry
+ * that does not match.
+ */
+#ifndef XZ_AUDIT_H
+#define XZ_AUDIT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct xz_db;
+
+struct xz_audit_entry {
+	int64_t user_id;        /* 0 for anonymous / system */
+	const char *username;   /* may be NULL */
+	const char *roles;      /* comma-separated role names, may be NULL */
+	const char *source;     /* client address or "cli" */
+	int64_t county_id;      /* place, for the auditor's scope */
+	const char *action;     /* "login", "user.create", "problem.dispatch" … */
+	const char *object_type;
+	const char *object_id;
+	const char *outcome;    /* "ok", "denied", "failed" … */
+	const char *detail;     /* short free text, never secrets */
+	json_t *before, *after; /* borrowed; may be NULL */
+};
+
+/* xz_audit_append: append e to the chain inside the caller's transaction if
+ * one is open (so the entry commits or rolls back with the change it
+ * records), else in its own. */
+int xz_audit_append(struct xz_db *db, const struct xz_audit_entry *e);
+
+/* xz_audit_verify: recompute the chain. *count gets the entries checked;
+ * *bad_seq the first entry whose hash or link is wrong (0 when intact).
+ * Returns 0 when intact, XZ_ECONFLICT when broken, or a storage error. */
+int xz_audit_verify(struct xz_db *db, int64_t *count, int64_t *bad_seq);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * authz.c — roles, scopes and the permission table.
+ *
+ * Each row says: this role holds this permission within this scope. A scope
+ * compares the record's place with the user's place:
+ *   COUNTY    the record is in the user's county
+ *   TOWNSHIP  the record is in the user's township, or is a county-level
+ *             record (township 0) of the user's county
+ *   LINE      the record belongs to the user's department (条), in any
+ *             township of the county; county-level records of the county too
+ *   UNIT      the record belongs to the user's dispatched unit
+ *   SELF      the record is the user's own
+ * The three administrators (system, security, audit) hold disjoint
+ * permissions: MLPS 2.0's separation of powers. Later features add rows;
+ * no code outside this table decides who may do what.
+ */
+#include <string.h>
+
+#include "core/xz.h"
+#include "domain/authz.h"
+
+enum scope { S_COUNTY = 1, S_TOWNSHIP, S_LINE, S_UNIT, S_SELF };
+
+#define TOWNSHIP_ROLES (XZ_ROLE_GRID | XZ_ROLE_STAFF | XZ_ROLE_CONTACT | XZ_ROLE_OFFICE | XZ_ROLE_LEADER)
+#define ALL_ROLES                                                                      \
+	(TOWNSHIP_ROLES | XZ_ROLE_DEPT | XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN | XZ_ROLE_AUDITOR)
+
+struct grant {
+	const char *perm;
+	unsigned roles;
+	enum scope scope;
+};
+
+static const struct grant grants[] = {
+	/* organisation (R1) */
+	{"region.read", TOWNSHIP_ROLES, S_TOWNSHIP},
+	{"region.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN | XZ_ROLE_AUDITOR, S_COUNTY},
+	{"dept.read", ALL_ROLES, S_COUNTY},
+	{"unit.read", TOWNSHIP_ROLES, S_TOWNSHIP},
+	{"unit.read", XZ_ROLE_DEPT, S_LINE},
+	{"unit.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},
+	{"org.write", XZ_ROLE_ADMIN, S_COUNTY},
+	{"people.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER | XZ_ROLE_CONTACT, S_TOWNSHIP},
+	{"people.read", XZ_ROLE_STAFF, S_UNIT},
+	{"people.read", XZ_ROLE_DEPT, S_LINE},
+	{"people.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},
+	{"people.write", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"people.write", XZ_ROLE_ADMIN, S_COUNTY},
+	{"leadership.read", TOWNSHIP_ROLES, S_TOWNSHIP},
+	{"leadership.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"leadership.write", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"leadership.write", XZ_ROLE_ADMIN, S_COUNTY},
+	/* accounts and security (R10.2): system admin manages accounts, the
+	 * security admin grants roles and sets policy, the auditor reads. */
+	{"user.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},
+	{"user.write", XZ_ROLE_ADMIN, S_COUNTY},
+	{"role.grant", XZ_ROLE_SECADMIN, S_COUNTY},
+	{"security.write", XZ_ROLE_SECADMIN, S_COUNTY},
+	{"audit.read", XZ_ROLE_AUDITOR, S_COUNTY},
+	{"self", ALL_ROLES, S_SELF},
+};
+
+const unsigned xz_all_roles[] = {XZ_ROLE_GRID,   XZ_ROLE_STAFF, XZ_ROLE_CONTACT,
+				 XZ_ROLE_OFFICE, XZ_ROLE_LEADER, XZ_ROLE_DEPT,
+				 XZ_ROLE_ADMIN,  XZ_ROLE_SECADMIN, XZ_ROLE_AUDITOR};
+
+static const struct {
+	unsigned role;
+	const char *name, *label;
+} role_names[] = {
+	{XZ_ROLE_GRID, "grid", "网格员"},
+	{XZ_ROLE_STAFF, "staff", "派驻人员"},
+	{XZ_ROLE_CONTACT, "contact", "派驻机构负责人"},
+	{XZ_ROLE_OFFICE, "office", "执法办公室"},
+	{XZ_ROLE_LEADER, "leader", "领导小组"},
+	{XZ_ROLE_DEPT, "dept", "主管部门"},
+	{XZ_ROLE_ADMIN, "admin", "系统管理员"},
+	{XZ_ROLE_SECADMIN, "secadmin", "安全管理员"},
+	{XZ_ROLE_AUDITOR, "auditor", "审计管理员"},
+};
+
+unsigned xz_role_parse(const char *name)
+{
+	size_t i;
+	for (i = 0; name && i < XZ_ARRAY_LEN(role_names); i++)
+		if (!strcmp(role_names[i].name, name))
+			return role_names[i].role;
+	return 0;
+}
+
+const char *xz_role_name(unsigned role)
+{
+	size_t i;
+	for (i = 0; i < XZ_ARRAY_LEN(role_names); i++)
+		if (role_names[i].role == role)
+			return role_names[i].name;
+	return "unknown";
+}
+
+const char *xz_role_label(unsigned role)
+{
+	size_t i;
+	for (i = 0; i < XZ_ARRAY_LEN(role_names); i++)
+		if (role_names[i].role == role)
+			return role_names[i].label;
+	return "未知";
+}
+
+static bool in_scope(const struct xz_user *u, enum scope s, const struct xz_place *p)
+{
+	switch (s) {
+	case S_COUNTY: return u->county_id > 0 && p->county_id == u->county_id;
+	case S_TOWNSHIP:
+		if (p->township_id)
+			return u->township_id > 0 && p->township_id == u->township_id;
+		return u->county_id > 0 && p->county_id == u->county_id;
+	case S_LINE:
+		if (p->department_id)
+			return u->department_id > 0 && p->department_id == u->department_id;
+		return u->county_id > 0 && p->county_id == u->county_id && !p->township_id &&
+		       !p->unit_id;
+	case S_UNIT: return u->unit_id > 0 && p->unit_id == u->unit_id;
+	case S_SELF: return p->user_id == u->id;
+	}
+	return false;
+}
+
+bool xz_authz_known(const char *perm)
+{
+	size_t i;
+	for (i = 0; perm && i < XZ_ARRAY_LEN(grants); i++)
+		if (!strcmp(grants[i].perm, perm))
+			return true;
+	return false;
+}
+
+bool xz_authz(const struct xz_user *u, const char *perm, const struct xz_place *place)
+{
+	size_t i;
+	if (!u || !perm || !u->roles)
+		return false;
+	for (i = 0; i < XZ_ARRAY_LEN(grants); i++) {
+		if (strcmp(grants[i].perm, perm) || !(grants[i].roles & u->roles))
+			continue;
+		if (!place || in_scope(u, grants[i].scope, place))
+			return true;
+	}
+	return false;
+}
+
+bool xz_authz_filter(const struct xz_user *u, const char *perm, struct xz_place *f)
+{
+	/* The widest scope the user holds wins. */
+	static const enum scope order[] = {S_COUNTY, S_LINE, S_TOWNSHIP, S_UNIT, S_SELF};
+	size_t i, k;
+	memset(f, 0, sizeof(*f));
+	if (!u || !perm)
+		return false;
+	for (k = 0; k < XZ_ARRAY_LEN(order); k++) {
+		for (i = 0; i < XZ_ARRAY_LEN(grants); i++) {
+			if (strcmp(grants[i].perm, perm) || !(grants[i].roles & u->roles) ||
+			    grants[i].scope != order[k])
+				continue;
+			switch (order[k]) {
+			case S_COUNTY: f->county_id = u->county_id; break;
+			case S_LINE:
+				f->county_id = u->county_id;
+				f->department_id = u->department_id;
+				break;
+			case S_TOWNSHIP:
+				f->county_id = u->county_id;
+				f->township_id = u->township_id;
+				break;
+			case S_UNIT: f->unit_id = u->unit_id; break;
+			case S_SELF: f->user_id = u->id; break;
+			}
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,61 @@
+/*
+ * authz.h — the one authorisation decision: may this user do `perm` to a
+ * record at this place? Roles and their scopes are a table of data in
+ * authz.c; the decision walks it and fails closed (an unknown permission,
+ * a user with no role, a place that does not match: all deny).
+ */
+#ifndef XZ_AUTHZ_H
+#define XZ_AUTHZ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum xz_role {
+	XZ_ROLE_GRID = 1u << 0,     /* 网格员 */
+	XZ_ROLE_STAFF = 1u << 1,    /* 派驻人员 */
+	XZ_ROLE_CONTACT = 1u << 2,  /* 派驻机构负责人 */
+	XZ_ROLE_OFFICE = 1u << 3,   /* 执法办公室 */
+	XZ_ROLE_LEADER = 1u << 4,   /* 领导小组 */
+	XZ_ROLE_DEPT = 1u << 5,     /* 主管部门 */
+	XZ_ROLE_ADMIN = 1u << 6,    /* 系统管理员 */
+	XZ_ROLE_SECADMIN = 1u << 7, /* 安全管理员 */
+	XZ_ROLE_AUDITOR = 1u << 8,  /* 审计管理员 */
+};
+
+/* The authenticated caller. */
+struct xz_user {
+	int64_t id, session_id, person_id;
+	int64_t region_id, county_id, township_id, unit_id, department_id;
+	const char *username, *display_name, *csrf;
+	unsigned roles;
+	bool via_cookie;
+};
+
+/* Where a record sits. 0 means "not applicable" (a county-level record has
+ * township_id 0). */
+struct xz_place {
+	int64_t county_id, township_id, department_id, unit_id, user_id;
+};
+
+/* xz_role_parse: "office" → XZ_ROLE_OFFICE; 0 for an unknown name. */
+unsigned xz_role_parse(const char *name);
+/* xz_role_name: XZ_ROLE_OFFICE → "office" (static). */
+const char *xz_role_name(unsigned role);
+/* xz_role_label: XZ_ROLE_OFFICE → "执法办公室" (static). */
+const char *xz_role_label(unsigned role);
+/* All roles, for iteration. */
+extern const unsigned xz_all_roles[];
+#define XZ_ROLE_COUNT 9
+
+/* xz_authz: true when u may exercise perm on a record at place. place NULL
+ * asks only whether some role of u grants perm anywhere (route check). */
+bool xz_authz(const struct xz_user *u, const char *perm, const struct xz_place *place);
+
+/* xz_authz_known: true when perm is in the table (routes must use known ones). */
+bool xz_authz_known(const char *perm);
+
+/* xz_authz_filter: the place constraint for listing records under perm:
+ * fields left 0 are unconstrained. Returns false when u has no role for perm. */
+bool xz_authz_filter(const struct xz_user *u, const char *perm, struct xz_place *f);
+
+#endif

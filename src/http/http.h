@@ -1,0 +1,157 @@
+/*
+ * http.h — the request context every route handler receives, the route
+ * table, and the helpers handlers use to read input and write output.
+ *
+ * A handler has the shape `int fn(struct xz_req *r)`. It returns 0 after
+ * putting its answer in r->out (JSON, status r->status, default 200) or
+ * r->raw (bytes), or a negative XZ_E* code after describing the error with
+ * xz_fail(). The server turns that into the one error shape:
+ *   {"error":{"code","message","message_en","field"}}
+ * Everything a handler allocates from r->arena is freed with the request.
+ */
+#ifndef XZ_HTTP_H
+#define XZ_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/xz.h"
+#include "core/alloc.h"
+#include "domain/authz.h"
+
+struct MHD_Connection;
+struct xz_pool;
+struct xz_db;
+struct xz_ratelimit;
+
+/* The server's configuration and shared state. */
+struct xz_app {
+	struct xz_pool *pool;
+	const char *db_url;
+	const char *web_root;      /* directory of the built web files */
+	const char *evidence_dir;  /* where uploaded evidence is stored */
+	bool test_mode;            /* enables the test clock endpoint */
+	bool secure_cookies;       /* set Secure on cookies (behind TLS)     */
+	struct xz_ratelimit *login_rl;
+};
+
+#define XZ_MAX_EXTRA_HEADERS 8
+
+struct xz_req {
+	struct xz_app *app;
+	struct xz_arena *arena;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;
+	const char *params[XZ_MAX_PATH_PARAMS]; /* {…} captures of the route */
+	char *body;
+	size_t body_len, body_cap;
+	bool body_too_big;
+	json_t *in; /* parsed JSON body, owned by the request */
+	struct xz_user *user; /* NULL when not logged in */
+	struct xz_db *db;     /* borrowed lazily by xz_req_db() */
+	char source[64];      /* client address */
+	const char *perm;     /* the route's permission */
+
+	/* response */
+	unsigned status;
+	json_t *out;
+	unsigned char *raw;
+	size_t raw_len;
+	const char *raw_type;
+	bool raw_malloced;
+	const char *err_code, *err_msg, *err_msg_en, *err_field;
+	const char *hdr_name[XZ_MAX_EXTRA_HEADERS];
+	const char *hdr_value[XZ_MAX_EXTRA_HEADERS];
+	int nhdr;
+};
+
+struct xz_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/units/{id}" */
+	int (*fn)(struct xz_req *r);
+	const char *perm;    /* permission in authz.c, NULL = public */
+	size_t max_body;     /* 0 = XZ_MAX_BODY */
+};
+
+/* xz_route_find: the route for r's method and path (captures into
+ * r->params), or NULL; *path_known says the path exists under another
+ * method (405). */
+const struct xz_route *xz_route_find(struct xz_req *r, bool *path_known);
+/* xz_routes_each: visit every route (docs and tests). */
+void xz_routes_each(void (*fn)(const struct xz_route *rt, void *arg), void *arg);
+
+/* Route tables, one per domain file (src/http/routes_*.c), each ending with
+ * an entry whose method is NULL. Listed in router.c. */
+extern const struct xz_route xz_routes_sys[];
+extern const struct xz_route xz_routes_auth[];
+extern const struct xz_route xz_routes_org[];
+extern const struct xz_route xz_routes_admin[];
+
+/* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
+unsigned xz_http_status(int code);
+
+/* xz_fail: describe an error for the response and return code. Strings must
+ * outlive the request (literals, or arena memory). */
+int xz_fail(struct xz_req *r, int code, const char *err_code, const char *msg,
+	    const char *msg_en, const char *field);
+/* xz_fail_db: the standard answer for a storage failure code (conflict,
+ * not found, or 500). */
+int xz_fail_db(struct xz_req *r, int code);
+
+/* xz_req_db: the request's database connection (borrowed from the pool on
+ * first use, returned when the request ends). */
+struct xz_db *xz_req_db(struct xz_req *r);
+
+/* xz_req_json: parse the body as a JSON object into r->in (400 on failure). */
+int xz_req_json(struct xz_req *r);
+/* xz_req_unpack: validate r->in against a jansson unpack format with
+ * JSON_STRICT; on mismatch answers 400 `invalid_body` naming the problem. */
+int xz_req_unpack(struct xz_req *r, const char *fmt, ...);
+/* xz_req_query: a query-string argument or NULL. */
+const char *xz_req_query(struct xz_req *r, const char *name);
+/* xz_req_header: a request header or NULL. */
+const char *xz_req_header(struct xz_req *r, const char *name);
+/* xz_req_id: path capture i as a positive id (404 `not_found` otherwise). */
+int xz_req_id(struct xz_req *r, int i, int64_t *id);
+/* xz_req_query_id: optional positive integer query argument (0 when absent). */
+int xz_req_query_id(struct xz_req *r, const char *name, int64_t *id);
+/* xz_req_page: keyset pagination arguments ?cursor=&limit= . */
+int xz_req_page(struct xz_req *r, int64_t *after, int64_t *limit);
+/* xz_req_header_add: add a response header (strings must outlive the request). */
+void xz_req_header_add(struct xz_req *r, const char *name, const char *value);
+
+/* xz_reply: set the JSON answer (steals the reference). Returns 0. */
+int xz_reply(struct xz_req *r, unsigned status, json_t *body);
+/* xz_reply_page: {"items": rows, "next": cursor} where next is the last
+ * row's id when the page is full. Steals rows. */
+int xz_reply_page(struct xz_req *r, json_t *rows, int64_t limit);
+/* xz_reply_bytes: a raw body (type e.g. "application/pdf"); malloced=true
+ * means the server frees it with xz_free. */
+int xz_reply_bytes(struct xz_req *r, unsigned status, const char *type, unsigned char *data,
+		   size_t len, bool malloced);
+
+/* xz_present: rewrite a row for the API in place: *_at integers become
+ * ISO 8601 +08:00 strings, *_json / domains text becomes JSON, and 0/1 flag
+ * columns named is_* become booleans. Returns row. */
+json_t *xz_present(json_t *row);
+json_t *xz_present_all(json_t *rows);
+
+/* xz_req_audit: append an audit entry for the current user and source. */
+int xz_req_audit(struct xz_req *r, const char *action, const char *object_type, int64_t object_id,
+		 const char *outcome, json_t *before, json_t *after);
+
+/* xz_check_version: optimistic concurrency: the body's "version" (or the
+ * If-Match header) must equal current; else 409 version_conflict. */
+int xz_check_version(struct xz_req *r, int64_t current);
+
+/* xz_authorize: authz for the current user and place (see authz.h); on
+ * denial answers 403 (or 401 when not logged in) and audits the denial. */
+int xz_authorize(struct xz_req *r, const char *perm, const struct xz_place *place);
+
+/* Server lifecycle (server.c). */
+int xz_server_run(struct xz_app *app, const char *listen);
+
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * resp.c — the error model and the response helpers handlers use: one
+ * status per error code, the JSON error shape, pagination, presentation of
+ * rows (instants as +08:00), optimistic-concurrency checks and auditing from
+ * a request.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "core/xz.h"
+#include "core/log.h"
+#include "core/xtime.h"
+#include "store/db.h"
+#include "domain/audit.h"
+#include "domain/auth.h"
+#include "http/http.h"
+
+unsigned xz_http_status(int code)
+{
+	switch (code) {
+	case XZ_OK: return 200;
+	case XZ_EMALFORMED: return 400;
+	case XZ_EAUTH: return 401;
+	case XZ_EFORBIDDEN: return 403;
+	case XZ_ENOTFOUND: return 404;
+	case XZ_EMETHOD: return 405;
+	case XZ_ECONFLICT: return 409;
+	case XZ_ETOOBIG: return 413;
+	case XZ_ERULE: return 422;
+	case XZ_ERATE: return 429;
+	case XZ_EUNAVAIL: return 503;
+	default: return 500;
+	}
+}
+
+int xz_fail(struct xz_req *r, int code, const char *err_code, const char *msg,
+	    const char *msg_en, const char *field)
+{
+	r->err_code = err_code;
+	r->err_msg = msg;
+	r->err_msg_en = msg_en;
+	r->err_field = field;
+	return code;
+}
+
+int xz_fail_db(struct xz_req *r, int code)
+{
+	switch (code) {
+	case XZ_ENOTFOUND:
+		return xz_fail(r, code, "not_found", "记录不存在", "Record not found", NULL);
+	case XZ_ECONFLICT:
+		return xz_fail(r, code, "conflict", "与已有记录冲突（重复或仍被引用）",
+			       "Conflicts with an existing record (duplicate or still referenced)",
+			       NULL);
+	case XZ_ETOOBIG:
+		return xz_fail(r, code, "too_many_rows", "结果过多，请缩小范围",
+			       "Too many rows; narrow the query", NULL);
+	case XZ_EFORBIDDEN:
+		return xz_fail(r, code, "forbidden", "不允许的操作", "Operation not allowed", NULL);
+	default:
+		return xz_fail(r, code < 0 ? code : XZ_EDB, "storage_error", "存储错误，请稍后重试",
+			       "Storage error; try again later", NULL);
+	}
+}
+
+int xz_req_json(struct xz_req *r)
+{
+	json_error_t err;
+	if (r->in)
+		return 0;
+	if (!r->body || r->body_len == 0)
+		return xz_fail(r, XZ_EMALFORMED, "empty_body", "请求体为空", "Request body is empty",
+			       NULL);
+	r->in = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (!r->in)
+		return xz_fail(r, XZ_EMALFORMED, "malformed_json",
+			       xz_arena_printf(r->arena, "JSON格式错误：%s", err.text),
+			       xz_arena_printf(r->arena, "Malformed JSON: %s", err.text), NULL);
+	if (!json_is_object(r->in))
+		return xz_fail(r, XZ_EMALFORMED, "malformed_json", "请求体须为JSON对象",
+			       "Request body must be a JSON object", NULL);
+	return 0;
+}
+
+int xz_req_unpack(struct xz_req *r, const char *fmt, ...)
+{
+	json_error_t err;
+	va_list ap;
+	int rc;
+	if ((rc = xz_req_json(r)) < 0)
+		return rc;
+	va_start(ap, fmt);
+	rc = json_vunpack_ex(r->in, &err, JSON_STRICT, fmt, ap);
+	va_end(ap);
+	if (rc != 0)
+		return xz_fail(r, XZ_EMALFORMED, "invalid_body",
+			       xz_arena_printf(r->arena, "请求字段不符合要求：%s", err.text),
+			       xz_arena_printf(r->arena, "Invalid request body: %s", err.text), NULL);
+	return 0;
+}
+
+const char *xz_req_query(struct xz_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *xz_req_header(struct xz_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+static bool parse_pos_int(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	if (!s || !*s || strlen(s) > 18)
+		return false;
+	v = strtoll(s, &end, 10);
+	if (*end || v <= 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+int xz_req_id(struct xz_req *r, int i, int64_t *id)
+{
+	if (!parse_pos_int(r->params[i], id))
+		return xz_fail(r, XZ_ENOTFOUND, "not_found", "记录不存在", "Record not found", NULL);
+	return 0;
+}
+
+int xz_req_query_id(struct xz_req *r, const char *name, int64_t *id)
+{
+	const char *v = xz_req_query(r, name);
+	*id = 0;
+	if (!v || !*v)
+		return 0;
+	if (!parse_pos_int(v, id))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_query",
+			       xz_arena_printf(r->arena, "查询参数%s须为正整数", name),
+			       xz_arena_printf(r->arena, "Query argument %s must be a positive integer",
+					       name),
+			       name);
+	return 0;
+}
+
+int xz_req_page(struct xz_req *r, int64_t *after, int64_t *limit)
+{
+	const char *l = xz_req_query(r, "limit");
+	int rc = xz_req_query_id(r, "cursor", after);
+	if (rc < 0)
+		return rc;
+	*limit = XZ_PAGE_DEFAULT;
+	if (l && (!parse_pos_int(l, limit) || *limit > XZ_PAGE_MAX))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "limit须为1到500之间的整数",
+			       "limit must be an integer from 1 to 500", "limit");
+	return 0;
+}
+
+void xz_req_header_add(struct xz_req *r, const char *name, const char *value)
+{
+	if (r->nhdr >= XZ_MAX_EXTRA_HEADERS)
+		return;
+	r->hdr_name[r->nhdr] = name;
+	r->hdr_value[r->nhdr] = value;
+	r->nhdr++;
+}
+
+int xz_reply(struct xz_req *r, unsigned status, json_t *body)
+{
+	json_decref(r->out);
+	r->out = body;
+	r->status = status;
+	return 0;
+}
+
+int xz_reply_page(struct xz_req *r, json_t *rows, int64_t limit)
+{
+	json_t *next = json_null();
+	size_t n = json_array_size(rows);
+	if (n > 0 && (int64_t)n >= limit) {
+		json_t *last = json_array_get(rows, n - 1);
+		next = json_sprintf("%lld", (long long)json_integer_value(json_object_get(last, "id")));
+	}
+	return xz_reply(r, 200, json_pack("{s:o,s:o}", "items", xz_present_all(rows), "next", next));
+}
+
+int xz_reply_bytes(struct xz_req *r, unsigned status, const char *type, unsigned char *data,
+		   size_t len, bool malloced)
+{
+	r->status = status;
+	r->raw = data;
+	r->raw_len = len;
+	r->raw_type = type;
+	r->raw_malloced = malloced;
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+json_t *xz_present(json_t *row)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+	char buf[XZ_TIME_LEN];
+	json_object_foreach_safe(row, tmp, key, v)
+	{
+		if (ends_with(key, "_at") && json_is_integer(v)) {
+			json_object_set_new(row, key,
+					    json_string(xz_time_format(json_integer_value(v), buf)));
+		} else if ((ends_with(key, "_json") || !strcmp(key, "domains")) && json_is_string(v)) {
+			json_t *parsed = json_loads(json_string_value(v), 0, NULL);
+			if (ends_with(key, "_json")) {
+				char *k = xz_strndup(key, strlen(key) - 5);
+				json_object_set_new(row, k, parsed ? parsed : json_null());
+				json_object_del(row, key);
+				xz_free(k);
+			} else {
+				json_object_set_new(row, key, parsed ? parsed : json_array());
+			}
+		} else if (!strncmp(key, "is_", 3) && json_is_integer(v)) {
+			json_object_set_new(row, key, json_boolean(json_integer_value(v)));
+		}
+	}
+	return row;
+}
+
+json_t *xz_present_all(json_t *rows)
+{
+	size_t i;
+	json_t *row;
+	json_array_foreach(rows, i, row) xz_present(row);
+	return rows;
+}
+
+int xz_req_audit(struct xz_req *r, const char *action, const char *object_type, int64_t object_id,
+		 const char *outcome, json_t *before, json_t *after)
+{
+	char roles[128], id[24];
+	struct xz_audit_entry e = {
+		.source = r->source,
+		.action = action,
+		.object_type = object_type,
+		.outcome = outcome,
+		.before = before,
+		.after = after,
+	};
+	if (object_id) {
+		snprintf(id, sizeof(id), "%lld", (long long)object_id);
+		e.object_id = id;
+	}
+	if (r->user) {
+		e.user_id = r->user->id;
+		e.username = r->user->username;
+		e.roles = xz_roles_string(r->user->roles, roles, sizeof(roles));
+		e.county_id = r->user->county_id;
+	}
+	return xz_audit_append(xz_req_db(r), &e);
+}
+
+int xz_check_version(struct xz_req *r, int64_t current)
+{
+	json_t *v = r->in ? json_object_get(r->in, "version") : NULL;
+	const char *im = xz_req_header(r, "If-Match");
+	int64_t given = -1;
+	if (v && json_is_integer(v))
+		given = json_integer_value(v);
+	else if (im) {
+		char *end;
+		if (*im == '"')
+			im++;
+		given = strtoll(im, &end, 10);
+		if (end == im)
+			given = -1;
+	}
+	if (given < 0)
+		return xz_fail(r, XZ_EMALFORMED, "version_required",
+			       "修改须带上记录的版本号（version字段或If-Match头）",
+			       "Updates must carry the record's version (field or If-Match)", "version");
+	if (given != current)
+		return xz_fail(r, XZ_ECONFLICT, "version_conflict",
+			       "记录已被他人修改，请刷新后重试",
+			       "The record was changed by someone else; reload and retry", "version");
+	return 0;
+}
+
+int xz_authorize(struct xz_req *r, const char *perm, const struct xz_place *place)
+{
+	if (!r->user)
+		return xz_fail(r, XZ_EAUTH, "unauthenticated", "请先登录", "Please log in", NULL);
+	if (xz_authz(r->user, perm, place))
+		return 0;
+	xz_req_audit(r, "access", perm, 0, "denied", NULL, NULL);
+	return xz_fail(r, XZ_EFORBIDDEN, "forbidden", "无权执行此操作", "Not allowed", NULL);
+}

@@ -1,0 +1,413 @@
+/*
+ * routes_admin.c — accounts, roles, security settings and the audit trail,
+ * split among the three administrators (MLPS 2.0 separation of powers):
+ * the system administrator creates, disables and resets accounts; the
+ * security administrator grants and revokes roles, unlocks accounts and sets
+ * the password profile; the audit administrator reads the trail and checks
+ * the chain. Nobody grants a role to themselves.
+ */
+#include <string.h>
+
+#include "core/xz.h"
+#include "core/xtime.h"
+#include "store/db.h"
+#include "domain/audit.h"
+#include "domain/auth.h"
+#include "domain/users.h"
+#include "http/resource.h"
+
+static const char *const user_cols =
+	"u.id, u.username, u.display_name, u.person_id, u.region_id, u.county_id, u.township_id, "
+	"u.unit_id, u.department_id, u.disabled AS is_disabled, u.locked_until, "
+	"u.password_changed_at, u.version, u.created_at";
+
+static int load_user(struct xz_req *r, int64_t id, json_t **row)
+{
+	const char *sql = xz_arena_printf(r->arena, "SELECT %s FROM users u WHERE u.id = $1", user_cols);
+	return xz_db_one(xz_req_db(r), sql, XZ_ARGS(XZ_INT(id)), row);
+}
+
+/* user_rows_fix: add each account's roles and present the rows. */
+static void user_rows_fix(struct xz_req *r, json_t *rows)
+{
+	size_t i, k;
+	json_t *row, *roles = NULL, *role;
+	json_array_foreach(rows, i, row)
+	{
+		json_t *a = json_array();
+		if (xz_db_query(xz_req_db(r), "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role",
+				XZ_ARGS(XZ_INT(xz_jint(row, "id"))), &roles) == 0)
+			json_array_foreach(roles, k, role)
+				json_array_append(a, json_object_get(role, "role"));
+		json_decref(roles);
+		roles = NULL;
+		json_object_set_new(row, "roles", a);
+	}
+	xz_present_all(rows);
+}
+
+static int users_list(struct xz_req *r)
+{
+	int64_t after, limit;
+	json_t *rows = NULL;
+	int rc;
+	if ((rc = xz_req_page(r, &after, &limit)) < 0)
+		return rc;
+	rc = xz_db_query(xz_req_db(r),
+			 xz_arena_printf(r->arena,
+					 "SELECT %s FROM users u WHERE u.id > $1 AND u.county_id = $2 "
+					 "ORDER BY u.id LIMIT $3",
+					 user_cols),
+			 XZ_ARGS(XZ_INT(after), XZ_INT(r->user->county_id), XZ_INT(limit)), &rows);
+	if (rc < 0)
+		return xz_fail_db(r, rc);
+	user_rows_fix(r, rows);
+	return xz_reply_page(r, rows, limit);
+}
+
+static int user_place_check(struct xz_req *r, const char *perm, int64_t id, json_t **row)
+{
+	struct xz_place pl = {0};
+	int rc = load_user(r, id, row);
+	if (rc < 0)
+		return xz_fail_db(r, rc);
+	pl.county_id = xz_jint(*row, "county_id");
+	if ((rc = xz_authorize(r, perm, &pl)) < 0) {
+		json_decref(*row);
+		*row = NULL;
+	}
+	return rc;
+}
+
+static int why_fail(struct xz_req *r, int rc, const char *why)
+{
+	if (rc == XZ_ERULE && why && !strncmp(why, "password", 8))
+		return xz_fail(r, rc, why, "密码不符合安全策略（至少12位、不能是常见密码、不能包含用户名）",
+			       "Password does not meet the policy", "password");
+	if (why && !strcmp(why, "username_taken"))
+		return xz_fail(r, XZ_ECONFLICT, why, "用户名已被使用", "Username already taken",
+			       "username");
+	if (why && !strcmp(why, "invalid_username"))
+		return xz_fail(r, XZ_EMALFORMED, why, "用户名只能包含小写字母、数字和 _ - .",
+			       "Username may contain a-z, 0-9, _ - . only", "username");
+	if (why && (!strcmp(why, "invalid_region") || !strcmp(why, "invalid_unit")))
+		return xz_fail(r, XZ_ERULE, why, "所属区域或机构无效", "Invalid region or unit",
+			       "region_id");
+	return xz_fail_db(r, rc);
+}
+
+/* users_create: the system administrator creates an account (without
+ * roles: granting them is the security administrator's part). */
+static int users_create(struct xz_req *r)
+{
+	struct xz_user_spec s = {0};
+	json_int_t region = 0, unit = 0, dept = 0, person = 0;
+	struct xz_place pl = {0};
+	json_t *reg = NULL, *after = NULL;
+	int64_t id;
+	const char *why;
+	int rc;
+	if ((rc = xz_req_unpack(r, "{s:s,s?s,s:s,s?I,s?I,s?I,s?I}", "username", &s.username,
+				"display_name", &s.display_name, "password", &s.password,
+				"region_id", &region, "unit_id", &unit, "department_id", &dept,
+				"person_id", &person)) < 0)
+		return rc;
+	s.region_id = region ? region : r->user->county_id;
+	s.unit_id = unit;
+	s.department_id = dept;
+	s.person_id = person;
+	if ((rc = xz_res_ref(r, "regions", "id, level, county_id, township_id", s.region_id,
+			     "region_id", &reg)) < 0)
+		return rc;
+	pl.county_id = xz_jint(reg, "county_id");
+	json_decref(reg);
+	if ((rc = xz_authorize(r, "user.write", &pl)) < 0)
+		return rc;
+	rc = xz_user_create(xz_req_db(r), &s, r->user->id, &id, &why);
+	if (rc < 0)
+		return why_fail(r, rc, why);
+	load_user(r, id, &after);
+	xz_req_audit(r, "user.create", "user", id, "ok", NULL, after);
+	{
+		json_t *rows = json_pack("[o]", after);
+		user_rows_fix(r, rows);
+		after = json_incref(json_array_get(rows, 0));
+		json_decref(rows);
+	}
+	return xz_reply(r, 201, after);
+}
+
+/* users_update: display name and disabled flag (system administrator). */
+static int users_update(struct xz_req *r)
+{
+	json_t *before = NULL, *after = NULL;
+	const char *name = NULL;
+	int disabled = -1;
+	json_int_t version = -1;
+	int64_t id, changes = 0;
+	struct xz_db *db = xz_req_db(r);
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0)
+		return rc;
+	if ((rc = xz_req_unpack(r, "{s?s,s?b,s?I}", "display_name", &name, "disabled", &disabled,
+				"version", &version)) < 0)
+		return rc;
+	if ((rc = user_place_check(r, "user.write", id, &before)) < 0)
+		return rc;
+	if ((rc = xz_check_version(r, xz_jint(before, "version"))) < 0)
+		goto out;
+	if (id == r->user->id && disabled == 1) {
+		rc = xz_fail(r, XZ_ERULE, "cannot_disable_self", "不能停用自己的账号",
+			     "You cannot disable your own account", "disabled");
+		goto out;
+	}
+	xz_db_begin(db);
+	rc = xz_db_exec(db,
+			"UPDATE users SET display_name = COALESCE($2, display_name), disabled = "
+			"COALESCE($3, disabled), version = version + 1, updated_at = $4 WHERE id = $1 "
+			"AND version = $5",
+			XZ_ARGS(XZ_INT(id), XZ_TEXT(name), disabled < 0 ? XZ_NULL : XZ_INT(disabled),
+				XZ_INT(xz_now()), XZ_INT(xz_jint(before, "version"))),
+			&changes);
+	if (rc == 0 && !changes)
+		rc = XZ_ECONFLICT;
+	if (rc == 0 && disabled == 1) /* a disabled account's sessions end now */
+		rc = xz_db_exec(db, "UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL",
+				XZ_ARGS(XZ_INT(id), XZ_INT(xz_now())), NULL);
+	if (rc == 0)
+		rc = load_user(r, id, &after);
+	if (rc == 0)
+		rc = xz_req_audit(r, "user.update", "user", id, "ok", before, after);
+	if (rc == 0)
+		rc = xz_db_commit(db);
+	else
+		xz_db_rollback(db);
+	if (rc < 0) {
+		rc = xz_fail_db(r, rc);
+		goto out;
+	}
+	{
+		json_t *rows = json_pack("[O]", after);
+		user_rows_fix(r, rows);
+		rc = xz_reply(r, 200, json_incref(json_array_get(rows, 0)));
+		json_decref(rows);
+	}
+out:
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+static int users_password(struct xz_req *r)
+{
+	json_t *before = NULL;
+	const char *pw, *why;
+	int64_t id;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0)
+		return rc;
+	if ((rc = xz_req_unpack(r, "{s:s}", "password", &pw)) < 0)
+		return rc;
+	if ((rc = user_place_check(r, "user.write", id, &before)) < 0)
+		return rc;
+	json_decref(before);
+	rc = xz_user_set_password(xz_req_db(r), id, pw, false, &why);
+	if (rc < 0)
+		return why_fail(r, rc, why);
+	xz_req_audit(r, "user.password_reset", "user", id, "ok", NULL, NULL);
+	return xz_reply(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+/* roles_change: the security administrator grants or revokes one role. */
+static int roles_change(struct xz_req *r, bool grant)
+{
+	json_t *before = NULL, *after = NULL;
+	const char *role_name;
+	unsigned role;
+	int64_t id;
+	struct xz_db *db = xz_req_db(r);
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0)
+		return rc;
+	role_name = r->params[1];
+	role = xz_role_parse(role_name);
+	if (!role)
+		return xz_fail(r, XZ_ENOTFOUND, "unknown_role", "没有这个角色", "No such role", "role");
+	if ((rc = user_place_check(r, "role.grant", id, &before)) < 0)
+		return rc;
+	if (id == r->user->id) {
+		rc = xz_fail(r, XZ_EFORBIDDEN, "self_grant", "不能修改自己的角色",
+			     "You cannot change your own roles", "role");
+		xz_req_audit(r, "role.grant", "user", id, "denied", NULL, NULL);
+		goto out;
+	}
+	xz_db_begin(db);
+	if (grant)
+		rc = xz_db_exec(db,
+				"INSERT INTO user_roles (user_id, role, granted_by, granted_at) VALUES "
+				"($1,$2,$3,$4) ON CONFLICT (user_id, role) DO NOTHING",
+				XZ_ARGS(XZ_INT(id), XZ_TEXT(role_name), XZ_INT(r->user->id),
+					XZ_INT(xz_now())),
+				NULL);
+	else
+		rc = xz_db_exec(db, "DELETE FROM user_roles WHERE user_id = $1 AND role = $2",
+				XZ_ARGS(XZ_INT(id), XZ_TEXT(role_name)), NULL);
+	if (rc == 0)
+		rc = load_user(r, id, &after);
+	if (rc == 0)
+		rc = xz_req_audit(r, grant ? "role.grant" : "role.revoke", "user", id, "ok", before,
+				  after);
+	if (rc == 0)
+		rc = xz_db_commit(db);
+	else
+		xz_db_rollback(db);
+	if (rc < 0) {
+		rc = xz_fail_db(r, rc);
+		goto out;
+	}
+	{
+		json_t *rows = json_pack("[O]", after);
+		user_rows_fix(r, rows);
+		rc = xz_reply(r, 200, json_incref(json_array_get(rows, 0)));
+		json_decref(rows);
+	}
+out:
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+static int roles_grant(struct xz_req *r) { return roles_change(r, true); }
+static int roles_revoke(struct xz_req *r) { return roles_change(r, false); }
+
+static int users_unlock(struct xz_req *r)
+{
+	json_t *before = NULL;
+	int64_t id;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0)
+		return rc;
+	if ((rc = user_place_check(r, "security.write", id, &before)) < 0)
+		return rc;
+	json_decref(before);
+	rc = xz_db_exec(xz_req_db(r), "UPDATE users SET failed_count = 0, locked_until = 0 WHERE id = $1",
+			XZ_ARGS(XZ_INT(id)), NULL);
+	if (rc < 0)
+		return xz_fail_db(r, rc);
+	xz_req_audit(r, "user.unlock", "user", id, "ok", NULL, NULL);
+	return xz_reply(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static int settings_get(struct xz_req *r)
+{
+	json_t *rows = NULL, *o = json_pack("{s:s,s:i,s:i,s:i,s:i}", "password.profile", "default",
+					    "audit.retention_days", 184, "session.idle_seconds",
+					    XZ_SESSION_IDLE, "session.absolute_seconds",
+					    XZ_SESSION_ABSOLUTE, "lockout.failures", XZ_LOCK_FAILURES);
+	size_t i;
+	json_t *row;
+	int rc = xz_db_query(xz_req_db(r), "SELECT key, value FROM settings ORDER BY key", XZ_NOARGS,
+			     &rows);
+	if (rc < 0) {
+		json_decref(o);
+		return xz_fail_db(r, rc);
+	}
+	json_array_foreach(rows, i, row)
+		json_object_set(o, xz_jstr(row, "key"), json_object_get(row, "value"));
+	json_decref(rows);
+	return xz_reply(r, 200, o);
+}
+
+/* settings_put: the security administrator sets the password profile and
+ * the audit retention (never under 184 days: 《网络安全法》 requires logs be
+ * kept at least six months). */
+static int settings_put(struct xz_req *r)
+{
+	const char *profile = NULL;
+	json_int_t retention = 0;
+	struct xz_db *db = xz_req_db(r);
+	int rc;
+	if ((rc = xz_req_unpack(r, "{s?s,s?I}", "password.profile", &profile,
+				"audit.retention_days", &retention)) < 0)
+		return rc;
+	if (profile && strcmp(profile, "default") && strcmp(profile, "mlps"))
+		return xz_fail(r, XZ_ERULE, "invalid_value", "密码策略须为default或mlps",
+			       "password.profile must be default or mlps", "password.profile");
+	if (retention && retention < 184)
+		return xz_fail(r, XZ_ERULE, "retention_too_short", "审计日志至少保存184天",
+			       "Audit retention must be at least 184 days", "audit.retention_days");
+	xz_db_begin(db);
+	if (profile)
+		rc = xz_db_exec(db,
+				"INSERT INTO settings (key, value) VALUES ('password.profile', $1) ON "
+				"CONFLICT (key) DO UPDATE SET value = $1",
+				XZ_ARGS(XZ_TEXT(profile)), NULL);
+	if (rc == 0 && retention) {
+		char buf[24];
+		snprintf(buf, sizeof(buf), "%lld", (long long)retention);
+		rc = xz_db_exec(db,
+				"INSERT INTO settings (key, value) VALUES ('audit.retention_days', $1) "
+				"ON CONFLICT (key) DO UPDATE SET value = $1",
+				XZ_ARGS(XZ_TEXT(buf)), NULL);
+	}
+	if (rc == 0)
+		rc = xz_req_audit(r, "settings.update", "settings", 0, "ok", NULL, r->in);
+	if (rc == 0)
+		rc = xz_db_commit(db);
+	else
+		xz_db_rollback(db);
+	if (rc < 0)
+		return xz_fail_db(r, rc);
+	return settings_get(r);
+}
+
+static int audit_list(struct xz_req *r)
+{
+	int64_t after, limit;
+	const char *action = xz_req_query(r, "action"), *otype = xz_req_query(r, "object_type"),
+		   *oid = xz_req_query(r, "object_id");
+	json_t *rows = NULL;
+	int rc;
+	if ((rc = xz_req_page(r, &after, &limit)) < 0)
+		return rc;
+	/* newest first: the cursor is the smallest seq seen */
+	rc = xz_db_query(xz_req_db(r),
+			 "SELECT seq AS id, seq, at, user_id, username, roles, source, action, "
+			 "object_type, object_id, outcome, detail, before, after, hash FROM audit_log "
+			 "WHERE (CAST($1 AS BIGINT) IS NULL OR seq < $1) AND (county_id = $2 OR "
+			 "county_id = 0 OR county_id IS NULL) AND (CAST($3 AS TEXT) IS NULL OR action "
+			 "= $3) AND (CAST($4 AS TEXT) IS NULL OR object_type = $4) AND (CAST($5 AS "
+			 "TEXT) IS NULL OR object_id = $5) ORDER BY seq DESC LIMIT $6",
+			 XZ_ARGS(XZ_ID(after), XZ_INT(r->user->county_id), XZ_TEXT(action),
+				 XZ_TEXT(otype), XZ_TEXT(oid), XZ_INT(limit)),
+			 &rows);
+	if (rc < 0)
+		return xz_fail_db(r, rc);
+	return xz_reply_page(r, rows, limit);
+}
+
+static int audit_verify(struct xz_req *r)
+{
+	int64_t count = 0, bad = 0;
+	int rc = xz_audit_verify(xz_req_db(r), &count, &bad);
+	if (rc < 0 && rc != XZ_ECONFLICT)
+		return xz_fail_db(r, rc);
+	return xz_reply(r, 200,
+			json_pack("{s:b,s:I,s:o}", "intact", rc == 0, "entries", (json_int_t)count,
+				  "first_broken_seq", bad ? json_integer(bad) : json_null()));
+}
+
+const struct xz_route xz_routes_admin[] = {
+	{"GET", "/api/v1/users", users_list, "user.read", 0},
+	{"POST", "/api/v1/users", users_create, "user.write", 0},
+	{"PATCH", "/api/v1/users/{id}", users_update, "user.write", 0},
+	{"POST", "/api/v1/users/{id}/password", users_password, "user.write", 0},
+	{"POST", "/api/v1/users/{id}/unlock", users_unlock, "security.write", 0},
+	{"PUT", "/api/v1/users/{id}/roles/{role}", roles_grant, "role.grant", 0},
+	{"DELETE", "/api/v1/users/{id}/roles/{role}", roles_revoke, "role.grant", 0},
+	{"GET", "/api/v1/settings", settings_get, "security.write", 0},
+	{"PUT", "/api/v1/settings", settings_put, "security.write", 0},
+	{"GET", "/api/v1/audit", audit_list, "audit.read", 0},
+	{"GET", "/api/v1/audit/verify", audit_verify, "audit.read", 0},
+	{NULL, NULL, NULL, NULL, 0},
+};
