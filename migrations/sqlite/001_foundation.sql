@@ -172,10 +172,3 @@ CREATE TABLE idempotency (
   created_at BIGINT NOT NULL,
   PRIMARY KEY (user_id, key)
 );
-
--- durability probe used by the crash test: one row per acknowledged write
-CREATE TABLE probe_writes (
-  id INTEGER PRIMARY KEY,
-  token TEXT NOT NULL UNIQUE,
-  created_at BIGINT NOT NULL
-);

@@ -1,0 +1,34 @@
+/*
+ * routing.h — who is responsible for a reported problem (R2.3).
+ *
+ * A problem category maps onto power items of the power and
+ * responsibility lists; the list version in force names the responsible
+ * department for each, and the department's dispatched unit stationed in
+ * the problem's township is the responsible unit. Implemented in
+ * routing.c (the lists feature); used by the closed loop and by joint
+ * enforcement (interactive notices).
+ */
+#ifndef XZ_ROUTING_H
+#define XZ_ROUTING_H
+
+#include <stdint.h>
+
+struct xz_db;
+
+struct xz_routing {
+	int64_t unit_id;        /* responsible dispatched unit, 0 when none     */
+	int64_t department_id;  /* its department                               */
+	int64_t power_item_id;  /* the power item that decided                  */
+	char power_code[64];    /* its code                                     */
+	int64_t list_version;   /* the published list version used              */
+	char reason[512];       /* Chinese explanation shown to the office      */
+};
+
+/* xz_routing_resolve: route category `category_code` in `township_id` under
+ * the list version in force. Returns 0 and fills *out, XZ_ENOTFOUND when no
+ * unit is responsible (out->reason still explains why: the office decides
+ * by hand), or a storage error. */
+int xz_routing_resolve(struct xz_db *db, const char *category_code, int64_t township_id,
+		       struct xz_routing *out);
+
+#endif
