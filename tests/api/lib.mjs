@@ -1,0 +1,119 @@
+// lib.mjs — the harness for the HTTP API tests (node:test + fetch).
+//
+// startServer() makes a fresh database on the engine named by XZ_ENGINE
+// ("sqlite", the default, or "pg", using XZ_PG_URL), loads the demo county,
+// starts the server binary XZ_BIN (default build/xiezhi) in test mode on a
+// free port and answers a handle: { url, api(), login(), stop(), sql(),
+// cli() }. Every test file starts its own server, so files run in parallel.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import net from 'node:net';
+
+export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const BIN = resolve(ROOT, process.env.XZ_BIN || 'build/xiezhi');
+export const ENGINE = process.env.XZ_ENGINE || 'sqlite';
+export const PASSWORD = 'Xiezhi-demo-2026';
+export const ROLES = ['admin', 'office', 'leader', 'contact', 'staff', 'grid', 'dept', 'secadmin', 'auditor'];
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
+    s.on('error', rej);
+  });
+}
+
+let dbCounter = 0;
+export function freshDb() {
+  if (ENGINE === 'pg') {
+    const base = process.env.XZ_PG_URL;
+    if (!base) throw new Error('XZ_PG_URL is not set (scripts/pg.sh start)');
+    const name = `xz_t_${process.pid}_${Date.now()}_${dbCounter++}`;
+    execFileSync('psql', [base, '-qAtc', `CREATE DATABASE ${name}`]);
+    const url = base.replace(/\/[^/]*$/, '/' + name);
+    return { url, drop: () => { try { execFileSync('psql', [base, '-qAtc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]); } catch {} } };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'xz-api-'));
+  return { url: join(dir, 'test.db'), dir, drop: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// sql: run SQL directly against the database (bypassing the server), for
+// tests that must tamper with storage or prepare rare states.
+export function sqlOn(url, text) {
+  if (url.startsWith('postgres')) return execFileSync('psql', [url, '-qAtc', text]).toString().trim();
+  return execFileSync('sqlite3', [url, text]).toString().trim();
+}
+
+export function cli(url, args, opts = {}) {
+  return execFileSync(BIN, ['--db', url, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...opts }).toString();
+}
+
+export async function startServer({ demo = true, db = null, extraArgs = [] } = {}) {
+  const d = db || freshDb();
+  if (demo) cli(d.url, ['demo']);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(BIN, ['--db', d.url, '--listen', `127.0.0.1:${port}`, '--test-mode', ...extraArgs, 'serve'],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1' } });
+  let stderr = '';
+  proc.stderr.on('data', (c) => { stderr += c; });
+  for (let i = 0; i < 200; i++) {
+    try { const r = await fetch(url + '/api/v1/health'); if (r.ok) break; } catch {}
+    if (proc.exitCode !== null) throw new Error('server exited: ' + stderr);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const h = {
+    url, db: d, proc,
+    get stderr() { return stderr; },
+    sql: (text) => sqlOn(d.url, text),
+    cli: (args, opts) => cli(d.url, args, opts),
+    async api(method, path, { token, body, headers = {}, raw = false } = {}) {
+      const hd = { ...headers };
+      if (token) hd.Authorization = 'Bearer ' + token;
+      let payload;
+      if (body !== undefined) {
+        payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+        if (!hd['Content-Type']) hd['Content-Type'] = 'application/json';
+      }
+      const res = await fetch(url + path, { method, headers: hd, body: payload });
+      if (raw) return res;
+      const text = await res.text();
+      let json = null;
+      try { json = text ? JSON.parse(text) : null; } catch { json = text; }
+      return { status: res.status, body: json, headers: res.headers };
+    },
+    async login(username, password = PASSWORD) {
+      const r = await h.api('POST', '/api/v1/auth/login', { body: { username, password } });
+      if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.token;
+    },
+    async tokens(names = ROLES) {
+      const out = {};
+      for (const n of names) out[n] = await h.login(n);
+      return out;
+    },
+    async setClock(iso) {
+      const r = await h.api('POST', '/api/v1/test/clock', { body: iso ? { now: iso } : {} });
+      if (r.status !== 200) throw new Error('clock: ' + JSON.stringify(r.body));
+    },
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null) {
+        const done = new Promise((r) => proc.once('exit', r));
+        proc.kill(signal);
+        await done;
+      }
+    },
+    async close() { await h.stop(); d.drop(); },
+  };
+  return h;
+}
+
+// expectError: assert the one error shape with a given status and code.
+export function expectError(assert, r, status, code) {
+  assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status} ${JSON.stringify(r.body)}`);
+  assert.ok(r.body && r.body.error, 'error object present');
+  if (code) assert.equal(r.body.error.code, code);
+  assert.ok(r.body.error.message && r.body.error.message_en, 'messages in Chinese and English');
+}
