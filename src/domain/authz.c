@@ -137,7 +137,12 @@ bool xz_authz_known(const char *perm)
 bool xz_authz(const struct xz_user *u, const char *perm, const struct xz_place *place)
 {
 	size_t i;
-	if (!u || !perm || !u->roles)
+	if (!u || !perm)
+		return false;
+	/* every account, even one holding no role yet, acts on itself */
+	if (!strcmp(perm, "self"))
+		return !place || place->user_id == u->id;
+	if (!u->roles)
 		return false;
 	for (i = 0; i < XZ_ARRAY_LEN(grants); i++) {
 		if (strcmp(grants[i].perm, perm) || !(grants[i].roles & u->roles))

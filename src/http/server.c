@@ -405,12 +405,18 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 			cs->max_body = cs->route && cs->route->max_body ? cs->route->max_body
 									 : XZ_MAX_BODY;
 		}
+		/* A body somewhat over the limit is read and dropped so the
+		 * client, still sending, gets a clean 413; a grossly oversized
+		 * one is refused at once (the connection then closes). */
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > (cs->max_body ? cs->max_body : XZ_MAX_BODY)) {
-			xz_fail(r, XZ_ETOOBIG, "body_too_large", "请求体过大",
-				"Request body too large", NULL);
-			cs->queued = true;
-			return queue_error(r, XZ_ETOOBIG);
+			r->body_too_big = true;
+			if (strtoull(cl, NULL, 10) > 8 * (cs->max_body ? cs->max_body : XZ_MAX_BODY)) {
+				xz_fail(r, XZ_ETOOBIG, "body_too_large", "请求体过大",
+					"Request body too large", NULL);
+				cs->queued = true;
+				return queue_error(r, XZ_ETOOBIG);
+			}
 		}
 		return MHD_YES;
 	}
@@ -438,6 +444,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (cs->queued)
 		return MHD_YES;
 	cs->queued = true;
+	if (r->body_too_big) {
+		xz_fail(r, XZ_ETOOBIG, "body_too_large", "请求体过大", "Request body too large", NULL);
+		return queue_error(r, XZ_ETOOBIG);
+	}
 	if (strncmp(r->path, "/api/", 5))
 		return serve_static(r);
 	if (!cs->route) {
