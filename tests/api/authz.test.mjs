@@ -1,0 +1,117 @@
+// authz.test.mjs — every role × every endpoint × (own place, neighbouring
+// township, another county): allowed or denied, as the roles table of
+// REQUIREMENTS.md says. Denied means 401/403, or 404 for a record outside
+// one's place (it does not exist for the caller).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, ROLES } from './lib.mjs';
+
+let h, tok, ids;
+const T = ['grid', 'staff', 'contact', 'office', 'leader'];
+const C = ['admin', 'secadmin', 'auditor'];
+
+before(async () => {
+  h = await startServer();
+  // a second county with a township, a department, a unit, a person, an account
+  const city = h.sql("SELECT id FROM regions WHERE level = 'city'");
+  const now = Math.floor(Date.now() / 1000);
+  h.sql(`INSERT INTO regions (parent_id, level, code, name, created_at, updated_at) VALUES (${city}, 'county', '331121', '青田县', ${now}, ${now})`);
+  const c2 = h.sql("SELECT id FROM regions WHERE code = '331121'");
+  h.sql(`UPDATE regions SET county_id = ${c2} WHERE id = ${c2}`);
+  h.sql(`INSERT INTO regions (parent_id, level, code, name, county_id, created_at, updated_at) VALUES (${c2}, 'township', '331121100', '温溪镇', ${c2}, ${now}, ${now})`);
+  const t2 = h.sql("SELECT id FROM regions WHERE code = '331121100'");
+  h.sql(`UPDATE regions SET township_id = ${t2} WHERE id = ${t2}`);
+  h.sql(`INSERT INTO departments (county_id, code, name, created_at, updated_at) VALUES (${c2}, 'QT-ZF', '青田县综合行政执法局', ${now}, ${now})`);
+  const d2 = h.sql("SELECT id FROM departments WHERE code = 'QT-ZF'");
+  h.sql(`INSERT INTO units (department_id, township_id, county_id, code, name, kind, created_at, updated_at) VALUES (${d2}, ${t2}, ${c2}, 'QT-ZF-1', '温溪镇综合行政执法中队', 'enforcement', ${now}, ${now})`);
+  const u2 = h.sql("SELECT id FROM units WHERE code = 'QT-ZF-1'");
+  h.sql(`INSERT INTO people (name, unit_id, department_id, township_id, county_id, created_at, updated_at) VALUES ('外县人员', ${u2}, ${d2}, ${t2}, ${c2}, ${now}, ${now})`);
+  const p2 = h.sql("SELECT id FROM people WHERE name = '外县人员'");
+  h.cli(['user', 'add', 'qtuser', String(c2), 'office'], { env: { ...process.env, XZ_PASSWORD: 'Other-County-Pass-1' } });
+  tok = await h.tokens();
+  const me = (await h.api('GET', '/api/v1/me', { token: tok.staff })).body;
+  const q = (s) => h.sql(s);
+  ids = {
+    town: { own: me.township_id, near: Number(q("SELECT id FROM regions WHERE code = '331102101'")), far: Number(t2) },
+    unit: { own: me.unit_id, near: Number(q("SELECT id FROM units WHERE code = 'ZR-331102101'")), far: Number(u2) },
+    person: {
+      own: Number(q(`SELECT id FROM people WHERE unit_id = ${me.unit_id} ORDER BY id DESC LIMIT 1`)),
+      near: Number(q("SELECT p.id FROM people p JOIN units u ON u.id = p.unit_id WHERE u.code = 'ZR-331102101' LIMIT 1")),
+      far: Number(p2),
+    },
+    dept: { own: Number(q("SELECT id FROM departments WHERE code = 'ZF'")), near: Number(q("SELECT id FROM departments WHERE code = 'ZR'")), far: Number(d2) },
+    user: { own: Number(q("SELECT id FROM users WHERE username = 'grid'")), near: Number(q("SELECT id FROM users WHERE username = 'office2'")), far: Number(q("SELECT id FROM users WHERE username = 'qtuser'")) },
+  };
+});
+after(async () => { await h.close(); });
+
+let unitSeq = 0;
+// Each endpoint: how to call it for a place, and who is allowed at that place.
+const endpoints = [
+  { name: 'GET /me', call: () => ['GET', '/api/v1/me'], allow: { own: ROLES } },
+  { name: 'GET /regions/{township}', call: (p) => ['GET', `/api/v1/regions/${ids.town[p]}`],
+    allow: { own: ROLES, near: ['dept', ...C], far: [] } },
+  { name: 'GET /departments/{id}', call: (p) => ['GET', `/api/v1/departments/${ids.dept[p]}`],
+    allow: { own: ROLES, near: ROLES, far: [] } },
+  { name: 'GET /units/{id}', call: (p) => ['GET', `/api/v1/units/${ids.unit[p]}`],
+    allow: { own: [...T, 'dept', 'admin', 'secadmin'], near: ['admin', 'secadmin'], far: [] } },
+  { name: 'POST /units', call: (p) => ['POST', '/api/v1/units', { department_id: ids.dept[p === 'far' ? 'far' : 'own'], township_id: ids.town[p], code: `M-${unitSeq++}`, name: '矩阵测试' }],
+    allow: { own: ['admin'], near: ['admin'], far: [] } },
+  { name: 'GET /people/{id}', call: (p) => ['GET', `/api/v1/people/${ids.person[p]}`],
+    allow: { own: ['office', 'leader', 'contact', 'staff', 'dept', 'admin', 'secadmin'], near: ['admin', 'secadmin'], far: [] } },
+  { name: 'PUT /people/{id}', call: (p) => ['PUT', `/api/v1/people/${ids.person[p]}`, { version: Number(h.sql(`SELECT version FROM people WHERE id = ${ids.person[p]}`)), title: '矩阵' }],
+    allow: { own: ['office', 'admin'], near: ['admin'], far: [] } },
+  { name: 'GET /leadership', call: () => ['GET', '/api/v1/leadership'], allow: { own: [...T, 'dept', 'admin'] } },
+  { name: 'GET /users', call: () => ['GET', '/api/v1/users'], allow: { own: ['admin', 'secadmin'] } },
+  { name: 'PATCH /users/{id}', call: (p) => ['PATCH', `/api/v1/users/${ids.user[p]}`, { version: Number(h.sql(`SELECT version FROM users WHERE id = ${ids.user[p]}`)), display_name: '改名' }],
+    allow: { own: ['admin'], near: ['admin'], far: [] } },
+  { name: 'POST /users/{id}/unlock', call: (p) => ['POST', `/api/v1/users/${ids.user[p]}/unlock`],
+    allow: { own: ['secadmin'], near: ['secadmin'], far: [] } },
+  { name: 'PUT /users/{id}/roles/leader', call: (p) => ['PUT', `/api/v1/users/${ids.user[p]}/roles/leader`],
+    allow: { own: ['secadmin'], near: ['secadmin'], far: [] } },
+  { name: 'GET /settings', call: () => ['GET', '/api/v1/settings'], allow: { own: ['secadmin'] } },
+  { name: 'GET /audit', call: () => ['GET', '/api/v1/audit'], allow: { own: ['auditor'] } },
+  { name: 'GET /audit/verify', call: () => ['GET', '/api/v1/audit/verify'], allow: { own: ['auditor'] } },
+];
+
+test('role × endpoint × place', async () => {
+  const wrong = [];
+  let checked = 0;
+  for (const ep of endpoints) {
+    for (const place of Object.keys(ep.allow)) {
+      for (const role of ROLES) {
+        const [method, path, body] = ep.call(place);
+        const r = await h.api(method, path, { token: tok[role], body });
+        const allowed = ![401, 403, 404].includes(r.status);
+        const expected = ep.allow[place].includes(role);
+        checked++;
+        if (allowed !== expected) wrong.push(`${ep.name} [${place}] as ${role}: ${r.status} ${JSON.stringify(r.body).slice(0, 120)}`);
+        else if (allowed) assert.ok(r.status < 300, `${ep.name} as ${role} answered ${r.status}`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+  assert.ok(checked >= 250, `checked ${checked} combinations`);
+});
+
+test('without a session every protected endpoint is 401', async () => {
+  for (const ep of endpoints) {
+    const [method, path, body] = ep.call('own');
+    assert.equal((await h.api(method, path, { body })).status, 401, ep.name);
+  }
+});
+
+test('no account can grant itself a role', async () => {
+  const me = (await h.api('GET', '/api/v1/me', { token: tok.secadmin })).body;
+  const r = await h.api('PUT', `/api/v1/users/${me.id}/roles/admin`, { token: tok.secadmin });
+  assert.equal(r.status, 403);
+  assert.equal(r.body.error.code, 'self_grant');
+  const admin = (await h.api('GET', '/api/v1/me', { token: tok.admin })).body;
+  assert.equal((await h.api('PUT', `/api/v1/users/${admin.id}/roles/secadmin`, { token: tok.admin })).status, 403, 'the system administrator cannot grant roles');
+});
+
+test('denied attempts are in the audit trail', async () => {
+  await h.api('GET', '/api/v1/audit', { token: tok.grid });
+  const a = await h.api('GET', '/api/v1/audit?action=access', { token: tok.auditor });
+  assert.ok(a.body.items.some((e) => e.outcome === 'denied' && e.username === 'grid'));
+});
