@@ -44,7 +44,8 @@ static int usage(void)
 	      "  user list                     list accounts\n"
 	      "  backup FILE                   write a consistent copy of the database\n"
 	      "  restore FILE                  replace the database with a backup\n"
-	      "  check                         verify the database and the audit chain\n",
+	      "  check                         verify the database and the audit chain\n"
+	      "  routes                        list the API routes and their permissions\n",
 	      stderr);
 	return 2;
 }
@@ -337,6 +338,13 @@ static int cmd_serve(const struct opts *o)
 	return rc < 0 ? 1 : 0;
 }
 
+static void print_route(const struct xz_route *rt, void *arg)
+{
+	XZ_UNUSED(arg);
+	printf("%s %s %s%s\n", rt->method, rt->pattern, rt->perm ? rt->perm : "-",
+	       rt->perm && !xz_authz_known(rt->perm) ? " UNKNOWN-PERMISSION" : "");
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {.db = "data/xiezhi.db", .listen = "127.0.0.1:8080", .web = "web/dist",
@@ -371,6 +379,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[i], "serve"))
 		return cmd_serve(&o);
+	if (!strcmp(argv[i], "routes")) {
+		xz_routes_each(print_route, NULL);
+		return 0;
+	}
 	if (!strcmp(argv[i], "check"))
 		return cmd_check(&o);
 	if (!strcmp(argv[i], "backup") && i + 1 < argc)

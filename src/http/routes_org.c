@@ -6,6 +6,7 @@
  * Plain records go through the generic resource mechanism; the rules that
  * tie them together live in the derive hooks below.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/xz.h"
@@ -388,23 +389,52 @@ static void person_place(const json_t *row, struct xz_place *p)
 	p->unit_id = xz_jint(row, "unit_id");
 }
 
-/* person_decorate: embed each person's qualifications. */
+/* person_decorate: embed each person's qualifications, with one query for
+ * the whole page (rows come sorted by id, so a range covers them). */
 static int person_decorate(struct xz_req *r, json_t *rows)
 {
-	size_t i;
-	json_t *row, *q = NULL;
-	int rc;
+	size_t i, n = json_array_size(rows);
+	json_t *row, *q = NULL, *by_id = json_object();
+	int64_t lo = INT64_MAX, hi = 0;
+	char key[24];
+	int rc = 0;
 	json_array_foreach(rows, i, row)
 	{
-		rc = xz_db_query(xz_req_db(r),
-				 "SELECT id, cert_no, issuer, domains, valid_from, valid_to FROM "
-				 "qualifications WHERE person_id = $1 ORDER BY valid_to DESC",
-				 XZ_ARGS(XZ_INT(xz_jint(row, "id"))), &q);
-		if (rc < 0)
-			return xz_fail_db(r, rc);
-		json_object_set_new(row, "qualifications", xz_present_all(q));
+		int64_t id = xz_jint(row, "id");
+		lo = id < lo ? id : lo;
+		hi = id > hi ? id : hi;
+		snprintf(key, sizeof(key), "%lld", (long long)id);
+		json_object_set_new(by_id, key, json_array());
 	}
-	return 0;
+	if (n) {
+		rc = xz_db_query(xz_req_db(r),
+				 "SELECT id, person_id, cert_no, issuer, domains, valid_from, valid_to FROM "
+				 "qualifications WHERE person_id BETWEEN $1 AND $2 ORDER BY person_id, "
+				 "valid_to DESC",
+				 XZ_ARGS(XZ_INT(lo), XZ_INT(hi)), &q);
+		if (rc < 0) {
+			rc = xz_fail_db(r, rc);
+			goto out;
+		}
+		json_array_foreach(q, i, row)
+		{
+			json_t *list;
+			snprintf(key, sizeof(key), "%lld", (long long)xz_jint(row, "person_id"));
+			list = json_object_get(by_id, key);
+			json_object_del(row, "person_id");
+			if (list)
+				json_array_append(list, xz_present(row));
+		}
+	}
+	json_array_foreach(rows, i, row)
+	{
+		snprintf(key, sizeof(key), "%lld", (long long)xz_jint(row, "id"));
+		json_object_set(row, "qualifications", json_object_get(by_id, key));
+	}
+out:
+	json_decref(q);
+	json_decref(by_id);
+	return rc;
 }
 
 static const char *const person_filters[] = {"unit_id", "unit_id", "township_id", "township_id",
