@@ -1,0 +1,162 @@
+// app.js — the web interface shell: login, the current user, a navigation
+// that follows the user's roles, and the screens of the foundation
+// (organisation, people and qualifications, accounts, audit). No framework,
+// no external resources: it works offline on a weak signal.
+const ROLE_LABEL = { grid: '网格员', staff: '派驻人员', contact: '派驻机构负责人', office: '执法办公室', leader: '领导小组', dept: '主管部门', admin: '系统管理员', secadmin: '安全管理员', auditor: '审计管理员' };
+const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
+const state = { me: null, csrf: sessionStorage.getItem('xzCsrf') || '' };
+const app = document.getElementById('app');
+
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+const fmtTime = (iso) => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const p = (n) => String(n).padStart(2, '0');
+  const s = new Date(d.getTime() + 8 * 3600000); // Asia/Shanghai
+  return `${s.getUTCFullYear()}年${s.getUTCMonth() + 1}月${s.getUTCDate()}日 ${p(s.getUTCHours())}:${p(s.getUTCMinutes())}`;
+};
+const today = () => new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10);
+const plusDays = (n) => new Date(Date.now() + 8 * 3600000 + n * 86400000).toISOString().slice(0, 10);
+
+async function api(method, path, body) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
+  const res = await fetch('/api/v1' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) { const e = new Error(data?.error?.message || `请求失败（${res.status}）`); e.status = res.status; e.code = data?.error?.code; throw e; }
+  return data;
+}
+
+function loginView(message = '') {
+  app.innerHTML = `<form class="login" id="login">
+    <h1>獬豸 · 综合执法平台</h1><p class="sub">乡镇（街道）综合执法平台与执法协调指挥</p>
+    <label for="u">用户名</label><input id="u" name="username" autocomplete="username" required>
+    <label for="p">密码</label><input id="p" name="password" type="password" autocomplete="current-password" required>
+    <button class="primary" type="submit">登录</button><div class="error" id="err">${esc(message)}</div></form>`;
+  document.getElementById('login').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    try {
+      const r = await api('POST', '/auth/login', { username: f.username.value.trim(), password: f.password.value });
+      state.csrf = r.csrf; sessionStorage.setItem('xzCsrf', r.csrf);
+      await start();
+    } catch (e) { document.getElementById('err').textContent = e.message; }
+  });
+}
+
+const has = (...roles) => roles.some((r) => state.me.roles.includes(r));
+function screens() {
+  return [
+    { id: 'home', title: '工作台', show: true, render: homeView },
+    { id: 'units', title: '派驻机构', show: has('grid', 'staff', 'contact', 'office', 'leader', 'dept', 'admin', 'secadmin'), render: unitsView },
+    { id: 'people', title: '人员与执法资格', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin', 'secadmin'), render: peopleView },
+    { id: 'leadership', title: '领导小组', show: has('grid', 'staff', 'contact', 'office', 'leader', 'dept', 'admin'), render: leadershipView },
+    { id: 'regions', title: '区域', show: true, render: regionsView },
+    { id: 'users', title: '账号管理', show: has('admin', 'secadmin'), render: usersView },
+    { id: 'audit', title: '审计日志', show: has('auditor'), render: auditView },
+  ].filter((s) => s.show);
+}
+
+async function start() {
+  try { state.me = await api('GET', '/me'); state.csrf = state.me.csrf; sessionStorage.setItem('xzCsrf', state.csrf); }
+  catch (e) { return loginView(e.status === 401 ? '' : e.message); }
+  render();
+}
+
+async function render() {
+  const list = screens();
+  const id = (location.hash.slice(2) || 'home').split('?')[0];
+  const cur = list.find((s) => s.id === id) || list[0];
+  const me = state.me;
+  const place = [me.county_name, me.township_name, me.unit_name || me.department_name].filter(Boolean).join(' · ');
+  app.innerHTML = `<header><h1>獬豸 综合执法平台</h1><span class="who">${esc(me.display_name)}（${me.roles.map((r) => ROLE_LABEL[r]).join('、')}）· ${esc(place)}</span><button id="logout">退出</button></header>
+    <div class="layout"><nav>${list.map((s) => `<a href="#/${s.id}" class="${s === cur ? 'active' : ''}">${s.title}</a>`).join('')}</nav><main id="main"><p class="loading">正在加载…</p></main></div>`;
+  document.getElementById('logout').addEventListener('click', async () => { try { await api('POST', '/auth/logout'); } catch {} sessionStorage.removeItem('xzCsrf'); state.me = null; location.hash = ''; loginView('已退出登录'); });
+  const main = document.getElementById('main');
+  try { main.innerHTML = await cur.render(); } catch (e) { main.innerHTML = `<div class="card error">${esc(e.message)}</div>`; }
+}
+
+async function homeView() {
+  const me = state.me;
+  const s = await api('GET', '/sessions');
+  return `<h2>工作台</h2><div class="card"><b>${esc(me.display_name)}</b>（${esc(me.username)}）<br>
+    <span class="muted">角色：</span>${me.roles.map((r) => `<span class="tag">${ROLE_LABEL[r]}</span>`).join('')}<br>
+    <span class="muted">所在：</span>${esc([me.county_name, me.township_name, me.unit_name, me.department_name].filter(Boolean).join(' · '))}</div>
+    <div class="card"><b>我的登录会话</b><table><thead><tr><th>登录时间</th><th>最近活动</th><th>来源</th><th></th></tr></thead><tbody>
+    ${s.items.map((x) => `<tr><td>${fmtTime(x.created_at)}</td><td>${fmtTime(x.last_seen_at)}</td><td>${esc(x.source)}</td><td>${x.current ? '<span class="tag green">当前</span>' : ''}</td></tr>`).join('')}</tbody></table></div>`;
+}
+
+async function all(path) {
+  let items = [], cursor = '';
+  for (let i = 0; i < 20; i++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const r = await api('GET', `${path}${sep}limit=500${cursor ? '&cursor=' + cursor : ''}`);
+    items = items.concat(r.items);
+    if (!r.next) break;
+    cursor = r.next;
+  }
+  return items;
+}
+
+async function unitsView() {
+  const [units, depts, regions] = await Promise.all([all('/units'), all('/departments'), all('/regions')]);
+  const dn = Object.fromEntries(depts.map((d) => [d.id, d.name])), rn = Object.fromEntries(regions.map((r) => [r.id, r.name]));
+  return `<h2>派驻机构（条块双重管理）</h2><table><thead><tr><th>机构</th><th>主管部门（条）</th><th>派驻乡镇（块）</th><th>编码</th></tr></thead><tbody>
+    ${units.map((u) => `<tr><td>${esc(u.name)}</td><td>${esc(dn[u.department_id] || '')}</td><td>${esc(rn[u.township_id] || '')}</td><td class="muted">${esc(u.code)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+function qualTag(p) {
+  if (p.is_auxiliary) return '<span class="tag">协管员（不得单独执法）</span>';
+  if (!p.qualifications?.length) return '<span class="tag">无执法证</span>';
+  const t = today(), soon = plusDays(30);
+  return p.qualifications.map((q) => {
+    const cls = q.valid_to < t ? 'red' : q.valid_to <= soon ? 'yellow' : 'green';
+    const txt = q.valid_to < t ? '已过期' : q.valid_to <= soon ? '30天内到期' : '有效';
+    return `<span class="tag ${cls}" title="${esc(q.issuer)} ${esc((q.domains || []).join('、'))}">${esc(q.cert_no)} ${txt}（至${esc(q.valid_to)}）</span>`;
+  }).join('');
+}
+
+async function peopleView() {
+  const [people, units] = await Promise.all([all('/people'), all('/units').catch(() => [])]);
+  const un = Object.fromEntries(units.map((u) => [u.id, u.name]));
+  const expired = people.filter((p) => p.qualifications?.some((q) => q.valid_to < today())).length;
+  return `<h2>人员与执法资格</h2><p class="muted">共 ${people.length} 人；执法证已过期 ${expired} 人。红色：已过期；黄色：30天内到期。</p>
+    <table><thead><tr><th>姓名</th><th>所在机构</th><th>职务</th><th>电话</th><th>执法资格</th></tr></thead><tbody>
+    ${people.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(un[p.unit_id] || '')}</td><td>${esc(p.title)}</td><td>${esc(p.phone)}</td><td>${qualTag(p)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+async function leadershipView() {
+  const r = await api('GET', '/leadership');
+  const pos = { leader: '组长', deputy: '副组长', member: '成员' };
+  return `<h2>行政执法统筹协调指挥领导小组</h2><div class="card"><table><thead><tr><th>职位</th><th>姓名</th><th>职务</th><th>电话</th></tr></thead><tbody>
+    ${r.items.map((l) => `<tr><td>${pos[l.position]}</td><td>${esc(l.name)}</td><td>${esc(l.title)}</td><td>${esc(l.phone)}</td></tr>`).join('')}</tbody></table></div>
+    <h2>各派驻机构联合执法负责人</h2><table><thead><tr><th>机构</th><th>负责人</th><th>电话</th></tr></thead><tbody>
+    ${r.contacts.map((c) => `<tr><td>${esc(c.unit_name)}</td><td>${esc(c.name || '（未指定）')}</td><td>${esc(c.phone)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+async function regionsView() {
+  const regions = await all('/regions');
+  const kids = {};
+  regions.forEach((r) => { (kids[r.parent_id || 0] ||= []).push(r); });
+  const ids = new Set(regions.map((r) => r.id));
+  const roots = regions.filter((r) => !ids.has(r.parent_id));
+  const tree = (r, d) => `<tr><td style="padding-left:${10 + d * 22}px">${esc(r.name)}</td><td>${LEVEL_LABEL[r.level]}</td><td class="muted">${esc(r.code)}</td></tr>` + (kids[r.id] || []).map((k) => tree(k, d + 1)).join('');
+  return `<h2>区域</h2><table><thead><tr><th>名称</th><th>层级</th><th>编码</th></tr></thead><tbody>${roots.map((r) => tree(r, 0)).join('')}</tbody></table>`;
+}
+
+async function usersView() {
+  const users = await all('/users');
+  return `<h2>账号管理</h2><p class="muted">系统管理员管理账号，安全管理员授予角色（三员分立）；任何人不能给自己授权。</p><table><thead><tr><th>用户名</th><th>名称</th><th>角色</th><th>状态</th></tr></thead><tbody>
+    ${users.map((u) => `<tr><td>${esc(u.username)}</td><td>${esc(u.display_name)}</td><td>${u.roles.map((r) => `<span class="tag">${ROLE_LABEL[r] || r}</span>`).join('')}</td><td>${u.is_disabled ? '<span class="tag red">已停用</span>' : '<span class="tag green">正常</span>'}</td></tr>`).join('')}</tbody></table>`;
+}
+
+async function auditView() {
+  const [v, log] = await Promise.all([api('GET', '/audit/verify'), api('GET', '/audit?limit=100')]);
+  return `<h2>审计日志</h2><div class="card">哈希链校验：${v.intact ? `<span class="tag green">完整</span>（${v.entries} 条）` : `<span class="tag red">第 ${v.first_broken_seq} 条起被篡改</span>`}</div>
+    <table><thead><tr><th>#</th><th>时间</th><th>用户</th><th>来源</th><th>操作</th><th>对象</th><th>结果</th></tr></thead><tbody>
+    ${log.items.map((e) => `<tr><td>${e.seq}</td><td>${fmtTime(e.at)}</td><td>${esc(e.username)}</td><td>${esc(e.source)}</td><td>${esc(e.action)}</td><td>${esc(e.object_type)} ${esc(e.object_id)}</td><td>${e.outcome === 'ok' ? '<span class="tag green">成功</span>' : `<span class="tag red">${esc(e.outcome)}</span>`}</td></tr>`).join('')}</tbody></table>`;
+}
+
+window.addEventListener('hashchange', () => { if (state.me) render(); });
+start();
