@@ -38,7 +38,17 @@ static json_t *user_json(struct xz_req *r, const struct xz_user *u)
 			      "township_id", id_or_null(u->township_id), "unit_id",
 			      id_or_null(u->unit_id), "department_id", id_or_null(u->department_id),
 			      "person_id", id_or_null(u->person_id));
-	json_t *names = NULL;
+	json_t *names = NULL, *pw = NULL;
+	/* the mlps profile rotates passwords every 90 days: the screens ask
+	 * for a new one when this is true */
+	if (xz_db_one(xz_req_db(r),
+		      "SELECT CASE WHEN (SELECT value FROM settings WHERE key = 'password.profile') = "
+		      "'mlps' AND password_changed_at < $2 THEN 1 ELSE 0 END AS expired FROM users "
+		      "WHERE id = $1",
+		      XZ_ARGS(XZ_INT(u->id), XZ_INT(xz_now() - 90 * 86400)), &pw) == 0)
+		json_object_set_new(o, "password_expired",
+				    json_boolean(json_integer_value(json_object_get(pw, "expired"))));
+	json_decref(pw);
 	if (xz_db_one(xz_req_db(r),
 		      "SELECT (SELECT name FROM regions WHERE id = $1) AS township_name, "
 		      "(SELECT name FROM regions WHERE id = $2) AS county_name, "

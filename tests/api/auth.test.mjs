@@ -179,3 +179,17 @@ test('tokens and passwords never reach the log', async () => {
   assert.ok(!h.stderr.includes(PASSWORD));
   assert.ok(!h.stderr.includes('Wrong-secret-xyz'));
 });
+
+test('the mlps profile marks a password older than 90 days as expired', async () => {
+  const sec = await h.login('secadmin');
+  const now = Date.now();
+  await h.setClock(new Date(now).toISOString());
+  const t0 = await h.login('leader');
+  assert.equal((await h.api('GET', '/api/v1/me', { token: t0 })).body.password_expired, false);
+  await h.api('PUT', '/api/v1/settings', { token: sec, body: { 'password.profile': 'mlps' } });
+  await h.setClock(new Date(now + 91 * 86400000).toISOString());
+  const t = await h.login('leader');
+  assert.equal((await h.api('GET', '/api/v1/me', { token: t })).body.password_expired, true);
+  await h.setClock(null);
+  await h.api('PUT', '/api/v1/settings', { token: await h.login('secadmin'), body: { 'password.profile': 'default' } });
+});
