@@ -183,10 +183,10 @@ static const struct {
 	const char *name;
 	enum xz_dl_unit unit;
 } units[] = {
-	{"hours", XZ_DL_HOURS},
-	{"days", XZ_DL_DAYS},
-	{"working_days", XZ_DL_WORKING_DAYS},
-	{"end_of_day", XZ_DL_END_OF_DAY},
+    {"hours", XZ_DL_HOURS},
+    {"days", XZ_DL_DAYS},
+    {"working_days", XZ_DL_WORKING_DAYS},
+    {"end_of_day", XZ_DL_END_OF_DAY},
 };
 
 enum xz_dl_unit xz_dl_unit_parse(const char *s)

@@ -32,10 +32,10 @@ enum xz_day_kind {
 };
 
 enum xz_dl_unit {
-	XZ_DL_HOURS = 1,    /* clock hours, through nights and holidays     */
-	XZ_DL_DAYS,         /* calendar days, receipt day is day 0          */
-	XZ_DL_WORKING_DAYS, /* working days after the receipt day           */
-	XZ_DL_END_OF_DAY,   /* end of the receipt day (+ amount days)       */
+	XZ_DL_HOURS = 1,	/* clock hours, through nights and holidays     */
+	XZ_DL_DAYS = 2,		/* calendar days, receipt day is day 0          */
+	XZ_DL_WORKING_DAYS = 3, /* working days after the receipt day           */
+	XZ_DL_END_OF_DAY = 4,	/* end of the receipt day (+ amount days)       */
 };
 
 /* Opaque: a sorted array of (day, kind) exceptions. */

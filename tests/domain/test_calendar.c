@@ -101,8 +101,8 @@ static void test_set_limit(void)
 	for (i = 0; i < XZ_CAL_MAX_EXCEPTIONS - 1; i++)
 		CHECK_EQ_INT(xz_calendar_set(c, d0 + i, XZ_DAY_HOLIDAY), 0);
 	/* two new dates do not fit: the load fails and adds neither */
-	arr = json_pack("[{s:s, s:s}, {s:s, s:s}]", "date", "2200-01-01", "kind", "holiday",
-			"date", "2200-01-02", "kind", "holiday");
+	arr = json_pack("[{s:s, s:s}, {s:s, s:s}]", "date", "2200-01-01", "kind", "holiday", "date",
+			"2200-01-02", "kind", "holiday");
 	CHECK_EQ_INT(xz_calendar_load_json(c, arr), XZ_ETOOBIG);
 	CHECK_EQ_INT(xz_calendar_count(c), XZ_CAL_MAX_EXCEPTIONS - 1);
 	CHECK_EQ_INT(xz_calendar_kind(c, D("2200-01-01")), XZ_DAY_NORMAL);
@@ -124,7 +124,7 @@ static void test_is_working_2026(void)
 	CHECK(!xz_calendar_is_working(c, D("2026-02-21"))); /* Saturday in 春节 */
 	CHECK(!xz_calendar_is_working(c, D("2026-02-23"))); /* Monday in 春节 */
 	CHECK(xz_calendar_is_working(c, D("2026-02-24")));
-	CHECK(xz_calendar_is_working(c, D("2026-02-28"))); /* Saturday make-up */
+	CHECK(xz_calendar_is_working(c, D("2026-02-28")));  /* Saturday make-up */
 	CHECK(!xz_calendar_is_working(c, D("2026-03-07"))); /* ordinary Saturday */
 	CHECK(xz_calendar_is_working(c, D("2026-05-09")));
 	CHECK(xz_calendar_is_working(c, D("2026-09-20"))); /* Sunday make-up */
@@ -161,19 +161,25 @@ static void test_working_days_across_national_day(void)
 {
 	struct xz_calendar *c = cn();
 	/* received Wednesday 30 Sep; 1–7 Oct off; 8 Thu, 9 Fri, 10 Sat (make-up) work */
-	CHECK_EQ_STR(due(c, "2026-09-30T14:00", 1, XZ_DL_WORKING_DAYS), "2026-10-08T23:59:59+08:00");
-	CHECK_EQ_STR(due(c, "2026-09-30T14:00", 2, XZ_DL_WORKING_DAYS), "2026-10-09T23:59:59+08:00");
-	CHECK_EQ_STR(due(c, "2026-09-30T14:00", 3, XZ_DL_WORKING_DAYS), "2026-10-10T23:59:59+08:00");
-	CHECK_EQ_STR(due(c, "2026-09-30T14:00", 4, XZ_DL_WORKING_DAYS), "2026-10-12T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-09-30T14:00", 1, XZ_DL_WORKING_DAYS),
+		     "2026-10-08T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-09-30T14:00", 2, XZ_DL_WORKING_DAYS),
+		     "2026-10-09T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-09-30T14:00", 3, XZ_DL_WORKING_DAYS),
+		     "2026-10-10T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-09-30T14:00", 4, XZ_DL_WORKING_DAYS),
+		     "2026-10-12T23:59:59+08:00");
 	/* without the holidays: Thu 1, Fri 2, Mon 5 */
 	CHECK_EQ_STR(due(NULL, "2026-09-30T14:00", 3, XZ_DL_WORKING_DAYS),
 		     "2026-10-05T23:59:59+08:00");
 	/* calendar days do not skip holidays */
 	CHECK_EQ_STR(due(c, "2026-09-30T14:00", 3, XZ_DL_DAYS), "2026-10-03T23:59:59+08:00");
 	/* received during the holiday: day 0 is the holiday, counting starts after it */
-	CHECK_EQ_STR(due(c, "2026-10-03T10:00", 1, XZ_DL_WORKING_DAYS), "2026-10-08T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-10-03T10:00", 1, XZ_DL_WORKING_DAYS),
+		     "2026-10-08T23:59:59+08:00");
 	/* the receipt day never counts, even when it works */
-	CHECK_EQ_STR(due(c, "2026-10-09T08:00", 1, XZ_DL_WORKING_DAYS), "2026-10-10T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-10-09T08:00", 1, XZ_DL_WORKING_DAYS),
+		     "2026-10-10T23:59:59+08:00");
 	xz_calendar_free(c);
 }
 
@@ -181,16 +187,22 @@ static void test_make_up_days_count(void)
 {
 	struct xz_calendar *c = cn();
 	/* Friday 13 Feb → Saturday 14 (make-up) → after 春节, Tuesday 24 */
-	CHECK_EQ_STR(due(c, "2026-02-13T09:00", 1, XZ_DL_WORKING_DAYS), "2026-02-14T23:59:59+08:00");
-	CHECK_EQ_STR(due(c, "2026-02-13T09:00", 2, XZ_DL_WORKING_DAYS), "2026-02-24T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-02-13T09:00", 1, XZ_DL_WORKING_DAYS),
+		     "2026-02-14T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-02-13T09:00", 2, XZ_DL_WORKING_DAYS),
+		     "2026-02-24T23:59:59+08:00");
 	CHECK_EQ_STR(due(NULL, "2026-02-13T09:00", 1, XZ_DL_WORKING_DAYS),
 		     "2026-02-16T23:59:59+08:00");
-	CHECK_EQ_STR(due(c, "2026-02-27T09:00", 1, XZ_DL_WORKING_DAYS), "2026-02-28T23:59:59+08:00");
-	CHECK_EQ_STR(due(c, "2026-05-08T09:00", 1, XZ_DL_WORKING_DAYS), "2026-05-09T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-02-27T09:00", 1, XZ_DL_WORKING_DAYS),
+		     "2026-02-28T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-05-08T09:00", 1, XZ_DL_WORKING_DAYS),
+		     "2026-05-09T23:59:59+08:00");
 	/* Saturday 19 Sep received: the Sunday make-up day is the first working day */
-	CHECK_EQ_STR(due(c, "2026-09-19T09:00", 1, XZ_DL_WORKING_DAYS), "2026-09-20T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-09-19T09:00", 1, XZ_DL_WORKING_DAYS),
+		     "2026-09-20T23:59:59+08:00");
 	/* 元旦: Wed 31 Dec 2025 → Sun 4 Jan (make-up) */
-	CHECK_EQ_STR(due(c, "2025-12-31T09:00", 1, XZ_DL_WORKING_DAYS), "2026-01-04T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2025-12-31T09:00", 1, XZ_DL_WORKING_DAYS),
+		     "2026-01-04T23:59:59+08:00");
 	xz_calendar_free(c);
 }
 
@@ -198,13 +210,17 @@ static void test_working_days_zero(void)
 {
 	struct xz_calendar *c = cn();
 	/* a working receipt day: its own end */
-	CHECK_EQ_STR(due(c, "2026-11-24T10:00", 0, XZ_DL_WORKING_DAYS), "2026-11-24T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-11-24T10:00", 0, XZ_DL_WORKING_DAYS),
+		     "2026-11-24T23:59:59+08:00");
 	/* a holiday: end of the next working day */
-	CHECK_EQ_STR(due(c, "2026-10-03T10:00", 0, XZ_DL_WORKING_DAYS), "2026-10-08T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-10-03T10:00", 0, XZ_DL_WORKING_DAYS),
+		     "2026-10-08T23:59:59+08:00");
 	/* a make-up Saturday works */
-	CHECK_EQ_STR(due(c, "2026-10-10T10:00", 0, XZ_DL_WORKING_DAYS), "2026-10-10T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-10-10T10:00", 0, XZ_DL_WORKING_DAYS),
+		     "2026-10-10T23:59:59+08:00");
 	/* an ordinary Saturday: Monday */
-	CHECK_EQ_STR(due(c, "2026-11-28T10:00", 0, XZ_DL_WORKING_DAYS), "2026-11-30T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-11-28T10:00", 0, XZ_DL_WORKING_DAYS),
+		     "2026-11-30T23:59:59+08:00");
 	xz_calendar_free(c);
 }
 
@@ -212,7 +228,8 @@ static void test_month_and_year_ends(void)
 {
 	struct xz_calendar *c = cn();
 	/* Thu 31 Dec 2026: 1 Jan off, 2–3 weekend, Monday 4 Jan */
-	CHECK_EQ_STR(due(c, "2026-12-31T10:00", 1, XZ_DL_WORKING_DAYS), "2027-01-04T23:59:59+08:00");
+	CHECK_EQ_STR(due(c, "2026-12-31T10:00", 1, XZ_DL_WORKING_DAYS),
+		     "2027-01-04T23:59:59+08:00");
 	CHECK_EQ_STR(due(NULL, "2026-12-31T10:00", 1, XZ_DL_WORKING_DAYS),
 		     "2027-01-01T23:59:59+08:00");
 	CHECK_EQ_STR(due(c, "2026-12-31T10:00", 1, XZ_DL_DAYS), "2027-01-01T23:59:59+08:00");
@@ -240,7 +257,8 @@ static void test_end_of_day(void)
 	CHECK_EQ_INT(xz_deadline(NULL, from + 1, 0, XZ_DL_END_OF_DAY, &t), 0);
 	CHECK_EQ_INT(t - (from + 1), 86399);
 	CHECK_EQ_INT(t, xz_day_start(xz_day_of(from) + 2) - 1);
-	CHECK_EQ_STR(due(NULL, "2026-11-24T10:00", 1, XZ_DL_END_OF_DAY), "2026-11-25T23:59:59+08:00");
+	CHECK_EQ_STR(due(NULL, "2026-11-24T10:00", 1, XZ_DL_END_OF_DAY),
+		     "2026-11-25T23:59:59+08:00");
 	/* END_OF_DAY and DAYS agree; holidays do not move the end of day */
 	CHECK_EQ_STR(due(NULL, "2026-10-01T00:00:00", 0, XZ_DL_DAYS), "2026-10-01T23:59:59+08:00");
 	CHECK_EQ_STR(due(NULL, "2026-10-01T00:00:00", 0, XZ_DL_END_OF_DAY),
@@ -267,7 +285,8 @@ static void test_deadline_rejects(void)
 	CHECK_EQ_INT(xz_deadline(c, from, XZ_DL_MAX_AMOUNT + 1, XZ_DL_HOURS, &t), XZ_EMALFORMED);
 	CHECK_EQ_INT(xz_deadline(c, from, 1, (enum xz_dl_unit)0, &t), XZ_EMALFORMED);
 	CHECK_EQ_INT(xz_deadline(c, from, 1, (enum xz_dl_unit)99, &t), XZ_EMALFORMED);
-	CHECK_EQ_INT(xz_deadline(c, T("1900-01-01T00:00:00") - 1, 1, XZ_DL_DAYS, &t), XZ_EMALFORMED);
+	CHECK_EQ_INT(xz_deadline(c, T("1900-01-01T00:00:00") - 1, 1, XZ_DL_DAYS, &t),
+		     XZ_EMALFORMED);
 	CHECK_EQ_INT(xz_deadline(c, INT64_MAX, 1, XZ_DL_DAYS, &t), XZ_EMALFORMED);
 	CHECK_EQ_INT(xz_deadline(c, INT64_MIN, 1, XZ_DL_HOURS, &t), XZ_EMALFORMED);
 	CHECK_EQ_INT(t, 42); /* untouched on error */
@@ -365,7 +384,8 @@ static void test_working_days_between(void)
 	CHECK_EQ_INT(xz_working_days_between(c, T("2026-09-30T14:00"), T("2026-10-09T23:00")), 2);
 	CHECK_EQ_INT(xz_working_days_between(c, T("2026-09-30T14:00"), T("2026-09-30T23:00")), 0);
 	CHECK_EQ_INT(xz_working_days_between(c, T("2026-10-10T14:00"), T("2026-09-30T23:00")), 0);
-	CHECK_EQ_INT(xz_working_days_between(NULL, T("2026-11-22T14:00"), T("2026-11-29T14:00")), 5);
+	CHECK_EQ_INT(xz_working_days_between(NULL, T("2026-11-22T14:00"), T("2026-11-29T14:00")),
+		     5);
 	/* against a day-by-day count over random ranges of 2025–2028 */
 	for (i = 0; i < 2000; i++) {
 		int64_t want = 0, x;
@@ -417,9 +437,10 @@ static void test_load_json_bad_changes_nothing(void)
 	/* a name longer than XZ_MAX_NAME bytes */
 	{
 		char big[XZ_MAX_NAME + 200];
-		size_t n = (size_t)snprintf(big, sizeof(big),
-					    "[" GOOD "{\"date\":\"2026-10-11\",\"kind\":\"holiday\","
-					    "\"name\":\"");
+		size_t n =
+		    (size_t)snprintf(big, sizeof(big),
+				     "[" GOOD "{\"date\":\"2026-10-11\",\"kind\":\"holiday\","
+				     "\"name\":\"");
 		memset(big + n, 'x', XZ_MAX_NAME + 1);
 		n += XZ_MAX_NAME + 1;
 		snprintf(big + n, sizeof(big) - n, "\"}]");
