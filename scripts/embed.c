@@ -4,7 +4,7 @@
  * carries its own schema and needs no files beside it.
  *
  * usage: embed OUT.c FILE...   where FILE is migrations/<engine>/NNN_name.sql
- *        or data/<name>.txt (exposed as xz_data_<name>).
+ *        or data/<name>.txt|.json (exposed as xz_data_<name>, '-' as '_').
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +57,9 @@ int main(int argc, char **argv)
 			return 1;
 		memcpy(name, base, n);
 		name[n] = 0;
+		for (char *c = name; *c; c++)
+			if (*c == '-')
+				*c = '_';
 		in = fopen(path, "rb");
 		if (!in)
 			return 1;

@@ -50,6 +50,21 @@ static const struct grant grants[] = {
 	{"leadership.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	{"leadership.write", XZ_ROLE_OFFICE, S_TOWNSHIP},
 	{"leadership.write", XZ_ROLE_ADMIN, S_COUNTY},
+	/* grid, lists, calendar and routing (R2, R3): the administrator keeps
+	 * them; everyone of the county reads lists and the calendar. */
+	{"grid.read", TOWNSHIP_ROLES, S_TOWNSHIP},
+	{"grid.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"grid.write", XZ_ROLE_ADMIN, S_COUNTY},
+	{"grid.write", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"patrol.write", XZ_ROLE_GRID, S_TOWNSHIP},
+	{"patrol.read", XZ_ROLE_GRID, S_SELF},
+	{"patrol.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"patrol.read", XZ_ROLE_ADMIN, S_COUNTY},
+	{"list.read", TOWNSHIP_ROLES | XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"list.write", XZ_ROLE_ADMIN, S_COUNTY},
+	{"calendar.read", ALL_ROLES, S_COUNTY},
+	{"calendar.write", XZ_ROLE_ADMIN, S_COUNTY},
+	{"routing.read", TOWNSHIP_ROLES | XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	/* accounts and security (R10.2): system admin manages accounts, the
 	 * security admin grants roles and sets policy, the auditor reads. */
 	{"user.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},

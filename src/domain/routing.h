@@ -20,8 +20,10 @@ struct xz_routing {
 	int64_t department_id;  /* its department                               */
 	int64_t power_item_id;  /* the power item that decided                  */
 	char power_code[64];    /* its code                                     */
-	int64_t list_version;   /* the published list version used              */
-	char reason[512];       /* Chinese explanation shown to the office      */
+	char power_name[256];   /* its name                                     */
+	int64_t list_version;   /* the published list version's number          */
+	int64_t list_version_id; /* and its row id                              */
+	char reason[1024];       /* Chinese explanation shown to the office      */
 };
 
 /* xz_routing_resolve: route category `category_code` in `township_id` under

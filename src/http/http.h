@@ -88,6 +88,8 @@ extern const struct xz_route xz_routes_sys[];
 extern const struct xz_route xz_routes_auth[];
 extern const struct xz_route xz_routes_org[];
 extern const struct xz_route xz_routes_admin[];
+extern const struct xz_route xz_routes_grid[];
+extern const struct xz_route xz_routes_lists[];
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);

@@ -12,6 +12,8 @@ static const struct xz_route *const tables[] = {
 	xz_routes_auth,
 	xz_routes_org,
 	xz_routes_admin,
+	xz_routes_grid,
+	xz_routes_lists,
 };
 
 /* match: does path fit pattern? Captures go to params (pointers into a copy
