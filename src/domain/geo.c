@@ -28,7 +28,7 @@
 #include "core/alloc.h"
 #include "domain/geo.h"
 
-#define GEO_SCALE 1e9             /* grid steps per degree                */
+#define GEO_SCALE 1e9		 /* grid steps per degree                */
 #define EARTH_RADIUS_M 6371008.8 /* IUGG mean radius                     */
 #define DEG2RAD (3.14159265358979323846 / 180.0)
 
@@ -247,7 +247,8 @@ static bool probe(const struct xz_ring *r, const struct xz_geom *g, int bad, str
 					if (seg_cross(a, b, c, d))
 						goto out;
 					if (on_segment(c, a, b) && !pt_eq(c, a) && !pt_eq(c, b)) {
-						int64_t key = (use_x ? c.x - a.x : c.y - a.y) * sign;
+						int64_t key =
+						    (use_x ? c.x - a.x : c.y - a.y) * sign;
 						s[ns++] = (struct split){key, c};
 					}
 				}
@@ -304,7 +305,8 @@ static bool ring_is_simple(const struct xz_ring *r)
 				continue;
 			if (d == 1 || d == m - 1)
 				continue; /* adjacent: share a vertex, spikes handled above */
-			if (seg_touch(vertex(r, i), vertex(r, i + 1), vertex(r, j), vertex(r, j + 1)))
+			if (seg_touch(vertex(r, i), vertex(r, i + 1), vertex(r, j),
+				      vertex(r, j + 1)))
 				goto out;
 		}
 	}
@@ -482,7 +484,7 @@ out:
 void xz_geom_free(struct xz_geom *g)
 {
 	if (!g)
-		return;
+		goto out;
 	for (int i = 0; i < g->npolys; i++) {
 		for (int k = 0; k < g->polys[i].nrings; k++)
 			xz_free(g->polys[i].rings[k].xy);
@@ -490,6 +492,8 @@ void xz_geom_free(struct xz_geom *g)
 	}
 	xz_free(g->polys);
 	xz_free(g);
+out:
+	return;
 }
 
 /* in_range: a query coordinate that can be snapped to the grid. */
@@ -526,8 +530,7 @@ bool xz_geom_within(const struct xz_geom *inner, const struct xz_geom *outer)
 	if (inner->minx < outer->minx || inner->maxx > outer->maxx || inner->miny < outer->miny ||
 	    inner->maxy > outer->maxy)
 		goto out;
-	cap = count_points(outer) > count_points(inner) ? count_points(outer)
-							: count_points(inner);
+	cap = count_points(outer) > count_points(inner) ? count_points(outer) : count_points(inner);
 	s = xz_calloc((size_t)cap + 2, sizeof *s);
 	for (int i = 0; i < inner->npolys; i++)
 		if (!probe(&inner->polys[i].rings[0], outer, LOC_OUT, s))
@@ -553,8 +556,8 @@ json_t *xz_geom_to_geojson(const struct xz_geom *g)
 			const struct xz_ring *r = &g->polys[i].rings[k];
 			json_t *pos = json_array();
 			for (int j = 0; j < r->n; j++)
-				json_array_append_new(pos, json_pack("[ff]", r->xy[2 * j],
-								     r->xy[2 * j + 1]));
+				json_array_append_new(
+				    pos, json_pack("[ff]", r->xy[2 * j], r->xy[2 * j + 1]));
 			json_array_append_new(rings, pos);
 		}
 		json_array_append_new(polys, rings);

@@ -39,18 +39,18 @@ static void expect_reject(const char *text, int code, const char *reason)
 	xz_geom_free(g);
 }
 
-#define SQUARE                                                                         \
-	"{\"type\":\"Polygon\",\"coordinates\":[[[116.30,39.90],[116.40,39.90],"        \
+#define SQUARE                                                                                     \
+	"{\"type\":\"Polygon\",\"coordinates\":[[[116.30,39.90],[116.40,39.90],"                   \
 	"[116.40,40.00],[116.30,40.00],[116.30,39.90]]]}"
 
 /* L: the unit square [0,2]x[0,2] without its top-right quarter. */
-#define L_SHAPE                                                                        \
-	"{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[2,0],[2,1],[1,1],[1,2],[0,2],"  \
+#define L_SHAPE                                                                                    \
+	"{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[2,0],[2,1],[1,1],[1,2],[0,2],"             \
 	"[0,0]]]}"
 
 /* 0..10 square with a 4..6 hole */
-#define HOLED                                                                          \
-	"{\"type\":\"Polygon\",\"coordinates\":[[[0.0,0.0],[10.0,0.0],[10.0,10.0],"     \
+#define HOLED                                                                                      \
+	"{\"type\":\"Polygon\",\"coordinates\":[[[0.0,0.0],[10.0,0.0],[10.0,10.0],"                \
 	"[0.0,10.0],[0.0,0.0]],[[4.0,4.0],[4.0,6.0],[6.0,6.0],[6.0,4.0],[4.0,4.0]]]}"
 
 static void test_square(void)
@@ -162,8 +162,7 @@ static void test_invalid(void)
 	expect_reject("{\"type\":\"Polygon\"}", XZ_EMALFORMED, "bad_shape");
 	expect_reject("{\"type\":\"Polygon\",\"coordinates\":[7]}", XZ_EMALFORMED, "bad_shape");
 	expect_reject("{\"type\":\"Polygon\",\"coordinates\":[]}", XZ_ERULE, "empty_polygon");
-	expect_reject("{\"type\":\"MultiPolygon\",\"coordinates\":[]}", XZ_ERULE,
-		      "empty_polygon");
+	expect_reject("{\"type\":\"MultiPolygon\",\"coordinates\":[]}", XZ_ERULE, "empty_polygon");
 	/* figure eight: two loops meeting at (1,1) */
 	expect_reject("{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[2,1],[2,2],"
 		      "[1,2],[1,1],[0,1],[0,0]]]}",
@@ -211,7 +210,8 @@ static void test_limits(void)
 	/* a circle with one position too many */
 	for (int i = 0; i < n - 1; i++) {
 		double t = 2 * 3.14159265358979 * i / (n - 1);
-		json_array_append_new(ring, json_pack("[ff]", 116 + 0.01 * cos(t), 39 + 0.01 * sin(t)));
+		json_array_append_new(ring,
+				      json_pack("[ff]", 116 + 0.01 * cos(t), 39 + 0.01 * sin(t)));
 	}
 	json_array_append(ring, json_array_get(ring, 0));
 	geom = json_pack("{s:s, s:[O]}", "type", "Polygon", "coordinates", ring);
