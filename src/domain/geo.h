@@ -69,14 +69,15 @@ bool xz_geom_within(const struct xz_geom *inner, const struct xz_geom *outer);
 
 /*
  * xz_geom_to_geojson: g as a new GeoJSON geometry (Polygon when g has one
- * poly, else MultiPolygon). The caller owns the reference (json_decref).
+ * poly, else MultiPolygon); g must not be NULL. The caller owns the
+ * reference (json_decref).
  */
 json_t *xz_geom_to_geojson(const struct xz_geom *g);
 
 /*
  * xz_geom_area_m2: approximate area in square metres — equirectangular
  * projection at the centroid latitude, shoelace formula, holes subtracted.
- * Good to well under 1% for township-sized shapes.
+ * Good to well under 1% for township-sized shapes. g must not be NULL.
  */
 double xz_geom_area_m2(const struct xz_geom *g);
 
