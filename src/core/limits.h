@@ -26,5 +26,7 @@
 #define XZ_HASH_CONCURRENCY 2            /* argon2id hashes at once (64 MiB each) */
 #define XZ_RATE_SOURCES 4096             /* login rate-limit table entries    */
 #define XZ_MAX_ROLES 9                   /* roles one user may hold           */
+#define XZ_MAX_RING_POINTS 10000         /* positions in one polygon ring     */
+#define XZ_MAX_RINGS 64                  /* rings in one geometry, all polygons */
 
 #endif
