@@ -26,5 +26,8 @@
 #define XZ_HASH_CONCURRENCY 2            /* argon2id hashes at once (64 MiB each) */
 #define XZ_RATE_SOURCES 4096             /* login rate-limit table entries    */
 #define XZ_MAX_ROLES 9                   /* roles one user may hold           */
+#define XZ_MAX_SHEET_ROWS 20000          /* non-empty rows in an imported sheet */
+#define XZ_MAX_SHEET_COLS 64             /* columns in an imported sheet      */
+#define XZ_MAX_SHEET_XML (256u << 20)    /* one XLSX part, decompressed       */
 
 #endif
