@@ -28,5 +28,8 @@
 #define XZ_MAX_ROLES 9                   /* roles one user may hold           */
 #define XZ_MAX_RING_POINTS 10000         /* positions in one polygon ring     */
 #define XZ_MAX_RINGS 64                  /* rings in one geometry, all polygons */
+#define XZ_MAX_SHEET_ROWS 20000          /* non-empty rows in an imported sheet */
+#define XZ_MAX_SHEET_COLS 64             /* columns in an imported sheet      */
+#define XZ_MAX_SHEET_XML (256u << 20)    /* one XLSX part, decompressed       */
 
 #endif
