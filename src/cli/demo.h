@@ -14,4 +14,9 @@ struct xz_db;
  * XZ_ECONFLICT when the database already has regions. */
 int xz_demo_create(struct xz_db *db);
 
+#include <stdint.h>
+/* xz_demo_grid: the demo county's grid, lists, categories, patrol checklist
+ * and holiday calendar (demo_grid.c); called by xz_demo_create. */
+int xz_demo_grid(struct xz_db *db, int64_t county, const int64_t town[4]);
+
 #endif

@@ -921,9 +921,6 @@ static int categories_tree(struct xz_req *r)
 	}
 	json_array_foreach(rows, i, row) {
 		json_t *node = json_incref(xz_present(row)), *parent;
-		json_object_set_new(node, "power_codes",
-				    json_incref(json_object_get(node, "power_codes_json") ?: json_array()));
-		json_object_del(node, "power_codes_json");
 		json_object_set_new(node, "children", json_array());
 		snprintf(key, sizeof(key), "%lld", (long long)xz_jint(node, "id"));
 		json_object_set(byid, key, node);
