@@ -26,5 +26,7 @@
 #define XZ_HASH_CONCURRENCY 2            /* argon2id hashes at once (64 MiB each) */
 #define XZ_RATE_SOURCES 4096             /* login rate-limit table entries    */
 #define XZ_MAX_ROLES 9                   /* roles one user may hold           */
+#define XZ_MAX_PDF (16u << 20)           /* one rendered PDF document: 16 MiB */
+#define XZ_MAX_DOC_BODY (256u << 10)     /* body text of a 公文, UTF-8 bytes  */
 
 #endif
