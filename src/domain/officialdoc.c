@@ -24,7 +24,7 @@
 #include "core/xtime.h"
 #include "domain/officialdoc.h"
 
-#define MM(x) ((x) * 72.0 / 25.4)
+#define MM(x) ((x)*72.0 / 25.4)
 #define PAGE_W 595.28
 #define PAGE_H 841.89
 #define TEXT_TOP MM(37)
@@ -41,14 +41,14 @@
 #define SIZE_4 14.0 /* 4号: 版记, page numbers */
 #define HEADER_MAX 40.0
 #define TITLE_PITCH 33.0
-#define EM_ASCENT 0.88 /* ideographic em box above the baseline, in em */
-#define SEAL_R MM(21)  /* a 42 mm seal */
+#define EM_ASCENT 0.88	      /* ideographic em box above the baseline, in em */
+#define SEAL_R MM(21)	      /* a 42 mm seal */
 #define RED 0.902, 0.0, 0.071 /* #E60012 */
 
-static const char *const body_fonts[] = {"FangSong_GB2312", "仿宋_GB2312", "FangSong", "仿宋",
-					 "方正仿宋_GBK", "FZFangSong-Z02S", NULL};
-static const char *const title_fonts[] = {"FZXiaoBiaoSong-B05S", "方正小标宋简体",
-					  "方正小标宋_GBK", "FZXiaoBiaoSong-B05", NULL};
+static const char *const body_fonts[] = {"FangSong_GB2312", "仿宋_GB2312",     "FangSong", "仿宋",
+					 "方正仿宋_GBK",    "FZFangSong-Z02S", NULL};
+static const char *const title_fonts[] = {"FZXiaoBiaoSong-B05S", "方正小标宋简体", "方正小标宋_GBK",
+					  "FZXiaoBiaoSong-B05", NULL};
 static const char *const number_fonts[] = {"SimSun", "宋体", NULL};
 #define FALLBACK_FONT "Noto Serif CJK SC"
 
@@ -65,7 +65,7 @@ struct render {
 	const char *body_family, *title_family, *number_family;
 	PangoWeight title_weight;
 	double spacing; /* letter spacing that puts 28 characters on a line */
-	double y;       /* top of the next line slot */
+	double y;	/* top of the next line slot */
 	int page;
 };
 
@@ -129,8 +129,8 @@ static PangoLayout *layout(struct render *r, const char *text, const char *famil
 	pango_layout_set_font_description(lay, fd);
 	pango_attr_list_insert(attrs, pango_attr_language_new(r->lang));
 	if (spacing != 0)
-		pango_attr_list_insert(attrs, pango_attr_letter_spacing_new(
-						      (int)floor(spacing * PANGO_SCALE)));
+		pango_attr_list_insert(
+		    attrs, pango_attr_letter_spacing_new((int)floor(spacing * PANGO_SCALE)));
 	pango_layout_set_attributes(lay, attrs);
 	if (width > 0) {
 		pango_layout_set_width(lay, (int)floor(width * PANGO_SCALE));
@@ -254,8 +254,8 @@ static void title(struct render *r, const char *text)
 	}
 	pango_layout_set_alignment(lay, PANGO_ALIGN_CENTER);
 	cairo_set_source_rgb(r->cr, 0, 0, 0);
-	show_lines(r, lay, TEXT_LEFT + (TEXT_W - pango_units_to_double(
-							     pango_layout_get_width(lay))) / 2,
+	show_lines(r, lay,
+		   TEXT_LEFT + (TEXT_W - pango_units_to_double(pango_layout_get_width(lay))) / 2,
 		   SIZE_2, TITLE_PITCH);
 	r->y -= (TITLE_PITCH - PITCH) / 2;
 	g_object_unref(lay);
@@ -264,8 +264,8 @@ static void title(struct render *r, const char *text)
 /* One body paragraph: 3号, indented two characters, justified. */
 static void paragraph(struct render *r, const char *text, int indent)
 {
-	PangoLayout *lay = layout(r, text, r->body_family, PANGO_WEIGHT_NORMAL, SIZE_3, TEXT_W,
-				  r->spacing);
+	PangoLayout *lay =
+	    layout(r, text, r->body_family, PANGO_WEIGHT_NORMAL, SIZE_3, TEXT_W, r->spacing);
 	if (indent)
 		pango_layout_set_indent(lay, (int)(2 * (SIZE_3 + r->spacing) * PANGO_SCALE));
 	pango_layout_set_justify(lay, TRUE);
@@ -380,8 +380,8 @@ static void footer(struct render *r, const struct xz_doc *doc)
 	if (!doc->cc && !doc->printer_line)
 		return;
 	if (doc->cc) {
-		PangoLayout *label = layout(r, "抄送：", r->body_family, PANGO_WEIGHT_NORMAL,
-					    SIZE_4, 0, 0);
+		PangoLayout *label =
+		    layout(r, "抄送：", r->body_family, PANGO_WEIGHT_NORMAL, SIZE_4, 0, 0);
 		double lw = layout_width(label);
 		g_object_unref(label);
 		cc = join("抄送：", doc->cc);
@@ -393,8 +393,8 @@ static void footer(struct render *r, const struct xz_doc *doc)
 		tab = strchr(doc->printer_line, '\t');
 		left = tab ? xz_strndup(doc->printer_line, (size_t)(tab - doc->printer_line))
 			   : xz_strdup(doc->printer_line);
-		pl = layout(r, left, r->body_family, PANGO_WEIGHT_NORMAL, SIZE_4, TEXT_W - 2 * c,
-			    0);
+		pl =
+		    layout(r, left, r->body_family, PANGO_WEIGHT_NORMAL, SIZE_4, TEXT_W - 2 * c, 0);
 		if (tab) {
 			rl = layout(r, tab + 1, r->body_family, PANGO_WEIGHT_NORMAL, SIZE_4,
 				    TEXT_W - 2 * c, 0);
@@ -516,8 +516,8 @@ int xz_doc_render_pdf(const struct xz_doc *doc, unsigned char **pdf, size_t *len
 	r.body_family = pick_family(body_fonts, FALLBACK_FONT);
 	r.title_family = pick_family(title_fonts, FALLBACK_FONT);
 	/* a licensed 小标宋 is already heavy; only the stand-in needs Bold */
-	r.title_weight = strcmp(r.title_family, FALLBACK_FONT) ? PANGO_WEIGHT_NORMAL
-							       : PANGO_WEIGHT_BOLD;
+	r.title_weight =
+	    strcmp(r.title_family, FALLBACK_FONT) ? PANGO_WEIGHT_NORMAL : PANGO_WEIGHT_BOLD;
 	r.number_family = pick_family(number_fonts, FALLBACK_FONT);
 	r.spacing = (TEXT_W - CHARS_PER_LINE * SIZE_3) / CHARS_PER_LINE - 1.0 / PANGO_SCALE;
 	r.page = 1;

@@ -13,16 +13,16 @@
 
 /* All strings are UTF-8, borrowed for the duration of the call. */
 struct xz_doc {
-	const char *issuer;        /* 发文机关, red header; required */
+	const char *issuer;	   /* 发文机关, red header; required */
 	const char *header_suffix; /* appended to the header, e.g. "文件"; may be NULL */
-	const char *doc_number;    /* 发文字号, e.g. "碧执领〔2026〕3号"; may be NULL */
-	const char *title;         /* 标题; required */
-	const char *recipient;     /* 主送机关, "：" is added; may be NULL */
-	const char *body;          /* 正文; required; paragraphs separated by "\n" */
-	const char *signer;        /* 发文机关署名; may be NULL */
-	const char *date_cn;       /* 成文日期, e.g. "2026年11月26日"; may be NULL */
-	int seal_area;             /* non-zero: lay out signer and date under a seal outline */
-	const char *cc;            /* 抄送, "抄送：" is prefixed; may be NULL */
+	const char *doc_number;	   /* 发文字号, e.g. "碧执领〔2026〕3号"; may be NULL */
+	const char *title;	   /* 标题; required */
+	const char *recipient;	   /* 主送机关, "：" is added; may be NULL */
+	const char *body;	   /* 正文; required; paragraphs separated by "\n" */
+	const char *signer;	   /* 发文机关署名; may be NULL */
+	const char *date_cn;	   /* 成文日期, e.g. "2026年11月26日"; may be NULL */
+	int seal_area;		   /* non-zero: lay out signer and date under a seal outline */
+	const char *cc;		   /* 抄送, "抄送：" is prefixed; may be NULL */
 	const char *printer_line;  /* 印发机关和印发日期; a "\t" splits left part from
 				      right-aligned part; may be NULL */
 };
