@@ -155,7 +155,8 @@ static void csv_on_row(int c, void *data)
 	if (st->rc)
 		return;
 	st->rc = add_row(st->rows, st->row, &st->why);
-	json_array_clear(st->row);
+	json_decref(st->row); /* rows may hold it now */
+	st->row = json_array();
 	st->col = 0;
 }
 
