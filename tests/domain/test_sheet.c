@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
+#include <zip.h>
 
 #include "core/xz.h"
 #include "core/alloc.h"
@@ -311,6 +312,140 @@ static void test_limits(void)
 	xz_free(big);
 }
 
+/* CR, control characters and look-alikes of OOXML's _xHHHH_ escapes survive
+ * the XLSX round trip. */
+static void test_xlsx_escapes(void)
+{
+	json_t *rows = json_loads("[[\"a\\r\\nb\", \"c\\u0001d\", \"_x0041_\", \"tab\\there\"]]", 0,
+				  NULL),
+	       *back = NULL;
+	unsigned char *x = NULL;
+	size_t len = 0;
+	CHECK_EQ_INT(xz_sheet_write_xlsx(rows, "S", &x, &len), 0);
+	CHECK_EQ_INT(xz_sheet_read(x, len, "xlsx", &back, NULL), 0);
+	CHECK(json_equal(rows, back));
+	xz_free(x);
+	json_decref(back);
+	json_decref(rows);
+}
+
+/* make_zip: an in-memory archive of (name, text) pairs, NULL-terminated. */
+static unsigned char *make_zip(const char *const *parts, size_t *len)
+{
+	zip_error_t err;
+	zip_source_t *src;
+	zip_t *z;
+	zip_stat_t st;
+	unsigned char *buf = NULL;
+	size_t i;
+	zip_error_init(&err);
+	src = zip_source_buffer_create(NULL, 0, 0, &err);
+	zip_source_keep(src);
+	z = zip_open_from_source(src, ZIP_TRUNCATE, &err);
+	for (i = 0; parts[i]; i += 2) {
+		zip_source_t *f = zip_source_buffer(z, parts[i + 1], strlen(parts[i + 1]), 0);
+		zip_file_add(z, parts[i], f, ZIP_FL_ENC_UTF_8);
+	}
+	zip_close(z);
+	if (zip_source_stat(src, &st) == 0 && zip_source_open(src) == 0) {
+		buf = xz_malloc((size_t)st.size);
+		*len = (size_t)zip_source_read(src, buf, st.size);
+		zip_source_close(src);
+	}
+	zip_source_free(src);
+	zip_error_fini(&err);
+	return buf;
+}
+
+#define WB                                                                                 \
+	"<workbook xmlns='http://schemas.openxmlformats.org/spreadsheetml/2006/main' "      \
+	"xmlns:r='http://schemas.openxmlformats.org/officeDocument/2006/relationships'>"    \
+	"<sheets><sheet name='清单' sheetId='7' r:id='rId9'/></sheets></workbook>"
+#define RELS                                                                               \
+	"<Relationships xmlns='http://schemas.openxmlformats.org/package/2006/relationships'>" \
+	"<Relationship Id='rId9' Type='http://schemas.openxmlformats.org/officeDocument/"  \
+	"2006/relationships/worksheet' Target='/xl/worksheets/data.xml'/>"                  \
+	"<Relationship Id='rId2' Type='http://schemas.openxmlformats.org/officeDocument/"  \
+	"2006/relationships/sharedStrings' Target='strings.xml'/></Relationships>"
+#define NS "xmlns:x='http://schemas.openxmlformats.org/spreadsheetml/2006/main'"
+
+/* A workbook as other producers write it: prefixed names, the sheet and the
+ * shared strings at non-default paths, rich text with phonetic runs, inline
+ * strings, formula results, cells without references. */
+static void test_xlsx_other_producers(void)
+{
+	const char *parts[] = {
+		"xl/workbook.xml", WB,
+		"xl/_rels/workbook.xml.rels", RELS,
+		"xl/strings.xml",
+		"<x:sst " NS "><x:si><x:t>标题</x:t></x:si>"
+		"<x:si><x:r><x:t>执</x:t></x:r><x:r><x:t>法</x:t></x:r>"
+		"<x:rPh sb='0' eb='1'><x:t>zhi</x:t></x:rPh></x:si></x:sst>",
+		"xl/worksheets/data.xml",
+		"<x:worksheet " NS "><x:sheetData>"
+		"<x:row r='1'><x:c r='A1' t='s'><x:v>0</x:v></x:c><x:c r='B1' t='s'><x:v>1</x:v></x:c></x:row>"
+		"<x:row r='3'><x:c t='inlineStr'><x:is><x:t>内联</x:t></x:is></x:c>"
+		"<x:c t='str'><x:f>A1&amp;\"!\"</x:f><x:v>标题!</x:v></x:c>"
+		"<x:c t='e'><x:v>#N/A</x:v></x:c><x:c t='b'><x:v>0</x:v></x:c></x:row>"
+		"</x:sheetData></x:worksheet>",
+		NULL};
+	size_t len = 0;
+	unsigned char *x = make_zip(parts, &len);
+	json_t *rows = NULL,
+	       *want = json_loads("[[\"标题\", \"执法\"], [\"内联\", \"标题!\", \"#N/A\", \"FALSE\"]]",
+				  0, NULL);
+	const char *why = NULL;
+	CHECK(x != NULL);
+	CHECK_EQ_INT(xz_sheet_read(x, len, "xlsx", &rows, &why), 0);
+	CHECK(json_equal(want, rows));
+	xz_free(x);
+	json_decref(rows);
+	json_decref(want);
+}
+
+static void test_xlsx_bad_parts(void)
+{
+	const char *dtd[] = {
+		"xl/workbook.xml",
+		"<!DOCTYPE w [<!ENTITY a 'aaaa'>]><workbook><sheets><sheet/></sheets></workbook>",
+		NULL};
+	const char *bad_index[] = {
+		"xl/workbook.xml", WB,
+		"xl/_rels/workbook.xml.rels", RELS,
+		"xl/worksheets/data.xml",
+		"<x:worksheet " NS "><x:sheetData><x:row><x:c t='s'><x:v>5</x:v></x:c></x:row>"
+		"</x:sheetData></x:worksheet>",
+		NULL};
+	const char *bad_ref[] = {
+		"xl/workbook.xml", WB,
+		"xl/_rels/workbook.xml.rels", RELS,
+		"xl/worksheets/data.xml",
+		"<x:worksheet " NS "><x:sheetData><x:row><x:c r='1A'><x:v>5</x:v></x:c></x:row>"
+		"</x:sheetData></x:worksheet>",
+		NULL};
+	const char *far_col[] = {
+		"xl/workbook.xml", WB,
+		"xl/_rels/workbook.xml.rels", RELS,
+		"xl/worksheets/data.xml",
+		"<x:worksheet " NS "><x:sheetData><x:row><x:c r='BM1'><x:v>5</x:v></x:c></x:row>"
+		"</x:sheetData></x:worksheet>",
+		NULL};
+	const char *no_sheet[] = {"xl/workbook.xml", WB, "xl/_rels/workbook.xml.rels", RELS, NULL};
+	const char *const *cases[] = {dtd, bad_index, bad_ref, far_col, no_sheet};
+	int want[] = {XZ_EMALFORMED, XZ_EMALFORMED, XZ_EMALFORMED, XZ_ETOOBIG, XZ_EMALFORMED};
+	size_t i;
+	for (i = 0; i < XZ_ARRAY_LEN(cases); i++) {
+		size_t len = 0;
+		unsigned char *x = make_zip(cases[i], &len);
+		json_t *rows = NULL;
+		const char *why = NULL;
+		CHECK(x != NULL);
+		CHECK_EQ_INT(xz_sheet_read(x, len, "xlsx", &rows, &why), want[i]);
+		CHECK(rows == NULL && why != NULL);
+		xz_free(x);
+	}
+}
+
 static void test_sniff(void)
 {
 	CHECK_EQ_STR(xz_sheet_sniff((const unsigned char *)"PK\x03\x04rest", 8), "xlsx");
@@ -330,6 +465,9 @@ int main(void)
 	RUN(test_csv_malformed);
 	RUN(test_xlsx_garbage);
 	RUN(test_limits);
+	RUN(test_xlsx_escapes);
+	RUN(test_xlsx_other_producers);
+	RUN(test_xlsx_bad_parts);
 	RUN(test_sniff);
 	return unit_done();
 }
