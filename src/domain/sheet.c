@@ -364,8 +364,7 @@ static XML_Parser new_parser(void *state)
 
 /* xml_run: stream zip entry `name` through parser p. Returns 0,
  * XZ_ENOTFOUND when there is no such entry, or the parse error. */
-static int xml_run(zip_t *z, const char *name, XML_Parser p, struct xml_common *c,
-		   const char **why)
+static int xml_run(zip_t *z, const char *name, XML_Parser p, struct xml_common *c, const char **why)
 {
 	zip_file_t *f = NULL;
 	char *buf = NULL;
@@ -509,9 +508,9 @@ static void sst_end(void *data, const XML_Char *name)
 			xml_fail(&st->c, XZ_ETOOBIG, "too many shared strings");
 			return;
 		}
-		json_array_append_new(st->strings, st->t.over
-							   ? json_null()
-							   : json_stringn_nocheck(st->t.buf, st->t.len));
+		json_array_append_new(st->strings,
+				      st->t.over ? json_null()
+						 : json_stringn_nocheck(st->t.buf, st->t.len));
 	} else if (strcmp(n, "rPh") == 0) {
 		st->in_rph--;
 	} else if (strcmp(n, "t") == 0) {
@@ -577,13 +576,13 @@ static void ws_start(void *data, const XML_Char *name, const XML_Char **atts)
 		}
 		st->in_c = true;
 		st->col = (size_t)col;
-		st->type = !t || strcmp(t, "n") == 0 ? CELL_NUMBER
-			   : strcmp(t, "s") == 0     ? CELL_SHARED
+		st->type = !t || strcmp(t, "n") == 0	 ? CELL_NUMBER
+			   : strcmp(t, "s") == 0	 ? CELL_SHARED
 			   : strcmp(t, "inlineStr") == 0 ? CELL_INLINE
-			   : strcmp(t, "str") == 0   ? CELL_STR
-			   : strcmp(t, "b") == 0     ? CELL_BOOL
-			   : strcmp(t, "e") == 0     ? CELL_ERROR
-						     : CELL_NUMBER;
+			   : strcmp(t, "str") == 0	 ? CELL_STR
+			   : strcmp(t, "b") == 0	 ? CELL_BOOL
+			   : strcmp(t, "e") == 0	 ? CELL_ERROR
+							 : CELL_NUMBER;
 		text_reset(&st->t);
 	} else if (!st->in_c) {
 		return;
@@ -823,12 +822,14 @@ static int check_shape(const json_t *rows)
 		return XZ_EMALFORMED;
 	if (json_array_size(rows) > XZ_MAX_SHEET_ROWS)
 		return XZ_ETOOBIG;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		if (!json_is_array(row))
 			return XZ_EMALFORMED;
 		if (json_array_size(row) > XZ_MAX_SHEET_COLS)
 			return XZ_ETOOBIG;
-		json_array_foreach(row, j, cell) {
+		json_array_foreach(row, j, cell)
+		{
 			if (json_is_string(cell) && json_string_length(cell) > XZ_MAX_TEXT)
 				return XZ_ETOOBIG;
 			if (!json_is_string(cell) && !json_is_number(cell) &&
@@ -912,8 +913,10 @@ int xz_sheet_write_csv(const json_t *rows, unsigned char **out, size_t *len)
 	rc = obuf_add(&b, "\xEF\xBB\xBF", 3);
 	if (rc)
 		goto out;
-	json_array_foreach(rows, i, row) {
-		json_array_foreach(row, j, cell) {
+	json_array_foreach(rows, i, row)
+	{
+		json_array_foreach(row, j, cell)
+		{
 			const char *s = cell_text(cell, num, sizeof(num));
 			size_t n = json_is_string(cell) ? json_string_length(cell) : strlen(s);
 			if (j > 0 && (rc = obuf_add(&b, ",", 1)))
@@ -955,10 +958,11 @@ static double display_width(const char *s)
 			best = w > best ? w : best;
 			w = 0;
 		} else {
-			bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-				    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-				    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-				    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+			bool wide =
+			    (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+			    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+			    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+			    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
 			w += wide ? 2 : 1;
 		}
 	}
@@ -1080,9 +1084,11 @@ int xz_sheet_write_xlsx(const json_t *rows, const char *sheet_name, unsigned cha
 	}
 	format_set_bold(bold);
 
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		lxw_format *f = i == 0 ? bold : NULL;
-		json_array_foreach(row, j, cell) {
+		json_array_foreach(row, j, cell)
+		{
 			double w = display_width(cell_text(cell, num, sizeof(num)));
 			if (w > width[j])
 				width[j] = w;
