@@ -18,5 +18,7 @@ int xz_demo_create(struct xz_db *db);
 /* xz_demo_grid: the demo county's grid, lists, categories, patrol checklist
  * and holiday calendar (demo_grid.c); called by xz_demo_create. */
 int xz_demo_grid(struct xz_db *db, int64_t county, const int64_t town[4]);
+/* xz_demo_problems: a few hundred problems over the last sixty days. */
+int xz_demo_problems(struct xz_db *db);
 
 #endif

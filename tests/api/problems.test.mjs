@@ -277,8 +277,8 @@ test('lists filter by state, channel, category, text in Chinese, and page by cur
   assert.ok(r.body.items.every((p) => p.state === 'reported'));
   const seen = new Set();
   let cursor = '';
-  for (let i = 0; i < 50; i++) {
-    r = await h.api('GET', `/api/v1/problems?limit=3${cursor ? '&cursor=' + cursor : ''}`, { token: t.office });
+  for (let i = 0; i < 200; i++) {
+    r = await h.api('GET', `/api/v1/problems?limit=7${cursor ? '&cursor=' + cursor : ''}`, { token: t.office });
     for (const p of r.body.items) { assert.ok(!seen.has(p.id)); seen.add(p.id); }
     if (!r.body.next) break;
     cursor = r.body.next;
