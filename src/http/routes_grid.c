@@ -748,6 +748,16 @@ static int patrol_get(struct xz_req *r)
 		json_decref(row);
 		return xz_fail(r, XZ_ENOTFOUND, "not_found", "巡查记录不存在", "No such patrol", NULL);
 	}
+	/* the problems its findings raised (reported with this patrol_id) */
+	json_t *raised = NULL;
+	if ((rc = xz_db_query(xz_req_db(r),
+			      "SELECT id, state, category, description, created_at FROM problems WHERE "
+			      "patrol_id = $1 ORDER BY id",
+			      XZ_ARGS(XZ_INT(id)), &raised)) < 0) {
+		json_decref(row);
+		return xz_fail_db(r, rc);
+	}
+	json_object_set_new(row, "problems", xz_present_all(raised));
 	return xz_reply(r, 200, xz_present(row));
 }
 

@@ -265,6 +265,15 @@ test('reporting validates its input and changes nothing on error', async () => {
   assert.equal(r.body.unit_name, '碧湖镇市场监管所');
 });
 
+test('a patrol finding raises a problem linked to its patrol', async () => {
+  const cell = (await h.api('GET', `/api/v1/grid/locate?lon=${base.lon}&lat=${base.lat}`, { token: t.grid })).body.cell_id;
+  const patrol = (await h.api('POST', '/api/v1/patrols', { token: t.grid, body: { cell_id: cell, started_at: '2026-11-25T09:00:00+08:00', ended_at: '2026-11-25T10:00:00+08:00', findings: [{ note: '发现违建' }] } })).body;
+  const p = (await report(t.grid, { ...base, patrol_id: patrol.id })).body;
+  assert.equal(p.patrol_id, patrol.id);
+  const back = (await h.api('GET', `/api/v1/patrols/${patrol.id}`, { token: t.grid })).body;
+  assert.deepEqual(back.problems.map((x) => x.id), [p.id]);
+});
+
 test('lists filter by state, channel, category, text in Chinese, and page by cursor', async () => {
   await report(t.grid, { ...base, channel: 'video', category: 'HJ02', description: '监控发现田间焚烧秸秆浓烟' });
   let r = await h.api('GET', `/api/v1/problems?q=${encodeURIComponent('焚烧秸秆')}`, { token: t.office });

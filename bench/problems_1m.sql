@@ -1,0 +1,16 @@
+-- problems_1m.sql — fill a demo SQLite database up to about 1,000,000
+-- problems (copies of the demo's, spread over townships, states, cells and
+-- two years), for the list benchmarks in bench/run.sh.
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000 - (SELECT COUNT(*) FROM problems))
+INSERT INTO problems (county_id, township_id, village_id, cell_id, channel, category, description,
+  lon, lat, state, unit_id, department_id, routed_unit_id, reported_by, step, due_at, warn_at,
+  alert_level, created_at, updated_at)
+SELECT p.county_id, p.township_id, p.village_id, p.cell_id, p.channel, p.category,
+  p.description || ' #' || n.i, p.lon, p.lat,
+  CASE WHEN n.i % 50 = 0 THEN 'in_hand' WHEN n.i % 50 = 1 THEN 'dispatched' ELSE 'closed' END,
+  p.unit_id, p.department_id, p.routed_unit_id, p.reported_by,
+  CASE WHEN n.i % 50 < 2 THEN 'handle' END,
+  CASE WHEN n.i % 50 < 2 THEN strftime('%s', 'now') - 86400 + (n.i % 7) * 86400 END,
+  CASE WHEN n.i % 50 < 2 THEN strftime('%s', 'now') - 2 * 86400 + (n.i % 7) * 86400 END,
+  0, strftime('%s', 'now') - (n.i % 730) * 86400, strftime('%s', 'now')
+FROM n JOIN problems p ON p.id = 1 + n.i % 320;
