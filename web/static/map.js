@@ -15,12 +15,6 @@ export async function gridMap(el, { cells, shapes, onCell, heat } = {}) {
   await loadLeaflet();
   const L = window.L;
   const map = L.map(el, { attributionControl: false, zoomSnap: 0.25, preferCanvas: false, renderer: L.svg() });
-  const outline = L.geoJSON(shapes || { type: 'FeatureCollection', features: [] }, {
-    style: (f) => f.properties.level === 'township'
-      ? { color: '#8b1a1a', weight: 2.5, fill: false, dashArray: null }
-      : { color: '#7a869a', weight: 1, dashArray: '4 3', fill: false },
-    interactive: false,
-  }).addTo(map);
   const max = heat ? Math.max(1, ...Object.values(heat)) : 1;
   const cellStyle = (f) => {
     if (heat) {
@@ -43,6 +37,15 @@ export async function gridMap(el, { cells, shapes, onCell, heat } = {}) {
         selected = layer; layer.setStyle({ weight: 3, color: '#8b1a1a' });
         onCell?.(f.properties);
       });
+    },
+  }).addTo(map);
+  const outline = L.geoJSON(shapes || { type: 'FeatureCollection', features: [] }, {
+    style: (f) => f.properties.level === 'township'
+      ? { color: '#8b1a1a', weight: 2.5, fill: false, dashArray: null }
+      : { color: '#7a869a', weight: 1, dashArray: '4 3', fill: false },
+    interactive: false,
+    onEachFeature: (f, layer) => {
+      if (f.properties.level === 'township') layer.bindTooltip(esc(f.properties.name), { permanent: true, direction: 'center', className: 'town-label' });
     },
   }).addTo(map);
   const bounds = cellLayer.getBounds().isValid() ? cellLayer.getBounds() : outline.getBounds();
