@@ -155,7 +155,8 @@ static void csv_on_row(int c, void *data)
 	if (st->rc)
 		return;
 	st->rc = add_row(st->rows, st->row, &st->why);
-	json_array_clear(st->row);
+	json_decref(st->row); /* rows may hold it now */
+	st->row = json_array();
 	st->col = 0;
 }
 
@@ -221,18 +222,20 @@ out:
 
 /* ---- XLSX reading ------------------------------------------------------ */
 
-/* Text collected from character data, bounded at creation. */
+/* Text collected from character data, bounded at creation. The raw text
+ * may hold _xHHHH_ escapes (7 bytes for one character), hence RAW_TEXT. */
+#define RAW_TEXT (XZ_MAX_TEXT * 7)
 struct text {
-	char buf[XZ_MAX_TEXT + 1];
+	char buf[RAW_TEXT + 1];
 	size_t len;
-	bool over; /* more than XZ_MAX_TEXT bytes arrived */
+	bool over; /* more than RAW_TEXT bytes arrived */
 };
 
 static void text_add(struct text *t, const char *s, int n)
 {
 	if (t->over)
 		return;
-	if ((size_t)n > XZ_MAX_TEXT - t->len) {
+	if ((size_t)n > RAW_TEXT - t->len) {
 		t->over = true;
 		return;
 	}
@@ -246,6 +249,57 @@ static void text_reset(struct text *t)
 	t->len = 0;
 	t->over = false;
 	t->buf[0] = '\0';
+}
+
+static int hex4(const char *s)
+{
+	int v = 0, i;
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* is_xescape: s[0..n) starts with an OOXML character escape "_xHHHH_". */
+static bool is_xescape(const char *s, size_t n)
+{
+	return n >= 7 && s[0] == '_' && s[1] == 'x' && s[6] == '_' && hex4(s + 2) >= 0;
+}
+
+/* text_unescape: decode _xHHHH_ escapes in place (OOXML ST_Xstring: how
+ * Excel and libxlsxwriter store CR and control characters, and "_x005F_"
+ * for a literal underscore that would start an escape). */
+static void text_unescape(struct text *t)
+{
+	size_t i = 0, o = 0;
+	while (i < t->len) {
+		int cp;
+		if (is_xescape(t->buf + i, t->len - i) && (cp = hex4(t->buf + i + 2)) > 0 &&
+		    (cp < 0xD800 || cp > 0xDFFF)) {
+			if (cp < 0x80) {
+				t->buf[o++] = (char)cp;
+			} else if (cp < 0x800) {
+				t->buf[o++] = (char)(0xC0 | (cp >> 6));
+				t->buf[o++] = (char)(0x80 | (cp & 0x3F));
+			} else {
+				t->buf[o++] = (char)(0xE0 | (cp >> 12));
+				t->buf[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+				t->buf[o++] = (char)(0x80 | (cp & 0x3F));
+			}
+			i += 7;
+		} else {
+			t->buf[o++] = t->buf[i++];
+		}
+	}
+	t->len = o;
+	t->buf[o] = '\0';
 }
 
 /* local: the local part of an expat namespaced name "uri|local". */
@@ -310,8 +364,7 @@ static XML_Parser new_parser(void *state)
 
 /* xml_run: stream zip entry `name` through parser p. Returns 0,
  * XZ_ENOTFOUND when there is no such entry, or the parse error. */
-static int xml_run(zip_t *z, const char *name, XML_Parser p, struct xml_common *c,
-		   const char **why)
+static int xml_run(zip_t *z, const char *name, XML_Parser p, struct xml_common *c, const char **why)
 {
 	zip_file_t *f = NULL;
 	char *buf = NULL;
@@ -448,13 +501,16 @@ static void sst_end(void *data, const XML_Char *name)
 	const char *n = local(name);
 	if (strcmp(n, "si") == 0) {
 		st->in_si = false;
+		text_unescape(&st->t);
+		if (st->t.len > XZ_MAX_TEXT)
+			st->t.over = true;
 		if (json_array_size(st->strings) >= MAX_SHARED_STRINGS) {
 			xml_fail(&st->c, XZ_ETOOBIG, "too many shared strings");
 			return;
 		}
-		json_array_append_new(st->strings, st->t.over
-							   ? json_null()
-							   : json_stringn_nocheck(st->t.buf, st->t.len));
+		json_array_append_new(st->strings,
+				      st->t.over ? json_null()
+						 : json_stringn_nocheck(st->t.buf, st->t.len));
 	} else if (strcmp(n, "rPh") == 0) {
 		st->in_rph--;
 	} else if (strcmp(n, "t") == 0) {
@@ -520,13 +576,13 @@ static void ws_start(void *data, const XML_Char *name, const XML_Char **atts)
 		}
 		st->in_c = true;
 		st->col = (size_t)col;
-		st->type = !t || strcmp(t, "n") == 0 ? CELL_NUMBER
-			   : strcmp(t, "s") == 0     ? CELL_SHARED
+		st->type = !t || strcmp(t, "n") == 0	 ? CELL_NUMBER
+			   : strcmp(t, "s") == 0	 ? CELL_SHARED
 			   : strcmp(t, "inlineStr") == 0 ? CELL_INLINE
-			   : strcmp(t, "str") == 0   ? CELL_STR
-			   : strcmp(t, "b") == 0     ? CELL_BOOL
-			   : strcmp(t, "e") == 0     ? CELL_ERROR
-						     : CELL_NUMBER;
+			   : strcmp(t, "str") == 0	 ? CELL_STR
+			   : strcmp(t, "b") == 0	 ? CELL_BOOL
+			   : strcmp(t, "e") == 0	 ? CELL_ERROR
+							 : CELL_NUMBER;
 		text_reset(&st->t);
 	} else if (!st->in_c) {
 		return;
@@ -570,6 +626,9 @@ static void ws_cell_done(struct ws_state *st)
 		}
 		s = json_string_value(v);
 		n = json_string_length(v);
+	} else if (st->type == CELL_INLINE || st->type == CELL_STR) {
+		text_unescape(&st->t);
+		n = st->t.len;
 	} else if (st->type == CELL_BOOL && n > 0) {
 		s = strcmp(s, "0") == 0 ? "FALSE" : "TRUE";
 		n = strlen(s);
@@ -763,12 +822,14 @@ static int check_shape(const json_t *rows)
 		return XZ_EMALFORMED;
 	if (json_array_size(rows) > XZ_MAX_SHEET_ROWS)
 		return XZ_ETOOBIG;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		if (!json_is_array(row))
 			return XZ_EMALFORMED;
 		if (json_array_size(row) > XZ_MAX_SHEET_COLS)
 			return XZ_ETOOBIG;
-		json_array_foreach(row, j, cell) {
+		json_array_foreach(row, j, cell)
+		{
 			if (json_is_string(cell) && json_string_length(cell) > XZ_MAX_TEXT)
 				return XZ_ETOOBIG;
 			if (!json_is_string(cell) && !json_is_number(cell) &&
@@ -852,8 +913,10 @@ int xz_sheet_write_csv(const json_t *rows, unsigned char **out, size_t *len)
 	rc = obuf_add(&b, "\xEF\xBB\xBF", 3);
 	if (rc)
 		goto out;
-	json_array_foreach(rows, i, row) {
-		json_array_foreach(row, j, cell) {
+	json_array_foreach(rows, i, row)
+	{
+		json_array_foreach(row, j, cell)
+		{
 			const char *s = cell_text(cell, num, sizeof(num));
 			size_t n = json_is_string(cell) ? json_string_length(cell) : strlen(s);
 			if (j > 0 && (rc = obuf_add(&b, ",", 1)))
@@ -895,14 +958,39 @@ static double display_width(const char *s)
 			best = w > best ? w : best;
 			w = 0;
 		} else {
-			bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-				    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-				    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-				    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+			bool wide =
+			    (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+			    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+			    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+			    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
 			w += wide ? 2 : 1;
 		}
 	}
 	return w > best ? w : best;
+}
+
+/* xstring_escape: s with every "_" that starts an "_xHHHH_" look-alike
+ * written as "_x005F_", so a reader decoding escapes gets s back; NULL when
+ * s needs no change. Caller frees. */
+static char *xstring_escape(const char *s)
+{
+	size_t n = strlen(s), i, o = 0, extra = 0;
+	char *r;
+	for (i = 0; i < n; i++)
+		if (is_xescape(s + i, n - i))
+			extra += 6;
+	if (!extra)
+		return NULL;
+	r = xz_malloc(n + extra + 1);
+	for (i = 0; i < n; i++) {
+		if (is_xescape(s + i, n - i)) {
+			memcpy(r + o, "_x005F", 6);
+			o += 6;
+		}
+		r[o++] = s[i];
+	}
+	r[o] = '\0';
+	return r;
 }
 
 /* slurp: the whole file at path into a new buffer (caller frees). */
@@ -996,16 +1084,20 @@ int xz_sheet_write_xlsx(const json_t *rows, const char *sheet_name, unsigned cha
 	}
 	format_set_bold(bold);
 
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		lxw_format *f = i == 0 ? bold : NULL;
-		json_array_foreach(row, j, cell) {
+		json_array_foreach(row, j, cell)
+		{
 			double w = display_width(cell_text(cell, num, sizeof(num)));
 			if (w > width[j])
 				width[j] = w;
-			if (json_is_string(cell))
+			if (json_is_string(cell)) {
+				char *esc = xstring_escape(json_string_value(cell));
 				worksheet_write_string(ws, (lxw_row_t)i, (lxw_col_t)j,
-						       json_string_value(cell), f);
-			else if (json_is_number(cell))
+						       esc ? esc : json_string_value(cell), f);
+				xz_free(esc);
+			} else if (json_is_number(cell))
 				worksheet_write_number(ws, (lxw_row_t)i, (lxw_col_t)j,
 						       json_number_value(cell), f);
 			else if (json_is_boolean(cell))

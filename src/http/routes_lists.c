@@ -341,7 +341,9 @@ static json_t *items_of(struct xz_req *r, int64_t version_id, int *rc)
 {
 	json_t *rows = NULL;
 	*rc = xz_db_query(xz_req_db(r),
-			  "SELECT p.id, " ITEM_COLS ", d.code AS department_code, rd.code AS "
+			  "SELECT p.id, p.code, p.name, p.kind, p.legal_basis, p.department_id, "
+			  "p.domain, p.delegation, p.resp_department_id, p.duty, p.time_limit_days, "
+			  "d.code AS department_code, rd.code AS "
 			  "resp_department_code FROM power_items p JOIN departments d ON d.id = "
 			  "p.department_id LEFT JOIN departments rd ON rd.id = p.resp_department_id "
 			  "WHERE p.version_id = $1 ORDER BY p.code",
