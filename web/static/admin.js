@@ -54,7 +54,7 @@ export async function listsView(main) {
     <div class="card"><form class="bar" id="psearch"><b>权力事项</b><select name="version_id" id="pver"></select><input name="q" placeholder="按名称、编码、法律依据搜索" class="grow"><button class="btn small">搜索</button></form>
       <div id="powers"></div></div>`;
   let versions = [];
-  const drawVersions = async () => {
+  const drawVersions = async (resetSel = false) => {
     versions = (await api('GET', '/lists/versions')).items;
     main.querySelector('#versions').className = '';
     main.querySelector('#versions').innerHTML = `<div class="table-wrap"><table class="compact"><thead><tr><th>版本</th><th>状态</th><th>说明</th><th>事项</th><th>创建</th><th>发布</th><th>操作</th></tr></thead><tbody>
@@ -66,7 +66,7 @@ export async function listsView(main) {
           <button class="btn small primary-btn" data-publish="${v.id}">发布</button><button class="btn small" data-discard="${v.id}">删除草稿</button>` : ''}</td></tr>`).join('')}</tbody></table></div>`;
     const sel = main.querySelector('#pver'), cur = sel.value;
     sel.innerHTML = versions.map((v) => `<option value="${v.id}">第 ${v.number} 版（${STATE_V[v.state]?.[1] || v.state}）</option>`).join('');
-    sel.value = cur && versions.some((v) => String(v.id) === cur) ? cur : String(versions.find((v) => v.state === 'published')?.id || versions[0]?.id || '');
+    sel.value = !resetSel && cur && versions.some((v) => String(v.id) === cur) ? cur : String(versions.find((v) => v.state === 'published')?.id || versions[0]?.id || '');
   };
   const out = main.querySelector('#vres');
   const say = (t, k) => { out.className = 'status ' + k; out.textContent = t; };
@@ -88,7 +88,7 @@ export async function listsView(main) {
       if (t.dataset.publish) {
         if (!(await dialog('发布清单版本', [{ name: 'x', label: '发布后该草稿成为现行版本，原版本废止；已派单问题保留原版本依据。', type: 'note' }], '发布'))) return;
         await api('POST', `/lists/versions/${t.dataset.publish}/publish`);
-        say('已发布', 'ok'); await drawVersions(); await drawPowers();
+        say('已发布', 'ok'); await drawVersions(true); await drawPowers();
       }
       if (t.dataset.discard) {
         await api('DELETE', `/lists/versions/${t.dataset.discard}`);
