@@ -65,6 +65,24 @@ static const struct grant grants[] = {
 	{"calendar.read", ALL_ROLES, S_COUNTY},
 	{"calendar.write", XZ_ROLE_ADMIN, S_COUNTY},
 	{"routing.read", TOWNSHIP_ROLES | XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	/* the closed loop (R4): reporters, the office that accepts and
+	 * dispatches, the unit that handles, verifiers, supervisors */
+	{"problem.report", XZ_ROLE_GRID | XZ_ROLE_OFFICE | XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_TOWNSHIP},
+	{"problem.report", XZ_ROLE_DEPT, S_COUNTY},
+	{"problem.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER | XZ_ROLE_GRID, S_TOWNSHIP},
+	{"problem.read", XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_UNIT},
+	{"problem.read", XZ_ROLE_DEPT, S_LINE},
+	{"problem.office", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"problem.handle", XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_UNIT},
+	{"problem.verify", XZ_ROLE_GRID | XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"problem.supervise", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"problem.supervise", XZ_ROLE_DEPT, S_LINE},
+	{"problem.evaluate", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"problem.reporter", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"problem.evidence", XZ_ROLE_GRID | XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"problem.evidence", XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_UNIT},
+	{"stats.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"stats.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	/* accounts and security (R10.2): system admin manages accounts, the
 	 * security admin grants roles and sets policy, the auditor reads. */
 	{"user.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},

@@ -21,6 +21,7 @@
 #include "domain/authz.h"
 
 struct MHD_Connection;
+struct MHD_Response;
 struct xz_pool;
 struct xz_db;
 struct xz_ratelimit;
@@ -61,6 +62,7 @@ struct xz_req {
 	size_t raw_len;
 	const char *raw_type;
 	bool raw_malloced;
+	struct MHD_Response *stream; /* a streamed answer (SSE), queued as is */
 	const char *err_code, *err_msg, *err_msg_en, *err_field;
 	const char *hdr_name[XZ_MAX_EXTRA_HEADERS];
 	const char *hdr_value[XZ_MAX_EXTRA_HEADERS];
@@ -90,6 +92,8 @@ extern const struct xz_route xz_routes_org[];
 extern const struct xz_route xz_routes_admin[];
 extern const struct xz_route xz_routes_grid[];
 extern const struct xz_route xz_routes_lists[];
+extern const struct xz_route xz_routes_problems[];
+extern const struct xz_route xz_routes_events[];
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);

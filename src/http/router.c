@@ -14,6 +14,8 @@ static const struct xz_route *const tables[] = {
 	xz_routes_admin,
 	xz_routes_grid,
 	xz_routes_lists,
+	xz_routes_problems,
+	xz_routes_events,
 };
 
 /* match: does path fit pattern? Captures go to params (pointers into a copy

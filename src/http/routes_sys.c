@@ -1,10 +1,12 @@
 /*
  * routes_sys.c — health, and the test clock that end-to-end tests use to
- * move time across deadlines (only when the server runs with --test-mode).
+ * move time across deadlines and the scheduler pass they trigger (only when
+ * the server runs with --test-mode).
  */
 #include "core/xz.h"
 #include "core/xtime.h"
 #include "store/db.h"
+#include "domain/problem.h"
 #include "http/http.h"
 
 static int health(struct xz_req *r)
@@ -43,8 +45,22 @@ static int set_clock(struct xz_req *r)
 	return health(r);
 }
 
+/* run_tick: one scheduler pass now (test mode), so tests need not wait
+ * for the background thread. */
+static int run_tick(struct xz_req *r)
+{
+	int found = 0, rc;
+	if (!r->app->test_mode)
+		return xz_fail(r, XZ_ENOTFOUND, "no_such_endpoint", "接口不存在", "No such endpoint",
+			       NULL);
+	if ((rc = xz_problem_tick(xz_req_db(r), xz_now(), &found)) < 0)
+		return xz_fail_db(r, rc);
+	return xz_reply(r, 200, json_pack("{s:i}", "found", found));
+}
+
 const struct xz_route xz_routes_sys[] = {
 	{"GET", "/api/v1/health", health, NULL, 0},
 	{"POST", "/api/v1/test/clock", set_clock, NULL, 0},
+	{"POST", "/api/v1/test/tick", run_tick, NULL, 0},
 	{NULL, NULL, NULL, NULL, 0},
 };

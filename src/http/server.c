@@ -31,6 +31,8 @@
 #include "core/xtime.h"
 #include "store/db.h"
 #include "domain/auth.h"
+#include "domain/events.h"
+#include "domain/problem.h"
 #include "http/http.h"
 
 #define CSP "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " \
@@ -343,6 +345,21 @@ static enum MHD_Result respond(struct xz_req *r, const struct xz_route *rt)
 	rc = run_handler(r, rt);
 	if (rc < 0)
 		return queue_error(r, rc);
+	if (r->stream) {
+		/* a long-lived stream holds no database connection */
+		if (r->db) {
+			xz_pool_put(r->app->pool, r->db);
+			r->db = NULL;
+		}
+		MHD_add_response_header(r->stream, "Content-Type", "text/event-stream; charset=utf-8");
+		MHD_add_response_header(r->stream, "Cache-Control", "no-store");
+		MHD_add_response_header(r->stream, "X-Accel-Buffering", "no");
+		add_security_headers(r->stream);
+		ret = MHD_queue_response(r->conn, 200, r->stream);
+		MHD_destroy_response(r->stream);
+		r->stream = NULL;
+		return ret;
+	}
 	if (r->raw) {
 		ret = queue_buffer(r, r->status ? r->status : 200, r->raw_type, r->raw, r->raw_len,
 				   true);
@@ -483,10 +500,33 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* scheduler: the background pass that finds deadlines near and past
+ * (domain/problem.c) every XZ_TICK_SECONDS, and keeps event streams alive. */
+static volatile int scheduler_stop;
+
+static void *scheduler(void *arg)
+{
+	struct xz_app *app = arg;
+	int found, n = 0;
+	while (!scheduler_stop) {
+		sleep(1);
+		if (++n % 20 == 0)
+			xz_events_ping();
+		if (n % XZ_TICK_SECONDS == 0) {
+			struct xz_db *db = xz_pool_get(app->pool);
+			if (xz_problem_tick(db, xz_now(), &found) < 0)
+				xz_log_error("scheduler: pass failed: %s", xz_db_errmsg(db));
+			xz_pool_put(app->pool, db);
+		}
+	}
+	return NULL;
+}
+
 int xz_server_run(struct xz_app *app, const char *listen)
 {
 	struct sockaddr_in addr;
 	struct MHD_Daemon *d;
+	pthread_t sched;
 	sigset_t set;
 	int sig = 0;
 	char host[64];
@@ -523,8 +563,16 @@ int xz_server_run(struct xz_app *app, const char *listen)
 		return XZ_EIO;
 	}
 	xz_log_info("serving on http://%s", listen);
+	scheduler_stop = 0;
+	if (pthread_create(&sched, NULL, scheduler, app) != 0)
+		xz_log_error("cannot start the scheduler");
 	sigwait(&set, &sig);
 	xz_log_info("stopping on signal %d", sig);
+	scheduler_stop = 1;
+	pthread_join(sched, NULL);
+	/* wake every parked event stream: a daemon stops only with none suspended */
+	xz_events_ping();
+	usleep(100 * 1000);
 	MHD_stop_daemon(d);
 	return 0;
 }

@@ -55,7 +55,8 @@ export async function startServer({ demo = true, db = null, extraArgs = [] } = {
   if (demo) cli(d.url, ['demo']);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(BIN, ['--db', d.url, '--listen', `127.0.0.1:${port}`, '--test-mode', ...extraArgs, 'serve'],
+  const evidence = mkdtempSync(join(tmpdir(), 'xz-evidence-'));
+  const proc = spawn(BIN, ['--db', d.url, '--listen', `127.0.0.1:${port}`, '--test-mode', '--evidence', evidence, ...extraArgs, 'serve'],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1' } });
   let stderr = '';
   proc.stderr.on('data', (c) => { stderr += c; });
@@ -65,7 +66,7 @@ export async function startServer({ demo = true, db = null, extraArgs = [] } = {
     await new Promise((r) => setTimeout(r, 50));
   }
   const h = {
-    url, db: d, proc,
+    url, db: d, proc, evidence,
     get stderr() { return stderr; },
     sql: (text) => sqlOn(d.url, text),
     cli: (args, opts) => cli(d.url, args, opts),

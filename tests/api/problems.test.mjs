@@ -1,0 +1,325 @@
+// problems.test.mjs — the closed loop (R4): a problem reported by a grid
+// member with a position is located, routed, accepted, dispatched, handled
+// with photos, verified and closed, with its whole story in its history and
+// the audit chain intact; every transition's rule, role boundaries,
+// deadlines across a holiday, duplicates and merging, idempotent field
+// submission, reporter masking, evidence typed by content and kept intact,
+// notifications and live events.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { startServer, expectError } from './lib.mjs';
+
+let h, t;
+before(async () => { h = await startServer(); t = await h.tokens(['admin', 'office', 'office2', 'leader', 'grid', 'staff', 'contact', 'dept', 'auditor']); });
+after(async () => { await h.close(); });
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const report = (token, body, headers = {}) => h.api('POST', '/api/v1/problems', { token, body, headers });
+const act = (token, id, body) => h.api('POST', `/api/v1/problems/${id}/actions`, { token, body });
+const get = async (token, id) => (await h.api('GET', `/api/v1/problems/${id}`, { token })).body;
+async function upload(token, id, bytes, name = 'photo.jpg', type = 'image/jpeg') {
+  const fd = new FormData();
+  fd.append('file', new Blob([bytes], { type }), name);
+  const res = await fetch(`${h.url}/api/v1/problems/${id}/evidence`, { method: 'POST', headers: { Authorization: 'Bearer ' + token }, body: fd });
+  return { status: res.status, body: await res.json() };
+}
+const base = { channel: 'patrol', category: 'CS01', description: '碧湖村河边新建砖混结构房屋，未见规划许可公示', lon: 119.845, lat: 28.405 };
+
+test('the whole loop: report, accept, dispatch, take, handle with a photo, verify, close, evaluate', async () => {
+  let r = await report(t.grid, base);
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const p = r.body;
+  for (const k of ['id', 'state', 'channel', 'category', 'township_id', 'cell_id', 'unit_id', 'due_at', 'light', 'history', 'reporter']) assert.ok(k in p, k);
+  assert.equal(p.state, 'reported');
+  assert.equal(p.township_id, Number(h.sql("SELECT id FROM regions WHERE name = '碧湖镇'")));
+  assert.equal(p.cell_id, (await h.api('GET', `/api/v1/grid/locate?lon=${base.lon}&lat=${base.lat}`, { token: t.grid })).body.cell_id);
+  assert.equal(p.unit_name, '碧湖镇综合行政执法中队');
+  assert.match(p.due_at, /\+08:00$/);
+  assert.equal(p.light, 'green');
+  assert.match(p.routing.reason, /ZF-CF-001/);
+  assert.deepEqual(p.allowed_actions, []);
+  assert.ok((await get(t.office, p.id)).allowed_actions.includes('accept'));
+  r = await act(t.office, p.id, { action: 'accept' });
+  assert.equal(r.body.state, 'accepted', JSON.stringify(r.body));
+  r = await act(t.office, p.id, { action: 'dispatch' });
+  assert.equal(r.body.state, 'dispatched');
+  assert.equal(r.body.unit_name, '碧湖镇综合行政执法中队');
+  const handleDue = r.body.due_at;
+  assert.notEqual(handleDue, p.due_at, 'dispatch starts the handling deadline');
+  assert.deepEqual((await get(t.staff, p.id)).allowed_actions.sort(), ['handle', 'return', 'take']);
+  r = await act(t.staff, p.id, { action: 'take' });
+  assert.equal(r.body.state, 'in_hand');
+  const up = await upload(t.staff, p.id, PNG);
+  assert.equal(up.status, 201, JSON.stringify(up.body));
+  assert.equal(up.body.mime, 'image/png', 'typed by content, not by the name photo.jpg');
+  assert.equal(up.body.sha256, createHash('sha256').update(PNG).digest('hex'));
+  expectError(assert, await act(t.staff, p.id, { action: 'handle' }), 400, 'missing_field');
+  r = await act(t.staff, p.id, { action: 'handle', feedback: '已责令停工，当事人自行拆除违建部分' });
+  assert.equal(r.body.state, 'handled');
+  r = await act(t.grid, p.id, { action: 'verify', passed: true, note: '现场已拆除' });
+  assert.equal(r.body.state, 'verified');
+  r = await act(t.office, p.id, { action: 'close' });
+  assert.equal(r.body.state, 'closed');
+  assert.equal(r.body.on_time, true);
+  r = await act(t.leader, p.id, { action: 'evaluate', score: 5, comment: '处置及时' });
+  assert.equal(r.status, 200);
+  expectError(assert, await act(t.office, p.id, { action: 'evaluate', score: 4 }), 409, 'invalid_transition');
+  const full = await get(t.office, p.id);
+  assert.deepEqual(full.history.map((x) => x.action), ['report', 'accept', 'dispatch', 'take', 'handle', 'verify', 'close', 'evaluate']);
+  assert.equal(full.history[4].note, '已责令停工，当事人自行拆除违建部分');
+  assert.equal(full.evidence.length, 1);
+  assert.equal(full.score, 5);
+  // the photo is served to those who may see the problem, with its hash
+  const res = await h.api('GET', `/api/v1/evidence/${up.body.id}`, { token: t.grid, raw: true });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-content-sha256'), up.body.sha256);
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), PNG);
+  // the audit trail has every step and is intact
+  const audit = (await h.api('GET', `/api/v1/audit?object_type=problem&object_id=${p.id}&limit=100`, { token: t.auditor })).body.items.map((e) => e.action);
+  for (const a of ['problem.report', 'problem.accept', 'problem.dispatch', 'problem.handle', 'problem.verify', 'problem.close']) assert.ok(audit.includes(a), a);
+  assert.equal((await h.api('GET', '/api/v1/audit/verify', { token: t.auditor })).body.intact, true);
+});
+
+test('actions out of turn are 409 invalid_transition; by the wrong person 403; unknown 400', async () => {
+  const p = (await report(t.grid, base)).body;
+  expectError(assert, await act(t.office, p.id, { action: 'close' }), 409, 'invalid_transition');
+  expectError(assert, await act(t.office, p.id, { action: 'handle', feedback: 'x' }), 409, 'invalid_transition');
+  expectError(assert, await act(t.grid, p.id, { action: 'accept' }), 403, 'forbidden');
+  expectError(assert, await act(t.leader, p.id, { action: 'dispatch' }), 403, 'forbidden');
+  expectError(assert, await act(t.office, p.id, { action: 'fly' }), 400, 'unknown_action');
+  expectError(assert, await act(t.office, p.id, { action: 'accept', bogus: 1 }), 400, 'invalid_body');
+  // another township's office does not see it at all
+  expectError(assert, await act(t.office2, p.id, { action: 'accept' }), 404, 'not_found');
+  expectError(assert, await h.api('GET', `/api/v1/problems/${p.id}`, { token: t.office2 }), 404, 'not_found');
+  await act(t.office, p.id, { action: 'dispatch' });
+  // a unit acts only on its own problems; the office does not handle them
+  const other = Number(h.sql("SELECT id FROM units WHERE code = 'HB-331102100'"));
+  h.sql(`UPDATE problems SET unit_id = ${other} WHERE id = ${p.id}`);
+  expectError(assert, await act(t.staff, p.id, { action: 'take' }), 404, 'not_found');
+  h.sql(`UPDATE problems SET unit_id = (SELECT id FROM units WHERE code = 'ZF-331102100') WHERE id = ${p.id}`);
+  expectError(assert, await act(t.office, p.id, { action: 'take' }), 403, 'forbidden');
+  // nothing changed by the refused attempts
+  assert.deepEqual((await get(t.office, p.id)).history.map((x) => x.action), ['report', 'dispatch']);
+});
+
+test('rework when verification fails; return by a unit that is not responsible, then routed again', async () => {
+  const p = (await report(t.grid, base)).body;
+  await act(t.office, p.id, { action: 'dispatch' });
+  await act(t.staff, p.id, { action: 'handle', feedback: '已处理' });
+  expectError(assert, await act(t.grid, p.id, { action: 'verify', passed: false }), 400, 'missing_field');
+  let r = await act(t.grid, p.id, { action: 'verify', passed: false, note: '现场仍在施工' });
+  assert.equal(r.body.state, 'in_hand');
+  assert.equal(r.body.rework_count, 1);
+  expectError(assert, await act(t.staff, p.id, { action: 'return' }), 400, 'missing_field');
+  r = await act(t.staff, p.id, { action: 'return', reason: '该地块属基本农田，应由自然资源所查处' });
+  assert.equal(r.body.state, 'accepted');
+  assert.equal(r.body.unit_id, null);
+  expectError(assert, await act(t.office, p.id, { action: 'dispatch' }), 422, 'unit_required');
+  const zr = Number(h.sql("SELECT id FROM units WHERE code = 'ZR-331102100'"));
+  const far = Number(h.sql("SELECT id FROM units WHERE code = 'ZR-331102101'"));
+  expectError(assert, await act(t.office, p.id, { action: 'dispatch', unit_id: far }), 422, 'invalid_unit');
+  r = await act(t.office, p.id, { action: 'dispatch', unit_id: zr });
+  assert.equal(r.body.unit_name, '碧湖镇自然资源所');
+  assert.ok((await h.api('GET', '/api/v1/inbox', { token: t.office })).body.items.some((n) => n.kind === 'return' && n.problem_id === p.id));
+  // the enforcement team no longer sees it
+  expectError(assert, await h.api('GET', `/api/v1/problems/${p.id}`, { token: t.staff }), 404, 'not_found');
+});
+
+test('the complainant is masked, never shown to the unit, and seen in full only with a reason that is audited', async () => {
+  const r = await report(t.office, { ...base, channel: 'complaint', reporter: { name: '张三丰', phone: '13812341234' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const id = r.body.id;
+  assert.deepEqual(r.body.reporter, { name: '张**', phone: '138****1234', masked: true });
+  assert.equal((await get(t.grid, id)).reporter.phone, '138****1234');
+  await act(t.office, id, { action: 'dispatch' });
+  assert.equal((await get(t.staff, id)).reporter, null);
+  const list = (await h.api('GET', '/api/v1/problems?limit=500', { token: t.staff })).body.items;
+  assert.ok(list.some((p) => p.id === id) && list.every((p) => p.reporter === null));
+  expectError(assert, await h.api('GET', `/api/v1/problems/${id}/reporter`, { token: t.office }), 400, 'reason_required');
+  expectError(assert, await h.api('GET', `/api/v1/problems/${id}/reporter?reason=${encodeURIComponent('回访举报人')}`, { token: t.staff }), 403, 'forbidden');
+  const full = await h.api('GET', `/api/v1/problems/${id}/reporter?reason=${encodeURIComponent('回访举报人')}`, { token: t.office });
+  assert.deepEqual(full.body, { name: '张三丰', phone: '13812341234' });
+  const audit = (await h.api('GET', `/api/v1/audit?action=problem.reporter.view&object_id=${id}`, { token: t.auditor })).body.items;
+  assert.equal(audit.length, 1);
+  assert.match(JSON.stringify(audit[0]), /回访举报人/);
+  assert.ok(!JSON.stringify((await h.api('GET', '/api/v1/inbox', { token: t.staff })).body).includes('13812341234'), 'nothing sent to the unit names the complainant');
+  expectError(assert, await report(t.office, { ...base, channel: 'complaint', reporter: { name: '李四', phone: 'call me' } }), 400, 'invalid_reporter');
+});
+
+test('a repeated submission with the same Idempotency-Key counts once', async () => {
+  const before = Number(h.sql('SELECT COUNT(*) FROM problems'));
+  const key = 'phone-draft-7f3a9c21';
+  const a = await report(t.grid, { ...base, description: '弱信号重复提交' }, { 'Idempotency-Key': key });
+  const b = await report(t.grid, { ...base, description: '弱信号重复提交' }, { 'Idempotency-Key': key });
+  assert.equal(a.status, 201);
+  assert.equal(b.status, 201);
+  assert.equal(b.body.id, a.body.id);
+  assert.equal(b.headers.get('idempotent-replayed'), 'true');
+  assert.equal(Number(h.sql('SELECT COUNT(*) FROM problems')), before + 1);
+});
+
+test('deadlines follow the calendar across the National Day holiday; overdue turns red and is announced', async () => {
+  await h.setClock('2026-09-30T10:00:00+08:00');
+  try {
+    const p = (await report(t.grid, base)).body;
+    assert.equal(p.due_at, '2026-10-01T10:00:00+08:00', 'acceptance: 24 hours');
+    const d = (await act(t.office, p.id, { action: 'dispatch' })).body;
+    // 5 working days after Sep 30: Oct 8, 9, 10 (make-up Saturday), 12, 13
+    assert.equal(d.due_at, '2026-10-13T23:59:59+08:00');
+    assert.equal(d.light, 'green');
+    await h.setClock('2026-10-13T12:00:00+08:00');
+    assert.equal((await get(t.office, p.id)).light, 'yellow');
+    assert.equal((await h.api('POST', '/api/v1/test/tick', {})).status, 200);
+    assert.ok((await h.api('GET', '/api/v1/inbox', { token: t.staff })).body.items.some((n) => n.kind === 'deadline_near' && n.problem_id === p.id));
+    await h.setClock('2026-10-14T00:00:00+08:00');
+    const late = await get(t.office, p.id);
+    assert.equal(late.light, 'red');
+    assert.equal(late.overdue, true);
+    const od = (await h.api('GET', '/api/v1/problems?overdue=1&limit=500', { token: t.office })).body.items;
+    assert.ok(od.some((x) => x.id === p.id));
+    assert.ok(od.every((x) => x.light === 'red'));
+    const tick = (await h.api('POST', '/api/v1/test/tick', {})).body;
+    assert.ok(tick.found >= 1);
+    const inbox = (await h.api('GET', '/api/v1/inbox', { token: t.staff })).body;
+    const n = inbox.items.find((x) => x.kind === 'overdue' && x.problem_id === p.id);
+    assert.ok(n, 'the unit is told');
+    assert.ok(inbox.unread >= 1);
+    assert.equal((await h.api('POST', '/api/v1/test/tick', {})).body.found, 0, 'told once');
+    // supervision by the leader, with its own deadline
+    const s = await act(t.leader, p.id, { action: 'supervise', note: '请于明日前办结' });
+    assert.equal(s.body.supervised, true);
+    assert.match(s.body.supervise_due_at, /^2026-10-15T23:59:59/);
+    await act(t.staff, p.id, { action: 'handle', feedback: '已办' });
+    await act(t.grid, p.id, { action: 'verify', passed: true });
+    assert.equal((await act(t.office, p.id, { action: 'close' })).body.on_time, false);
+    assert.equal((await h.api('POST', `/api/v1/inbox/${n.id}/read`, { token: t.staff })).status, 200);
+  } finally {
+    await h.setClock(null);
+  }
+});
+
+test('duplicates are offered on report; merging keeps every reporter informed of the outcome', async () => {
+  const first = (await report(t.grid, { ...base, category: 'SR02', description: '路边堆放建筑垃圾', lon: 119.8601, lat: 28.4101 })).body;
+  const second = (await report(t.dept, { ...base, category: 'SR02', description: '有人在路边倒垃圾', lon: 119.8602, lat: 28.4102 })).body;
+  assert.ok(second.duplicates.some((d) => d.id === first.id && d.distance_m < 50));
+  const far = (await report(t.office, { ...base, category: 'SR02', description: '远处垃圾', lon: 119.8801, lat: 28.4301 })).body;
+  assert.ok(!far.duplicates.some((d) => d.id === first.id));
+  assert.ok((await h.api('GET', `/api/v1/problems/duplicates?category=SR02&lon=119.8601&lat=28.4101`, { token: t.grid })).body.items.some((d) => d.id === first.id));
+  expectError(assert, await act(t.office, second.id, { action: 'merge', into_id: second.id }), 422, 'invalid_merge_target');
+  const m = await act(t.office, second.id, { action: 'merge', into_id: first.id });
+  assert.equal(m.body.state, 'merged');
+  assert.equal(m.body.merged_into, first.id);
+  assert.ok((await get(t.office, first.id)).history.some((x) => x.action === 'merged_in'));
+  await act(t.office, first.id, { action: 'dispatch' });
+  await act(t.staff, first.id, { action: 'handle', feedback: '已清运' });
+  await act(t.grid, first.id, { action: 'verify', passed: true });
+  await act(t.office2, first.id, { action: 'close' }); // not theirs: refused
+  await act(t.office, first.id, { action: 'close' });
+  // the county department reported the merged one; it hears that the survivor closed
+  const inbox = (await h.api('GET', '/api/v1/inbox?limit=100', { token: t.dept })).body.items;
+  assert.ok(inbox.some((n) => n.problem_id === second.id && n.kind === 'merged_closed'), JSON.stringify(inbox));
+  const gridInbox = (await h.api('GET', '/api/v1/inbox?limit=100', { token: t.grid })).body.items;
+  assert.ok(gridInbox.some((n) => n.problem_id === first.id && n.kind === 'close'), 'the first reporter is told');
+});
+
+test('evidence: type by content, size and place checks, and tampering detected', async () => {
+  const p = (await report(t.grid, base)).body;
+  let r = await upload(t.grid, p.id, Buffer.from('#!/bin/sh\necho hi\n'), 'photo.jpg');
+  expectError(assert, r, 422, 'unsupported_type');
+  r = await upload(t.office2, p.id, PNG);
+  expectError(assert, r, 404, 'not_found');
+  r = await upload(t.grid, p.id, PNG);
+  assert.equal(r.status, 201);
+  const files = [];
+  const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.push(join(d, e.name)); };
+  walk(h.evidence);
+  const stored = files.find((f) => f.endsWith(r.body.sha256));
+  assert.ok(stored, 'stored under its hash, never the client file name');
+  assert.ok(!files.some((f) => f.includes('photo')));
+  expectError(assert, await h.api('GET', `/api/v1/evidence/${r.body.id}`, { token: t.office2 }), 404, 'not_found');
+  writeFileSync(stored, Buffer.concat([PNG, Buffer.from('x')]).subarray(0, PNG.length));
+  writeFileSync(stored, Buffer.from(PNG.map((b, i) => (i === 40 ? b ^ 1 : b))));
+  expectError(assert, await h.api('GET', `/api/v1/evidence/${r.body.id}`, { token: t.grid }), 500, 'evidence_altered');
+  const bad = await fetch(`${h.url}/api/v1/problems/${p.id}/evidence`, { method: 'POST', headers: { Authorization: 'Bearer ' + t.grid, 'Content-Type': 'application/json' }, body: '{}' });
+  assert.equal(bad.status, 400);
+});
+
+test('reporting validates its input and changes nothing on error', async () => {
+  const before = Number(h.sql('SELECT COUNT(*) FROM problems'));
+  expectError(assert, await report(t.grid, { ...base, channel: 'rumour' }), 400, 'invalid_channel');
+  expectError(assert, await report(t.grid, { ...base, category: 'NOPE' }), 422, 'invalid_category');
+  expectError(assert, await report(t.grid, { ...base, lon: undefined, lat: 28.4 }), 400, 'invalid_position');
+  expectError(assert, await report(t.grid, { channel: 'patrol', category: 'CS01', description: '无位置' }), 400, 'position_required');
+  expectError(assert, await report(t.grid, { ...base, description: '' }), 400, 'invalid_description');
+  expectError(assert, await report(t.auditor, base), 403, 'forbidden');
+  // another township's grid member position: the grid member may not report there
+  expectError(assert, await report(t.grid, { ...base, lon: 119.905, lat: 28.405 }), 403, 'forbidden');
+  assert.equal(Number(h.sql('SELECT COUNT(*) FROM problems')), before);
+  // an address without a position is allowed and placed in the reporter's township
+  const r = await report(t.grid, { channel: 'media', category: 'SC01', description: '媒体报道无证经营', address: '碧湖镇新街12号' });
+  assert.equal(r.status, 201);
+  assert.equal(r.body.cell_id, null);
+  assert.equal(r.body.unit_name, '碧湖镇市场监管所');
+});
+
+test('lists filter by state, channel, category, text in Chinese, and page by cursor', async () => {
+  await report(t.grid, { ...base, channel: 'video', category: 'HJ02', description: '监控发现田间焚烧秸秆浓烟' });
+  let r = await h.api('GET', `/api/v1/problems?q=${encodeURIComponent('焚烧秸秆')}`, { token: t.office });
+  assert.ok(r.body.items.length >= 1 && r.body.items.every((p) => p.description.includes('焚烧秸秆')));
+  r = await h.api('GET', '/api/v1/problems?channel=video', { token: t.office });
+  assert.ok(r.body.items.every((p) => p.channel === 'video'));
+  r = await h.api('GET', '/api/v1/problems?category=HJ', { token: t.office });
+  assert.ok(r.body.items.length >= 1 && r.body.items.every((p) => p.category.startsWith('HJ')));
+  r = await h.api('GET', '/api/v1/problems?state=reported', { token: t.office });
+  assert.ok(r.body.items.every((p) => p.state === 'reported'));
+  const seen = new Set();
+  let cursor = '';
+  for (let i = 0; i < 50; i++) {
+    r = await h.api('GET', `/api/v1/problems?limit=3${cursor ? '&cursor=' + cursor : ''}`, { token: t.office });
+    for (const p of r.body.items) { assert.ok(!seen.has(p.id)); seen.add(p.id); }
+    if (!r.body.next) break;
+    cursor = r.body.next;
+  }
+  assert.equal(seen.size, Number(h.sql(`SELECT COUNT(*) FROM problems WHERE township_id = (SELECT id FROM regions WHERE name = '碧湖镇')`)));
+  expectError(assert, await h.api('GET', '/api/v1/problems?state=lost', { token: t.office }), 400, 'invalid_query');
+  const mine = (await h.api('GET', '/api/v1/problems?mine=1&limit=500', { token: t.grid })).body.items;
+  assert.ok(mine.length > 0);
+  assert.equal((await h.api('GET', '/api/v1/problems', { token: t.admin })).status, 403);
+});
+
+test('open pages hear of changes at once (Server-Sent Events)', async () => {
+  const ctrl = new AbortController();
+  const res = await fetch(`${h.url}/api/v1/events`, { headers: { Authorization: 'Bearer ' + t.office }, signal: ctrl.signal });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /text\/event-stream/);
+  const reader = res.body.getReader();
+  let text = '';
+  const readUntil = async (re) => {
+    const deadline = Date.now() + 5000;
+    while (!re.test(text) && Date.now() < deadline) {
+      const { value, done } = await Promise.race([reader.read(), new Promise((r) => setTimeout(() => r({ value: null }), 500))]);
+      if (done) break;
+      if (value) text += new TextDecoder().decode(value);
+    }
+    return re.test(text);
+  };
+  assert.ok(await readUntil(/connected/));
+  const p = (await report(t.grid, { ...base, description: 'SSE测试' })).body;
+  assert.ok(await readUntil(new RegExp(`event: problem\\ndata: \\{"id":${p.id}`)), text);
+  assert.ok(await readUntil(/event: notification/), 'the office is told of the new task');
+  ctrl.abort();
+});
+
+test('the dashboard figures count by state, channel, category and unit', async () => {
+  const r = await h.api('GET', '/api/v1/stats/problems', { token: t.office });
+  assert.equal(r.status, 200);
+  const total = Object.values(r.body.by_state).reduce((a, b) => a + b, 0);
+  assert.equal(total, Number(h.sql(`SELECT COUNT(*) FROM problems WHERE township_id = (SELECT id FROM regions WHERE name = '碧湖镇')`)));
+  assert.ok(r.body.by_category.length > 0 && r.body.by_category[0].name);
+  assert.equal(r.body.trend.length, 30);
+  assert.ok(r.body.on_time_rate === null || (r.body.on_time_rate >= 0 && r.body.on_time_rate <= 1));
+  expectError(assert, await h.api('GET', '/api/v1/stats/problems', { token: t.grid }), 403, 'forbidden');
+});
