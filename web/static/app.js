@@ -80,6 +80,7 @@ function openEvents() {
     refreshBadge();
   });
   es.addEventListener('inbox', () => refreshBadge());
+  es.addEventListener('resync', () => { window.dispatchEvent(new CustomEvent('xz:problem', { detail: {} })); refreshBadge(); });
   state.events = es;
 }
 function closeEvents() { state.events?.close(); state.events = null; }

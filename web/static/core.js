@@ -13,9 +13,11 @@ export const state = { me: null, csrf: sessionStorage.getItem('xzCsrf') || '', e
 
 export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const p2 = (n) => String(n).padStart(2, '0');
-const sh = (iso) => new Date(new Date(iso).getTime() + 8 * 3600000); // Asia/Shanghai wall clock in UTC fields
+// toDate: ISO 8601 text, or a Unix time in seconds (or milliseconds).
+const toDate = (t) => typeof t === 'number' ? new Date(t < 1e12 ? t * 1000 : t) : new Date(t);
+const sh = (t) => new Date(toDate(t).getTime() + 8 * 3600000); // Asia/Shanghai wall clock in UTC fields
 export const fmtTime = (iso) => {
-  if (!iso) return '';
+  if (iso == null || iso === '') return '';
   const s = sh(iso);
   if (isNaN(s)) return esc(iso);
   return `${s.getUTCFullYear()}年${s.getUTCMonth() + 1}月${s.getUTCDate()}日 ${p2(s.getUTCHours())}:${p2(s.getUTCMinutes())}`;

@@ -119,9 +119,10 @@ const FINAL_NOTE = { accept: '确认受理该问题？', take: '确认签收该�
 // askAction: the form an action needs; answers the request body or null.
 async function askAction(p, action) {
   switch (action) {
-    case 'accept': case 'take': case 'close':
-      return (await dialog(`${ACTION_LABEL[action]} · #${p.id}`, [{ name: 'note', label: `${FINAL_NOTE[action]} 备注（可选）`, type: 'textarea' }], ACTION_LABEL[action]))
-        ? { action } : null;
+    case 'accept': case 'take': case 'close': {
+      const v = await dialog(`${ACTION_LABEL[action]} · #${p.id}`, [{ name: 'note', label: `${FINAL_NOTE[action]} 备注（可选）`, type: 'textarea' }], ACTION_LABEL[action]);
+      return v && (v.note.trim() ? { action, note: v.note.trim() } : { action });
+    }
     case 'reject': case 'return': case 'escalate': {
       const v = await dialog(`${ACTION_LABEL[action]} · #${p.id}`, [{ name: 'reason', label: action === 'return' ? '退回理由（非本单位职责的说明）' : '理由', type: 'textarea', required: true }], ACTION_LABEL[action]);
       return v && { action, reason: v.reason.trim() };
@@ -149,6 +150,7 @@ async function askAction(p, action) {
     case 'verify': {
       const v = await dialog(`现场核查 · #${p.id}`, [{ name: 'passed', label: '核查结果', type: 'select', options: [['true', '通过（问题已解决）'], ['false', '不通过（退回返工）']] },
         { name: 'note', label: '核查说明', type: 'textarea' }], '提交核查');
+      if (v && v.passed === 'false' && !v.note.trim()) { toast('核查不通过须写明原因', 'bad'); return null; }
       return v && { action, passed: v.passed === 'true', note: v.note.trim() };
     }
     case 'evaluate': {
@@ -220,7 +222,7 @@ export async function problemView(main, [id]) {
         </div>
       </div>
       <div class="col-side card"><b>办理过程</b><ol class="timeline" id="history">${(p.history || []).map((h) => `<li class="tl-${esc(h.action)}">
-          <div class="tl-head"><b>${esc(ACTION_LABEL[h.action] || h.action)}</b>${h.to_state ? ` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
+          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || h.action)}</b>${h.to_state ? ` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
           <div class="muted">${fmtTime(h.at)} · ${esc(h.user_name || '系统')}</div>${h.note ? `<div class="tl-note">${esc(h.note)}</div>` : ''}</li>`).join('')}</ol></div>
       </div>`;
     main.querySelector('#back').addEventListener('click', (ev) => { ev.preventDefault(); history.length > 1 ? history.back() : (location.hash = '#/home'); });
@@ -326,11 +328,11 @@ export async function inboxView(main) {
     const r = await api('GET', '/inbox?limit=200');
     main.innerHTML = `<h2>消息 <span class="muted">未读 ${r.unread}</span></h2>${r.unread ? '<button class="btn small" id="allread">全部标为已读</button>' : ''}
       <ul class="inbox">${r.items.map((n) => `<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
-        <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(KIND_LABEL[n.kind] || n.kind)}</span> <b>${esc(n.title)}</b></div>
+        <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(KIND_LABEL[n.kind] || ACTION_LABEL[n.kind] || n.kind)}</span> <b>${esc(n.title)}</b></div>
         <div>${esc(n.body || '')}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
         <div class="actions">${n.problem_id ? `<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : '<button class="btn small" data-read>标为已读</button>'}</div></li>`).join('') || '<li class="muted">没有消息</li>'}</ul>`;
     main.querySelector('#allread')?.addEventListener('click', async () => {
-      for (const n of r.items.filter((x) => !x.read_at)) await api('POST', `/inbox/${n.id}/read`).catch(() => {});
+      await api('POST', '/inbox/read-all').catch(async () => { for (const n of r.items.filter((x) => !x.read_at)) await api('POST', `/inbox/${n.id}/read`).catch(() => {}); });
       window.dispatchEvent(new Event('xz:inbox')); await draw();
     });
   };
