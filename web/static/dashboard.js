@@ -4,7 +4,7 @@
 // trend, drawn with the bundled ECharts (animation off under WebDriver so
 // test screenshots are stable), and a hot-spot map colouring each grid
 // cell by its number of problems.
-import { api, esc, loadECharts, STATE_LABEL, CHANNEL_LABEL } from './core.js';
+import { api, esc, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL } from './core.js';
 import { loadGrid, gridMap } from './map.js';
 
 const PALETTE = ['#8b1a1a', '#3e6fb0', '#e9a100', '#1a9847', '#7a4fb0', '#d9622b', '#2a9d9f', '#667085', '#c2185b', '#5d7d2a'];
@@ -37,14 +37,14 @@ export async function dashboardView(main) {
     charts.push(c);
   };
   const grid = { left: 8, right: 16, top: 24, bottom: 8, containLabel: true };
-  const st = Object.entries(s.by_state || {}).filter(([, n]) => n);
+  const st = Object.entries(s.by_state || {}).filter(([, n]) => n).sort((a, b) => STATES.indexOf(a[0]) - STATES.indexOf(b[0]));
   chart('c-state', { tooltip: { trigger: 'axis' }, grid, xAxis: { type: 'category', data: st.map(([k]) => STATE_LABEL[k] || k), axisLabel: { interval: 0, rotate: st.length > 6 ? 30 : 0 } },
     yAxis: { type: 'value', minInterval: 1 }, series: [{ type: 'bar', data: st.map(([, n]) => n), label: { show: true, position: 'top' }, itemStyle: { color: '#3e6fb0' } }] });
   chart('c-channel', { tooltip: { trigger: 'item', formatter: '{b}：{c}（{d}%）' }, legend: { bottom: 0 },
     series: [{ type: 'pie', radius: ['35%', '65%'], center: ['50%', '45%'], label: { formatter: '{b}\n{c}' }, data: Object.entries(s.by_channel || {}).map(([k, n]) => ({ name: CHANNEL_LABEL[k] || k, value: n })) }] });
   const trend = s.trend || [];
   chart('c-trend', { tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { ...grid, top: 32 }, xAxis: { type: 'category', data: trend.map((d) => d.day.slice(5).replace('-', '/')) },
-    yAxis: { type: 'value', minInterval: 1 }, series: [{ name: '上报', type: 'line', data: trend.map((d) => d.reported), smooth: true, itemStyle: { color: '#8b1a1a' } }, { name: '结案', type: 'line', data: trend.map((d) => d.closed), smooth: true, itemStyle: { color: '#1a9847' } }] });
+    yAxis: { type: 'value', minInterval: 1 }, series: [{ name: '上报', type: 'line', data: trend.map((d) => d.reported), itemStyle: { color: '#8b1a1a' } }, { name: '结案', type: 'line', data: trend.map((d) => d.closed), itemStyle: { color: '#1a9847' } }] });
   const cat = (s.by_category || []).slice().sort((a, b) => b.n - a.n).slice(0, 10).reverse();
   chart('c-cat', { tooltip: { trigger: 'axis' }, grid, xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: cat.map((c) => c.name) },
     series: [{ type: 'bar', data: cat.map((c) => c.n), label: { show: true, position: 'right' }, itemStyle: { color: '#e9a100' } }] });

@@ -114,6 +114,7 @@ export async function queueView(main) {
 }
 
 // ------------------------------------------------------------- actions
+const STEP_LABEL = { accept: '受理时限', handle: '处置时限', verify: '核查时限', dispatch: '派遣时限', supervise: '督办期限' };
 const FINAL_NOTE = { accept: '确认受理该问题？', take: '确认签收该任务？', close: '确认结案？' };
 
 // askAction: the form an action needs; answers the request body or null.
@@ -210,7 +211,7 @@ export async function problemView(main, [id]) {
           <dt>位置</dt><dd>${place(p)}${p.lon != null ? ` <span class="muted">（${Number(p.lon).toFixed(5)}, ${Number(p.lat).toFixed(5)}）</span>` : ''}</dd>
           <dt>责任单位</dt><dd>${esc(p.unit_name || '未派遣')}</dd>
           <dt>派单依据</dt><dd>${p.routing?.reason ? esc(p.routing.reason) : '<span class="muted">—</span>'}${p.routing?.list_version ? ` <span class="muted">（第 ${esc(p.routing.list_version)} 版清单）</span>` : ''}</dd>
-          <dt>当前时限</dt><dd>${p.due_at ? `${dueCell(p)} ${fmtTime(p.due_at)}` : '—'}</dd>
+          <dt>当前时限</dt><dd>${p.due_at ? `<span class="due ${esc(p.light || '')}">${fmtTime(p.due_at)}</span>${STEP_LABEL[p.step] ? ` <span class="muted">（${STEP_LABEL[p.step]}）</span>` : ''}${p.overdue ? ' <span class="tag red">已超期</span>' : ''}` : '—'}</dd>
           <dt>上报时间</dt><dd>${fmtTime(p.created_at)}</dd>
           <dt>举报人</dt><dd id="reporter">${rep}${p.reporter && has('office') ? ' <button class="btn small" id="showrep">查看完整信息</button>' : ''}</dd>
         </dl></div>
