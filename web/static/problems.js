@@ -11,10 +11,10 @@ const OPEN = ['reported', 'accepted', 'dispatched', 'in_hand', 'handled', 'verif
 const hashQuery = () => new URLSearchParams(location.hash.split('?')[1] || '');
 
 // liveRefresh: call fn on each `problem` event while el stays on the page.
-function liveRefresh(el, fn) {
+function liveRefresh(el, fn, alive = () => document.body.contains(el)) {
   let timer = null;
   const on = () => {
-    if (!document.body.contains(el)) { window.removeEventListener('xz:problem', on); return; }
+    if (!alive()) { window.removeEventListener('xz:problem', on); return; }
     clearTimeout(timer); timer = setTimeout(fn, 250);
   };
   window.addEventListener('xz:problem', on);
@@ -248,9 +248,10 @@ export async function problemView(main, [id]) {
     });
   };
   await draw();
-  liveRefresh(main.querySelector('#history'), async () => {
+  const here = location.hash;
+  liveRefresh(main, async () => {
     if (!document.querySelector('.modal')) await draw().catch(() => {});
-  });
+  }, () => main.isConnected && location.hash === here);
 }
 
 // ---------------------------------------------------------------- cards
