@@ -13,7 +13,7 @@ export const SHOTS = `${ROOT}/tests/e2e/screenshots`;
 export const DESKTOP = { width: 1366, height: 850 };
 export const PHONE = { width: 360, height: 740 };
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-default-apps', '--disable-domain-reliability', '--no-pings'];
+  '--disable-component-update', '--disable-sync', '--disable-default-apps', '--disable-domain-reliability', '--no-pings', '--lang=zh-CN'];
 
 export async function setup() {
   mkdirSync(SHOTS, { recursive: true });

@@ -161,6 +161,9 @@ test('the office sees a complainant in full only with a reason', async () => {
 
 test('dashboard charts and hot spots; map markers; leader and inbox on a phone', async () => {
   await seedProblems(h, 30);
+  // a day and a half later: short acceptance limits are overdue (red), others near (yellow)
+  const now = (await h.api('GET', '/api/v1/health')).body.time;
+  await h.setClock(new Date(Date.parse(now) + 30 * 3600 * 1000).toISOString());
   const page = await open(browser, h, 'office');
   await go(page, '#/dashboard');
   await page.waitForSelector('#c-heat .leaflet-overlay-pane svg path');
@@ -172,6 +175,7 @@ test('dashboard charts and hot spots; map markers; leader and inbox on a phone',
   await go(page, '#/map');
   await page.waitForSelector('#map path.pm');
   assert.ok(await page.locator('#map path.pm').count() >= 30, 'problem markers');
+  assert.ok(await page.locator('#map path.pm-red').count() >= 1, 'overdue problems in red');
   await shot(page, 'office-map');
   await page.context().close();
 

@@ -109,12 +109,15 @@ export function dialog(title, fields, okText = '确定') {
       if (f.type === 'note') return `<p class="muted">${esc(f.label)}</p>`;
       if (f.type === 'textarea') input = `<textarea id="${id}" name="${f.name}" rows="3" ${req}>${esc(f.value ?? '')}</textarea>`;
       else if (f.type === 'select') input = `<select id="${id}" name="${f.name}" ${req}>${f.options.map(([v, l]) => `<option value="${esc(v)}" ${String(v) === String(f.value ?? '') ? 'selected' : ''}>${esc(l)}</option>`).join('')}</select>`;
-      else if (f.type === 'file') input = `<input id="${id}" name="${f.name}" type="file" accept="image/*" multiple>`;
+      else if (f.type === 'file') input = `<label class="btn upload">选择照片<input id="${id}" name="${f.name}" type="file" accept="image/*" multiple class="hidden-input"></label><span class="muted file-names"></span>`;
       else input = `<input id="${id}" name="${f.name}" type="${f.type || 'text'}" value="${esc(f.value ?? '')}" ${f.min !== undefined ? `min="${f.min}" max="${f.max}"` : ''} ${req}>`;
       return `<label for="${id}">${esc(f.label)}</label>${input}`;
     }).join('')}<div class="modal-actions"><button type="button" class="btn" data-cancel>取消</button><button type="submit" class="btn primary-btn">${esc(okText)}</button></div></form>`;
     document.body.appendChild(wrap);
     const form = wrap.querySelector('form');
+    form.addEventListener('change', (ev) => {
+      if (ev.target.type === 'file') ev.target.closest('label').nextElementSibling.textContent = Array.from(ev.target.files).map((x) => x.name).join('、');
+    });
     const done = (v) => { wrap.remove(); resolve(v); };
     wrap.querySelector('[data-cancel]').addEventListener('click', () => done(null));
     form.addEventListener('submit', (ev) => {

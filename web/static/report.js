@@ -31,8 +31,8 @@ export async function reportView(main) {
       <label for="r-desc">问题描述</label>
       <textarea id="r-desc" name="description" rows="4" required placeholder="时间、地点、现场情况"></textarea>
       <label for="r-photo">现场照片</label>
-      <input id="r-photo" name="photo" type="file" accept="image/*" capture="environment">
-      <div id="r-photo-info" class="muted"></div>
+      <label class="btn upload photo-btn">拍照或选择照片<input id="r-photo" name="photo" type="file" accept="image/*" capture="environment" class="hidden-input"></label>
+      <div id="r-photo-info" class="muted"></div><img id="r-preview" class="preview hidden" alt="照片预览">
       <label>位置</label>
       <div id="r-geo" class="muted">正在获取定位…</div>
       <div class="row2"><input id="r-lon" name="lon" inputmode="decimal" placeholder="经度"><input id="r-lat" name="lat" inputmode="decimal" placeholder="纬度"></div>
@@ -63,6 +63,13 @@ export async function reportView(main) {
   for (const k of ['description', 'lon', 'lat', 'address', 'channel', 'reporter_name', 'reporter_phone']) el(k).value = d[k] ?? '';
   if (photoFile && photoFile.draft === d.key) main.querySelector('#r-photo-info').textContent = `已选照片：${photoFile.file.name}（${Math.ceil(photoFile.file.size / 1024)} KB）`;
 
+  const preview = () => {
+    const img = main.querySelector('#r-preview');
+    if (img.src) URL.revokeObjectURL(img.src);
+    if (photoFile && photoFile.draft === d.key) { img.src = URL.createObjectURL(photoFile.file); img.classList.remove('hidden'); }
+    else img.classList.add('hidden');
+  };
+  preview();
   const persist = () => {
     for (const k of ['top', 'category', 'description', 'lon', 'lat', 'address', 'channel', 'reporter_name', 'reporter_phone']) d[k] = el(k).value;
     saveDraft(d);
@@ -75,6 +82,7 @@ export async function reportView(main) {
       const f = ev.target.files[0];
       photoFile = f ? { draft: d.key, file: f } : null;
       main.querySelector('#r-photo-info').textContent = f ? `已选照片：${f.name}（${Math.ceil(f.size / 1024)} KB）` : '';
+      preview();
     }
     persist();
     if (['category', 'lon', 'lat'].includes(ev.target.name)) { locate(); duplicates(); }
