@@ -1,32 +1,18 @@
 // app.js — the web interface shell: login, the current user, a navigation
-// that follows the user's roles, and the screens of the foundation
-// (organisation, people and qualifications, accounts, audit). No framework,
-// no external resources: it works offline on a weak signal.
-const ROLE_LABEL = { grid: '网格员', staff: '派驻人员', contact: '派驻机构负责人', office: '执法办公室', leader: '领导小组', dept: '主管部门', admin: '系统管理员', secadmin: '安全管理员', auditor: '审计管理员' };
+// that follows the user's roles, the inbox badge and the live event stream
+// (SSE), and the screens of the foundation (organisation, people and
+// qualifications, accounts, audit). The other screens live in their own
+// modules (map, problems, report, admin, dashboard). No framework, no
+// external resources: it works offline on a weak signal.
+import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, api, all } from './core.js';
+import { mapView } from './map.js';
+import { queueView, problemView, tasksView, superviseView, inboxView, mineView, verifyTasksView } from './problems.js';
+import { reportView } from './report.js';
+import { gridAdminView, listsView, categoriesView, calendarView, routingView } from './admin.js';
+import { dashboardView } from './dashboard.js';
+
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
-const state = { me: null, csrf: sessionStorage.getItem('xzCsrf') || '' };
 const app = document.getElementById('app');
-
-const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-const fmtTime = (iso) => {
-  if (!iso) return '';
-  const d = new Date(iso);
-  const p = (n) => String(n).padStart(2, '0');
-  const s = new Date(d.getTime() + 8 * 3600000); // Asia/Shanghai
-  return `${s.getUTCFullYear()}年${s.getUTCMonth() + 1}月${s.getUTCDate()}日 ${p(s.getUTCHours())}:${p(s.getUTCMinutes())}`;
-};
-const today = () => new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10);
-const plusDays = (n) => new Date(Date.now() + 8 * 3600000 + n * 86400000).toISOString().slice(0, 10);
-
-async function api(method, path, body) {
-  const headers = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
-  const res = await fetch('/api/v1' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) { const e = new Error(data?.error?.message || `请求失败（${res.status}）`); e.status = res.status; e.code = data?.error?.code; throw e; }
-  return data;
-}
 
 function loginView(message = '') {
   app.innerHTML = `<form class="login" id="login">
@@ -45,58 +31,115 @@ function loginView(message = '') {
   });
 }
 
-const has = (...roles) => roles.some((r) => state.me.roles.includes(r));
+// screens: every screen with the roles that see it; nav:false ones are
+// reached by links (a problem's page, the inbox).
 function screens() {
+  const township = has('grid', 'staff', 'contact', 'office', 'leader');
   return [
     { id: 'home', title: '工作台', show: true, render: homeView },
-    { id: 'units', title: '派驻机构', show: has('grid', 'staff', 'contact', 'office', 'leader', 'dept', 'admin', 'secadmin'), render: unitsView },
-    { id: 'people', title: '人员与执法资格', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin', 'secadmin'), render: peopleView },
-    { id: 'leadership', title: '领导小组', show: has('grid', 'staff', 'contact', 'office', 'leader', 'dept', 'admin'), render: leadershipView },
-    { id: 'regions', title: '区域', show: true, render: regionsView },
-    { id: 'users', title: '账号管理', show: has('admin', 'secadmin'), render: usersView },
-    { id: 'audit', title: '审计日志', show: has('auditor'), render: auditView },
+    { id: 'report', title: '上报问题', show: has('grid', 'office'), render: reportView, group: '问题处置' },
+    { id: 'mine', title: '我的上报', show: has('grid'), render: mineView, group: '问题处置' },
+    { id: 'verify', title: '待核查', show: has('grid'), render: verifyTasksView, group: '问题处置' },
+    { id: 'queue', title: '问题受理', show: has('office', 'leader', 'dept', 'admin'), render: queueView, group: '问题处置' },
+    { id: 'tasks', title: '本单位任务', show: has('staff', 'contact'), render: tasksView, group: '问题处置' },
+    { id: 'supervise', title: '督办与审批', show: has('leader', 'office'), render: superviseView, group: '问题处置' },
+    { id: 'map', title: '网格地图', show: has('office', 'leader', 'admin', 'grid', 'dept'), render: mapView, group: '问题处置' },
+    { id: 'dashboard', title: '统计分析', show: has('office', 'leader', 'dept', 'admin'), render: dashboardView, group: '问题处置' },
+    { id: 'problem', title: '问题详情', show: true, nav: false, render: problemView },
+    { id: 'inbox', title: '消息', show: true, nav: false, render: inboxView },
+    { id: 'units', title: '派驻机构', show: has('grid', 'staff', 'contact', 'office', 'leader', 'dept', 'admin', 'secadmin'), render: unitsView, group: '组织' },
+    { id: 'people', title: '人员与执法资格', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin', 'secadmin'), render: peopleView, group: '组织' },
+    { id: 'leadership', title: '领导小组', show: township || has('dept', 'admin'), render: leadershipView, group: '组织' },
+    { id: 'regions', title: '区域', show: true, render: regionsView, group: '组织' },
+    { id: 'grid', title: '网格管理', show: has('admin', 'office'), render: gridAdminView, group: '配置' },
+    { id: 'lists', title: '权责清单', show: has('admin', 'office', 'dept'), render: listsView, group: '配置' },
+    { id: 'categories', title: '问题类别', show: has('admin', 'office'), render: categoriesView, group: '配置' },
+    { id: 'calendar', title: '工作日历', show: has('admin', 'office'), render: calendarView, group: '配置' },
+    { id: 'routing', title: '派单测试', show: has('admin', 'office'), render: routingView, group: '配置' },
+    { id: 'users', title: '账号管理', show: has('admin', 'secadmin'), render: usersView, group: '配置' },
+    { id: 'audit', title: '审计日志', show: has('auditor'), render: auditView, group: '配置' },
   ].filter((s) => s.show);
 }
 
 async function start() {
   try { state.me = await api('GET', '/me'); state.csrf = state.me.csrf; sessionStorage.setItem('xzCsrf', state.csrf); }
   catch (e) { return loginView(e.status === 401 ? '' : e.message); }
+  openEvents();
   render();
 }
 
+// The live stream: one EventSource per login; `problem` events are
+// re-dispatched as a window event that open screens listen to.
+function openEvents() {
+  if (state.events || typeof EventSource === 'undefined') return;
+  const es = new EventSource('/api/v1/events');
+  es.addEventListener('problem', (ev) => {
+    let data = {};
+    try { data = JSON.parse(ev.data); } catch {}
+    window.dispatchEvent(new CustomEvent('xz:problem', { detail: data }));
+    refreshBadge();
+  });
+  es.addEventListener('inbox', () => refreshBadge());
+  es.addEventListener('resync', () => { window.dispatchEvent(new CustomEvent('xz:problem', { detail: {} })); refreshBadge(); });
+  state.events = es;
+}
+function closeEvents() { state.events?.close(); state.events = null; }
+
+export async function refreshBadge() {
+  const b = document.getElementById('badge');
+  if (!b) return;
+  try {
+    const r = await api('GET', '/inbox?limit=1');
+    b.textContent = r.unread > 99 ? '99+' : String(r.unread || 0);
+    b.classList.toggle('hidden', !r.unread);
+  } catch { b.classList.add('hidden'); }
+}
+window.addEventListener('xz:inbox', refreshBadge);
+
+let renderSeq = 0;
 async function render() {
+  const seq = ++renderSeq;
   const list = screens();
-  const id = (location.hash.slice(2) || 'home').split('?')[0];
+  const [id, ...args] = (location.hash.slice(2) || 'home').split('?')[0].split('/');
   const cur = list.find((s) => s.id === id) || list[0];
   const me = state.me;
   const place = [me.county_name, me.township_name, me.unit_name || me.department_name].filter(Boolean).join(' · ');
-  app.innerHTML = `<header><h1>獬豸 综合执法平台</h1><span class="who">${esc(me.display_name)}（${me.roles.map((r) => ROLE_LABEL[r]).join('、')}）· ${esc(place)}</span><button id="logout">退出</button></header>
-    <div class="layout"><nav>${list.map((s) => `<a href="#/${s.id}" class="${s === cur ? 'active' : ''}">${s.title}</a>`).join('')}</nav><main id="main"><p class="loading">正在加载…</p></main></div>`;
-  document.getElementById('logout').addEventListener('click', async () => { try { await api('POST', '/auth/logout'); } catch {} sessionStorage.removeItem('xzCsrf'); state.me = null; location.hash = ''; loginView('已退出登录'); });
+  let group = null;
+  const navHtml = list.filter((s) => s.nav !== false).map((s) => {
+    let h = '';
+    if (s.group && s.group !== group) { group = s.group; h = `<span class="nav-group">${esc(group)}</span>`; }
+    return h + `<a href="#/${s.id}" class="${s === cur ? 'active' : ''}">${s.title}</a>`;
+  }).join('');
+  app.innerHTML = `<header><h1>獬豸 综合执法平台</h1><span class="who">${esc(me.display_name)}（${me.roles.map((r) => ROLE_LABEL[r]).join('、')}）· ${esc(place)}</span>
+    <a href="#/inbox" class="bell" title="消息">消息<span id="badge" class="badge hidden">0</span></a><button id="logout">退出</button></header>
+    <div class="layout"><nav>${navHtml}</nav><main id="main" data-screen="${cur.id}"><p class="loading">正在加载…</p></main></div>`;
+  document.getElementById('logout').addEventListener('click', async () => {
+    try { await api('POST', '/auth/logout'); } catch {}
+    closeEvents(); sessionStorage.removeItem('xzCsrf'); state.me = null; location.hash = ''; loginView('已退出登录');
+  });
+  refreshBadge();
   const main = document.getElementById('main');
-  try { main.innerHTML = await cur.render(); } catch (e) { main.innerHTML = `<div class="card error">${esc(e.message)}</div>`; }
+  try {
+    const out = await cur.render(main, args);
+    if (seq === renderSeq && typeof out === 'string') main.innerHTML = out;
+  } catch (e) { if (seq === renderSeq) main.innerHTML = `<div class="card error">${esc(e.message)}</div>`; }
 }
 
-async function homeView() {
+async function homeView(main) {
   const me = state.me;
   const s = await api('GET', '/sessions');
-  return `<h2>工作台</h2><div class="card"><b>${esc(me.display_name)}</b>（${esc(me.username)}）<br>
+  const quick = [];
+  if (has('grid')) quick.push(['#/report', '上报问题', '拍照定位，一键上报'], ['#/verify', '待核查', '核查处置结果'], ['#/mine', '我的上报', '查看办理进度']);
+  if (has('office')) quick.push(['#/queue', '问题受理', '受理、派遣、督办、结案'], ['#/map', '网格地图', '网格与问题分布']);
+  if (has('staff', 'contact')) quick.push(['#/tasks', '本单位任务', '签收、处置、反馈、退回']);
+  if (has('leader')) quick.push(['#/supervise', '督办与审批', '超期问题与待审批事项']);
+  if (has('office', 'leader', 'dept', 'admin')) quick.push(['#/dashboard', '统计分析', '渠道、类别、单位、趋势']);
+  return `<h2>工作台</h2>${quick.length ? `<div class="quick">${quick.map(([h, t, d]) => `<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`).join('')}</div>` : ''}
+    <div class="card"><b>${esc(me.display_name)}</b>（${esc(me.username)}）<br>
     <span class="muted">角色：</span>${me.roles.map((r) => `<span class="tag">${ROLE_LABEL[r]}</span>`).join('')}<br>
     <span class="muted">所在：</span>${esc([me.county_name, me.township_name, me.unit_name, me.department_name].filter(Boolean).join(' · '))}</div>
     <div class="card"><b>我的登录会话</b><table><thead><tr><th>登录时间</th><th>最近活动</th><th>来源</th><th></th></tr></thead><tbody>
     ${s.items.map((x) => `<tr><td>${fmtTime(x.created_at)}</td><td>${fmtTime(x.last_seen_at)}</td><td>${esc(x.source)}</td><td>${x.current ? '<span class="tag green">当前</span>' : ''}</td></tr>`).join('')}</tbody></table></div>`;
-}
-
-async function all(path) {
-  let items = [], cursor = '';
-  for (let i = 0; i < 20; i++) {
-    const sep = path.includes('?') ? '&' : '?';
-    const r = await api('GET', `${path}${sep}limit=500${cursor ? '&cursor=' + cursor : ''}`);
-    items = items.concat(r.items);
-    if (!r.next) break;
-    cursor = r.next;
-  }
-  return items;
 }
 
 async function unitsView() {
@@ -141,7 +184,7 @@ async function regionsView() {
   regions.forEach((r) => { (kids[r.parent_id || 0] ||= []).push(r); });
   const ids = new Set(regions.map((r) => r.id));
   const roots = regions.filter((r) => !ids.has(r.parent_id));
-  const tree = (r, d) => `<tr><td style="padding-left:${10 + d * 22}px">${esc(r.name)}</td><td>${LEVEL_LABEL[r.level]}</td><td class="muted">${esc(r.code)}</td></tr>` + (kids[r.id] || []).map((k) => tree(k, d + 1)).join('');
+  const tree = (r, d) => `<tr><td class="indent-${Math.min(d, 4)}">${esc(r.name)}</td><td>${LEVEL_LABEL[r.level]}</td><td class="muted">${esc(r.code)}</td></tr>` + (kids[r.id] || []).map((k) => tree(k, d + 1)).join('');
   return `<h2>区域</h2><table><thead><tr><th>名称</th><th>层级</th><th>编码</th></tr></thead><tbody>${roots.map((r) => tree(r, 0)).join('')}</tbody></table>`;
 }
 

@@ -1,0 +1,226 @@
+// admin.js — the administrator's screens: grid import (GeoJSON upload, the
+// 422 naming the bad feature), power and responsibility lists (versions,
+// draft, CSV/XLSX import, diff, publish, export, template, item search),
+// the category tree with its time limits, the working-day calendar (a month
+// grid with holidays and 调休 workdays; the admin toggles a day) with a
+// deadline calculator, and the routing tester.
+import { api, all, esc, fmtTime, fmtDate, has, state, toast, dialog, categories, categoryOptions } from './core.js';
+
+// ------------------------------------------------------------ grid import
+export async function gridAdminView(main) {
+  main.innerHTML = `<h2>网格管理</h2>
+    <div class="card"><b>导入网格（GeoJSON）</b>
+      <p class="muted">上传 FeatureCollection：带 <code>region_code</code> 的要素设置乡镇、村（社区）边界；其余为网格（<code>code</code>、<code>name</code>、<code>village_code</code>），按编码新增或更新。整体导入，任一要素有误则全部不导入。</p>
+      <label class="btn upload">选择 GeoJSON 文件<input type="file" id="gj" accept=".geojson,.json,application/geo+json,application/json" class="hidden-input"></label>
+      <div id="gjres" class="status"></div></div>
+    <div class="card"><b>现有网格</b><div id="cells" class="loading">正在加载…</div></div>`;
+  const drawCells = async () => {
+    const fc = await api('GET', '/grid/cells');
+    main.querySelector('#cells').className = '';
+    main.querySelector('#cells').innerHTML = `<p class="muted">共 ${fc.features.length} 个网格</p><div class="table-wrap"><table class="compact"><thead><tr><th>编码</th><th>名称</th><th>村（社区）</th><th>面积（km²）</th><th>网格员</th></tr></thead><tbody>
+      ${fc.features.map((f) => { const p = f.properties; return `<tr><td class="muted">${esc(p.code)}</td><td>${esc(p.name)}</td><td>${esc(p.village_name || '')}</td><td>${p.area_m2 ? (p.area_m2 / 1e6).toFixed(2) : ''}</td><td>${(p.members || []).map((m) => esc(m.name)).join('、')}</td></tr>`; }).join('')}</tbody></table></div>`;
+  };
+  main.querySelector('#gj').addEventListener('change', async (ev) => {
+    const file = ev.target.files[0];
+    const out = main.querySelector('#gjres');
+    if (!file) return;
+    out.className = 'status'; out.textContent = `正在导入 ${file.name}…`;
+    try {
+      const r = await api('POST', '/grid/import', { raw: await file.text(), type: 'application/json' });
+      out.className = 'status ok';
+      out.textContent = `导入成功：边界 ${r.shapes} 个，网格 ${r.cells} 个（新增 ${r.created}，更新 ${r.updated}）`;
+      await drawCells();
+    } catch (e) {
+      out.className = 'status bad';
+      out.textContent = `导入失败：${e.message}${e.field ? `（${e.field}）` : ''}`;
+    }
+    ev.target.value = '';
+  });
+  await drawCells();
+}
+
+// ------------------------------------------------------------ power lists
+const STATE_V = { published: ['green', '现行'], draft: ['yellow', '草稿'], superseded: ['', '已废止'] };
+const DELEG = { none: '无', delegated: '赋权', entrusted: '委托' };
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+export async function listsView(main) {
+  const admin = has('admin');
+  main.innerHTML = `<h2>权责清单</h2>
+    <div class="card"><div class="bar"><b>清单版本</b>${admin ? '<button class="btn small" id="newdraft">新建草稿版本</button>' : ''}
+      <span class="grow"></span><span class="muted">导入模板：</span><a href="/api/v1/lists/template?format=xlsx" download>XLSX</a> <a href="/api/v1/lists/template?format=csv" download>CSV</a></div>
+      <div id="versions" class="loading">正在加载…</div><div id="vres" class="status"></div></div>
+    <div id="diff"></div>
+    <div class="card"><form class="bar" id="psearch"><b>权力事项</b><select name="version_id" id="pver"></select><input name="q" placeholder="按名称、编码、法律依据搜索" class="grow"><button class="btn small">搜索</button></form>
+      <div id="powers"></div></div>`;
+  let versions = [];
+  const drawVersions = async (resetSel = false) => {
+    versions = (await api('GET', '/lists/versions')).items;
+    main.querySelector('#versions').className = '';
+    main.querySelector('#versions').innerHTML = `<div class="table-wrap"><table class="compact"><thead><tr><th>版本</th><th>状态</th><th>说明</th><th>事项</th><th>创建</th><th>发布</th><th>操作</th></tr></thead><tbody>
+      ${versions.map((v) => `<tr data-id="${v.id}"><td>第 ${v.number} 版</td><td><span class="tag ${STATE_V[v.state]?.[0] || ''}">${STATE_V[v.state]?.[1] || v.state}</span></td><td>${esc(v.note || '')}</td><td>${v.items}</td>
+        <td>${fmtTime(v.created_at)}</td><td>${fmtTime(v.published_at)}</td><td class="actions-cell">
+        <a href="/api/v1/lists/versions/${v.id}/export?format=xlsx" download>导出XLSX</a> <a href="/api/v1/lists/versions/${v.id}/export?format=csv" download>导出CSV</a>
+        ${v.state !== 'published' ? `<button class="btn small" data-diff="${v.id}">与现行版比较</button>` : ''}
+        ${admin && v.state === 'draft' ? `<label class="btn small upload">导入CSV/XLSX<input type="file" data-import="${v.id}" accept=".csv,.xlsx,text/csv,${XLSX}" class="hidden-input"></label>
+          <button class="btn small primary-btn" data-publish="${v.id}">发布</button><button class="btn small" data-discard="${v.id}">删除草稿</button>` : ''}</td></tr>`).join('')}</tbody></table></div>`;
+    const sel = main.querySelector('#pver'), cur = sel.value;
+    sel.innerHTML = versions.map((v) => `<option value="${v.id}">第 ${v.number} 版（${STATE_V[v.state]?.[1] || v.state}）</option>`).join('');
+    sel.value = !resetSel && cur && versions.some((v) => String(v.id) === cur) ? cur : String(versions.find((v) => v.state === 'published')?.id || versions[0]?.id || '');
+  };
+  const out = main.querySelector('#vres');
+  const say = (t, k) => { out.className = 'status ' + k; out.textContent = t; };
+  const showDiff = async (id) => {
+    const d = await api('GET', `/lists/versions/${id}/diff`);
+    const box = main.querySelector('#diff');
+    const FIELD = { name: '名称', kind: '类别', legal_basis: '法律依据', department_code: '实施部门', department_id: '实施部门', domain: '执法领域', delegation: '下放方式', resp_department_id: '责任部门', resp_department_code: '责任部门', duty: '责任事项', time_limit_days: '办理时限' };
+    box.innerHTML = `<div class="card diff"><b>版本比较</b> <span class="muted">（草稿相对第 ${esc(d.against?.number ?? d.against ?? '')} 版）</span>
+      <p><span class="tag green">新增 ${d.added.length}</span><span class="tag red">删除 ${d.removed.length}</span><span class="tag yellow">修改 ${d.changed.length}</span></p>
+      <ul>${d.added.map((x) => `<li class="add">＋ ${esc(x.code)} ${esc(x.name)}</li>`).join('')}${d.removed.map((x) => `<li class="del">－ ${esc(x.code)} ${esc(x.name)}</li>`).join('')}
+      ${d.changed.map((x) => `<li class="chg">～ ${esc(x.code)} ${esc(x.name)}：${Object.entries(x.fields || {}).map(([k, v]) => `${FIELD[k] || k} 「${esc(v.from)}」→「${esc(v.to)}」`).join('；')}</li>`).join('')}</ul>
+      ${!d.added.length && !d.removed.length && !d.changed.length ? '<p class="muted">与现行版本相同</p>' : ''}</div>`;
+    box.scrollIntoView({ block: 'nearest' });
+  };
+  main.querySelector('#versions').addEventListener('click', async (ev) => {
+    const t = ev.target;
+    try {
+      if (t.dataset.diff) await showDiff(t.dataset.diff);
+      if (t.dataset.publish) {
+        if (!(await dialog('发布清单版本', [{ name: 'x', label: '发布后该草稿成为现行版本，原版本废止；已派单问题保留原版本依据。', type: 'note' }], '发布'))) return;
+        await api('POST', `/lists/versions/${t.dataset.publish}/publish`);
+        say('已发布', 'ok'); await drawVersions(true); await drawPowers();
+      }
+      if (t.dataset.discard) {
+        await api('DELETE', `/lists/versions/${t.dataset.discard}`);
+        say('草稿已删除', 'ok'); main.querySelector('#diff').innerHTML = ''; await drawVersions();
+      }
+    } catch (e) { say(e.message, 'bad'); }
+  });
+  main.querySelector('#versions').addEventListener('change', async (ev) => {
+    const id = ev.target.dataset.import, file = ev.target.files?.[0];
+    if (!id || !file) return;
+    const type = /\.xlsx$/i.test(file.name) ? XLSX : 'text/csv';
+    say(`正在导入 ${file.name}…`, '');
+    try {
+      await api('POST', `/lists/versions/${id}/import`, { raw: await file.arrayBuffer(), type });
+      say(`已导入 ${file.name}`, 'ok'); await drawVersions(); await showDiff(id); await drawPowers();
+    } catch (e) { say(`导入失败：${e.message}${e.field ? `（${e.field}）` : ''}`, 'bad'); }
+  });
+  main.querySelector('#newdraft')?.addEventListener('click', async () => {
+    const v = await dialog('新建草稿版本', [{ name: 'note', label: '版本说明', value: `${new Date().getFullYear()}年权责清单调整` }], '新建');
+    if (!v) return;
+    try { await api('POST', '/lists/versions', { note: v.note }); say('已新建草稿（复制自现行版本）', 'ok'); await drawVersions(); }
+    catch (e) { say(e.code === 'draft_exists' ? '已有草稿版本，请先发布或删除' : e.message, 'bad'); }
+  });
+  const drawPowers = async () => {
+    const f = main.querySelector('#psearch');
+    const qs = new URLSearchParams({ limit: '500' });
+    if (f.elements.version_id.value) qs.set('version_id', f.elements.version_id.value);
+    if (f.elements.q.value.trim()) qs.set('q', f.elements.q.value.trim());
+    const r = await api('GET', '/powers?' + qs);
+    main.querySelector('#powers').innerHTML = `<p class="muted">${r.items.length} 项${r.next ? '（仅显示前 500 项）' : ''}</p><div class="table-wrap"><table class="compact powers"><thead><tr><th>编码</th><th>名称</th><th>类别</th><th>执法领域</th><th>实施部门</th><th>下放</th><th>责任部门</th><th>责任事项</th><th>时限</th></tr></thead><tbody>
+      ${r.items.map((p) => `<tr><td class="muted nowrap">${esc(p.code)}</td><td>${esc(p.name)}<div class="muted small">${esc(p.legal_basis || '')}</div></td><td class="nowrap">${esc(p.kind)}</td><td>${esc(p.domain || '')}</td><td>${esc(p.department_name || '')}</td><td>${esc(DELEG[p.delegation] || p.delegation || '')}</td><td>${esc(p.resp_department_name || '')}</td><td>${esc(p.duty || '')}</td><td class="nowrap">${p.time_limit_days ? p.time_limit_days + ' 个工作日' : ''}</td></tr>`).join('') || '<tr><td colspan="9" class="muted">没有匹配的事项</td></tr>'}</tbody></table></div>`;
+  };
+  main.querySelector('#psearch').addEventListener('submit', (ev) => { ev.preventDefault(); drawPowers().catch((e) => toast(e.message, 'bad')); });
+  main.querySelector('#pver').addEventListener('change', () => drawPowers());
+  await drawVersions();
+  await drawPowers();
+}
+
+// ------------------------------------------------------------ categories
+export async function categoriesView() {
+  const cats = await categories();
+  const row = (c, lvl) => `<tr class="${lvl ? '' : 'cat-top'}"><td class="indent-${lvl}">${esc(c.name)}</td><td class="muted">${esc(c.code)}</td><td>${c.accept_hours} 小时</td><td>${c.handle_days} 个工作日</td><td>${c.verify_days} 个工作日</td><td>${(c.power_codes || []).map((x) => `<span class="tag">${esc(x)}</span>`).join('') || '<span class="muted">—</span>'}</td></tr>`;
+  return `<h2>问题类别</h2><p class="muted">上报时选择的问题类别；每类对应权责清单中的权力事项（按顺序匹配责任单位）并规定受理、处置、核查时限。</p>
+    <div class="table-wrap"><table class="compact"><thead><tr><th>类别</th><th>编码</th><th>受理时限</th><th>处置时限</th><th>核查时限</th><th>对应权力事项</th></tr></thead><tbody>
+    ${cats.map((c) => row(c, 0) + (c.children || []).map((k) => row(k, 1)).join('')).join('')}</tbody></table></div>`;
+}
+
+// ------------------------------------------------------------ calendar
+const WEEK = ['一', '二', '三', '四', '五', '六', '日'];
+export async function calendarView(main) {
+  const admin = has('admin');
+  const year0 = Number(new URLSearchParams(location.hash.split('?')[1] || '').get('year')) || 2026;
+  main.innerHTML = `<h2>工作日历</h2>
+    <div class="card bar"><label for="cy">年份</label><select id="cy">${[year0 - 1, year0, year0 + 1].map((y) => `<option ${y === year0 ? 'selected' : ''}>${y}</option>`).join('')}</select>
+      <span class="cal-legend"><span class="day holiday">休</span>法定节假日 <span class="day workday">班</span>调休上班 <span class="day weekend">六</span>周末</span>
+      ${admin ? '<span class="muted">点击日期可设为节假日、调休上班或恢复普通日。</span>' : ''}</div>
+    <div class="card"><b>期限计算器</b><form class="bar" id="dl"><label>起算时间</label><input type="datetime-local" name="from" required>
+      <label>时长</label><input type="number" name="amount" value="5" min="0" max="365" class="narrow"><select name="unit"><option value="working_days">个工作日</option><option value="days">个自然日</option><option value="hours">小时</option><option value="end_of_day">天（当日末）</option></select>
+      <button class="btn small">计算</button><span id="dlres" class="status"></span></form></div>
+    <div id="months" class="months"></div>`;
+  const pad = (n) => String(n).padStart(2, '0');
+  const now = new Date(Date.now() + 8 * 3600000);
+  main.querySelector('#dl').elements.from.value = `${now.toISOString().slice(0, 16)}`;
+  let year = year0;
+  const draw = async () => {
+    const r = await api('GET', `/calendar?year=${year}`);
+    const ex = Object.fromEntries(r.days.map((d) => [d.date, d]));
+    let html = '';
+    for (let m = 1; m <= 12; m++) {
+      const first = new Date(Date.UTC(year, m - 1, 1));
+      const days = new Date(Date.UTC(year, m, 0)).getUTCDate();
+      const lead = (first.getUTCDay() + 6) % 7;
+      let cells = '<span class="blank"></span>'.repeat(lead);
+      for (let d = 1; d <= days; d++) {
+        const date = `${year}-${pad(m)}-${pad(d)}`;
+        const wd = (lead + d - 1) % 7;
+        const e = ex[date];
+        const cls = e ? e.kind : wd >= 5 ? 'weekend' : '';
+        cells += `<button type="button" class="day ${cls}" data-date="${date}" title="${esc(fmtDate(date))}${e ? ' ' + esc(e.name || '') : ''}">${d}${e ? `<small>${e.kind === 'holiday' ? esc((e.name || '休').slice(0, 3)) : '班'}</small>` : ''}</button>`;
+      }
+      html += `<div class="month card"><b>${year}年${m}月</b><div class="grid7">${WEEK.map((w) => `<span class="wk">${w}</span>`).join('')}${cells}</div></div>`;
+    }
+    const named = [...new Set(r.days.filter((d) => d.kind === 'holiday').map((d) => d.name))].filter(Boolean);
+    main.querySelector('#months').innerHTML = `<p class="muted holidays">${year}年法定节假日：${named.map(esc).join('、') || '（未设置）'}；调休上班 ${r.days.filter((d) => d.kind === 'workday').length} 天。</p>` + html;
+  };
+  main.querySelector('#cy').addEventListener('change', (ev) => { year = Number(ev.target.value); draw(); });
+  main.querySelector('#months').addEventListener('click', async (ev) => {
+    const b = ev.target.closest('button[data-date]');
+    if (!b || !admin) return;
+    const date = b.dataset.date;
+    const cur = b.classList.contains('holiday') ? 'holiday' : b.classList.contains('workday') ? 'workday' : '';
+    const v = await dialog(`设置 ${fmtDate(date)}`, [
+      { name: 'kind', label: '类型', type: 'select', value: cur, options: [['', '普通日（按星期）'], ['holiday', '法定节假日（休息）'], ['workday', '调休上班']] },
+      { name: 'name', label: '名称（如：国庆节、国庆节调休上班）', value: b.title.split(' ').slice(1).join(' ') }], '保存');
+    if (!v) return;
+    try {
+      if (v.kind) await api('PUT', `/calendar/days/${date}`, { kind: v.kind, ...(v.name.trim() ? { name: v.name.trim() } : {}) });
+      else await api('DELETE', `/calendar/days/${date}`).catch((e) => { if (e.status !== 404) throw e; });
+      toast(`已更新 ${fmtDate(date)}`); await draw();
+    } catch (e) { toast(e.message, 'bad'); }
+  });
+  main.querySelector('#dl').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.target, out = main.querySelector('#dlres');
+    try {
+      const from = f.elements.from.value.length === 16 ? f.elements.from.value + ':00+08:00' : f.elements.from.value;
+      const r = await api('GET', `/calendar/deadline?from=${encodeURIComponent(from)}&amount=${f.elements.amount.value}&unit=${f.elements.unit.value}`);
+      out.className = 'status ok'; out.textContent = `截止：${fmtTime(r.due_at)}`;
+    } catch (e) { out.className = 'status bad'; out.textContent = e.message; }
+  });
+  await draw();
+}
+
+// ------------------------------------------------------------ routing tester
+export async function routingView(main) {
+  const [cats, regions] = await Promise.all([categories(), all('/regions')]);
+  const towns = regions.filter((r) => r.level === 'township');
+  main.innerHTML = `<h2>派单测试</h2><p class="muted">按现行权责清单计算某类问题在某乡镇的责任单位（与上报时自动派单的规则相同）。</p>
+    <form class="card bar" id="rt"><label>问题类别</label><select name="category" required>${categoryOptions(cats)}</select>
+      <label>乡镇（街道）</label><select name="township">${towns.map((t) => `<option value="${t.id}">${esc(t.name)}</option>`).join('')}</select>
+      <button class="btn">计算责任单位</button></form><div id="rtres"></div>`;
+  const f = main.querySelector('#rt');
+  if (state.me.township_id) f.elements.township.value = String(state.me.township_id);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const out = main.querySelector('#rtres');
+    try {
+      const r = await api('GET', `/routing?category=${encodeURIComponent(f.elements.category.value)}&township=${f.elements.township.value}`);
+      out.innerHTML = `<div class="card route-ok"><p>责任单位：<b class="unit">${esc(r.unit_name)}</b>（${esc(r.department_name || '')}）</p>
+        <p>权力事项：${esc(r.power_item?.code || '')} ${esc(r.power_item?.name || '')}　<span class="muted">第 ${esc(r.list_version)} 版清单</span></p><p class="reason">${esc(r.reason)}</p></div>`;
+    } catch (e) {
+      out.innerHTML = `<div class="card route-bad"><p class="error">${esc(e.message)}</p>${e.code === 'no_responsible_unit' ? '<p class="muted">该类问题由执法办公室人工指定责任单位。</p>' : ''}</div>`;
+    }
+  });
+}

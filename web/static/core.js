@@ -1,0 +1,144 @@
+// core.js — what every screen shares: the session state, the one API call
+// (cookie session + X-CSRF-Token), HTML escaping, Shanghai-time formatting,
+// the labels of roles, states and channels, loading the bundled libraries
+// (Leaflet, ECharts) on demand, and small UI helpers (toast, prompt dialog).
+export const ROLE_LABEL = { grid: '网格员', staff: '派驻人员', contact: '派驻机构负责人', office: '执法办公室', leader: '领导小组', dept: '主管部门', admin: '系统管理员', secadmin: '安全管理员', auditor: '审计管理员' };
+export const STATE_LABEL = { reported: '待受理', accepted: '已受理', rejected: '不予受理', merged: '已合并', dispatched: '已派遣', in_hand: '处置中', handled: '已反馈', verified: '已核查', closed: '已结案', escalated: '转联合执法' };
+export const STATES = Object.keys(STATE_LABEL);
+export const CHANNEL_LABEL = { complaint: '投诉举报', patrol: '日常巡查', media: '媒体曝光', video: '视频监控', transfer: '案件移送', assigned: '上级交办' };
+export const ACTION_LABEL = { report: '上报', accept: '受理', reject: '不予受理', merge: '合并', dispatch: '派遣', take: '签收', return: '退回', handle: '处置反馈', verify: '核查', close: '结案', evaluate: '评价', supervise: '督办', escalate: '转联合执法', rework: '返工', reroute: '重新派遣', create: '上报' };
+export const LIGHT_LABEL = { red: '红灯（超期）', yellow: '黄灯（临期）', green: '绿灯（正常）' };
+
+export const state = { me: null, csrf: sessionStorage.getItem('xzCsrf') || '', events: null };
+
+export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+const p2 = (n) => String(n).padStart(2, '0');
+// toDate: ISO 8601 text, or a Unix time in seconds (or milliseconds).
+const toDate = (t) => typeof t === 'number' ? new Date(t < 1e12 ? t * 1000 : t) : new Date(t);
+const sh = (t) => new Date(toDate(t).getTime() + 8 * 3600000); // Asia/Shanghai wall clock in UTC fields
+export const fmtTime = (iso) => {
+  if (iso == null || iso === '') return '';
+  const s = sh(iso);
+  if (isNaN(s)) return esc(iso);
+  return `${s.getUTCFullYear()}年${s.getUTCMonth() + 1}月${s.getUTCDate()}日 ${p2(s.getUTCHours())}:${p2(s.getUTCMinutes())}`;
+};
+export const fmtShort = (iso) => {
+  if (!iso) return '';
+  const s = sh(iso);
+  return `${s.getUTCMonth() + 1}月${s.getUTCDate()}日 ${p2(s.getUTCHours())}:${p2(s.getUTCMinutes())}`;
+};
+export const fmtDate = (ymd) => { const [y, m, d] = String(ymd).split('-').map(Number); return `${y}年${m}月${d}日`; };
+export const today = () => new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10);
+export const plusDays = (n) => new Date(Date.now() + 8 * 3600000 + n * 86400000).toISOString().slice(0, 10);
+export const has = (...roles) => !!state.me && roles.some((r) => state.me.roles.includes(r));
+export const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+export class ApiError extends Error {}
+
+// api: one JSON call; body may be an object (sent as JSON) or
+// {raw: Blob|ArrayBuffer|FormData, type} for uploads. Throws ApiError with
+// .status and .code (status 0 = the network failed).
+export async function api(method, path, body, { headers: extra = {} } = {}) {
+  const headers = { ...extra };
+  let payload;
+  if (body && body.raw !== undefined) {
+    payload = body.raw;
+    if (body.type) headers['Content-Type'] = body.type;
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  if (method !== 'GET' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, { method, headers, body: payload, credentials: 'same-origin' });
+  } catch (err) {
+    const e = new ApiError('网络连接失败'); e.status = 0; e.code = 'network'; throw e;
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = new ApiError(data?.error?.message || `请求失败（${res.status}）`);
+    e.status = res.status; e.code = data?.error?.code; e.field = data?.error?.field; throw e;
+  }
+  return data;
+}
+
+// all: every page of a keyset-paginated list (bounded at 20 pages).
+export async function all(path) {
+  let items = [], cursor = '';
+  for (let i = 0; i < 20; i++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const r = await api('GET', `${path}${sep}limit=500${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
+    items = items.concat(r.items);
+    if (!r.next) break;
+    cursor = r.next;
+  }
+  return items;
+}
+
+const loaded = {};
+// loadScript: a bundled library from /vendor/, once (same origin, so CSP allows it).
+export function loadScript(src) {
+  loaded[src] ||= new Promise((res, rej) => {
+    const s = document.createElement('script');
+    s.src = src; s.onload = res; s.onerror = () => rej(new Error('无法加载 ' + src));
+    document.head.appendChild(s);
+  });
+  return loaded[src];
+}
+export const loadLeaflet = () => loadScript('/vendor/leaflet.js');
+export const loadECharts = () => loadScript('/vendor/echarts.min.js');
+
+export function toast(msg, kind = 'ok') {
+  let t = document.getElementById('toast');
+  if (!t) { t = document.createElement('div'); t.id = 'toast'; document.body.appendChild(t); }
+  t.className = 'toast ' + kind; t.textContent = msg;
+  clearTimeout(toast.timer); toast.timer = setTimeout(() => { t.className = 'toast hidden'; }, 3500);
+}
+
+// dialog: a small modal form. fields: [{name, label, type:'text'|'textarea'|'number'|'select'|'datetime-local'|'date', options:[[v,l]], value, required}]
+// Resolves to the values, or null when cancelled.
+export function dialog(title, fields, okText = '确定') {
+  return new Promise((resolve) => {
+    const wrap = document.createElement('div');
+    wrap.className = 'modal';
+    wrap.innerHTML = `<form class="modal-box"><h3>${esc(title)}</h3>${fields.map((f) => {
+      const id = 'dlg-' + f.name;
+      const req = f.required ? 'required' : '';
+      let input;
+      if (f.type === 'note') return `<p class="muted">${esc(f.label)}</p>`;
+      if (f.type === 'textarea') input = `<textarea id="${id}" name="${f.name}" rows="3" ${req}>${esc(f.value ?? '')}</textarea>`;
+      else if (f.type === 'select') input = `<select id="${id}" name="${f.name}" ${req}>${f.options.map(([v, l]) => `<option value="${esc(v)}" ${String(v) === String(f.value ?? '') ? 'selected' : ''}>${esc(l)}</option>`).join('')}</select>`;
+      else if (f.type === 'file') input = `<label class="btn upload">选择照片<input id="${id}" name="${f.name}" type="file" accept="image/*" multiple class="hidden-input"></label><span class="muted file-names"></span>`;
+      else input = `<input id="${id}" name="${f.name}" type="${f.type || 'text'}" value="${esc(f.value ?? '')}" ${f.min !== undefined ? `min="${f.min}" max="${f.max}"` : ''} ${req}>`;
+      return `<label for="${id}">${esc(f.label)}</label>${input}`;
+    }).join('')}<div class="modal-actions"><button type="button" class="btn" data-cancel>取消</button><button type="submit" class="btn primary-btn">${esc(okText)}</button></div></form>`;
+    document.body.appendChild(wrap);
+    const form = wrap.querySelector('form');
+    form.addEventListener('change', (ev) => {
+      if (ev.target.type === 'file') ev.target.closest('label').nextElementSibling.textContent = Array.from(ev.target.files).map((x) => x.name).join('、');
+    });
+    const done = (v) => { wrap.remove(); resolve(v); };
+    wrap.querySelector('[data-cancel]').addEventListener('click', () => done(null));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const out = {};
+      fields.filter((f) => f.type !== 'note').forEach((f) => { const el = form.elements[f.name]; out[f.name] = f.type === 'file' ? el.files : el.value; });
+      done(out);
+    });
+    form.querySelector('input,textarea,select')?.focus();
+  });
+}
+
+// Categories as a two-level tree, cached for the session.
+let catCache = null;
+export async function categories() {
+  catCache ||= api('GET', '/categories').then((r) => r.items).catch((e) => { catCache = null; throw e; });
+  return catCache;
+}
+export function categoryOptions(tree, selected = '') {
+  return tree.map((c) => `<optgroup label="${esc(c.name)}">${(c.children || []).map((k) => `<option value="${esc(k.code)}" ${k.code === selected ? 'selected' : ''}>${esc(k.name)}</option>`).join('')}</optgroup>`).join('');
+}
+
+export const lightTag = (l) => l ? `<span class="light ${esc(l)}" title="${esc(LIGHT_LABEL[l] || l)}"></span>` : '';
+export const stateTag = (s) => `<span class="tag st-${esc(s)}">${esc(STATE_LABEL[s] || s)}</span>`;

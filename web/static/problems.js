@@ -1,0 +1,351 @@
+// problems.js — the closed loop in the browser: the office's queue (tabs by
+// state, warning-light counts, filters, live refresh from the event
+// stream), a problem's page (history timeline, evidence, masked reporter,
+// the actions the caller may take), the dispatched unit's tasks, the grid
+// member's own reports and verification tasks, the leader's supervision
+// page and the inbox.
+import { api, all, esc, fmtTime, fmtShort, has, state, toast, dialog, categories, categoryOptions, lightTag, stateTag,
+  STATE_LABEL, STATES, CHANNEL_LABEL, ACTION_LABEL } from './core.js';
+
+const OPEN = ['reported', 'accepted', 'dispatched', 'in_hand', 'handled', 'verified', 'escalated'];
+const hashQuery = () => new URLSearchParams(location.hash.split('?')[1] || '');
+
+// liveRefresh: call fn on each `problem` event while el stays on the page.
+function liveRefresh(el, fn, alive = () => document.body.contains(el)) {
+  let timer = null;
+  const on = () => {
+    if (!alive()) { window.removeEventListener('xz:problem', on); return; }
+    clearTimeout(timer); timer = setTimeout(fn, 250);
+  };
+  window.addEventListener('xz:problem', on);
+}
+
+const place = (p) => [p.township_name, p.cell_name, p.address].filter(Boolean).map(esc).join(' · ') || '<span class="muted">未定位</span>';
+const dueCell = (p) => p.due_at ? `<span class="due ${esc(p.light || '')}">${fmtShort(p.due_at)}</span>` : '';
+
+// ---------------------------------------------------------------- queue
+export async function queueView(main) {
+  const q = hashQuery();
+  const f = { state: q.get('state') || '', channel: q.get('channel') || '', category: q.get('category') || '', unit_id: q.get('unit_id') || '',
+    cell_id: q.get('cell_id') || '', overdue: q.get('overdue') || '', light: q.get('light') || '', q: q.get('q') || '' };
+  const [cats, units] = await Promise.all([categories().catch(() => []), all('/units').catch(() => [])]);
+  main.innerHTML = `<h2>问题受理与派遣</h2>
+    <div class="tabs" id="tabs"></div>
+    <form class="filters card" id="filters">
+      <select name="channel"><option value="">全部渠道</option>${Object.entries(CHANNEL_LABEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
+      <select name="category"><option value="">全部类别</option>${categoryOptions(cats)}</select>
+      <select name="unit_id"><option value="">全部责任单位</option>${units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join('')}</select>
+      <select name="light"><option value="">全部预警</option><option value="red">红灯（超期）</option><option value="yellow">黄灯（临期）</option><option value="green">绿灯</option></select>
+      <label class="check"><input type="checkbox" name="overdue" value="1"> 仅超期</label>
+      <input name="q" placeholder="搜索描述、地址、编号" class="grow">
+      <button class="btn" type="submit">查询</button>
+    </form>
+    <div class="lights" id="lights"></div>
+    <div id="live" class="muted live"></div>
+    <div class="table-wrap"><table class="queue"><thead><tr><th></th><th>编号</th><th>类别</th><th>描述</th><th>位置</th><th>渠道</th><th>状态</th><th>责任单位</th><th>时限</th><th>上报时间</th></tr></thead><tbody id="rows"><tr><td colspan="10" class="loading">正在加载…</td></tr></tbody></table></div>
+    <div class="more"><button class="btn hidden" id="more">加载更多</button></div>`;
+  const form = main.querySelector('#filters');
+  for (const k of ['channel', 'category', 'unit_id', 'light', 'q']) form.elements[k].value = f[k];
+  form.elements.overdue.checked = f.overdue === '1';
+  let next = null;
+
+  const params = () => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(f)) if (v) p.set(k, v);
+    return p;
+  };
+  const row = (p) => `<tr data-id="${p.id}" class="clickable"><td>${lightTag(p.light)}</td><td><a href="#/problem/${p.id}">#${p.id}</a></td><td>${esc(p.category_name || p.category)}</td>
+    <td class="desc">${esc(p.description)}${p.supervised ? ' <span class="tag red">督办</span>' : ''}</td><td>${place(p)}</td><td>${esc(CHANNEL_LABEL[p.channel] || p.channel)}</td>
+    <td>${stateTag(p.state)}</td><td>${esc(p.unit_name || '')}</td><td>${dueCell(p)}</td><td>${fmtShort(p.created_at)}</td></tr>`;
+
+  async function counts() {
+    const tabs = main.querySelector('#tabs');
+    let by = {};
+    try { by = (await api('GET', '/stats/problems')).by_state || {}; } catch {}
+    const total = Object.values(by).reduce((a, b) => a + b, 0);
+    const tab = (s, label) => `<a href="#" data-state="${s}" class="${f.state === s ? 'active' : ''}">${label}${s ? (by[s] !== undefined ? ` <b>${by[s]}</b>` : '') : (total ? ` <b>${total}</b>` : '')}</a>`;
+    tabs.innerHTML = tab('', '全部') + STATES.map((s) => tab(s, STATE_LABEL[s])).join('');
+  }
+  async function load(append = false) {
+    const p = params();
+    p.set('limit', '100');
+    if (append && next) p.set('cursor', next);
+    const tbody = main.querySelector('#rows');
+    try {
+      const r = await api('GET', '/problems?' + p.toString());
+      next = r.next;
+      const html = r.items.map(row).join('');
+      tbody.innerHTML = append ? tbody.innerHTML + html : (html || '<tr><td colspan="10" class="muted">没有符合条件的问题</td></tr>');
+      main.querySelector('#more').classList.toggle('hidden', !next);
+      const lights = { red: 0, yellow: 0, green: 0 };
+      tbody.querySelectorAll('tr[data-id] .light').forEach((el) => { for (const k of Object.keys(lights)) if (el.classList.contains(k)) lights[k]++; });
+      main.querySelector('#lights').innerHTML = `本页：<span class="light red"></span>红灯 <b>${lights.red}</b>　<span class="light yellow"></span>黄灯 <b>${lights.yellow}</b>　<span class="light green"></span>绿灯 <b>${lights.green}</b>　共 ${tbody.querySelectorAll('tr[data-id]').length} 件${next ? '（还有更多）' : ''}`;
+    } catch (e) {
+      tbody.innerHTML = `<tr><td colspan="10" class="error">${esc(e.message)}</td></tr>`;
+    }
+  }
+  const apply = () => {
+    history.replaceState(null, '', '#/queue' + (params().toString() ? '?' + params().toString() : ''));
+    counts(); load();
+  };
+  main.querySelector('#tabs').addEventListener('click', (ev) => {
+    const a = ev.target.closest('a[data-state]');
+    if (!a) return;
+    ev.preventDefault(); f.state = a.dataset.state; apply();
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    for (const k of ['channel', 'category', 'unit_id', 'light', 'q']) f[k] = form.elements[k].value.trim();
+    f.overdue = form.elements.overdue.checked ? '1' : '';
+    apply();
+  });
+  form.addEventListener('change', (ev) => { if (ev.target.name !== 'q') form.requestSubmit(); });
+  main.querySelector('#rows').addEventListener('click', (ev) => {
+    const tr = ev.target.closest('tr[data-id]');
+    if (tr && !ev.target.closest('a')) location.hash = '#/problem/' + tr.dataset.id;
+  });
+  main.querySelector('#more').addEventListener('click', () => load(true));
+  await Promise.all([counts(), load()]);
+  liveRefresh(main.querySelector('#rows'), async (ev) => {
+    await Promise.all([counts(), load()]);
+    const live = main.querySelector('#live');
+    if (live) live.textContent = `列表已于 ${fmtShort(new Date().toISOString())} 自动更新`;
+  });
+}
+
+// ------------------------------------------------------------- actions
+const STEP_LABEL = { accept: '受理时限', handle: '处置时限', verify: '核查时限', dispatch: '派遣时限', supervise: '督办期限' };
+const FINAL_NOTE = { accept: '确认受理该问题？', take: '确认签收该任务？', close: '确认结案？' };
+
+// askAction: the form an action needs; answers the request body or null.
+async function askAction(p, action) {
+  switch (action) {
+    case 'accept': case 'take': case 'close': {
+      const v = await dialog(`${ACTION_LABEL[action]} · #${p.id}`, [{ name: 'note', label: `${FINAL_NOTE[action]} 备注（可选）`, type: 'textarea' }], ACTION_LABEL[action]);
+      return v && (v.note.trim() ? { action, note: v.note.trim() } : { action });
+    }
+    case 'reject': case 'return': case 'escalate': {
+      const v = await dialog(`${ACTION_LABEL[action]} · #${p.id}`, [{ name: 'reason', label: action === 'return' ? '退回理由（非本单位职责的说明）' : '理由', type: 'textarea', required: true }], ACTION_LABEL[action]);
+      return v && { action, reason: v.reason.trim() };
+    }
+    case 'merge': {
+      let dup = [];
+      if (p.lon != null) { try { dup = (await api('GET', `/problems/duplicates?category=${encodeURIComponent(p.category)}&lon=${p.lon}&lat=${p.lat}`)).items.filter((x) => x.id !== p.id); } catch {} }
+      const v = await dialog(`合并重复问题 · #${p.id}`, dup.length
+        ? [{ name: 'into_id', label: '合并到（附近同类未办结问题）', type: 'select', options: dup.map((x) => [x.id, `#${x.id} ${x.description.slice(0, 24)}`]) }]
+        : [{ name: 'into_id', label: '合并到问题编号', type: 'number', required: true }], '合并');
+      return v && { action, into_id: Number(v.into_id) };
+    }
+    case 'dispatch': {
+      const units = await all(`/units?township_id=${p.township_id}`).catch(() => []);
+      const def = p.routing?.unit_id ?? p.unit_id ?? '';
+      const v = await dialog(`派遣 · #${p.id}`, [{ name: 'unit_id', label: '责任单位（默认按权责清单计算）', type: 'select', value: def,
+        options: units.map((u) => [u.id, u.name + (u.id === p.routing?.unit_id ? '（清单责任单位）' : '')]) }], '派遣');
+      return v && { action, unit_id: Number(v.unit_id) };
+    }
+    case 'handle': {
+      const v = await dialog(`处置反馈 · #${p.id}`, [{ name: 'feedback', label: '处置情况', type: 'textarea', required: true },
+        { name: 'photos', label: '处置照片（可多张）', type: 'file' }], '提交反馈');
+      return v && { action, feedback: v.feedback.trim(), files: v.photos };
+    }
+    case 'verify': {
+      const v = await dialog(`现场核查 · #${p.id}`, [{ name: 'passed', label: '核查结果', type: 'select', options: [['true', '通过（问题已解决）'], ['false', '不通过（退回返工）']] },
+        { name: 'note', label: '核查说明', type: 'textarea' }], '提交核查');
+      if (v && v.passed === 'false' && !v.note.trim()) { toast('核查不通过须写明原因', 'bad'); return null; }
+      return v && { action, passed: v.passed === 'true', note: v.note.trim() };
+    }
+    case 'evaluate': {
+      const v = await dialog(`评价 · #${p.id}`, [{ name: 'score', label: '满意度', type: 'select', value: '5', options: [[5, '5 分 非常满意'], [4, '4 分 满意'], [3, '3 分 基本满意'], [2, '2 分 不满意'], [1, '1 分 非常不满意']] },
+        { name: 'comment', label: '评价意见', type: 'textarea' }], '提交评价');
+      return v && { action, score: Number(v.score), comment: v.comment.trim() };
+    }
+    case 'supervise': {
+      const v = await dialog(`督办 · #${p.id}`, [{ name: 'note', label: '督办意见', type: 'textarea', required: true }, { name: 'due', label: '督办期限（可选）', type: 'datetime-local' }], '督办');
+      if (!v) return null;
+      const body = { action, note: v.note.trim() };
+      if (v.due) body.due_at = v.due + ':00+08:00';
+      return body;
+    }
+    default:
+      return (await dialog(`${ACTION_LABEL[action] || action} · #${p.id}`, [], '确定')) ? { action } : null;
+  }
+}
+
+export async function uploadEvidence(id, file) {
+  const fd = new FormData();
+  fd.append('file', file, file.name || 'photo.jpg');
+  return api('POST', `/problems/${id}/evidence`, { raw: fd });
+}
+
+// runAction: ask, upload photos first when the action carries them, post
+// the action; answers true when it was done.
+export async function runAction(p, action) {
+  const body = await askAction(p, action);
+  if (!body) return false;
+  try {
+    const files = body.files ? Array.from(body.files) : [];
+    delete body.files;
+    for (const file of files) await uploadEvidence(p.id, file);
+    await api('POST', `/problems/${p.id}/actions`, body);
+    toast(`已${ACTION_LABEL[action] || action}：#${p.id}`);
+    return true;
+  } catch (e) {
+    toast(e.code === 'invalid_transition' ? `当前状态不能${ACTION_LABEL[action] || action}（${e.message}）` : e.message, 'bad');
+    return false;
+  }
+}
+
+// ------------------------------------------------------------- problem page
+export async function problemView(main, [id]) {
+  const draw = async () => {
+    const p = await api('GET', `/problems/${encodeURIComponent(id)}`);
+    const acts = p.allowed_actions || [];
+    const rep = p.reporter ? `${esc(p.reporter.name || '')} ${esc(p.reporter.phone || '')}` : '<span class="muted">无（非投诉渠道或未留）</span>';
+    main.innerHTML = `<p><a href="javascript:history.back()" id="back">← 返回</a></p>
+      <h2>${lightTag(p.light)} 问题 #${p.id} · ${esc(p.category_name || p.category)} ${stateTag(p.state)} ${p.supervised ? '<span class="tag red">督办</span>' : ''}${p.evaluated ? '<span class="tag green">已评价</span>' : ''}</h2>
+      <div class="cols">
+      <div class="col-main">
+        <div class="card"><dl class="kv">
+          <dt>问题描述</dt><dd class="desc-full">${esc(p.description)}</dd>
+          <dt>来源渠道</dt><dd>${esc(CHANNEL_LABEL[p.channel] || p.channel)}</dd>
+          <dt>位置</dt><dd>${place(p)}${p.lon != null ? ` <span class="muted">（${Number(p.lon).toFixed(5)}, ${Number(p.lat).toFixed(5)}）</span>` : ''}</dd>
+          <dt>责任单位</dt><dd>${esc(p.unit_name || '未派遣')}</dd>
+          <dt>派单依据</dt><dd>${p.routing?.reason ? esc(p.routing.reason) : '<span class="muted">—</span>'}${p.routing?.list_version ? ` <span class="muted">（第 ${esc(p.routing.list_version)} 版清单）</span>` : ''}</dd>
+          <dt>当前时限</dt><dd>${p.due_at ? `<span class="due ${esc(p.light || '')}">${fmtTime(p.due_at)}</span>${STEP_LABEL[p.step] ? ` <span class="muted">（${STEP_LABEL[p.step]}）</span>` : ''}${p.overdue ? ' <span class="tag red">已超期</span>' : ''}` : '—'}</dd>
+          <dt>上报时间</dt><dd>${fmtTime(p.created_at)}</dd>
+          <dt>举报人</dt><dd id="reporter">${rep}${p.reporter && has('office') ? ' <button class="btn small" id="showrep">查看完整信息</button>' : ''}</dd>
+        </dl></div>
+        <div class="card"><b>操作</b><div class="actions" id="actions">${acts.length ? acts.map((a) => `<button class="btn act act-${a}" data-act="${a}">${ACTION_LABEL[a] || a}</button>`).join('') : '<span class="muted">当前没有您可执行的操作</span>'}</div></div>
+        <div class="card"><b>证据材料</b> <span class="muted">（${(p.evidence || []).length} 件；SHA-256 供日后核验）</span>
+          <div class="evidence">${(p.evidence || []).map((e) => `<figure>${/^image\//.test(e.mime) ? `<a href="/api/v1/evidence/${e.id}" target="_blank"><img src="/api/v1/evidence/${e.id}" alt="证据 ${e.id}" loading="lazy"></a>` : `<a class="file" href="/api/v1/evidence/${e.id}" target="_blank">${esc(e.mime)}</a>`}
+            <figcaption>${fmtShort(e.created_at)} · ${Math.ceil((e.size || 0) / 1024)} KB<br><code title="${esc(e.sha256)}">${esc((e.sha256 || '').slice(0, 16))}…</code></figcaption></figure>`).join('') || '<span class="muted">暂无</span>'}</div>
+          ${OPEN.includes(p.state) ? '<label class="btn small upload">添加证据<input type="file" id="addev" accept="image/*,video/*,application/pdf" class="hidden-input"></label>' : ''}
+        </div>
+      </div>
+      <div class="col-side card"><b>办理过程</b><ol class="timeline" id="history">${(p.history || []).map((h) => `<li class="tl-${esc(h.action)}">
+          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || h.action)}</b>${h.to_state ? ` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
+          <div class="muted">${fmtTime(h.at)} · ${esc(h.user_name || '系统')}</div>${h.note ? `<div class="tl-note">${esc(h.note)}</div>` : ''}</li>`).join('')}</ol></div>
+      </div>`;
+    main.querySelector('#back').addEventListener('click', (ev) => { ev.preventDefault(); history.length > 1 ? history.back() : (location.hash = '#/home'); });
+    main.querySelector('#actions').addEventListener('click', async (ev) => {
+      const b = ev.target.closest('button[data-act]');
+      if (!b) return;
+      b.disabled = true;
+      if (await runAction(p, b.dataset.act)) await draw(); else b.disabled = false;
+    });
+    main.querySelector('#showrep')?.addEventListener('click', async () => {
+      const v = await dialog('查看举报人完整信息', [{ name: 'reason', label: '查看事由（将记入审计日志）', type: 'textarea', required: true }], '查看');
+      if (!v) return;
+      try {
+        const r = await api('GET', `/problems/${p.id}/reporter?reason=${encodeURIComponent(v.reason.trim())}`);
+        main.querySelector('#reporter').innerHTML = `<b>${esc(r.name)}</b> ${esc(r.phone)} <span class="tag yellow">已记录查看事由</span>`;
+      } catch (e) { toast(e.message, 'bad'); }
+    });
+    main.querySelector('#addev')?.addEventListener('change', async (ev) => {
+      const file = ev.target.files[0];
+      if (!file) return;
+      try { await uploadEvidence(p.id, file); toast('证据已上传'); await draw(); } catch (e) { toast(e.message, 'bad'); }
+    });
+  };
+  await draw();
+  const here = location.hash;
+  liveRefresh(main, async () => {
+    if (!document.querySelector('.modal')) await draw().catch(() => {});
+  }, () => main.isConnected && location.hash === here);
+}
+
+// ---------------------------------------------------------------- cards
+// A problem as a card for phone-sized lists, with quick action buttons.
+function card(p, buttons = []) {
+  return `<div class="card pcard" data-id="${p.id}"><div class="pc-head">${lightTag(p.light)}<a href="#/problem/${p.id}"><b>#${p.id} ${esc(p.category_name || p.category)}</b></a> ${stateTag(p.state)}</div>
+    <div class="pc-desc">${esc(p.description)}</div>
+    <div class="muted">${place(p)}</div>
+    <div class="muted">上报 ${fmtShort(p.created_at)}${p.due_at ? ` · 时限 ${dueCell(p)}` : ''}${p.unit_name ? ` · ${esc(p.unit_name)}` : ''}</div>
+    ${buttons.length ? `<div class="actions">${buttons.map(([a, l]) => `<button class="btn act act-${a}" data-act="${a}">${l}</button>`).join('')}</div>` : ''}</div>`;
+}
+
+// cardList: a list of problem cards whose buttons run actions; reloads
+// after each action and on live events.
+async function cardList(main, title, intro, sections) {
+  main.innerHTML = `<h2>${title}</h2>${intro ? `<p class="muted">${intro}</p>` : ''}<div id="lists"></div>`;
+  const box = main.querySelector('#lists');
+  const byId = {};
+  const draw = async () => {
+    const parts = await Promise.all(sections.map(async (s) => {
+      try {
+        const items = await s.load();
+        items.forEach((p) => { byId[p.id] = p; });
+        return `<h3>${s.title} <span class="count">${items.length}</span></h3>${items.map((p) => card(p, s.buttons ? s.buttons(p) : [])).join('') || `<p class="muted empty">${s.empty || '暂无'}</p>`}`;
+      } catch (e) { return `<h3>${s.title}</h3><p class="error">${esc(e.message)}</p>`; }
+    }));
+    box.innerHTML = parts.join('');
+  };
+  box.addEventListener('click', async (ev) => {
+    const b = ev.target.closest('button[data-act]');
+    if (!b) return;
+    const p = byId[b.closest('[data-id]').dataset.id];
+    b.disabled = true;
+    if (await runAction(p, b.dataset.act)) await draw(); else b.disabled = false;
+  });
+  await draw();
+  liveRefresh(box, draw);
+}
+
+const list = async (qs) => (await api('GET', '/problems?limit=200&' + qs)).items;
+
+export async function tasksView(main) {
+  const u = state.me.unit_id;
+  await cardList(main, '本单位任务', `${esc(state.me.unit_name || '')}：执法办公室派遣给本单位的问题。签收后处置并反馈（可附照片）；不属于本单位职责的，写明理由退回。`, [
+    { title: '待签收', load: () => list(`unit_id=${u}&state=dispatched`), buttons: () => [['take', '签收'], ['return', '退回']], empty: '没有待签收的任务' },
+    { title: '处置中', load: () => list(`unit_id=${u}&state=in_hand`), buttons: () => [['handle', '处置反馈'], ['return', '退回']], empty: '没有处置中的任务' },
+    { title: '已反馈待核查', load: () => list(`unit_id=${u}&state=handled`), empty: '暂无' },
+  ]);
+}
+
+export async function mineView(main) {
+  await cardList(main, '我的上报', '您上报的问题及办理进度；点编号查看办理过程。', [
+    { title: '办理中', load: async () => (await list('mine=1')).filter((p) => OPEN.includes(p.state)), empty: '没有办理中的问题' },
+    { title: '已办结', load: async () => (await list('mine=1')).filter((p) => !OPEN.includes(p.state)), empty: '暂无' },
+  ]);
+}
+
+export async function verifyTasksView(main) {
+  await cardList(main, '待核查', '责任单位已反馈处置结果的问题，请到现场核查：通过则可结案，不通过退回返工。', [
+    { title: '待核查', load: () => list('state=handled'), buttons: () => [['verify', '现场核查']], empty: '没有待核查的问题' },
+  ]);
+}
+
+export async function superviseView(main) {
+  await cardList(main, '督办与审批', '超期未办结的问题可督办（写明意见与期限）；联合执法行动的审批将在联合执法模块上线后显示在这里。', [
+    { title: '超期问题', load: () => list('overdue=1'), buttons: () => [['supervise', '督办']], empty: '没有超期问题' },
+    { title: '临期问题（黄灯）', load: () => list('light=yellow'), buttons: () => [['supervise', '督办']], empty: '没有临期问题' },
+    { title: '联合执法待审批', load: async () => [], empty: '联合执法审批功能即将上线' },
+  ]);
+}
+
+// ---------------------------------------------------------------- inbox
+const KIND_LABEL = { task: '新任务', new_task: '新任务', deadline: '即将到期', due_soon: '即将到期', overdue: '已超期', returned: '被退回', rework: '返工', supervise: '督办', supervised: '督办', decision: '决定', notice: '通知' };
+export async function inboxView(main) {
+  const draw = async () => {
+    const r = await api('GET', '/inbox?limit=200');
+    main.innerHTML = `<h2>消息 <span class="muted">未读 ${r.unread}</span></h2>${r.unread ? '<button class="btn small" id="allread">全部标为已读</button>' : ''}
+      <ul class="inbox">${r.items.map((n) => `<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
+        <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(KIND_LABEL[n.kind] || ACTION_LABEL[n.kind] || n.kind)}</span> <b>${esc(n.title)}</b></div>
+        <div>${esc(n.body || '')}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
+        <div class="actions">${n.problem_id ? `<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : '<button class="btn small" data-read>标为已读</button>'}</div></li>`).join('') || '<li class="muted">没有消息</li>'}</ul>`;
+    main.querySelector('#allread')?.addEventListener('click', async () => {
+      await api('POST', '/inbox/read-all').catch(async () => { for (const n of r.items.filter((x) => !x.read_at)) await api('POST', `/inbox/${n.id}/read`).catch(() => {}); });
+      window.dispatchEvent(new Event('xz:inbox')); await draw();
+    });
+  };
+  main.addEventListener('click', async (ev) => {
+    const li = ev.target.closest('li[data-id]');
+    if (!li) return;
+    if (ev.target.closest('[data-read]') || ev.target.closest('[data-open]')) {
+      await api('POST', `/inbox/${li.dataset.id}/read`).catch(() => {});
+      window.dispatchEvent(new Event('xz:inbox'));
+      if (ev.target.closest('[data-open]')) location.hash = '#/problem/' + li.dataset.pid; else await draw();
+    }
+  });
+  await draw();
+}

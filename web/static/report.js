@@ -1,0 +1,190 @@
+// report.js — "上报问题": the grid member's report form, made for a phone on
+// a weak mountain signal. The draft (category, description, position,
+// channel, reporter) lives in localStorage until the server acknowledges
+// it, with an Idempotency-Key generated once per draft: a submission that
+// fails on the network is retried with the same key, so the server counts
+// it once. The photo is uploaded after the problem exists; the problem id is
+// kept in the draft so a retried upload never reports the problem twice.
+import { api, esc, state, has, toast, categories, randomId, CHANNEL_LABEL, loadLeaflet } from './core.js';
+import { loadGrid, gridMap } from './map.js';
+
+const draftKey = () => 'xzReportDraft:' + state.me.username;
+const loadDraft = () => { try { return JSON.parse(localStorage.getItem(draftKey())) || null; } catch { return null; } };
+const saveDraft = (d) => localStorage.setItem(draftKey(), JSON.stringify(d));
+const clearDraft = () => localStorage.removeItem(draftKey());
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const RETRY_DELAYS = [1000, 2000, 4000, 8000, 15000, 30000];
+
+let photoFile = null; // kept in memory across retries of the same draft
+
+export async function reportView(main) {
+  const cats = await categories();
+  let d = loadDraft();
+  if (!d) d = { key: randomId(), channel: has('grid') ? 'patrol' : 'complaint', top: '', category: '', description: '', lon: '', lat: '', address: '', reporter_name: '', reporter_phone: '' };
+  saveDraft(d);
+  main.innerHTML = `<h2>上报问题</h2>
+    <form id="report" class="card report" novalidate>
+      ${d.problem_id ? `<p class="tag yellow">问题 #${d.problem_id} 已上报，照片尚未上传完成。</p>` : ''}
+      <label for="r-top">问题类别</label>
+      <div class="row2"><select id="r-top" name="top" required><option value="">选择大类</option>${cats.map((c) => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join('')}</select>
+      <select id="r-cat" name="category" required><option value="">选择小类</option></select></div>
+      <label for="r-desc">问题描述</label>
+      <textarea id="r-desc" name="description" rows="4" required placeholder="时间、地点、现场情况"></textarea>
+      <label for="r-photo">现场照片</label>
+      <label class="btn upload photo-btn">拍照或选择照片<input id="r-photo" name="photo" type="file" accept="image/*" capture="environment" class="hidden-input"></label>
+      <div id="r-photo-info" class="muted"></div><img id="r-preview" class="preview hidden" alt="照片预览">
+      <label>位置</label>
+      <div id="r-geo" class="muted">正在获取定位…</div>
+      <div class="row2"><input id="r-lon" name="lon" inputmode="decimal" placeholder="经度"><input id="r-lat" name="lat" inputmode="decimal" placeholder="纬度"></div>
+      <div class="row2"><button type="button" class="btn" id="r-locate">重新定位</button><button type="button" class="btn" id="r-mapbtn">使用地图中心</button></div>
+      <div id="r-map" class="map small hidden"></div>
+      <div id="r-cell" class="muted"></div>
+      <label for="r-addr">地址（无定位时必填）</label>
+      <input id="r-addr" name="address" placeholder="如：碧湖镇碧湖村下街12号旁">
+      <label for="r-ch">来源渠道</label>
+      <select id="r-ch" name="channel">${Object.entries(CHANNEL_LABEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
+      <div id="r-rep" class="${d.channel === 'complaint' ? '' : 'hidden'}"><div class="row2"><input name="reporter_name" placeholder="举报人姓名"><input name="reporter_phone" inputmode="tel" placeholder="联系电话"></div></div>
+      <div id="r-dup" class="dup hidden"></div>
+      <div id="r-status" class="status" role="status"></div>
+      <button class="primary" type="submit" id="r-submit">提交上报</button>
+      <p class="muted small">表单内容自动保存在本机，网络中断也不会丢失；提交成功后清除。</p>
+    </form>`;
+  const form = main.querySelector('#report');
+  const el = (n) => form.elements[n];
+  const status = main.querySelector('#r-status');
+  const setStatus = (t, kind = '') => { status.textContent = t; status.className = 'status ' + kind; };
+  const fillSub = () => {
+    const top = cats.find((c) => c.code === el('top').value);
+    el('category').innerHTML = '<option value="">选择小类</option>' + (top?.children || []).map((k) => `<option value="${esc(k.code)}">${esc(k.name)}</option>`).join('');
+  };
+  // restore the draft
+  if (!d.top && d.category) d.top = cats.find((c) => c.children?.some((k) => k.code === d.category))?.code || '';
+  el('top').value = d.top || ''; fillSub(); el('category').value = d.category || '';
+  for (const k of ['description', 'lon', 'lat', 'address', 'channel', 'reporter_name', 'reporter_phone']) el(k).value = d[k] ?? '';
+  if (photoFile && photoFile.draft === d.key) main.querySelector('#r-photo-info').textContent = `已选照片：${photoFile.file.name}（${Math.ceil(photoFile.file.size / 1024)} KB）`;
+
+  const preview = () => {
+    const img = main.querySelector('#r-preview');
+    if (img.src) URL.revokeObjectURL(img.src);
+    if (photoFile && photoFile.draft === d.key) { img.src = URL.createObjectURL(photoFile.file); img.classList.remove('hidden'); }
+    else img.classList.add('hidden');
+  };
+  preview();
+  const persist = () => {
+    for (const k of ['top', 'category', 'description', 'lon', 'lat', 'address', 'channel', 'reporter_name', 'reporter_phone']) d[k] = el(k).value;
+    saveDraft(d);
+  };
+  form.addEventListener('input', persist);
+  form.addEventListener('change', (ev) => {
+    if (ev.target.name === 'top') fillSub();
+    if (ev.target.name === 'channel') main.querySelector('#r-rep').classList.toggle('hidden', el('channel').value !== 'complaint');
+    if (ev.target.name === 'photo') {
+      const f = ev.target.files[0];
+      photoFile = f ? { draft: d.key, file: f } : null;
+      main.querySelector('#r-photo-info').textContent = f ? `已选照片：${f.name}（${Math.ceil(f.size / 1024)} KB）` : '';
+      preview();
+    }
+    persist();
+    if (['category', 'lon', 'lat'].includes(ev.target.name)) { locate(); duplicates(); }
+  });
+
+  // position: the phone's GPS, manual fields, or the map centre
+  const geo = main.querySelector('#r-geo');
+  const setPos = (lon, lat, how) => {
+    el('lon').value = Number(lon).toFixed(6); el('lat').value = Number(lat).toFixed(6);
+    geo.textContent = how; persist(); locate(); duplicates();
+  };
+  const gps = () => {
+    if (!navigator.geolocation) { geo.textContent = '本机不支持定位，请手动填写经纬度或使用地图中心。'; return; }
+    geo.textContent = '正在获取定位…';
+    navigator.geolocation.getCurrentPosition(
+      (pos) => setPos(pos.coords.longitude, pos.coords.latitude, `已定位（精度约 ${Math.round(pos.coords.accuracy || 0)} 米）`),
+      (err) => { geo.textContent = err.code === 1 ? '未获得定位权限，请手动填写经纬度或使用地图中心。' : '定位失败，请手动填写经纬度或使用地图中心。'; },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  };
+  async function locate() {
+    const out = main.querySelector('#r-cell');
+    if (!el('lon').value || !el('lat').value) { out.textContent = ''; return; }
+    try {
+      const r = await api('GET', `/grid/locate?lon=${encodeURIComponent(el('lon').value)}&lat=${encodeURIComponent(el('lat').value)}`);
+      out.innerHTML = `位于 <b>${esc(r.township_name)} ${esc(r.village_name || '')} ${esc(r.cell_name || '')}</b>`;
+    } catch (e) { out.textContent = e.code === 'outside_grid' ? '该位置不在任何网格内，请核对或填写地址。' : ''; }
+  }
+  async function duplicates() {
+    const box = main.querySelector('#r-dup');
+    if (!el('category').value || !el('lon').value) { box.classList.add('hidden'); return; }
+    try {
+      const r = await api('GET', `/problems/duplicates?category=${encodeURIComponent(el('category').value)}&lon=${el('lon').value}&lat=${el('lat').value}`);
+      box.classList.toggle('hidden', !r.items.length);
+      box.innerHTML = `<b>附近已有同类问题（${r.items.length}）</b>，如为同一问题可不必重复上报：<ul>${r.items.slice(0, 5).map((p) => `<li><a href="#/problem/${p.id}">#${p.id}</a> ${esc((p.description || '').slice(0, 30))}</li>`).join('')}</ul>`;
+    } catch { box.classList.add('hidden'); }
+  }
+  main.querySelector('#r-locate').addEventListener('click', gps);
+  let picker = null;
+  main.querySelector('#r-mapbtn').addEventListener('click', async () => {
+    const box = main.querySelector('#r-map');
+    if (!picker) {
+      box.classList.remove('hidden');
+      await loadLeaflet();
+      const { cells, shapes } = await loadGrid();
+      picker = await gridMap(box, { cells, shapes });
+      if (el('lon').value && el('lat').value) picker.map.setView([Number(el('lat').value), Number(el('lon').value)], 15);
+      box.insertAdjacentHTML('beforeend', '<div class="crosshair"></div>');
+      picker.map.on('moveend', () => { const c = picker.map.getCenter(); setPos(c.lng, c.lat, '已使用地图中心位置（拖动地图调整）'); });
+    }
+    const c = picker.map.getCenter();
+    setPos(c.lng, c.lat, '已使用地图中心位置（拖动地图调整）');
+  });
+  if (!d.lon) gps(); else { geo.textContent = '使用草稿中的位置'; locate(); duplicates(); }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    persist();
+    if (!d.category) return setStatus('请选择问题类别', 'bad');
+    if (!d.description.trim()) return setStatus('请填写问题描述', 'bad');
+    const lon = d.lon === '' ? null : Number(d.lon), lat = d.lat === '' ? null : Number(d.lat);
+    if ((lon === null || lat === null || isNaN(lon) || isNaN(lat)) && !d.address.trim()) return setStatus('请提供位置（定位、经纬度或地址）', 'bad');
+    const btn = main.querySelector('#r-submit');
+    btn.disabled = true;
+    try {
+      if (!d.problem_id) {
+        const body = { channel: d.channel, category: d.category, description: d.description.trim() };
+        if (lon !== null && lat !== null && !isNaN(lon) && !isNaN(lat)) { body.lon = lon; body.lat = lat; }
+        if (d.address.trim()) body.address = d.address.trim();
+        if (d.channel === 'complaint' && (d.reporter_name || d.reporter_phone)) body.reporter = { name: d.reporter_name.trim(), phone: d.reporter_phone.trim() };
+        const p = await withRetry(() => api('POST', '/problems', body, { headers: { 'Idempotency-Key': d.key } }), setStatus);
+        d.problem_id = p.id; saveDraft(d);
+      }
+      if (photoFile && photoFile.draft === d.key) {
+        setStatus('正在上传照片…');
+        const fd = () => { const f = new FormData(); f.append('file', photoFile.file, photoFile.file.name || 'photo.jpg'); return f; };
+        await withRetry(() => api('POST', `/problems/${d.problem_id}/evidence`, { raw: fd() }), setStatus);
+      }
+      const id = d.problem_id;
+      clearDraft(); photoFile = null;
+      main.innerHTML = `<h2>上报问题</h2><div class="card done"><p class="ok-big">上报成功</p><p>问题编号 <a href="#/problem/${id}"><b>#${id}</b></a>，可在“我的上报”中查看办理进度。</p>
+        <div class="actions"><a class="btn" href="#/problem/${id}">查看详情</a><button class="btn" id="again">继续上报</button></div></div>`;
+      main.querySelector('#again').addEventListener('click', () => reportView(main));
+      toast(`已上报 #${id}`);
+    } catch (e) {
+      setStatus(e.message + (e.status === 0 ? '。草稿已保存在本机，网络恢复后请再次提交。' : ''), 'bad');
+      btn.disabled = false;
+    }
+  });
+}
+
+// withRetry: run fn; on a network failure or a server that is busy or
+// down, show "网络不稳，正在重试…" and try again (same body, same key).
+async function withRetry(fn, setStatus) {
+  for (let i = 0; ; i++) {
+    try {
+      setStatus(i ? `网络不稳，正在重试…（第 ${i} 次）` : '正在提交…', i ? 'warn' : '');
+      return await fn();
+    } catch (e) {
+      const transient = e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504 || e.status === 429;
+      if (!transient || i >= RETRY_DELAYS.length) throw e;
+      setStatus(`网络不稳，正在重试…（${Math.round(RETRY_DELAYS[i] / 1000)} 秒后第 ${i + 1} 次）`, 'warn');
+      await sleep(RETRY_DELAYS[i]);
+    }
+  }
+}
