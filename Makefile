@@ -82,7 +82,8 @@ build/asan/tests/%: tests/%.c tests/unit.h build/asan/libxz.a
 web:
 	@scripts/web.sh
 
-run: deps
+run:
+	@scripts/deps.sh run
 	@$(MAKE) --no-print-directory all
 	@scripts/run.sh "$(DB)" "$(LISTEN)"
 

@@ -144,9 +144,15 @@ int xz_reply_bytes(struct xz_req *r, unsigned status, const char *type, unsigned
 json_t *xz_present(json_t *row);
 json_t *xz_present_all(json_t *rows);
 
-/* xz_req_audit: append an audit entry for the current user and source. */
+/* xz_req_audit: append an audit entry for the current user and source;
+ * before and after are borrowed. */
 int xz_req_audit(struct xz_req *r, const char *action, const char *object_type, int64_t object_id,
 		 const char *outcome, json_t *before, json_t *after);
+
+/* xz_req_audit_new: the same, taking ownership of before and after (for
+ * values built on the spot with json_pack or json_incref). */
+int xz_req_audit_new(struct xz_req *r, const char *action, const char *object_type,
+		     int64_t object_id, const char *outcome, json_t *before, json_t *after);
 
 /* xz_check_version: optimistic concurrency: the body's "version" (or the
  * If-Match header) must equal current; else 409 version_conflict. */

@@ -302,3 +302,12 @@ int xz_authorize(struct xz_req *r, const char *perm, const struct xz_place *plac
 	xz_req_audit(r, "access", perm, 0, "denied", NULL, NULL);
 	return xz_fail(r, XZ_EFORBIDDEN, "forbidden", "无权执行此操作", "Not allowed", NULL);
 }
+
+int xz_req_audit_new(struct xz_req *r, const char *action, const char *object_type,
+		     int64_t object_id, const char *outcome, json_t *before, json_t *after)
+{
+	int rc = xz_req_audit(r, action, object_type, object_id, outcome, before, after);
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}

@@ -368,7 +368,7 @@ static int grid_import(struct xz_req *r)
 		}
 	}
 	if ((rc = xz_grid_touch(xz_req_db(r))) < 0 ||
-	    (rc = xz_req_audit(r, "grid.import", "grid", 0, "ok", NULL,
+	    (rc = xz_req_audit_new(r, "grid.import", "grid", 0, "ok", NULL,
 			       json_pack("{s:i,s:i,s:i}", "shapes", shapes, "cells", cells,
 					 "created", created))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
@@ -398,7 +398,7 @@ static int cell_delete(struct xz_req *r)
 	    (rc = xz_db_exec(xz_req_db(r), "DELETE FROM grid_cells WHERE id = $1",
 			     XZ_ARGS(XZ_INT(id)), NULL)) < 0 ||
 	    (rc = xz_grid_touch(xz_req_db(r))) < 0 ||
-	    (rc = xz_req_audit(r, "grid.delete", "grid_cell", id, "ok", json_incref(row), NULL)) < 0 ||
+	    (rc = xz_req_audit_new(r, "grid.delete", "grid_cell", id, "ok", json_incref(row), NULL)) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));
 		goto fail;
@@ -462,7 +462,7 @@ static int cell_members(struct xz_req *r)
 			goto out;
 		}
 	}
-	if ((rc = xz_req_audit(r, "grid.members", "grid_cell", id, "ok", NULL,
+	if ((rc = xz_req_audit_new(r, "grid.members", "grid_cell", id, "ok", NULL,
 			       json_incref(members))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		rc = xz_fail_db(r, rc);
@@ -600,7 +600,7 @@ static int patrol_items_put(struct xz_req *r)
 				     NULL)) < 0)
 			goto fail;
 	}
-	if ((rc = xz_req_audit(r, "patrol.items", "patrol_items", 0, "ok", NULL,
+	if ((rc = xz_req_audit_new(r, "patrol.items", "patrol_items", 0, "ok", NULL,
 			       json_incref(items))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0)
 		goto fail;
@@ -675,7 +675,7 @@ static int patrol_create(struct xz_req *r)
 				    XZ_REAL(dist), XZ_TEXT(tj), XZ_TEXT(cj), XZ_TEXT(fj),
 				    XZ_INT(xz_now())),
 			    &id)) < 0 ||
-	    (rc = xz_req_audit(r, "patrol.create", "patrol", id, "ok", NULL, NULL)) < 0 ||
+	    (rc = xz_req_audit_new(r, "patrol.create", "patrol", id, "ok", NULL, NULL)) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));
 		goto fail;

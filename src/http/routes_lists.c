@@ -93,7 +93,7 @@ static int calendar_put(struct xz_req *r)
 	if ((rc = put_day(r, r->params[0], kind, name, "date")) < 0)
 		goto fail;
 	if ((rc = xz_caldb_touch(xz_req_db(r))) < 0 ||
-	    (rc = xz_req_audit(r, "calendar.set", "calendar", 0, "ok", NULL,
+	    (rc = xz_req_audit_new(r, "calendar.set", "calendar", 0, "ok", NULL,
 			       json_pack("{s:s,s:s}", "date", r->params[0], "kind", kind))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		rc = xz_fail_db(r, rc);
@@ -116,7 +116,7 @@ static int calendar_delete(struct xz_req *r)
 	    (rc = xz_db_exec(xz_req_db(r), "DELETE FROM calendar_days WHERE day = $1",
 			     XZ_ARGS(XZ_TEXT(r->params[0])), &changes)) < 0 ||
 	    (rc = xz_caldb_touch(xz_req_db(r))) < 0 ||
-	    (rc = xz_req_audit(r, "calendar.unset", "calendar", 0, "ok", NULL,
+	    (rc = xz_req_audit_new(r, "calendar.unset", "calendar", 0, "ok", NULL,
 			       json_pack("{s:s}", "date", r->params[0]))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));
@@ -144,7 +144,7 @@ static int calendar_import(struct xz_req *r)
 			goto fail;
 	}
 	if ((rc = xz_caldb_touch(xz_req_db(r))) < 0 ||
-	    (rc = xz_req_audit(r, "calendar.import", "calendar", 0, "ok", NULL,
+	    (rc = xz_req_audit_new(r, "calendar.import", "calendar", 0, "ok", NULL,
 			       json_pack("{s:i}", "days", (int)json_array_size(days)))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		rc = xz_fail_db(r, rc);
@@ -259,7 +259,7 @@ static int version_create(struct xz_req *r)
 			     " FROM power_items WHERE version_id = (SELECT id FROM list_versions "
 			     "WHERE county_id = $2 AND state = 'published')",
 			     XZ_ARGS(XZ_INT(id), XZ_INT(county)), NULL)) < 0 ||
-	    (rc = xz_req_audit(r, "list.draft", "list_version", id, "ok", NULL, NULL)) < 0 ||
+	    (rc = xz_req_audit_new(r, "list.draft", "list_version", id, "ok", NULL, NULL)) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		rc = xz_fail_db(r, rc);
 		goto fail;
@@ -306,7 +306,7 @@ static int version_publish(struct xz_req *r)
 			     "UPDATE list_versions SET state = 'published', published_by = $2, "
 			     "published_at = $3 WHERE id = $1 AND state = 'draft'",
 			     XZ_ARGS(XZ_INT(id), XZ_INT(r->user->id), XZ_INT(xz_now())), NULL)) < 0 ||
-	    (rc = xz_req_audit(r, "list.publish", "list_version", id, "ok", NULL, NULL)) < 0 ||
+	    (rc = xz_req_audit_new(r, "list.publish", "list_version", id, "ok", NULL, NULL)) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));
 		return xz_fail_db(r, rc);
@@ -329,7 +329,7 @@ static int version_delete(struct xz_req *r)
 			     XZ_ARGS(XZ_INT(id)), NULL)) < 0 ||
 	    (rc = xz_db_exec(xz_req_db(r), "DELETE FROM list_versions WHERE id = $1",
 			     XZ_ARGS(XZ_INT(id)), NULL)) < 0 ||
-	    (rc = xz_req_audit(r, "list.discard", "list_version", id, "ok", NULL, NULL)) < 0 ||
+	    (rc = xz_req_audit_new(r, "list.discard", "list_version", id, "ok", NULL, NULL)) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));
 		return xz_fail_db(r, rc);
@@ -585,7 +585,7 @@ static int power_create(struct xz_req *r)
 	if ((rc = check_item(r, r->in, "", "")) < 0)
 		return rc;
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0 || (rc = insert_item(r, vid, r->in, &id)) < 0 ||
-	    (rc = xz_req_audit(r, "power.create", "power_item", id, "ok", NULL,
+	    (rc = xz_req_audit_new(r, "power.create", "power_item", id, "ok", NULL,
 			       json_incref(r->in))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));
@@ -624,7 +624,7 @@ static int power_update(struct xz_req *r)
 				     XZ_TEXT(in.delegation ?: "none"), XZ_ID(in.resp),
 				     XZ_TEXT(in.duty ?: ""), XZ_INT(xz_jint(r->in, "time_limit_days"))),
 			     NULL)) < 0 ||
-	    (rc = xz_req_audit(r, "power.update", "power_item", id, "ok", json_incref(old),
+	    (rc = xz_req_audit_new(r, "power.update", "power_item", id, "ok", json_incref(old),
 			       json_incref(r->in))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));
@@ -653,7 +653,7 @@ static int power_delete(struct xz_req *r)
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0 ||
 	    (rc = xz_db_exec(xz_req_db(r), "DELETE FROM power_items WHERE id = $1",
 			     XZ_ARGS(XZ_INT(id)), NULL)) < 0 ||
-	    (rc = xz_req_audit(r, "power.delete", "power_item", id, "ok", json_incref(old), NULL)) <
+	    (rc = xz_req_audit_new(r, "power.delete", "power_item", id, "ok", json_incref(old), NULL)) <
 		    0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));
@@ -797,7 +797,7 @@ static int version_import(struct xz_req *r)
 			goto fail;
 		}
 	}
-	if ((rc = xz_req_audit(r, "list.import", "list_version", id, "ok", NULL,
+	if ((rc = xz_req_audit_new(r, "list.import", "list_version", id, "ok", NULL,
 			       json_pack("{s:i}", "items", (int)json_array_size(rows) - 1))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		rc = xz_fail_db(r, rc);
@@ -998,7 +998,7 @@ static int category_write(struct xz_req *r, int64_t id)
 				       XZ_INT(verify), XZ_INT(xz_now())),
 			       &newid);
 	if (rc < 0 ||
-	    (rc = xz_req_audit(r, id ? "category.update" : "category.create", "category", newid,
+	    (rc = xz_req_audit_new(r, id ? "category.update" : "category.create", "category", newid,
 			       "ok", old ? json_incref(old) : NULL, json_incref(r->in))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));

@@ -204,6 +204,13 @@ static int full(struct xz_req *r, int64_t id, unsigned status)
 				      "list_version", json_object_get(p, "list_version"), "reason",
 				      json_object_get(p, "routing_reason")));
 	present(r, p);
+	{
+		json_t *h;
+		size_t i;
+		char buf[XZ_TIME_LEN];
+		json_array_foreach(hist, i, h)
+			json_object_set_new(h, "at", json_string(xz_time_format(xz_jint(h, "at"), buf)));
+	}
 	json_object_set_new(p, "history", xz_present_all(hist));
 	json_object_set_new(p, "evidence", xz_present_all(ev));
 	return xz_reply(r, status, p);
@@ -388,7 +395,7 @@ static int problem_create(struct xz_req *r)
 			     json_pack("{s:s,s:I}", "channel", channel, "routed_unit_id",
 				       (json_int_t)rt.unit_id));
 	if (rc == 0)
-		rc = xz_req_audit(r, "problem.report", "problem", id, "ok", NULL,
+		rc = xz_req_audit_new(r, "problem.report", "problem", id, "ok", NULL,
 				  json_pack("{s:s,s:s,s:I}", "channel", channel, "category", category,
 					    "township_id", (json_int_t)town));
 	if (rc == 0 && (rc = xz_db_one(xz_req_db(r), PROBLEM_SELECT "WHERE p.id = $1",
@@ -767,7 +774,7 @@ static int problem_action(struct xz_req *r)
 				       in.into ? json_integer(in.into) : json_null(), "score",
 				       in.score ? json_integer(in.score) : json_null()));
 	if (rc == 0)
-		rc = xz_req_audit(r, xz_arena_printf(r->arena, "problem.%s", in.action), "problem", id,
+		rc = xz_req_audit_new(r, xz_arena_printf(r->arena, "problem.%s", in.action), "problem", id,
 				  "ok", json_pack("{s:s}", "state", from),
 				  json_pack("{s:s}", "state", t->to ? t->to : from));
 	if (rc == 0 && t->tell &&
@@ -844,7 +851,7 @@ static int problem_reporter(struct xz_req *r)
 	if (rc == XZ_ENOTFOUND)
 		return xz_fail(r, rc, "no_reporter", "该问题没有举报人信息", "No reporter recorded",
 			       NULL);
-	if (rc < 0 || (rc = xz_req_audit(r, "problem.reporter.view", "problem", id, "ok", NULL,
+	if (rc < 0 || (rc = xz_req_audit_new(r, "problem.reporter.view", "problem", id, "ok", NULL,
 					 json_pack("{s:s}", "reason", reason))) < 0) {
 		json_decref(rep);
 		return xz_fail_db(r, rc);
@@ -1027,7 +1034,7 @@ static int evidence_upload(struct xz_req *r)
 				    XZ_TEXT(u.step[0] ? u.step : xz_jstr(p, "state")),
 				    XZ_INT(r->user->id), XZ_INT(xz_now())),
 			    &eid)) < 0 ||
-	    (rc = xz_req_audit(r, "problem.evidence", "problem", id, "ok", NULL,
+	    (rc = xz_req_audit_new(r, "problem.evidence", "problem", id, "ok", NULL,
 			       json_pack("{s:s,s:s,s:I}", "sha256", hex, "mime", mime, "size",
 					 (json_int_t)u.len))) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {

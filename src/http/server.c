@@ -86,7 +86,9 @@ static char *error_body(struct xz_req *r, int code)
 	XZ_UNUSED(code);
 	if (r->err_field)
 		json_object_set_new(e, "field", json_string(r->err_field));
-	s = json_dumps(json_pack("{s:o}", "error", e), JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+	e = json_pack("{s:o}", "error", e);
+	s = json_dumps(e, JSON_COMPACT);
+	json_decref(e);
 	return s;
 }
 
