@@ -259,6 +259,8 @@ int xz_demo_create(struct xz_db *db)
 	account(db, "office2", "大港头镇执法办公室", town[1], 0, 0, 0, XZ_ROLE_OFFICE, &rc);
 	if (rc == 0)
 		rc = xz_demo_grid(db, county, town);
+	if (rc == 0)
+		rc = xz_demo_joint(db);
 	if (rc == 0) {
 		struct xz_audit_entry e = {.source = "cli", .county_id = county, .action = "demo.create",
 					   .object_type = "region", .outcome = "ok",

@@ -90,6 +90,7 @@ extern const struct xz_route xz_routes_org[];
 extern const struct xz_route xz_routes_admin[];
 extern const struct xz_route xz_routes_grid[];
 extern const struct xz_route xz_routes_lists[];
+extern const struct xz_route xz_routes_joint[];
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);

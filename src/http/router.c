@@ -14,6 +14,7 @@ static const struct xz_route *const tables[] = {
 	xz_routes_admin,
 	xz_routes_grid,
 	xz_routes_lists,
+	xz_routes_joint,
 };
 
 /* match: does path fit pattern? Captures go to params (pointers into a copy
