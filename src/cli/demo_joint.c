@@ -323,7 +323,7 @@ int xz_demo_joint(struct xz_db *db)
 			       "domain, county_id, department_id, units_json, planned_start, "
 			       "planned_end, started_at, created_by, created_at, updated_at) VALUES "
 			       "('county','routine','in_progress','全区农村违法建设统一整治行动',"
-			       "'各乡镇在建违法建筑','村镇建设',$1,$2,'[]',$3,$4,$5,$5,$5,$5) "
+			       "'各乡镇在建违法建筑','村镇建设',$1,$2,'[]',$3,$4,$6,$5,$6,$6) "
 			       "RETURNING id",
 			       XZ_ARGS(XZ_INT(county), XZ_INT(dept),
 				       XZ_INT(xz_day_start(day + 12) + 9 * 3600),
