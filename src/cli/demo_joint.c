@@ -132,16 +132,14 @@ static int one_action(struct xz_db *db, const struct spec *s, int64_t town, int6
 		created = start - 10 * DAY;
 	if (!strcmp(s->mech, "emergency"))
 		created = now - 900;
-	uj[0] = 0;
+	uj[0] = '[';
+	len = 1;
 	for (i = 0; i < (int)XZ_ARRAY_LEN(unit_codes); i++)
 		if (s->units & (1 << i))
-			len += (size_t)snprintf(uj + len, sizeof(uj) - len, "%s%lld", len ? "," : "",
-						(long long)units[i]);
-	{
-		char tmp[256];
-		snprintf(tmp, sizeof(tmp), "[%s]", uj);
-		snprintf(uj, sizeof(uj), "%s", tmp);
-	}
+			len += (size_t)snprintf(uj + len, sizeof(uj) - len - 1, "%s%lld",
+						len > 1 ? "," : "", (long long)units[i]);
+	uj[len] = ']';
+	uj[len + 1] = 0;
 	rc = xz_db_int(db,
 		       "INSERT INTO joint_actions (mechanism, state, title, targets, place, domain, "
 		       "tasks, township_id, county_id, applicant_unit_id, lead_unit_id, units_json, "

@@ -639,7 +639,7 @@ static int action_create(struct xz_req *r)
 		}
 	}
 	if ((rc = xz_req_audit(r, "joint.create", "joint_action", id, "ok", NULL,
-			       json_incref(r->in))) < 0 ||
+			       r->in)) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		rc = xz_fail_db(r, rc);
 		goto out;
@@ -843,10 +843,13 @@ static int action_do(struct xz_req *r)
 	if (rc == 0)
 		rc = history(r, id, action, xz_jstr(row, "state"), t->to,
 			     reasons ? reasons : (reason ? reason : summary));
-	if (rc == 0)
+	if (rc == 0) {
+		json_t *before = json_pack("{s:s}", "state", xz_jstr(row, "state"));
+		/* the audit entry borrows before and after */
 		rc = xz_req_audit(r, xz_arena_printf(r->arena, "joint.%s", action), "joint_action", id,
-				  "ok", json_pack("{s:s}", "state", xz_jstr(row, "state")),
-				  json_incref(r->in));
+				  "ok", before, r->in);
+		json_decref(before);
+	}
 	if (rc == 0)
 		rc = xz_db_commit(xz_req_db(r));
 	if (rc < 0) {
@@ -985,7 +988,7 @@ static int participant_add(struct xz_req *r)
 					     !strcmp(role, "enforcer") ? "执法人员" : "辅助人员"));
 	if (rc == 0)
 		rc = xz_req_audit(r, "joint.participant.add", "joint_action", id, "ok", NULL,
-				  json_incref(r->in));
+				  r->in);
 	if (rc == 0)
 		rc = xz_db_commit(xz_req_db(r));
 	if (rc < 0) {
@@ -1183,7 +1186,7 @@ static int notice_create(struct xz_req *r)
 			     xz_arena_printf(r->arena, "告知责任单位：%s", rt.reason));
 	if (rc == 0)
 		rc = xz_req_audit(r, "joint.notice", "joint_notice", nid, "ok", NULL,
-				  json_incref(r->in));
+				  r->in);
 	if (rc == 0)
 		rc = xz_db_commit(xz_req_db(r));
 	if (rc < 0) {
@@ -1260,7 +1263,7 @@ static int notice_answer(struct xz_req *r)
 			     now > xz_jint(n, "due_at") ? "告知答复逾期" : "当日派员");
 	if (rc == 0)
 		rc = xz_req_audit(r, "joint.notice.answer", "joint_notice", nid, "ok", NULL,
-				  json_incref(r->in));
+				  r->in);
 	if (rc == 0)
 		rc = xz_db_commit(xz_req_db(r));
 	if (rc < 0) {
@@ -1374,9 +1377,7 @@ static int incident_create(struct xz_req *r)
 			     "The township has no police station", NULL);
 		goto out;
 	}
-	ej = json_dumps(ev ? ev : json_array(), JSON_COMPACT);
-	if (!ev)
-		ej = (free(ej), xz_strdup("[]"));
+	ej = ev ? json_dumps(ev, JSON_COMPACT) : xz_strdup("[]");
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
 		goto dbfail;
 	rc = xz_db_int(xz_req_db(r),
@@ -1392,7 +1393,7 @@ static int incident_create(struct xz_req *r)
 						       : "阻挠执法，已移交派出所");
 	if (rc == 0)
 		rc = xz_req_audit(r, "joint.incident", "joint_incident", iid, "ok", NULL,
-				  json_incref(r->in));
+				  r->in);
 	if (rc == 0)
 		rc = xz_db_commit(xz_req_db(r));
 	if (rc < 0) {
@@ -1460,7 +1461,7 @@ static int incident_follow_up(struct xz_req *r)
 			     xz_jstr(row, "state"), note);
 	if (rc == 0)
 		rc = xz_req_audit(r, "joint.incident.follow-up", "joint_incident", iid, "ok", NULL,
-				  json_incref(r->in));
+				  r->in);
 	if (rc == 0)
 		rc = xz_db_commit(xz_req_db(r));
 	if (rc < 0) {
@@ -1533,7 +1534,7 @@ static int finding_create(struct xz_req *r)
 		rc = history(r, id, "finding", xz_jstr(row, "state"), xz_jstr(row, "state"), desc);
 	if (rc == 0)
 		rc = xz_req_audit(r, "joint.finding", "joint_finding", fid, "ok", NULL,
-				  json_incref(r->in));
+				  r->in);
 	if (rc == 0)
 		rc = xz_db_commit(xz_req_db(r));
 	if (rc < 0) {

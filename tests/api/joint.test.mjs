@@ -18,6 +18,9 @@ const NAMES = ['office', 'office2', 'leader', 'contact', 'staff', 'grid', 'dept'
 // clock: pin the server clock; sessions idle out across the jump, so log in again
 async function clock(iso) { await h.setClock(iso); t = await h.tokens(NAMES); }
 
+// full stacks under ASan, so a leak can be traced to the file that made it
+if (/asan/.test(process.env.XZ_BIN || '')) process.env.ASAN_OPTIONS = `${process.env.ASAN_OPTIONS || 'detect_leaks=1'}:fast_unwind_on_malloc=0`;
+
 before(async () => {
   h = await startServer();
   t = await h.tokens(NAMES);
@@ -37,7 +40,17 @@ before(async () => {
   for (const p of [ids.head, ids.officer, ids.officer2])
     h.sql(`UPDATE qualifications SET valid_from = '2025-01-01', valid_to = '2028-12-31', domains = '["村镇建设","市容环境","综合执法"]' WHERE person_id = ${p}`);
 });
-after(async () => { await h.setClock(null); await h.close(); });
+after(async () => {
+  await h.setClock(null);
+  await h.stop();
+  const err = h.stderr;
+  await h.close();
+  // under the ASan build: no undefined behaviour, and no leak made by joint-action code
+  // (leak reports are blocks separated by blank lines; ours name these files)
+  assert.ok(!/runtime error|AddressSanitizer: (heap|stack|global)/.test(err), err.slice(0, 8000));
+  const ours = err.split(/\n\s*\n/).filter((b) => /leak of/.test(b) && /routes_joint\.c|jointaction\.c|demo_joint\.c/.test(b));
+  assert.deepEqual(ours, []);
+});
 
 const api = (...a) => h.api(...a);
 const act = (id, who, body) => api('POST', `/api/v1/joint-actions/${id}/actions`, { token: t[who], body });
