@@ -261,6 +261,8 @@ int xz_demo_create(struct xz_db *db)
 		rc = xz_demo_grid(db, county, town);
 	if (rc == 0)
 		rc = xz_demo_problems(db);
+	if (rc == 0)
+		rc = xz_demo_joint(db);
 	if (rc == 0) {
 		struct xz_audit_entry e = {.source = "cli", .county_id = county, .action = "demo.create",
 					   .object_type = "region", .outcome = "ok",

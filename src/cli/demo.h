@@ -21,4 +21,9 @@ int xz_demo_grid(struct xz_db *db, int64_t county, const int64_t town[4]);
 /* xz_demo_problems: a few hundred problems over the last sixty days. */
 int xz_demo_problems(struct xz_db *db);
 
+/* xz_demo_joint: demo joint enforcement actions of every mechanism and
+ * state, with participants, notices, incidents and findings (demo_joint.c);
+ * called by xz_demo_create after the grid and lists. */
+int xz_demo_joint(struct xz_db *db);
+
 #endif

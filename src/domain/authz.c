@@ -83,6 +83,12 @@ static const struct grant grants[] = {
 	{"problem.evidence", XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_UNIT},
 	{"stats.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
 	{"stats.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	/* joint enforcement (R5, R9.2): who may move an action is the state
+	 * machine's table (domain/jointaction.c); these rows admit the roles */
+	{"joint.read", TOWNSHIP_ROLES, S_TOWNSHIP},
+	{"joint.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"joint.write", XZ_ROLE_OFFICE | XZ_ROLE_LEADER | XZ_ROLE_CONTACT | XZ_ROLE_STAFF, S_TOWNSHIP},
+	{"joint.write", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	/* accounts and security (R10.2): system admin manages accounts, the
 	 * security admin grants roles and sets policy, the auditor reads. */
 	{"user.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},

@@ -94,6 +94,7 @@ extern const struct xz_route xz_routes_grid[];
 extern const struct xz_route xz_routes_lists[];
 extern const struct xz_route xz_routes_problems[];
 extern const struct xz_route xz_routes_events[];
+extern const struct xz_route xz_routes_joint[];
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);

@@ -16,6 +16,7 @@ static const struct xz_route *const tables[] = {
 	xz_routes_lists,
 	xz_routes_problems,
 	xz_routes_events,
+	xz_routes_joint,
 };
 
 /* match: does path fit pattern? Captures go to params (pointers into a copy

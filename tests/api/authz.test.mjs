@@ -89,6 +89,9 @@ const endpoints = [
     allow: { own: ['secadmin'], near: ['secadmin'], far: [] } },
   { name: 'GET /settings', call: () => ['GET', '/api/v1/settings'], allow: { own: ['secadmin'] } },
   { name: 'GET /audit', call: () => ['GET', '/api/v1/audit'], allow: { own: ['auditor'] } },
+  { name: 'GET /joint-actions', call: () => ['GET', '/api/v1/joint-actions'], allow: { own: [...T, 'dept', 'admin'] } },
+  { name: 'GET /joint-actions/{id}', call: (p) => ['GET', `/api/v1/joint-actions/${Number(h.sql(`SELECT MIN(a.id) FROM joint_actions a JOIN regions t ON t.id = a.township_id WHERE t.code = '${p === 'own' ? '331102100' : '331102101'}'`))}`],
+    allow: { own: [...T, 'dept', 'admin'], near: ['dept', 'admin'] } },
   { name: 'GET /audit/verify', call: () => ['GET', '/api/v1/audit/verify'], allow: { own: ['auditor'] } },
 ];
 
