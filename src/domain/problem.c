@@ -15,6 +15,7 @@
 #include "domain/calendar_db.h"
 #include "domain/events.h"
 #include "domain/problem.h"
+#include "domain/routing.h"
 
 const char *const xz_problem_states[] = {"reported", "accepted", "rejected", "merged",
 					 "dispatched", "in_hand", "handled", "verified",
@@ -304,5 +305,69 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 	json_decref(rows);
 	if (rc == 0)
 		rc = outbound(db, now);
+	return rc;
+}
+
+int xz_problem_insert(struct xz_db *db, const struct xz_problem_in *in, int64_t *id)
+{
+	struct xz_routing rt;
+	json_t *row = NULL, *hist = NULL;
+	char *hj = NULL;
+	int64_t now = xz_now(), due = 0, warn = 0;
+	int rc;
+
+	if ((rc = xz_routing_resolve(db, in->category, in->township_id, &rt)) < 0 &&
+	    rc != XZ_ENOTFOUND)
+		return rc;
+	if ((rc = xz_problem_step_due(db, in->category, XZ_STEP_ACCEPT, now, &due, &warn)) < 0)
+		return rc;
+	rc = xz_db_int(
+		db,
+		"INSERT INTO problems (county_id, township_id, village_id, cell_id, channel, category, "
+		"description, address, lon, lat, state, unit_id, department_id, routed_unit_id, "
+		"power_item_id, list_version_id, routing_reason, reported_by, patrol_id, step, "
+		"step_started_at, due_at, warn_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, "
+		"$6, $7, $8, $9, $10, 'reported', $11, $12, $11, $13, $14, $15, $16, $17, 'accept', "
+		"$18, $19, $20, $18, $18) RETURNING id",
+		XZ_ARGS(XZ_INT(in->county_id), XZ_INT(in->township_id), XZ_ID(in->village_id),
+			XZ_ID(in->cell_id), XZ_TEXT(in->channel), XZ_TEXT(in->category),
+			XZ_TEXT(in->description), XZ_TEXT(in->address),
+			in->has_pos ? XZ_REAL(in->lon) : XZ_NULL, in->has_pos ? XZ_REAL(in->lat) : XZ_NULL,
+			XZ_ID(rt.unit_id), XZ_ID(rt.department_id), XZ_ID(rt.power_item_id),
+			XZ_ID(rt.list_version_id), XZ_TEXT(rt.reason), XZ_ID(in->reported_by),
+			XZ_ID(in->patrol_id), XZ_INT(now), XZ_INT(due), XZ_INT(warn)),
+		id);
+	if (rc == 0 && (in->reporter_name || in->reporter_phone))
+		rc = xz_db_exec(db,
+				"INSERT INTO problem_reporters (problem_id, name, phone) VALUES ($1, $2, "
+				"$3)",
+				XZ_ARGS(XZ_INT(*id), XZ_TEXT(in->reporter_name),
+					XZ_TEXT(in->reporter_phone)),
+				NULL);
+	if (rc == 0 && in->reported_by)
+		rc = xz_db_exec(db, "INSERT INTO problem_watchers (problem_id, user_id) VALUES ($1, $2)",
+				XZ_ARGS(XZ_INT(*id), XZ_INT(in->reported_by)), NULL);
+	if (rc == 0) {
+		hist = json_pack("{s:s,s:I}", "channel", in->channel, "routed_unit_id",
+				 (json_int_t)rt.unit_id);
+		hj = json_dumps(hist, JSON_COMPACT);
+		rc = xz_db_exec(db,
+				"INSERT INTO problem_history (problem_id, at, action, from_state, to_state, "
+				"user_id, user_name, note, data_json) VALUES ($1, $2, 'report', NULL, "
+				"'reported', $3, $4, $5, $6)",
+				XZ_ARGS(XZ_INT(*id), XZ_INT(now), XZ_ID(in->reported_by),
+					XZ_TEXT(in->user_name ? in->user_name : "系统"),
+					XZ_TEXT(in->note ? in->note : in->description), XZ_TEXT(hj)),
+				NULL);
+	}
+	if (rc == 0 && (rc = xz_db_one(db,
+				       "SELECT id, county_id, township_id, unit_id, cell_id, state FROM "
+				       "problems WHERE id = $1",
+				       XZ_ARGS(XZ_INT(*id)), &row)) == 0)
+		rc = xz_problem_notify(db, row, XZ_TELL_OFFICE, "new_problem", "新问题待受理",
+				       in->description, in->reported_by);
+	free(hj);
+	json_decref(hist);
+	json_decref(row);
 	return rc;
 }

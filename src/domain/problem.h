@@ -73,6 +73,25 @@ const char *xz_problem_light(int64_t due, int64_t warn, int64_t now);
 int xz_problem_notify(struct xz_db *db, const json_t *problem, unsigned tell, const char *kind,
 		      const char *title, const char *body, int64_t except_user);
 
+/* A new problem as a channel hands it in (already located and checked). */
+struct xz_problem_in {
+	int64_t county_id, township_id, village_id, cell_id; /* village, cell 0 when none */
+	int64_t reported_by, patrol_id;                      /* 0 when none */
+	const char *channel, *category, *description, *address; /* address may be NULL */
+	const char *reporter_name, *reporter_phone;           /* the complainant, may be NULL */
+	const char *user_name;                                /* who reports, for the history */
+	const char *note;                                     /* history note (default: description) */
+	bool has_pos;
+	double lon, lat;
+};
+
+/* xz_problem_insert: store a new problem in state reported, routed under
+ * the list version in force, with its acceptance deadline, its reporter
+ * kept apart, the reporting account as watcher and the first history
+ * entry, and tell the township's office. Runs inside the caller's
+ * transaction; the caller audits. *id is the new problem's id. */
+int xz_problem_insert(struct xz_db *db, const struct xz_problem_in *in, int64_t *id);
+
 /* xz_problem_tick: the scheduler's pass at `now`: problems whose deadline
  * is near (yellow) or past (red) and not yet announced are marked and their
  * people told; found through the due_at index, never a full scan. Pending

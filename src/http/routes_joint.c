@@ -17,7 +17,9 @@
 #include "core/xtime.h"
 #include "store/db.h"
 #include "domain/calendar_db.h"
+#include "domain/grid.h"
 #include "domain/jointaction.h"
+#include "domain/problem.h"
 #include "domain/officialdoc.h"
 #include "domain/routing.h"
 #include "http/resource.h"
@@ -1530,6 +1532,43 @@ static int finding_create(struct xz_req *r)
 		       XZ_ARGS(XZ_INT(id), XZ_TEXT(desc), XZ_TEXT(cat), lon ? XZ_REAL(x) : XZ_NULL,
 			       lat ? XZ_REAL(y) : XZ_NULL, XZ_INT(r->user->id), XZ_INT(xz_now())),
 		       &fid);
+	/* a finding with a category enters the closed loop as a problem (R5.7) */
+	if (rc == 0 && cat) {
+		struct xz_located at = {0};
+		int64_t pid = 0, cat_id = 0;
+		struct xz_problem_in pin = {
+			.county_id = xz_jint(row, "county_id"),
+			.township_id = xz_jint(row, "township_id"),
+			.reported_by = r->user->id,
+			.channel = "patrol",
+			.category = cat,
+			.description = desc,
+			.user_name = r->user->display_name,
+			.note = xz_arena_printf(r->arena, "联合执法行动 #%lld「%s」中发现：%s",
+						(long long)id, xz_jstr(row, "title"), desc),
+			.has_pos = lon != NULL,
+			.lon = x,
+			.lat = y,
+		};
+		if (xz_db_int(xz_req_db(r), "SELECT id FROM categories WHERE code = $1",
+			      XZ_ARGS(XZ_TEXT(cat)), &cat_id) < 0) {
+			xz_db_rollback(xz_req_db(r));
+			rc = xz_fail(r, XZ_ERULE, "invalid_category", "问题类别不存在",
+				     "No such problem category", "category");
+			goto out;
+		}
+		if (lon && xz_grid_locate(xz_req_db(r), x, y, &at) == 0 &&
+		    at.county_id == pin.county_id) {
+			pin.township_id = at.township_id;
+			pin.village_id = at.village_id;
+			pin.cell_id = at.cell_id;
+		}
+		rc = xz_problem_insert(xz_req_db(r), &pin, &pid);
+		if (rc == 0)
+			rc = xz_db_exec(xz_req_db(r),
+					"UPDATE joint_findings SET problem_id = $2 WHERE id = $1",
+					XZ_ARGS(XZ_INT(fid), XZ_INT(pid)), NULL);
+	}
 	if (rc == 0)
 		rc = history(r, id, "finding", xz_jstr(row, "state"), xz_jstr(row, "state"), desc);
 	if (rc == 0)

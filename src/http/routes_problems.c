@@ -283,9 +283,8 @@ static int problem_create(struct xz_req *r)
 	double lon = 0, lat = 0;
 	bool has_pos;
 	struct xz_located at = {0};
-	struct xz_routing rt;
 	struct xz_place pl = {0};
-	int64_t id = 0, now = xz_now(), due = 0, warn = 0, town = 0;
+	int64_t id = 0, town = 0;
 	int rc;
 
 	if ((rc = xz_req_json(r)) < 0 ||
@@ -360,48 +359,29 @@ static int problem_create(struct xz_req *r)
 	row = NULL;
 	if ((rc = xz_authorize(r, "problem.report", &pl)) < 0)
 		return rc;
-	if ((rc = xz_routing_resolve(xz_req_db(r), category, town, &rt)) < 0 && rc != XZ_ENOTFOUND)
-		return xz_fail_db(r, rc);
-	if ((rc = xz_problem_step_due(xz_req_db(r), category, XZ_STEP_ACCEPT, now, &due, &warn)) < 0)
-		return xz_fail_db(r, rc);
+	struct xz_problem_in pin = {.county_id = pl.county_id,
+				    .township_id = town,
+				    .village_id = at.village_id,
+				    .cell_id = at.cell_id,
+				    .reported_by = r->user->id,
+				    .patrol_id = patrol,
+				    .channel = channel,
+				    .category = category,
+				    .description = desc,
+				    .address = address,
+				    .reporter_name = rname,
+				    .reporter_phone = rphone,
+				    .user_name = r->user->display_name,
+				    .has_pos = has_pos,
+				    .lon = lon,
+				    .lat = lat};
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
 		return xz_fail_db(r, rc);
-	rc = xz_db_int(
-		xz_req_db(r),
-		"INSERT INTO problems (county_id, township_id, village_id, cell_id, channel, category, "
-		"description, address, lon, lat, state, unit_id, department_id, routed_unit_id, "
-		"power_item_id, list_version_id, routing_reason, reported_by, patrol_id, step, "
-		"step_started_at, due_at, warn_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, "
-		"$6, $7, $8, $9, $10, 'reported', $11, $12, $11, $13, $14, $15, $16, $17, 'accept', "
-		"$18, $19, $20, $18, $18) RETURNING id",
-		XZ_ARGS(XZ_INT(pl.county_id), XZ_INT(town), XZ_ID(at.village_id), XZ_ID(at.cell_id),
-			XZ_TEXT(channel), XZ_TEXT(category), XZ_TEXT(desc), XZ_TEXT(address),
-			has_pos ? XZ_REAL(lon) : XZ_NULL, has_pos ? XZ_REAL(lat) : XZ_NULL,
-			XZ_ID(rt.unit_id), XZ_ID(rt.department_id), XZ_ID(rt.power_item_id),
-			XZ_ID(rt.list_version_id), XZ_TEXT(rt.reason), XZ_INT(r->user->id),
-			XZ_ID(patrol), XZ_INT(now), XZ_INT(due), XZ_INT(warn)),
-		&id);
-	if (rc == 0 && (rname || rphone))
-		rc = xz_db_exec(xz_req_db(r),
-				"INSERT INTO problem_reporters (problem_id, name, phone) VALUES ($1, $2, "
-				"$3)",
-				XZ_ARGS(XZ_INT(id), XZ_TEXT(rname), XZ_TEXT(rphone)), NULL);
-	if (rc == 0)
-		rc = xz_db_exec(xz_req_db(r),
-				"INSERT INTO problem_watchers (problem_id, user_id) VALUES ($1, $2)",
-				XZ_ARGS(XZ_INT(id), XZ_INT(r->user->id)), NULL);
-	if (rc == 0)
-		rc = history(r, id, "report", NULL, "reported", desc,
-			     json_pack("{s:s,s:I}", "channel", channel, "routed_unit_id",
-				       (json_int_t)rt.unit_id));
+	rc = xz_problem_insert(xz_req_db(r), &pin, &id);
 	if (rc == 0)
 		rc = xz_req_audit_new(r, "problem.report", "problem", id, "ok", NULL,
-				  json_pack("{s:s,s:s,s:I}", "channel", channel, "category", category,
-					    "township_id", (json_int_t)town));
-	if (rc == 0 && (rc = xz_db_one(xz_req_db(r), PROBLEM_SELECT "WHERE p.id = $1",
-				       XZ_ARGS(XZ_INT(id)), &row)) == 0)
-		rc = xz_problem_notify(xz_req_db(r), row, XZ_TELL_OFFICE, "new_problem", "新问题待受理",
-				       desc, r->user->id);
+				      json_pack("{s:s,s:s,s:I}", "channel", channel, "category",
+						category, "township_id", (json_int_t)town));
 	if (rc < 0 || (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		xz_db_rollback(xz_req_db(r));
 		json_decref(row);

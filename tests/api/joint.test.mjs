@@ -275,7 +275,13 @@ test('routine: office drafts, leader returns and approves, office starts, partic
   // findings, then the result summary
   const fd = await api('POST', `/api/v1/joint-actions/${a.id}/findings`, { token: t.contact, body: { description: '违规户外广告一处', category: 'SR03' } });
   assert.equal(fd.status, 201);
-  assert.equal(fd.body.problem_id, null);
+  // the finding enters the closed loop as a problem for the office to accept
+  assert.ok(fd.body.problem_id > 0);
+  const prob = (await api('GET', `/api/v1/problems/${fd.body.problem_id}`, { token: t.office })).body;
+  assert.equal(prob.state, 'reported');
+  assert.equal(prob.category, 'SR03');
+  assert.match(prob.history[0].note, /联合执法行动/);
+  expectError(assert, await api('POST', `/api/v1/joint-actions/${a.id}/findings`, { token: t.contact, body: { description: '类别不存在', category: 'NOPE' } }), 422, 'invalid_category');
   expectError(assert, await act(a.id, 'office', { action: 'conclude' }), 422, 'summary_required');
   const done = await act(a.id, 'office', { action: 'conclude', summary: '劝离占道摊位15处，移交派出所1起。' });
   assert.equal(done.body.state, 'concluded');
