@@ -5,5 +5,8 @@ local cats = {"CS01", "SR02", "HJ02", "SC01", "AQ01"}
 request = function()
   local body = string.format('{"channel":"patrol","category":"%s","description":"压测上报","lon":%.6f,"lat":%.6f}',
     cats[math.random(#cats)], 119.841 + math.random() * 0.058, 28.401 + math.random() * 0.048)
-  return wrk.format("POST", "/api/v1/problems", {["Content-Type"] = "application/json"}, body)
+  local h = {}
+  for k, v in pairs(wrk.headers) do h[k] = v end -- keep -H Authorization
+  h["Content-Type"] = "application/json"
+  return wrk.format("POST", "/api/v1/problems", h, body)
 end

@@ -28,9 +28,10 @@ run() { # run LABEL TOKEN PATH [LUA]
   local out rps p50 p99
   out=$(wrk -t2 -c32 -d${dur}s --latency -H "Authorization: Bearer $2" ${4:+-s $4} "http://127.0.0.1:$port$3")
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  printf '%-34s %12s %10s %10s\n' "$1" "$rps" "$p50" "$p99"
+  printf '%-34s %12s %10s %10s %s\n' "$1" "$rps" "$p50" "$p99" "${bad:+($bad non-2xx)}"
 }
 for ep in /api/v1/health /api/v1/me "/api/v1/units?limit=50" "/api/v1/people?limit=50"; do
   run "$ep" "$token" "$ep"
