@@ -1709,6 +1709,50 @@ out:
 	return rc;
 }
 
+/* doc_notice: the interactive-enforcement notice (§4.3.3) as the office
+ * sends it to the responsible unit: what was found, where, the power item
+ * that makes it theirs, and the same-day deadline. */
+static int doc_notice(struct xz_req *r)
+{
+	int64_t id, nid;
+	json_t *row = NULL, *n = NULL;
+	struct xz_doc doc = {0};
+	char date[XZ_DATE_CN_LEN];
+	const char *town;
+	int y, m, d, rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = xz_req_id(r, 1, &nid)) < 0 ||
+	    (rc = load_action(r, id, &row)) < 0)
+		return rc;
+	if (xz_db_one(xz_req_db(r), NOTICE_SQL "WHERE n.id = $1 AND n.action_id = $2",
+		      XZ_ARGS(XZ_INT(nid), XZ_INT(id)), &n) < 0) {
+		rc = xz_fail(r, XZ_ENOTFOUND, "not_found", "协同通知不存在", "No such notice", NULL);
+		goto out;
+	}
+	town = xz_jstr(row, "township_name") ?: "";
+	xz_civil_from_days(xz_day_of(xz_jint(n, "issued_at")), &y, &m, &d);
+	xz_date_cn(xz_day_of(xz_jint(n, "issued_at")), date);
+	doc.issuer = xz_arena_printf(r->arena, "%s综合行政执法办公室", town);
+	doc.doc_number = xz_arena_printf(r->arena, "%s执协〔%d〕%lld号", first_char(r, town), y,
+					 (long long)nid);
+	doc.title = "互动执法协同通知";
+	doc.recipient = xz_jstr(n, "unit_name");
+	doc.body = xz_arena_printf(
+		r->arena,
+		"%s，在“%s”联合执法行动中发现以下问题，经对照权责清单，属你单位职责范围：\n%s\n"
+		"依据：%s\n请你单位于%s前派员到场处置，并在平台上报送到场人员。逾期未派员的，"
+		"记入考评。",
+		when_cn(r, xz_jint(n, "issued_at")), xz_jstr(row, "title"), xz_jstr(n, "description"),
+		xz_jstr(n, "routing_reason") ?: "权责清单", when_cn(r, xz_jint(n, "due_at")));
+	doc.signer = doc.issuer;
+	doc.date_cn = date;
+	doc.seal_area = 1;
+	rc = send_pdf(r, &doc);
+out:
+	json_decref(n);
+	json_decref(row);
+	return rc;
+}
+
 static int doc_plan(struct xz_req *r)
 {
 	static const char *const mech_cn[] = {"常规启动", "专项启动", "应急启动"};
@@ -1787,6 +1831,7 @@ const struct xz_route xz_routes_joint[] = {
 	{"POST", "/api/v1/joint-actions/{id}/findings", finding_create, "joint.write", 0},
 	{"GET", "/api/v1/joint-actions/{id}/documents/decision.pdf", doc_decision, "joint.read", 0},
 	{"GET", "/api/v1/joint-actions/{id}/documents/plan.pdf", doc_plan, "joint.read", 0},
+	{"GET", "/api/v1/joint-actions/{id}/notices/{nid}/notice.pdf", doc_notice, "joint.read", 0},
 	{"GET", "/api/v1/notices", notices_inbox, "joint.read", 0},
 	{NULL, NULL, NULL, NULL, 0},
 };

@@ -243,6 +243,11 @@ test('routine: office drafts, leader returns and approves, office starts, partic
   assert.equal(n1.body.due_at, '2026-12-17T23:59:59+08:00');
   assert.equal(n1.body.answered_at, null);
   assert.equal(n1.body.late, false);
+  // the notice prints as an official document naming the unit, the finding and the deadline
+  const npdf = await api('GET', `/api/v1/joint-actions/${a.id}/notices/${n1.body.id}/notice.pdf`, { token: t.office, raw: true });
+  assert.equal(npdf.status, 200);
+  const ntext = pdfText(Buffer.from(await npdf.arrayBuffer())).replace(/\s+/g, '');
+  for (const want of ['互动执法协同通知', '碧湖镇市场监管所', '无照经营小吃店', '2026年12月17日23时59分']) assert.ok(ntext.includes(want), want);
   const n2 = (await api('POST', `/api/v1/joint-actions/${a.id}/notices`, { token: t.office, body: { category: 'SC02', description: '销售过期食品' } })).body;
   const inbox = (await api('GET', '/api/v1/notices', { token: t.market })).body.items;
   assert.ok(inbox.some((n) => n.id === n1.body.id) && inbox.every((n) => n.unit_id === ids.sj));
