@@ -265,6 +265,19 @@ test('reporting validates its input and changes nothing on error', async () => {
   assert.equal(r.body.unit_name, '碧湖镇市场监管所');
 });
 
+test('a problem one unit cannot correct alone escalates and is taken up by a joint action', async () => {
+  const p = (await report(t.grid, base)).body;
+  expectError(assert, await act(t.office, p.id, { action: 'escalate' }), 400, 'missing_field');
+  const e = await act(t.office, p.id, { action: 'escalate', reason: '涉及规划、国土、公安多部门，需联合执法' });
+  assert.equal(e.body.state, 'escalated');
+  const units = ['ZF-331102100', 'ZR-331102100'].map((c) => Number(h.sql(`SELECT id FROM units WHERE code = '${c}'`)));
+  const ja = await h.api('POST', '/api/v1/joint-actions', { token: t.office, body: { mechanism: 'routine', title: '违建联合整治', planned_start: '2026-12-20T09:00:00+08:00', planned_end: '2026-12-20T17:00:00+08:00', township_id: p.township_id, participating_units: units, problem_ids: [p.id] } });
+  assert.equal(ja.status, 201, JSON.stringify(ja.body));
+  const back = await get(t.office, p.id);
+  assert.deepEqual(back.joint_actions.map((a) => a.id), [ja.body.id]);
+  expectError(assert, await act(t.office, p.id, { action: 'dispatch' }), 409, 'invalid_transition');
+});
+
 test('a patrol finding raises a problem linked to its patrol', async () => {
   const cell = (await h.api('GET', `/api/v1/grid/locate?lon=${base.lon}&lat=${base.lat}`, { token: t.grid })).body.cell_id;
   const patrol = (await h.api('POST', '/api/v1/patrols', { token: t.grid, body: { cell_id: cell, started_at: '2026-11-25T09:00:00+08:00', ended_at: '2026-11-25T10:00:00+08:00', findings: [{ note: '发现违建' }] } })).body;
