@@ -17,7 +17,8 @@ export const JSTATE_LABEL = { draft: '草稿', submitted: '已提交', forwarded
   in_progress: '实施中', concluded: '已结束', cancelled: '已取消' };
 const JSTATES = Object.keys(JSTATE_LABEL);
 const JACT_LABEL = { create: '起草', submit: '提交', forward: '转报组长', decide: '书面决定', approve: '批准', return: '退回', start: '启动实施',
-  conclude: '结束并总结', cancel: '取消' };
+  conclude: '结束并总结', cancel: '取消', 'participant.add': '指派参加人员', notice: '发出协同通知', 'notice.answer': '协同通知已响应',
+  incident: '执法保障事件', 'incident.follow-up': '派出所跟进', finding: '行动发现' };
 const MODE_LABEL = { centralised: '集中办公', dispersed: '分散管理' };
 const ROLE_P = { enforcer: '执法人员', support: '辅助人员' };
 const INC_KIND = { obstruction: '阻挠执法', violence: '暴力抗法' };
@@ -42,7 +43,9 @@ function span(sec) {
 }
 // the same-day clock of an interactive notice
 export function noticeClock(n) {
-  if (n.answered_at) return n.late ? `<span class="tag red">超时响应</span> <span class="muted">${fmtShort(n.answered_at)} 响应</span>`
+  // late is computed here from the times: the per-action notice lists of
+  // the API answer late=true for notices that are not due yet
+  if (n.answered_at) return toMs(n.answered_at) > toMs(n.due_at) ? `<span class="tag red">超时响应</span> <span class="muted">${fmtShort(n.answered_at)} 响应</span>`
     : `<span class="tag green">当日响应</span> <span class="muted">${fmtShort(n.answered_at)} 响应</span>`;
   return `<span class="clock" data-due="${esc(n.due_at)}">${clockText(n.due_at, 7200)}</span>`;
 }
@@ -214,7 +217,7 @@ export async function answerNotice(n) {
   if (!v) return false;
   try {
     const r = await api('POST', `/joint-actions/${n.action_id}/notices/${n.id}/answer`, { officers: v });
-    toast(r.late ? '已响应（已超过当日时限，记为超时）' : '已响应，派员已记录');
+    toast(toMs(r.answered_at) > toMs(r.due_at) ? '已响应（已超过当日时限，记为超时）' : '已响应，派员已记录');
     return true;
   } catch (e) { toast(e.message, 'bad'); return false; }
 }

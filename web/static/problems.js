@@ -317,7 +317,7 @@ export async function verifyTasksView(main) {
 }
 
 export async function superviseView(main) {
-  await cardList(main, '督办与审批', '超期未办结的问题可督办（写明意见与期限）；联合执法行动的审批、书面决定和专项申请的转报在下方，各带时限。', [
+  await cardList(main, '督办与审批', '超期未办结的问题可督办（写明意见与期限）；联合执法行动的审批、书面决定和专项申请的转报列在最前，各带时限。', [
     { title: '超期问题', load: () => list('overdue=1'), buttons: () => [['supervise', '督办']], empty: '没有超期问题' },
     { title: '临期问题（黄灯）', load: () => list('light=yellow'), buttons: () => [['supervise', '督办']], empty: '没有临期问题' },
   ]);
