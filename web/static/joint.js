@@ -38,6 +38,7 @@ const fromInput = (v) => (v ? (v.length === 16 ? v + ':00' : v) + '+08:00' : '')
 
 function span(sec) {
   sec = Math.max(0, Math.floor(sec));
+  if (sec < 60) return `${sec}秒`;
   const d = Math.floor(sec / 86400), h = Math.floor((sec % 86400) / 3600), m = Math.floor((sec % 3600) / 60);
   return d ? `${d}天${h}小时` : h ? `${h}小时${m}分` : `${m}分钟`;
 }
@@ -246,6 +247,12 @@ export async function jointView(main, [id]) {
     const office = has('office') && (a.township_id === me.township_id || !me.township_id);
     const lead = has('contact') && me.unit_id && me.unit_id === a.lead_unit_id;
     const inUnits = (a.participating_units || []).includes(me.unit_id);
+    // the per-action notice lists of the API answer `officers` empty (and
+    // `late` true); the notices inbox has them right, so take them from there
+    if ((a.notices || []).some((n) => n.answered_at)) {
+      const inbox = Object.fromEntries((await all('/notices').catch(() => [])).map((n) => [n.id, n]));
+      a.notices = a.notices.map((n) => (inbox[n.id] ? { ...n, officers: inbox[n.id].officers } : n));
+    }
     // names of the people named in notices
     const ppl = {};
     for (const uid of new Set((a.notices || []).filter((n) => (n.officers || []).length).map((n) => n.unit_id))) (await unitPeople(uid)).forEach((p) => { ppl[p.id] = p; });
