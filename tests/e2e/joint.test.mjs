@@ -11,13 +11,18 @@
 // officers of the unit. The lists filter by state and mechanism.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, open, go, shot, PHONE } from './browser.mjs';
+import { setup, open, go, shot as save, PHONE } from './browser.mjs';
 import { seedNotice } from './seed.mjs';
 
 let h, browser;
 before(async () => { ({ h, browser } = await setup()); });
 after(async () => { await browser?.close(); await h?.close(); });
 
+// shot: the page without a passing toast over it
+async function shot(page, name) {
+  await page.evaluate(() => document.getElementById('toast')?.classList.add('hidden'));
+  await save(page, name);
+}
 async function modalSubmit(page) {
   await page.click('.modal button[type=submit]');
   await page.waitForSelector('.modal', { state: 'detached' });

@@ -485,6 +485,7 @@ export async function jointNewView(main) {
       st.className = 'status bad';
       st.textContent = e.message + (e.code === 'too_late_to_apply' ? '（请调整计划开始时间后重新提交）' : '');
       st.dataset.code = e.code || '';
+      st.scrollIntoView({ block: 'center' });
       // a refused application leaves no stray draft behind
       if (a && a.state === 'draft' && e.code === 'too_late_to_apply') await api('POST', `/joint-actions/${a.id}/actions`, { action: 'cancel' }).catch(() => {});
     } finally { busy = false; }
@@ -499,8 +500,8 @@ export async function noticesView(main) {
   const units = await unitNames();
   const police = unitContact && /派出所/.test(units[me.unit_id]?.name || me.unit_name || '');
   main.innerHTML = `<h2>协同通知</h2><p class="muted">${unitContact ? `${esc(me.unit_name || '')}：联合执法中发现属于本单位职责的违法行为，须<b>当日</b>（23:59:59 前）派出执法人员响应；超时将记录并纳入考评。` : '本乡镇互动执法通知及其当日时限。'}</p>
+    ${police ? '<h3>移交本所的执法保障事件</h3><div id="incs"><p class="loading">正在加载…</p></div><h3>互动执法通知</h3>' : ''}
     <div class="tabs" id="ntabs"><a href="#" data-open="1" class="active">待响应</a><a href="#" data-open="">全部</a></div><div id="nlist"><p class="loading">正在加载…</p></div>
-    ${police ? '<h3>移交本所的执法保障事件</h3><div id="incs"><p class="loading">正在加载…</p></div>' : ''}
     ${unitContact ? '<h3>本单位参加的联合执法 · 指派人员</h3><div id="mine"><p class="loading">正在加载…</p></div>' : ''}`;
   let open = '1', items = [];
   const load = async () => {
