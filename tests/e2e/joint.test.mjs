@@ -46,13 +46,14 @@ test('emergency: the office drafts and submits, the leader approves on a phone, 
   await office.fill('#j-targets', '城郊化工仓库违规储存危险化学品');
   await office.fill('#j-place', '碧湖镇城郊工业区');
   await office.check('#j-units input[value="4"]'); // 应急管理站
+  await office.selectOption('#j-lead', '4');
   await office.fill('#j-tasks', '应急管理站现场处置；综合执法中队配合；派出所警戒');
   await shot(office, 'office-joint-new-emergency');
   await office.click('#j-submit');
   await office.waitForSelector('main[data-screen="joint-action"] #jactions');
   const id = actionId(office);
   assert.match(await office.textContent('main h2'), /应急启动.*已提交/);
-  assert.match(await office.textContent('#plan'), /碧湖镇应急管理站/);
+  assert.match(await office.textContent('#plan'), /牵头单位碧湖镇应急管理站/);
   assert.match(await office.textContent('#plan'), /派出所参与/);
   assert.match(await office.textContent('#jhistory'), /起草[\s\S]*提交/);
 
@@ -219,4 +220,24 @@ test('the police contact follows up an incident handed to the station', async ()
   assert.match(await card.textContent(), /派出所已受理/);
   await shot(police, 'police-incidents-phone');
   await done(police, office);
+});
+
+test('a county department launches a county-wide action across two townships', async () => {
+  const dept = await open(browser, h, 'dept');
+  await go(dept, '#/joint-new');
+  assert.match(await dept.textContent('#j-rule'), /每个乡镇生成一个分行动/);
+  await dept.fill('#j-title', '全区违法建设统一整治（浏览器测试）');
+  await dept.selectOption('#j-mode', 'dispersed');
+  const towns = dept.locator('#j-towns input[name=town]');
+  const n = await towns.count();
+  assert.ok(n >= 2, 'the county\'s townships');
+  for (let i = 2; i < n; i++) await towns.nth(i).uncheck();
+  await dept.click('#j-submit');
+  await dept.waitForSelector('main[data-screen="joint-action"] #jactions');
+  assert.match(await dept.textContent('main h2'), /全县统一行动/);
+  assert.match(await dept.textContent('main'), /各乡镇（街道）分行动[\s\S]*碧湖镇/);
+  assert.equal(await dept.locator('main a[href^="#/joint-action/"]').count() >= 2, true, 'two township parts');
+  await dept.waitForSelector('#jactions .jact-start');
+  await shot(dept, 'dept-county-action');
+  await done(dept);
 });

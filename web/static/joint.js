@@ -322,7 +322,7 @@ export async function jointView(main, [id]) {
         ${canReport ? `<form class="addform" id="addfinding"><select name="category"><option value="">类别（可选）</option>${categoryOptions(cats)}</select>
           <textarea name="description" rows="2" placeholder="发现的问题" required></textarea><button class="btn" type="submit">记录发现</button></form>` : ''}
       </div>
-      ${(a.children || []).length ? `<div class="card"><b>各乡镇（街道）分行动</b>${a.children.map((c) => `<div><a href="#/joint-action/${c.id}">#${c.id} ${esc(c.township_name || c.title)}</a> ${jstateTag(c.state)}</div>`).join('')}</div>` : ''}
+      ${(a.children || []).length ? `<div class="card" id="children"><b>各乡镇（街道）分行动</b>${a.children.map((c) => `<div><a href="#/joint-action/${c.id}">#${c.id} ${esc(c.township_name || c.title)}</a> ${jstateTag(c.state)}</div>`).join('')}</div>` : ''}
       </div>
       <div class="col-side card"><b>办理过程</b><ol class="timeline" id="jhistory">${(a.history || []).map((h) => `<li class="tl-${esc(h.action)}">
         <div class="tl-head"><b>${esc(JACT_LABEL[h.action] || h.action)}</b>${h.to_state ? ` → ${esc(JSTATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
@@ -396,7 +396,14 @@ export async function jointView(main, [id]) {
       if (f.category.value) body.category = f.category.value;
       try { await api('POST', `/joint-actions/${a.id}/findings`, body); toast('已记录发现'); await draw(); } catch (e) { toast(e.message, 'bad'); }
     });
+    // a county-wide action is carried out in its township parts
+    if (a.scope === 'county') {
+      ['#participants', '#notices', '#incidents', '#findings'].forEach((x) => main.querySelector(x)?.remove());
+      const ch = main.querySelector('#children');
+      if (ch) main.querySelector('#plan').closest('.card').after(ch);
+    }
   };
+  window.scrollTo(0, 0);
   await draw();
   tick(main);
 }
