@@ -241,3 +241,28 @@ test('a county department launches a county-wide action across two townships', a
   await shot(dept, 'dept-county-action');
   await done(dept);
 });
+
+test('the unit contact names participants (an expired certificate is refused by name) and checks one in on the day', async () => {
+  const contact = await open(browser, h, 'contact', { viewport: PHONE });
+  await go(contact, '#/joint-action/4'); // the demo's routine action in progress today
+  await contact.waitForSelector('#addpart');
+  const opt = await contact.locator('#addpart select[name=person_id] option', { hasText: '曹志强' }).textContent();
+  assert.match(opt, /执法资格不覆盖本次行动/, 'the form warns before sending');
+  await contact.selectOption('#addpart select[name=person_id]', { label: opt });
+  await contact.selectOption('#addpart select[name=role]', 'enforcer');
+  await contact.click('#addpart button[type=submit]');
+  await contact.waitForFunction(() => /曹志强/.test(document.getElementById('partstatus').textContent));
+  assert.match(await contact.textContent('#partstatus'), /执法资格|qualification/);
+  // as support he may join
+  await contact.selectOption('#addpart select[name=role]', 'support');
+  await contact.click('#addpart button[type=submit]');
+  await contact.waitForFunction(() => /曹志强/.test(document.querySelector('#participants table')?.textContent || ''));
+  // 韩霞 checks in through her unit's contact
+  const row = contact.locator('#participants tr', { hasText: '韩霞' });
+  await row.locator('[data-check="check-in"]').click();
+  await contact.waitForFunction(() => [...document.querySelectorAll('#participants tr')].some((tr) => /韩霞/.test(tr.textContent) && tr.querySelector('[data-check="check-out"]')));
+  assert.match(await contact.locator('#participants tr', { hasText: '韩霞' }).textContent(), /\d+月\d+日 \d\d:\d\d/);
+  await contact.locator('#participants').scrollIntoViewIfNeeded();
+  await shot(contact, 'contact-participants-phone');
+  await done(contact);
+});

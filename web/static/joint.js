@@ -298,7 +298,7 @@ export async function jointView(main, [id]) {
       <div class="card" id="participants"><b>参加人员</b> <span class="muted">（${parts.length} 人；各单位负责人指派本单位人员，执法人员须持有效执法证）</span>
         ${Object.entries(byUnit).map(([uid, ps]) => `<h3>${uname(units, Number(uid))} <span class="count">${ps.length} 人</span></h3>
           ${ps.length ? `<table class="compact"><thead><tr><th>姓名</th><th>角色</th><th>签到</th><th>签退</th><th></th></tr></thead><tbody>${ps.map((p) => `<tr data-pid="${p.id}"><td>${esc(p.name)}${p.is_auxiliary ? ' <span class="tag">协管员</span>' : ''}</td><td>${ROLE_P[p.role] || esc(p.role)}</td>
-            <td>${p.checked_in_at ? fmtShort(p.checked_in_at) : '<span class="muted">未签到</span>'}</td><td>${p.checked_out_at ? fmtShort(p.checked_out_at) : '<span class="muted">—</span>'}</td>
+            <td data-l="签到">${p.checked_in_at ? fmtShort(p.checked_in_at) : '<span class="muted">未签到</span>'}</td><td data-l="签退">${p.checked_out_at ? fmtShort(p.checked_out_at) : '<span class="muted">—</span>'}</td>
             <td>${canCheck(p) && !p.checked_in_at ? '<button class="btn small act-checkin" data-check="check-in">签到</button>' : ''}${canCheck(p) && p.checked_in_at && !p.checked_out_at ? '<button class="btn small act-checkout" data-check="check-out">签退</button>' : ''}</td></tr>`).join('')}</tbody></table>` : '<p class="muted">尚未指派人员</p>'}`).join('')}
         ${canName ? `<form class="bar addform" id="addpart"><select name="unit_id">${nameUnits.map((u) => `<option value="${u}">${uname(units, u)}</option>`).join('')}</select>
           <select name="person_id" class="grow"></select><select name="role"><option value="enforcer">执法人员</option><option value="support">辅助人员</option></select>
