@@ -40,3 +40,27 @@ export async function seedProblems(h, n = 40) {
   }
   return ids;
 }
+
+// seedNotice: a routine joint action of 碧湖镇 in progress in which the
+// 碧湖镇环保所 alone takes part (office drafts and submits, the leader
+// approves, the office starts it), and an interactive notice about an
+// illegal building (CS01) — which routing hands to 碧湖镇综合行政执法中队,
+// the unit of the demo `contact`. Answers { action, notice }.
+export async function seedNotice(h, title = '堰头村河道沿线联合巡查（浏览器测试）') {
+  const tok = {};
+  const call = async (u, method, path, body) => {
+    const r = await h.api(method, path, { token: (tok[u] ||= await h.login(u)), body });
+    if (r.status >= 300) throw new Error(`${u} ${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const now = Date.parse((await h.api('GET', '/api/v1/health')).body.time);
+  const iso = (ms) => new Date(ms).toISOString();
+  const me = await call('office', 'GET', '/api/v1/me');
+  const a = await call('office', 'POST', '/api/v1/joint-actions', { mechanism: 'routine', title, township_id: me.township_id,
+    planned_start: iso(now - 3600000), planned_end: iso(now + 6 * 3600000), participating_units: [3], place: '堰头村河道', targets: '河道沿线排污口' });
+  await call('office', 'POST', `/api/v1/joint-actions/${a.id}/actions`, { action: 'submit' });
+  await call('leader', 'POST', `/api/v1/joint-actions/${a.id}/actions`, { action: 'approve' });
+  await call('office', 'POST', `/api/v1/joint-actions/${a.id}/actions`, { action: 'start' });
+  const notice = await call('office', 'POST', `/api/v1/joint-actions/${a.id}/notices`, { category: 'CS01', description: '巡查中发现河道旁新建彩钢棚一处，未见规划许可' });
+  return { action: a, notice };
+}

@@ -10,6 +10,7 @@ import { queueView, problemView, tasksView, superviseView, inboxView, mineView, 
 import { reportView } from './report.js';
 import { gridAdminView, listsView, categoriesView, calendarView, routingView } from './admin.js';
 import { dashboardView } from './dashboard.js';
+import { jointListView, jointView, jointNewView, noticesView } from './joint.js';
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
 const app = document.getElementById('app');
@@ -45,6 +46,10 @@ function screens() {
     { id: 'supervise', title: '督办与审批', show: has('leader', 'office'), render: superviseView, group: '问题处置' },
     { id: 'map', title: '网格地图', show: has('office', 'leader', 'admin', 'grid', 'dept'), render: mapView, group: '问题处置' },
     { id: 'dashboard', title: '统计分析', show: has('office', 'leader', 'dept', 'admin'), render: dashboardView, group: '问题处置' },
+    { id: 'joint', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), render: jointListView, group: '联合执法' },
+    { id: 'joint-new', title: has('office', 'dept', 'admin') ? '新建行动' : '申请专项行动', show: has('office', 'dept', 'admin') || (has('contact') && !!state.me.unit_id), render: jointNewView, group: '联合执法' },
+    { id: 'notices', title: '协同通知', show: has('contact', 'staff', 'office', 'leader'), render: noticesView, group: '联合执法' },
+    { id: 'joint-action', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), nav: false, render: jointView },
     { id: 'problem', title: '问题详情', show: true, nav: false, render: problemView },
     { id: 'inbox', title: '消息', show: true, nav: false, render: inboxView },
     { id: 'units', title: '派驻机构', show: has('grid', 'staff', 'contact', 'office', 'leader', 'dept', 'admin', 'secadmin'), render: unitsView, group: '组织' },
@@ -132,7 +137,9 @@ async function homeView(main) {
   if (has('grid')) quick.push(['#/report', '上报问题', '拍照定位，一键上报'], ['#/verify', '待核查', '核查处置结果'], ['#/mine', '我的上报', '查看办理进度']);
   if (has('office')) quick.push(['#/queue', '问题受理', '受理、派遣、督办、结案'], ['#/map', '网格地图', '网格与问题分布']);
   if (has('staff', 'contact')) quick.push(['#/tasks', '本单位任务', '签收、处置、反馈、退回']);
-  if (has('leader')) quick.push(['#/supervise', '督办与审批', '超期问题与待审批事项']);
+  if (has('leader')) quick.push(['#/supervise', '督办与审批', '超期问题与联合执法审批']);
+  if (has('office')) quick.push(['#/joint', '联合执法', '起草、转报、组织实施']);
+  if (has('contact')) quick.push(['#/notices', '协同通知', '当日派员响应、指派参加人员']);
   if (has('office', 'leader', 'dept', 'admin')) quick.push(['#/dashboard', '统计分析', '渠道、类别、单位、趋势']);
   return `<h2>工作台</h2>${quick.length ? `<div class="quick">${quick.map(([h, t, d]) => `<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`).join('')}</div>` : ''}
     <div class="card"><b>${esc(me.display_name)}</b>（${esc(me.username)}）<br>

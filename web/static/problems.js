@@ -6,6 +6,7 @@
 // page and the inbox.
 import { api, all, esc, fmtTime, fmtShort, has, state, toast, dialog, categories, categoryOptions, lightTag, stateTag,
   STATE_LABEL, STATES, CHANNEL_LABEL, ACTION_LABEL } from './core.js';
+import { jointPending } from './joint.js';
 
 const OPEN = ['reported', 'accepted', 'dispatched', 'in_hand', 'handled', 'verified', 'escalated'];
 const hashQuery = () => new URLSearchParams(location.hash.split('?')[1] || '');
@@ -316,11 +317,14 @@ export async function verifyTasksView(main) {
 }
 
 export async function superviseView(main) {
-  await cardList(main, '督办与审批', '超期未办结的问题可督办（写明意见与期限）；联合执法行动的审批将在联合执法模块上线后显示在这里。', [
+  await cardList(main, '督办与审批', '超期未办结的问题可督办（写明意见与期限）；联合执法行动的审批、书面决定和专项申请的转报列在最前，各带时限。', [
     { title: '超期问题', load: () => list('overdue=1'), buttons: () => [['supervise', '督办']], empty: '没有超期问题' },
     { title: '临期问题（黄灯）', load: () => list('light=yellow'), buttons: () => [['supervise', '督办']], empty: '没有临期问题' },
-    { title: '联合执法待审批', load: async () => [], empty: '联合执法审批功能即将上线' },
   ]);
+  const jp = document.createElement('div');
+  jp.id = 'joint-pending';
+  main.querySelector('#lists').before(jp);
+  await jointPending(jp);
 }
 
 // ---------------------------------------------------------------- inbox
