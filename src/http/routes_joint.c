@@ -318,11 +318,16 @@ static int action_view(struct xz_req *r, int64_t id, unsigned status)
 			   id, &hist)) < 0 ||
 	    (rc = sub_list(r, PARTICIPANT_SQL "WHERE jp.action_id = $1 ORDER BY jp.id", id,
 			   &parts)) < 0 ||
-	    (rc = sub_list(r, NOTICE_SQL "WHERE n.action_id = $1 ORDER BY n.id", id, &notices)) <
-		    0 ||
+	    (rc = xz_db_query(xz_req_db(r), NOTICE_SQL "WHERE n.action_id = $1 ORDER BY n.id",
+			      XZ_ARGS(XZ_INT(id)), &notices)) < 0 ||
 	    (rc = sub_list(r, INCIDENT_SQL "WHERE i.action_id = $1 ORDER BY i.id", id, &inc)) < 0 ||
 	    (rc = sub_list(r, FINDING_SQL "WHERE action_id = $1 ORDER BY id", id, &finds)) < 0)
 		goto out;
+	if (rc == 0)
+		json_array_foreach(hist, i, n) {
+			char buf[XZ_TIME_LEN];
+			json_object_set_new(n, "at", json_string(xz_time_format(xz_jint(n, "at"), buf)));
+		}
 	rc = xz_db_query(xz_req_db(r), "SELECT " ACTION_COLS ACTION_FROM "WHERE a.parent_id = $1 "
 			 "ORDER BY a.id", XZ_ARGS(XZ_INT(id)), &children);
 	if (rc < 0) {
@@ -1298,8 +1303,10 @@ static int notices_of_action(struct xz_req *r)
 	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = load_action(r, id, &row)) < 0)
 		return rc;
 	json_decref(row);
-	if ((rc = sub_list(r, NOTICE_SQL "WHERE n.action_id = $1 ORDER BY n.id", id, &rows)) < 0)
-		return rc;
+	/* raw rows: notice_present reads the instants before presenting them */
+	if ((rc = xz_db_query(xz_req_db(r), NOTICE_SQL "WHERE n.action_id = $1 ORDER BY n.id",
+			      XZ_ARGS(XZ_INT(id)), &rows)) < 0)
+		return xz_fail_db(r, rc);
 	json_array_foreach(rows, i, n) notice_present(n);
 	return xz_reply(r, 200, json_pack("{s:o}", "items", rows));
 }

@@ -264,6 +264,14 @@ test('routine: office drafts, leader returns and approves, office starts, partic
   await clock('2026-12-18T00:00:00+08:00');
   const a2 = await answer(n2.id, 'market');
   assert.equal(a2.body.late, true, 'answered at 00:00:00 of the next day is late');
+  // the action's own view of its notices agrees with the unit's (regression: it read ISO text as 0)
+  const view = (await api('GET', `/api/v1/joint-actions/${a.id}`, { token: t.office })).body;
+  const v1 = view.notices.find((n) => n.id === n1.body.id), v2 = view.notices.find((n) => n.id === n2.id);
+  assert.deepEqual([v1.late, v2.late], [false, true]);
+  assert.deepEqual(v1.officers, [ids.sjPerson]);
+  const listed = (await api('GET', `/api/v1/joint-actions/${a.id}/notices`, { token: t.office })).body.items;
+  assert.equal(listed.find((n) => n.id === n1.body.id).late, false);
+  assert.match(view.history[0].at, /\+08:00$/);
 
   // enforcement protection: an obstruction handed to the police at once
   await clock('2026-12-17T11:00:00+08:00');

@@ -231,7 +231,7 @@ function noticeCard(n, people = {}, withAction = false) {
     ${withAction ? `<div><a href="#/joint-action/${n.action_id}">${esc(n.action_title || '联合执法行动 #' + n.action_id)}</a></div>` : ''}
     <div class="pc-desc">${esc(n.description)} <span class="muted">（${esc(n.category || '')}）</span></div>
     ${n.routing_reason ? `<div class="muted">依据：${esc(n.routing_reason)}</div>` : ''}
-    <div class="muted">通知时间 ${fmtTime(n.issued_at)} · 当日时限 ${fmtTime(n.due_at)}</div>
+    <div class="muted">通知时间 ${fmtTime(n.issued_at)} · 当日时限 ${fmtTime(n.due_at)} · <a target="_blank" href="/api/v1/joint-actions/${n.action_id}/notices/${n.id}/notice.pdf">通知书（PDF）</a></div>
     ${officers ? `<div>派出人员：${officers}</div>` : ''}
     ${mine ? '<div class="actions"><button class="btn primary-btn act-answer" data-answer>派员响应</button></div>' : ''}</div>`;
 }
