@@ -48,6 +48,10 @@ CREATE INDEX problems_township ON problems(township_id, id);
 CREATE INDEX problems_township_state ON problems(township_id, state, id);
 CREATE INDEX problems_unit ON problems(unit_id, state, id);
 CREATE INDEX problems_category ON problems(category, created_at);
+CREATE INDEX problems_township_created ON problems(township_id, created_at);
+CREATE INDEX problems_township_closed ON problems(township_id, closed_at);
+-- covers the dashboard's grouped pass (stats/problems) without reading rows
+CREATE INDEX problems_stats ON problems(township_id, state, channel, category, unit_id, on_time, due_at, created_at);
 CREATE INDEX problems_cell ON problems(cell_id, id);
 CREATE INDEX problems_due ON problems(due_at);
 CREATE INDEX problems_reported_by ON problems(reported_by, id);

@@ -453,22 +453,24 @@ static int problems_list(struct xz_req *r)
 	    (q && strlen(q) > XZ_MAX_NAME))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "筛选条件无效",
 			       "Invalid filter (state, channel, light or q)", "state");
-	sql = xz_arena_printf(r->arena,
-			      PROBLEM_SELECT "WHERE ($1 = 0 OR p.id < $1) AND (CAST($2 AS BIGINT) IS "
-					     "NULL OR p.county_id = $2) AND (CAST($3 AS BIGINT) IS "
-					     "NULL OR p.township_id = $3) AND (CAST($4 AS BIGINT) IS "
-					     "NULL OR p.department_id = $4) AND (CAST($5 AS BIGINT) IS "
-					     "NULL OR p.unit_id = $5)");
-	p[n++] = XZ_INT(before);
-	p[n++] = XZ_ID(f.county_id);
-	p[n++] = XZ_ID(f.township_id);
-	p[n++] = XZ_ID(f.department_id);
-	p[n++] = XZ_ID(f.unit_id);
+	/* only the conditions that apply, each a plain comparison, so that the
+	 * planner can use the (township, id), (unit, …) and due_at indexes */
+	sql = xz_arena_printf(r->arena, PROBLEM_SELECT "WHERE 1 = 1");
 #define FILTER(cond, val)                                                              \
 	do {                                                                           \
 		sql = xz_arena_printf(r->arena, "%s AND " cond, sql, n + 1);           \
 		p[n++] = val;                                                          \
 	} while (0)
+	if (before)
+		FILTER("p.id < $%d", XZ_INT(before));
+	if (f.county_id)
+		FILTER("p.county_id = $%d", XZ_INT(f.county_id));
+	if (f.township_id)
+		FILTER("p.township_id = $%d", XZ_INT(f.township_id));
+	if (f.department_id)
+		FILTER("p.department_id = $%d", XZ_INT(f.department_id));
+	if (f.unit_id)
+		FILTER("p.unit_id = $%d", XZ_INT(f.unit_id));
 	if (state)
 		FILTER("p.state = $%d", XZ_TEXT(state));
 	if (town)
@@ -1166,18 +1168,42 @@ static int inbox_read_all(struct xz_req *r)
 
 /* ---- figures for the dashboard and bulletins (R7) ---- */
 
+/* sort_desc_n: rows by "n" descending, then by code or unit_id. */
+static int cmp_n(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int64_t d = xz_jint(y, "n") - xz_jint(x, "n");
+	if (d)
+		return d > 0 ? 1 : -1;
+	if (xz_jstr(x, "code") && xz_jstr(y, "code"))
+		return strcmp(xz_jstr(x, "code"), xz_jstr(y, "code"));
+	d = xz_jint(x, "unit_id") - xz_jint(y, "unit_id");
+	return d > 0 ? 1 : d < 0 ? -1 : 0;
+}
+
+static void sort_desc_n(json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	json_t **v;
+	if (n < 2)
+		return;
+	v = xz_malloc(n * sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), cmp_n);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	xz_free(v);
+}
+
 static int stats_problems(struct xz_req *r)
 {
-	static const char *const where =
-		" WHERE (CAST($1 AS BIGINT) IS NULL OR p.county_id = $1) AND (CAST($2 AS BIGINT) IS "
-		"NULL OR p.township_id = $2) AND (CAST($3 AS BIGINT) IS NULL OR p.department_id = $3) "
-		"AND (CAST($4 AS BIGINT) IS NULL OR p.unit_id = $4) AND p.created_at >= $5 AND "
-		"p.created_at < $6";
 	struct xz_place f = {0};
 	int64_t town = 0, now = xz_now(), from, to, closed = 0, ontime = 0, overdue = 0;
 	const char *from_s = xz_req_query(r, "from"), *to_s = xz_req_query(r, "to");
-	json_t *by_state = NULL, *by_channel = NULL, *by_cat = NULL, *by_unit = NULL, *trend = NULL,
-	       *closed_by_day = NULL, *out = NULL, *row, *obj;
+	json_t *groups = NULL, *cats = NULL, *units = NULL, *by_cat = NULL, *by_unit = NULL,
+	       *trend = NULL, *closed_by_day = NULL, *out = NULL, *row, *obj;
 	size_t i;
 	int rc;
 	if (!xz_authz_filter(r->user, "stats.read", &f))
@@ -1194,60 +1220,43 @@ static int stats_problems(struct xz_req *r)
 	if ((from_s && xz_time_parse(from_s, &from) < 0) || (to_s && xz_time_parse(to_s, &to) < 0))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "from/to须为ISO 8601时间",
 			       "from/to must be ISO 8601", "from");
+	/* each place condition is either a plain comparison or a constant
+	 * test of its (unset) parameter: no OR, so indexes apply */
+	const char *where = xz_arena_printf(
+		r->arena,
+		" WHERE %s AND %s AND %s AND %s AND %s",
+		/* a township lies in one county: its condition alone keeps the
+		 * pass inside the covering index problems_stats */
+		f.county_id && !f.township_id
+			? "p.county_id = $1"
+			: "(CAST($1 AS BIGINT) IS NULL OR CAST($1 AS BIGINT) IS NOT NULL)",
+		f.township_id ? "p.township_id = $2" : "CAST($2 AS BIGINT) IS NULL",
+		f.department_id ? "p.department_id = $3" : "CAST($3 AS BIGINT) IS NULL",
+		f.unit_id ? "p.unit_id = $4" : "CAST($4 AS BIGINT) IS NULL",
+		from_s || to_s ? "p.created_at >= $5 AND p.created_at < $6"
+			       : "CAST($5 AS BIGINT) IS NOT NULL AND CAST($6 AS BIGINT) IS NOT NULL");
 #define PLACE                                                                          \
 	XZ_ID(f.county_id), XZ_ID(f.township_id), XZ_ID(f.department_id), XZ_ID(f.unit_id),      \
 		XZ_INT(from), XZ_INT(to)
 	struct xz_db *db = xz_req_db(r);
-	if ((rc = xz_db_query(db,
-			      xz_arena_printf(r->arena,
-					      "SELECT p.state, COUNT(*) AS n FROM problems p%s GROUP BY "
-					      "p.state",
-					      where),
-			      XZ_ARGS(PLACE), &by_state)) < 0 ||
+	/* one grouped pass over the place's problems, folded here into the
+	 * breakdowns; the two trends read the (township, created_at) and
+	 * (township, closed_at) indexes for the last thirty days */
+	if ((rc = xz_db_query(
+		     db,
+		     xz_arena_printf(r->arena,
+				     "SELECT p.state, p.channel, p.category, p.unit_id, COUNT(*) AS n, "
+				     "SUM(CASE WHEN p.due_at < $7 AND p.state IN ('reported','accepted',"
+				     "'dispatched','in_hand','handled','verified') THEN 1 ELSE 0 END) AS "
+				     "od, SUM(CASE WHEN p.on_time = 1 AND p.state = 'closed' THEN 1 ELSE 0 "
+				     "END) AS ot FROM problems p%s GROUP BY p.state, p.channel, "
+				     "p.category, p.unit_id",
+				     where),
+		     XZ_ARGS(PLACE, XZ_INT(now)), &groups)) < 0 ||
+	    (rc = xz_db_query(db, "SELECT code, name FROM categories", XZ_NOARGS, &cats)) < 0 ||
 	    (rc = xz_db_query(db,
-			      xz_arena_printf(r->arena,
-					      "SELECT p.channel, COUNT(*) AS n FROM problems p%s GROUP BY "
-					      "p.channel",
-					      where),
-			      XZ_ARGS(PLACE), &by_channel)) < 0 ||
-	    (rc = xz_db_query(db,
-			      xz_arena_printf(r->arena,
-					      "SELECT p.category AS code, MAX(k.name) AS name, COUNT(*) AS "
-					      "n FROM problems p LEFT JOIN categories k ON k.code = "
-					      "p.category%s GROUP BY p.category ORDER BY n DESC, code "
-					      "LIMIT 20",
-					      where),
-			      XZ_ARGS(PLACE), &by_cat)) < 0 ||
-	    (rc = xz_db_query(db,
-			      xz_arena_printf(r->arena,
-					      "SELECT p.unit_id, MAX(u.name) AS name, COUNT(*) AS n, "
-					      "SUM(CASE WHEN p.due_at < $7 AND p.state IN ('reported',"
-					      "'accepted','dispatched','in_hand','handled','verified') "
-					      "THEN 1 ELSE 0 END) AS overdue, SUM(CASE WHEN p.on_time = 1 "
-					      "AND p.state = 'closed' THEN 1 ELSE 0 END) AS on_time, "
-					      "SUM(CASE WHEN p.state = 'closed' THEN 1 ELSE 0 END) AS "
-					      "closed FROM problems p JOIN units u ON u.id = p.unit_id%s "
-					      "GROUP BY p.unit_id ORDER BY n DESC",
-					      where),
-			      XZ_ARGS(PLACE, XZ_INT(now)), &by_unit)) < 0 ||
-	    (rc = xz_db_int(db,
-			    xz_arena_printf(r->arena,
-					    "SELECT COUNT(*) FROM problems p%s AND p.due_at < $7 AND "
-					    "p.state IN ('reported','accepted','dispatched','in_hand',"
-					    "'handled','verified')",
-					    where),
-			    XZ_ARGS(PLACE, XZ_INT(now)), &overdue)) < 0 ||
-	    (rc = xz_db_int(db,
-			    xz_arena_printf(r->arena,
-					    "SELECT COUNT(*) FROM problems p%s AND p.state = 'closed'",
-					    where),
-			    XZ_ARGS(PLACE), &closed)) < 0 ||
-	    (rc = xz_db_int(db,
-			    xz_arena_printf(r->arena,
-					    "SELECT COUNT(*) FROM problems p%s AND p.state = 'closed' "
-					    "AND p.on_time = 1",
-					    where),
-			    XZ_ARGS(PLACE), &ontime)) < 0 ||
+			      "SELECT id, name FROM units",
+			      XZ_NOARGS, &units)) < 0 ||
 	    (rc = xz_db_query(db,
 			      xz_arena_printf(r->arena,
 					      "SELECT (p.created_at + 28800) / 86400 AS d, COUNT(*) AS n "
@@ -1266,15 +1275,72 @@ static int stats_problems(struct xz_req *r)
 		goto out;
 	}
 #undef PLACE
-	out = json_object();
-	obj = json_object();
-	json_array_foreach(by_state, i, row)
-		json_object_set(obj, xz_jstr(row, "state"), json_object_get(row, "n"));
-	json_object_set_new(out, "by_state", obj);
-	obj = json_object();
-	json_array_foreach(by_channel, i, row)
-		json_object_set(obj, xz_jstr(row, "channel"), json_object_get(row, "n"));
-	json_object_set_new(out, "by_channel", obj);
+	{
+		json_t *st = json_object(), *ch = json_object(), *ca = json_object(), *un = json_object(),
+		       *names = json_object(), *unames = json_object(), *e, *val;
+		const char *key;
+		char k[32];
+		json_array_foreach(cats, i, row)
+			json_object_set(names, xz_jstr(row, "code"), json_object_get(row, "name"));
+		json_array_foreach(units, i, row) {
+			snprintf(k, sizeof(k), "%lld", (long long)xz_jint(row, "id"));
+			json_object_set(unames, k, json_object_get(row, "name"));
+		}
+		json_array_foreach(groups, i, row) {
+			int64_t n = xz_jint(row, "n"), od = xz_jint(row, "od"), ot = xz_jint(row, "ot");
+			bool is_closed = !strcmp(xz_jstr(row, "state"), "closed");
+			const char *cat = xz_jstr(row, "category");
+			json_object_set_new(st, xz_jstr(row, "state"),
+					    json_integer(xz_jint(st, xz_jstr(row, "state")) + n));
+			json_object_set_new(ch, xz_jstr(row, "channel"),
+					    json_integer(xz_jint(ch, xz_jstr(row, "channel")) + n));
+			if (!(e = json_object_get(ca, cat))) {
+				e = json_pack("{s:s,s:O,s:i}", "code", cat, "name",
+					      json_object_get(names, cat) ?: json_null(), "n", 0);
+				json_object_set_new(ca, cat, e);
+			}
+			json_object_set_new(e, "n", json_integer(xz_jint(e, "n") + n));
+			overdue += od;
+			if (is_closed) {
+				closed += n;
+				ontime += ot;
+			}
+			if (xz_jint(row, "unit_id")) {
+				snprintf(k, sizeof(k), "%lld", (long long)xz_jint(row, "unit_id"));
+				if (!(e = json_object_get(un, k))) {
+					e = json_pack("{s:I,s:O,s:i,s:i,s:i,s:i}", "unit_id",
+						      (json_int_t)xz_jint(row, "unit_id"), "name",
+						      json_object_get(unames, k) ?: json_null(), "n", 0,
+						      "overdue", 0, "on_time", 0, "closed", 0);
+					json_object_set_new(un, k, e);
+				}
+				json_object_set_new(e, "n", json_integer(xz_jint(e, "n") + n));
+				json_object_set_new(e, "overdue", json_integer(xz_jint(e, "overdue") + od));
+				json_object_set_new(e, "on_time", json_integer(xz_jint(e, "on_time") + ot));
+				if (is_closed)
+					json_object_set_new(e, "closed",
+							    json_integer(xz_jint(e, "closed") + n));
+			}
+		}
+		by_cat = json_array();
+		json_object_foreach(ca, key, val)
+			json_array_append(by_cat, val);
+		by_unit = json_array();
+		json_object_foreach(un, key, val)
+			json_array_append(by_unit, val);
+		/* most first, then by code or id for a stable order */
+		sort_desc_n(by_cat);
+		sort_desc_n(by_unit);
+		while (json_array_size(by_cat) > 20)
+			json_array_remove(by_cat, json_array_size(by_cat) - 1);
+		out = json_object();
+		json_object_set_new(out, "by_state", st);
+		json_object_set_new(out, "by_channel", ch);
+		json_decref(ca);
+		json_decref(un);
+		json_decref(names);
+		json_decref(unames);
+	}
 	json_object_set(out, "by_category", by_cat);
 	json_object_set(out, "by_unit", by_unit);
 	json_object_set_new(out, "overdue", json_integer(overdue));
@@ -1298,8 +1364,9 @@ static int stats_problems(struct xz_req *r)
 	json_object_set_new(out, "trend", obj);
 	rc = xz_reply(r, 200, out);
 out:
-	json_decref(by_state);
-	json_decref(by_channel);
+	json_decref(groups);
+	json_decref(cats);
+	json_decref(units);
 	json_decref(by_cat);
 	json_decref(by_unit);
 	json_decref(trend);
