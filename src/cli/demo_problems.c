@@ -58,10 +58,10 @@ static const struct {
 	unsigned share;
 	enum xz_pstep step;
 } outcomes[] = {
-	{"reported", 8, XZ_STEP_ACCEPT},  {"accepted", 5, XZ_STEP_ACCEPT},
-	{"dispatched", 14, XZ_STEP_HANDLE}, {"in_hand", 16, XZ_STEP_HANDLE},
-	{"handled", 8, XZ_STEP_VERIFY},   {"verified", 4, XZ_STEP_CLOSE},
-	{"closed", 38, XZ_STEP_NONE},     {"rejected", 4, XZ_STEP_NONE},
+	{"reported", 6, XZ_STEP_ACCEPT},  {"accepted", 4, XZ_STEP_ACCEPT},
+	{"dispatched", 10, XZ_STEP_HANDLE}, {"in_hand", 12, XZ_STEP_HANDLE},
+	{"handled", 6, XZ_STEP_VERIFY},   {"verified", 3, XZ_STEP_CLOSE},
+	{"closed", 52, XZ_STEP_NONE},     {"rejected", 4, XZ_STEP_NONE},
 	{"merged", 2, XZ_STEP_NONE},      {"escalated", 1, XZ_STEP_NONE},
 };
 
@@ -93,10 +93,14 @@ static int one(struct xz_db *db, const json_t *cell, int n, int64_t now)
 	state = outcomes[k].state;
 	step = outcomes[k].step;
 	/* older problems are mostly closed; open ones are recent */
-	created = now - 3600 -
-		  (int64_t)(!strcmp(state, "closed") ? rnd(60 * 86400)
-			    : rnd(5) == 0           ? rnd(14 * 86400)
-						    : rnd(2 * 86400));
+	/* closed ones over two months, those in hand over the last week (a
+	 * few older), new ones within the day: a working backlog, some late */
+	if (!strcmp(state, "closed") || !strcmp(state, "rejected") || !strcmp(state, "merged"))
+		created = now - 3600 - (int64_t)rnd(60 * 86400);
+	else if (!strcmp(state, "reported") || !strcmp(state, "accepted"))
+		created = now - 600 - (int64_t)rnd(3 * 3600);
+	else
+		created = now - 3600 - (int64_t)(rnd(6) == 0 ? rnd(14 * 86400) : rnd(4 * 86400));
 	town = json_integer_value(json_object_get(cell, "township_id"));
 	lon = json_real_value(json_object_get(cell, "minx")) +
 	      (json_real_value(json_object_get(cell, "maxx")) -
