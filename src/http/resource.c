@@ -483,3 +483,11 @@ out:
 	json_decref(before);
 	return rc;
 }
+
+bool xz_one_of(const char *v, const char *const *set)
+{
+	for (; v && set && *set; set++)
+		if (!strcmp(*set, v))
+			return true;
+	return false;
+}

@@ -66,6 +66,9 @@ int xz_res_load(struct xz_req *r, const struct xz_resource *res, int64_t id, jso
 int xz_res_ref(struct xz_req *r, const char *table, const char *cols, int64_t id,
 	       const char *field, json_t **row);
 
+/* xz_one_of: v is one of the NULL-terminated set (false for v NULL). */
+bool xz_one_of(const char *v, const char *const *set);
+
 /* helpers for json rows */
 int64_t xz_jint(const json_t *o, const char *key);
 const char *xz_jstr(const json_t *o, const char *key);

@@ -24,29 +24,21 @@
 #include "domain/routing.h"
 #include "http/resource.h"
 
-#define ACTION_COLS                                                                     \
-	"a.id, a.parent_id, a.scope, a.mechanism, a.state, a.title, a.targets, a.place, "   \
-	"a.mode, a.domain, a.tasks, a.township_id, a.county_id, a.department_id, "         \
-	"a.applicant_unit_id, a.lead_unit_id, a.units_json, a.problem_ids_json, "          \
-	"a.police_support, a.police_required, a.planned_start, a.planned_end, "            \
-	"a.received_at, a.forward_due_at, a.forwarded_at, a.forward_late, a.decided_at, "  \
-	"a.decided_by, a.launch, a.reasons, a.decision_no, a.approved_at, "                \
-	"a.approval_seconds, a.started_at, a.concluded_at, a.summary, a.created_by, "      \
+#define ACTION_COLS                                                                                \
+	"a.id, a.parent_id, a.scope, a.mechanism, a.state, a.title, a.targets, a.place, "          \
+	"a.mode, a.domain, a.tasks, a.township_id, a.county_id, a.department_id, "                 \
+	"a.applicant_unit_id, a.lead_unit_id, a.units_json, a.problem_ids_json, "                  \
+	"a.police_support, a.police_required, a.planned_start, a.planned_end, "                    \
+	"a.received_at, a.forward_due_at, a.forwarded_at, a.forward_late, a.decided_at, "          \
+	"a.decided_by, a.launch, a.reasons, a.decision_no, a.approved_at, "                        \
+	"a.approval_seconds, a.started_at, a.concluded_at, a.summary, a.created_by, "              \
 	"a.version, a.created_at, a.updated_at, t.name AS township_name"
 
 #define ACTION_FROM " FROM joint_actions a LEFT JOIN regions t ON t.id = a.township_id "
 
 static const char *const modes[] = {"centralised", "dispersed", NULL};
-static const char *const open_states[] = {"draft", "submitted", "forwarded", "approved",
-					  "in_progress", NULL};
-
-static bool one_of(const char *v, const char *const *set)
-{
-	for (; v && *set; set++)
-		if (!strcmp(*set, v))
-			return true;
-	return false;
-}
+static const char *const open_states[] = {"draft",    "submitted",   "forwarded",
+					  "approved", "in_progress", NULL};
 
 /* blank: NULL, empty or only ASCII spaces. */
 static bool blank(const char *s)
@@ -145,9 +137,10 @@ static bool is_member(struct xz_req *r, const json_t *row)
 	bool yes = (r->user->roles & XZ_ROLE_CONTACT) && json_has_id(units, r->user->unit_id);
 	json_decref(units);
 	if (!yes && r->user->person_id > 0 &&
-	    xz_db_int(xz_req_db(r),
-		      "SELECT COUNT(*) FROM joint_participants WHERE action_id = $1 AND person_id = $2",
-		      XZ_ARGS(XZ_INT(xz_jint(row, "id")), XZ_INT(r->user->person_id)), &n) == 0)
+	    xz_db_int(
+		xz_req_db(r),
+		"SELECT COUNT(*) FROM joint_participants WHERE action_id = $1 AND person_id = $2",
+		XZ_ARGS(XZ_INT(xz_jint(row, "id")), XZ_INT(r->user->person_id)), &n) == 0)
 		yes = n > 0;
 	return yes;
 }
@@ -174,7 +167,8 @@ static int load_action(struct xz_req *r, int64_t id, json_t **row)
 	int rc = xz_db_one(xz_req_db(r), "SELECT " ACTION_COLS ACTION_FROM "WHERE a.id = $1",
 			   XZ_ARGS(XZ_INT(id)), row);
 	if (rc == XZ_ENOTFOUND)
-		return xz_fail(r, rc, "not_found", "联合执法行动不存在", "No such joint action", NULL);
+		return xz_fail(r, rc, "not_found", "联合执法行动不存在", "No such joint action",
+			       NULL);
 	if (rc < 0)
 		return xz_fail_db(r, rc);
 	place_of(*row, &pl);
@@ -192,7 +186,8 @@ static void set_time(json_t *o, const char *key)
 	char buf[XZ_TIME_LEN];
 	json_t *v = json_object_get(o, key);
 	if (json_is_integer(v))
-		json_object_set_new(o, key, json_string(xz_time_format(json_integer_value(v), buf)));
+		json_object_set_new(o, key,
+				    json_string(xz_time_format(json_integer_value(v), buf)));
 }
 
 static void set_bool(json_t *o, const char *key)
@@ -207,9 +202,9 @@ static json_t *present(json_t *row)
 {
 	int64_t due = xz_jint(row, "forward_due_at"), fwd = xz_jint(row, "forwarded_at");
 	const char *state = xz_jstr(row, "state");
-	bool overdue = due > 0 && ((fwd <= 0 && state && !strcmp(state, "submitted") &&
-				    xz_now() > due) ||
-				   (fwd > 0 && fwd > due));
+	bool overdue =
+	    due > 0 && ((fwd <= 0 && state && !strcmp(state, "submitted") && xz_now() > due) ||
+			(fwd > 0 && fwd > due));
 	json_t *units = units_of(row);
 	json_object_set_new(row, "participating_units", units);
 	json_object_set_new(row, "forward_overdue", json_boolean(overdue));
@@ -246,16 +241,17 @@ static int actions_list(struct xz_req *r)
 			       "mechanism must be routine, special or emergency", "mechanism");
 	if (!xz_authz_filter(r->user, "joint.read", &f))
 		return xz_authorize(r, "joint.read", NULL);
-	rc = xz_db_query(xz_req_db(r),
-			 "SELECT " ACTION_COLS ACTION_FROM
-			 "WHERE a.id > $1 AND (CAST($2 AS BIGINT) IS NULL OR a.township_id = $2 OR "
-			 "a.township_id IS NULL) AND (CAST($3 AS BIGINT) IS NULL OR a.county_id = $3) "
-			 "AND (CAST($4 AS BIGINT) IS NULL OR a.township_id = $4) AND (CAST($5 AS TEXT) "
-			 "IS NULL OR a.state = $5) AND (CAST($6 AS TEXT) IS NULL OR a.mechanism = $6) "
-			 "ORDER BY a.id LIMIT $7",
-			 XZ_ARGS(XZ_INT(after), XZ_ID(f.township_id), XZ_ID(f.county_id), XZ_ID(town),
-				 XZ_TEXT(state), XZ_TEXT(mech), XZ_INT(limit)),
-			 &rows);
+	rc = xz_db_query(
+	    xz_req_db(r),
+	    "SELECT " ACTION_COLS ACTION_FROM
+	    "WHERE a.id > $1 AND (CAST($2 AS BIGINT) IS NULL OR a.township_id = $2 OR "
+	    "a.township_id IS NULL) AND (CAST($3 AS BIGINT) IS NULL OR a.county_id = $3) "
+	    "AND (CAST($4 AS BIGINT) IS NULL OR a.township_id = $4) AND (CAST($5 AS TEXT) "
+	    "IS NULL OR a.state = $5) AND (CAST($6 AS TEXT) IS NULL OR a.mechanism = $6) "
+	    "ORDER BY a.id LIMIT $7",
+	    XZ_ARGS(XZ_INT(after), XZ_ID(f.township_id), XZ_ID(f.county_id), XZ_ID(town),
+		    XZ_TEXT(state), XZ_TEXT(mech), XZ_INT(limit)),
+	    &rows);
 	if (rc < 0)
 		return xz_fail_db(r, rc);
 	json_array_foreach(rows, i, row) present(row);
@@ -272,23 +268,23 @@ static int sub_list(struct xz_req *r, const char *sql, int64_t id, json_t **out)
 	return 0;
 }
 
-#define PARTICIPANT_SQL                                                                   \
-	"SELECT jp.id, jp.action_id, jp.unit_id, u.name AS unit_name, jp.person_id, p.name, " \
-	"p.is_auxiliary, jp.role, jp.added_at, jp.checked_in_at, jp.checked_out_at FROM "     \
-	"joint_participants jp JOIN people p ON p.id = jp.person_id JOIN units u ON u.id = "   \
+#define PARTICIPANT_SQL                                                                            \
+	"SELECT jp.id, jp.action_id, jp.unit_id, u.name AS unit_name, jp.person_id, p.name, "      \
+	"p.is_auxiliary, jp.role, jp.added_at, jp.checked_in_at, jp.checked_out_at FROM "          \
+	"joint_participants jp JOIN people p ON p.id = jp.person_id JOIN units u ON u.id = "       \
 	"jp.unit_id "
-#define NOTICE_SQL                                                                        \
-	"SELECT n.id, n.action_id, a.title AS action_title, n.unit_id, u.name AS unit_name, " \
-	"n.category, n.description, n.lon, n.lat, n.power_code, n.routing_reason, "           \
-	"n.issued_at, n.due_at, n.answered_at, n.officers_json, n.late FROM joint_notices n " \
+#define NOTICE_SQL                                                                                 \
+	"SELECT n.id, n.action_id, a.title AS action_title, n.unit_id, u.name AS unit_name, "      \
+	"n.category, n.description, n.lon, n.lat, n.power_code, n.routing_reason, "                \
+	"n.issued_at, n.due_at, n.answered_at, n.officers_json, n.late FROM joint_notices n "      \
 	"JOIN units u ON u.id = n.unit_id JOIN joint_actions a ON a.id = n.action_id "
-#define INCIDENT_SQL                                                                      \
-	"SELECT i.id, i.action_id, i.kind, i.description, i.evidence_json, i.occurred_at, "   \
-	"i.handed_to_unit_id, u.name AS handed_to_unit_name, i.handed_at, i.state, "          \
-	"i.follow_up, i.followed_up_at FROM joint_incidents i JOIN units u ON u.id = "        \
+#define INCIDENT_SQL                                                                               \
+	"SELECT i.id, i.action_id, i.kind, i.description, i.evidence_json, i.occurred_at, "        \
+	"i.handed_to_unit_id, u.name AS handed_to_unit_name, i.handed_at, i.state, "               \
+	"i.follow_up, i.followed_up_at FROM joint_incidents i JOIN units u ON u.id = "             \
 	"i.handed_to_unit_id "
-#define FINDING_SQL                                                                       \
-	"SELECT id, action_id, description, category, lon, lat, problem_id, reported_by, "    \
+#define FINDING_SQL                                                                                \
+	"SELECT id, action_id, description, category, lon, lat, problem_id, reported_by, "         \
 	"created_at FROM joint_findings "
 
 /* notice_present: the notice's same-day clock (in place). */
@@ -299,7 +295,8 @@ static json_t *notice_present(json_t *n)
 	json_object_set_new(n, "late", json_boolean(late));
 	json_object_set_new(n, "answered", json_boolean(ans > 0));
 	json_object_set_new(n, "seconds_left", json_integer(ans > 0 || now > due ? 0 : due - now));
-	if (!json_object_get(n, "officers_json") || json_is_null(json_object_get(n, "officers_json")))
+	if (!json_object_get(n, "officers_json") ||
+	    json_is_null(json_object_get(n, "officers_json")))
 		json_object_set_new(n, "officers_json", json_string("[]"));
 	return xz_present(n);
 }
@@ -324,12 +321,16 @@ static int action_view(struct xz_req *r, int64_t id, unsigned status)
 	    (rc = sub_list(r, FINDING_SQL "WHERE action_id = $1 ORDER BY id", id, &finds)) < 0)
 		goto out;
 	if (rc == 0)
-		json_array_foreach(hist, i, n) {
+		json_array_foreach(hist, i, n)
+		{
 			char buf[XZ_TIME_LEN];
-			json_object_set_new(n, "at", json_string(xz_time_format(xz_jint(n, "at"), buf)));
+			json_object_set_new(n, "at",
+					    json_string(xz_time_format(xz_jint(n, "at"), buf)));
 		}
-	rc = xz_db_query(xz_req_db(r), "SELECT " ACTION_COLS ACTION_FROM "WHERE a.parent_id = $1 "
-			 "ORDER BY a.id", XZ_ARGS(XZ_INT(id)), &children);
+	rc = xz_db_query(xz_req_db(r),
+			 "SELECT " ACTION_COLS ACTION_FROM "WHERE a.parent_id = $1 "
+			 "ORDER BY a.id",
+			 XZ_ARGS(XZ_INT(id)), &children);
 	if (rc < 0) {
 		rc = xz_fail_db(r, rc);
 		goto out;
@@ -381,6 +382,21 @@ static int history(struct xz_req *r, int64_t id, const char *action, const char 
 			  NULL);
 }
 
+/* record_step: a step that leaves the action's state as it is: its
+ * history entry, the audit entry (with the request body) and the commit of
+ * the caller's transaction. The caller rolls back on failure. */
+static int record_step(struct xz_req *r, int64_t id, const json_t *row, const char *action,
+		       const char *note, const char *audit_action, const char *object_type,
+		       int64_t object_id)
+{
+	int rc = history(r, id, action, xz_jstr(row, "state"), xz_jstr(row, "state"), note);
+	if (rc == 0)
+		rc = xz_req_audit(r, audit_action, object_type, object_id, "ok", NULL, r->in);
+	if (rc == 0)
+		rc = xz_db_commit(xz_req_db(r));
+	return rc;
+}
+
 /* ---- creating ---- */
 
 /* Who drafts an action of each mechanism (§4.2): the office for routine
@@ -389,9 +405,9 @@ static const struct {
 	unsigned mech;
 	unsigned roles;
 } drafters[] = {
-	{XZ_JM_ROUTINE, XZ_ROLE_OFFICE},
-	{XZ_JM_EMERGENCY, XZ_ROLE_OFFICE},
-	{XZ_JM_SPECIAL, XZ_ROLE_CONTACT},
+    {XZ_JM_ROUTINE, XZ_ROLE_OFFICE},
+    {XZ_JM_EMERGENCY, XZ_ROLE_OFFICE},
+    {XZ_JM_SPECIAL, XZ_ROLE_CONTACT},
 };
 
 struct plan {
@@ -409,23 +425,25 @@ static int check_units(struct xz_req *r, json_t *arr, int64_t township, int64_t 
 	size_t i;
 	json_t *v;
 	if (!json_is_array(arr) || json_array_size(arr) > 50)
-		return xz_fail(r, XZ_EMALFORMED, "invalid_body",
-			       xz_arena_printf(r->arena, "%s须为派驻机构编号数组（至多50个）", field),
-			       xz_arena_printf(r->arena, "%s must be an array of at most 50 unit ids",
-					       field),
-			       field);
-	json_array_foreach(arr, i, v) {
+		return xz_fail(
+		    r, XZ_EMALFORMED, "invalid_body",
+		    xz_arena_printf(r->arena, "%s须为派驻机构编号数组（至多50个）", field),
+		    xz_arena_printf(r->arena, "%s must be an array of at most 50 unit ids", field),
+		    field);
+	json_array_foreach(arr, i, v)
+	{
 		int64_t n = 0;
 		if (!json_is_integer(v) || json_integer_value(v) <= 0)
-			return xz_fail(r, XZ_EMALFORMED, "invalid_body",
-				       xz_arena_printf(r->arena, "%s须为正整数编号", field),
-				       xz_arena_printf(r->arena, "%s must hold positive ids", field),
-				       field);
-		if (xz_db_int(xz_req_db(r),
-			      "SELECT COUNT(*) FROM units WHERE id = $1 AND county_id = $2 AND "
-			      "(CAST($3 AS BIGINT) IS NULL OR township_id = $3)",
-			      XZ_ARGS(XZ_INT(json_integer_value(v)), XZ_INT(county), XZ_ID(township)),
-			      &n) < 0 ||
+			return xz_fail(
+			    r, XZ_EMALFORMED, "invalid_body",
+			    xz_arena_printf(r->arena, "%s须为正整数编号", field),
+			    xz_arena_printf(r->arena, "%s must hold positive ids", field), field);
+		if (xz_db_int(
+			xz_req_db(r),
+			"SELECT COUNT(*) FROM units WHERE id = $1 AND county_id = $2 AND "
+			"(CAST($3 AS BIGINT) IS NULL OR township_id = $3)",
+			XZ_ARGS(XZ_INT(json_integer_value(v)), XZ_INT(county), XZ_ID(township)),
+			&n) < 0 ||
 		    n == 0)
 			return xz_fail(r, XZ_ERULE, "invalid_reference",
 				       xz_arena_printf(r->arena, "派驻机构%lld不在本乡镇（街道）",
@@ -449,15 +467,15 @@ static int64_t police_unit(struct xz_req *r, int64_t township)
 }
 
 /* insert_action: one action row with its first history step. */
-static int insert_action(struct xz_req *r, const struct plan *p, const char *scope,
-			 int64_t parent, int64_t township, int64_t county, int64_t dept,
-			 int64_t applicant, json_t *units, int64_t *id)
+static int insert_action(struct xz_req *r, const struct plan *p, const char *scope, int64_t parent,
+			 int64_t township, int64_t county, int64_t dept, int64_t applicant,
+			 json_t *units, int64_t *id)
 {
 	char *uj = json_dumps(units, JSON_COMPACT), *pj = json_dumps(p->problems, JSON_COMPACT);
 	int64_t now = xz_now(), major = xz_joint_setting_int(xz_req_db(r), "joint.major_units",
-							      XZ_JOINT_MAJOR_UNITS);
-	bool required = !strcmp(p->mechanism, "emergency") ||
-			(int64_t)json_array_size(units) > major;
+							     XZ_JOINT_MAJOR_UNITS);
+	bool required =
+	    !strcmp(p->mechanism, "emergency") || (int64_t)json_array_size(units) > major;
 	int police = p->police || required;
 	int rc;
 	if (police && township > 0) {
@@ -468,22 +486,22 @@ static int insert_action(struct xz_req *r, const struct plan *p, const char *sco
 			uj = json_dumps(units, JSON_COMPACT);
 		}
 	}
-	rc = xz_db_int(xz_req_db(r),
-		       "INSERT INTO joint_actions (parent_id, scope, mechanism, state, title, "
-		       "targets, place, mode, domain, tasks, township_id, county_id, department_id, "
-		       "applicant_unit_id, lead_unit_id, units_json, problem_ids_json, "
-		       "police_support, police_required, planned_start, planned_end, created_by, "
-		       "created_at, updated_at) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, "
-		       "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22) "
-		       "RETURNING id",
-		       XZ_ARGS(XZ_ID(parent), XZ_TEXT(scope), XZ_TEXT(p->mechanism),
-			       XZ_TEXT(p->title), XZ_TEXT(p->targets ?: ""), XZ_TEXT(p->place ?: ""),
-			       XZ_TEXT(p->mode ?: "centralised"), XZ_TEXT(p->domain),
-			       XZ_TEXT(p->tasks ?: ""), XZ_ID(township), XZ_INT(county), XZ_ID(dept),
-			       XZ_ID(applicant), XZ_ID(p->lead), XZ_TEXT(uj), XZ_TEXT(pj),
-			       XZ_INT(police), XZ_INT(required), XZ_INT(p->start), XZ_INT(p->end),
-			       XZ_INT(r->user->id), XZ_INT(now)),
-		       id);
+	rc = xz_db_int(
+	    xz_req_db(r),
+	    "INSERT INTO joint_actions (parent_id, scope, mechanism, state, title, "
+	    "targets, place, mode, domain, tasks, township_id, county_id, department_id, "
+	    "applicant_unit_id, lead_unit_id, units_json, problem_ids_json, "
+	    "police_support, police_required, planned_start, planned_end, created_by, "
+	    "created_at, updated_at) VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, "
+	    "$10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22) "
+	    "RETURNING id",
+	    XZ_ARGS(XZ_ID(parent), XZ_TEXT(scope), XZ_TEXT(p->mechanism), XZ_TEXT(p->title),
+		    XZ_TEXT(p->targets ?: ""), XZ_TEXT(p->place ?: ""),
+		    XZ_TEXT(p->mode ?: "centralised"), XZ_TEXT(p->domain), XZ_TEXT(p->tasks ?: ""),
+		    XZ_ID(township), XZ_INT(county), XZ_ID(dept), XZ_ID(applicant), XZ_ID(p->lead),
+		    XZ_TEXT(uj), XZ_TEXT(pj), XZ_INT(police), XZ_INT(required), XZ_INT(p->start),
+		    XZ_INT(p->end), XZ_INT(r->user->id), XZ_INT(now)),
+	    id);
 	if (rc == 0)
 		rc = history(r, *id, "create", NULL, "draft",
 			     required ? "重大或应急行动，须公安派出所参与保障" : NULL);
@@ -509,13 +527,15 @@ static int create_county(struct xz_req *r, struct plan *p, json_t *towns, int64_
 	if (!json_is_array(towns) || json_array_size(towns) < 1 || json_array_size(towns) > 100)
 		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "township_ids须为乡镇编号数组",
 			       "township_ids must be an array of township ids", "township_ids");
-	json_array_foreach(towns, i, v) {
+	json_array_foreach(towns, i, v)
+	{
 		int64_t n = 0;
 		if (!json_is_integer(v) ||
-		    xz_db_int(xz_req_db(r),
-			      "SELECT COUNT(*) FROM regions WHERE id = $1 AND level = 'township' AND "
-			      "county_id = $2",
-			      XZ_ARGS(XZ_INT(json_integer_value(v)), XZ_INT(county)), &n) < 0 ||
+		    xz_db_int(
+			xz_req_db(r),
+			"SELECT COUNT(*) FROM regions WHERE id = $1 AND level = 'township' AND "
+			"county_id = $2",
+			XZ_ARGS(XZ_INT(json_integer_value(v)), XZ_INT(county)), &n) < 0 ||
 		    !n)
 			return xz_fail(r, XZ_ERULE, "invalid_reference", "乡镇（街道）不在本县",
 				       "A township is not in your county", "township_ids");
@@ -525,11 +545,13 @@ static int create_county(struct xz_req *r, struct plan *p, json_t *towns, int64_
 	p->lead = 0;
 	if ((rc = insert_action(r, p, "county", 0, 0, county, dept, 0, p->units, id)) < 0)
 		return xz_fail_db(r, rc);
-	json_array_foreach(towns, i, v) {
+	json_array_foreach(towns, i, v)
+	{
 		int64_t town = json_integer_value(v), child = 0, local = 0, ut;
 		struct plan cp = *p;
 		units = json_array();
-		json_array_foreach(p->units, k, u) {
+		json_array_foreach(p->units, k, u)
+		{
 			if (xz_db_int(xz_req_db(r), "SELECT township_id FROM units WHERE id = $1",
 				      XZ_ARGS(XZ_INT(json_integer_value(u))), &ut) == 0 &&
 			    ut == town)
@@ -582,20 +604,24 @@ static int action_create(struct xz_req *r)
 			       "计划起止时间须为ISO 8601格式且结束不早于开始",
 			       "planned_start/planned_end must be ISO 8601, end not before start",
 			       "planned_start");
-	if (p.mode && !one_of(p.mode, modes))
+	if (p.mode && !xz_one_of(p.mode, modes))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_body",
 			       "mode须为centralised（集中办公）或dispersed（分散管理）",
 			       "mode must be centralised or dispersed", "mode");
 	if ((p.targets && strlen(p.targets) > XZ_MAX_TEXT) ||
-	    (p.place && strlen(p.place) > XZ_MAX_TEXT) || (p.tasks && strlen(p.tasks) > XZ_MAX_TEXT) ||
+	    (p.place && strlen(p.place) > XZ_MAX_TEXT) ||
+	    (p.tasks && strlen(p.tasks) > XZ_MAX_TEXT) ||
 	    (p.domain && strlen(p.domain) > XZ_MAX_NAME))
 		return xz_fail(r, XZ_EMALFORMED, "too_long", "文字过长", "Text too long", NULL);
 	if (problems && (!json_is_array(problems) || json_array_size(problems) > 200))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "problem_ids须为问题编号数组",
 			       "problem_ids must be an array of ids", "problem_ids");
-	json_array_foreach(problems, i, v) if (!json_is_integer(v) || json_integer_value(v) <= 0) return xz_fail(
-		r, XZ_EMALFORMED, "invalid_body", "problem_ids须为正整数",
-		"problem_ids must be positive integers", "problem_ids");
+	json_array_foreach(
+	    problems, i,
+	    v) if (!json_is_integer(v) ||
+		   json_integer_value(v) <=
+		       0) return xz_fail(r, XZ_EMALFORMED, "invalid_body", "problem_ids须为正整数",
+					 "problem_ids must be positive integers", "problem_ids");
 	p.problems = problems ? problems : json_array();
 	p.units = units ? json_copy(units) : json_array();
 	p.lead = lead;
@@ -617,7 +643,8 @@ static int action_create(struct xz_req *r)
 			goto out;
 		}
 		for (i = 0; i < XZ_ARRAY_LEN(drafters); i++)
-			may = may || (drafters[i].mech == mech && (drafters[i].roles & r->user->roles));
+			may = may ||
+			      (drafters[i].mech == mech && (drafters[i].roles & r->user->roles));
 		if (!may || r->user->township_id != town) {
 			rc = deny(r, "create", 0);
 			goto out;
@@ -639,14 +666,13 @@ static int action_create(struct xz_req *r)
 			if (!json_has_id(p.units, p.lead))
 				json_array_append_new(p.units, json_integer(p.lead));
 		}
-		if ((rc = insert_action(r, &p, "township", 0, town, r->user->county_id, 0, applicant,
-					p.units, &id)) < 0) {
+		if ((rc = insert_action(r, &p, "township", 0, town, r->user->county_id, 0,
+					applicant, p.units, &id)) < 0) {
 			rc = xz_fail_db(r, rc);
 			goto out;
 		}
 	}
-	if ((rc = xz_req_audit(r, "joint.create", "joint_action", id, "ok", NULL,
-			       r->in)) < 0 ||
+	if ((rc = xz_req_audit(r, "joint.create", "joint_action", id, "ok", NULL, r->in)) < 0 ||
 	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
 		rc = xz_fail_db(r, rc);
 		goto out;
@@ -698,7 +724,7 @@ static int requirements(struct xz_req *r, const struct xz_joint_transition *t, c
 
 struct effect {
 	int64_t received, due, forwarded, late, decided, decided_by, launch, decision_no, lead,
-		approved, approval_seconds, started, concluded;
+	    approved, approval_seconds, started, concluded;
 	const char *reasons, *summary;
 };
 
@@ -711,7 +737,8 @@ static int compute_effect(struct xz_req *r, const struct xz_joint_transition *t,
 	case XZ_JE_RECEIVE:
 		e->received = now;
 		rc = xz_caldb_deadline(xz_req_db(r), now, XZ_JOINT_FORWARD_DAYS,
-				       special_working(r) ? XZ_DL_WORKING_DAYS : XZ_DL_DAYS, &e->due);
+				       special_working(r) ? XZ_DL_WORKING_DAYS : XZ_DL_DAYS,
+				       &e->due);
 		break;
 	case XZ_JE_FORWARD:
 		e->forwarded = now;
@@ -735,15 +762,22 @@ static int compute_effect(struct xz_req *r, const struct xz_joint_transition *t,
 			e->lead = xz_jint(row, "applicant_unit_id");
 		break;
 	}
-	case XZ_JE_APPROVE: e->approved = now; break;
+	case XZ_JE_APPROVE:
+		e->approved = now;
+		break;
 	case XZ_JE_APPROVE_START:
 		e->approved = e->started = now;
 		e->approval_seconds = now - xz_jint(row, "created_at");
 		break;
-	case XZ_JE_START: e->started = now; break;
-	case XZ_JE_CONCLUDE: e->concluded = now; break;
+	case XZ_JE_START:
+		e->started = now;
+		break;
+	case XZ_JE_CONCLUDE:
+		e->concluded = now;
+		break;
 	case XZ_JE_CANCEL:
-	case XZ_JE_NONE: break;
+	case XZ_JE_NONE:
+		break;
 	}
 	return rc;
 }
@@ -772,11 +806,12 @@ static int action_do(struct xz_req *r)
 	if (launch_j)
 		launch = json_is_true(launch_j) ? 1 : 0;
 	if (!xz_joint_known_action(action))
-		return xz_fail(r, XZ_EMALFORMED, "invalid_action",
-			       "action须为submit、forward、decide、approve、return、start、conclude或cancel",
-			       "action must be submit, forward, decide, approve, return, start, "
-			       "conclude or cancel",
-			       "action");
+		return xz_fail(
+		    r, XZ_EMALFORMED, "invalid_action",
+		    "action须为submit、forward、decide、approve、return、start、conclude或cancel",
+		    "action must be submit, forward, decide, approve, return, start, "
+		    "conclude or cancel",
+		    "action");
 	if ((rc = load_action(r, id, &row)) < 0)
 		return rc;
 	rc = xz_joint_step(mech_of(row), xz_jstr(row, "state"), action, who_of(r, row), launch, &t);
@@ -786,8 +821,8 @@ static int action_do(struct xz_req *r)
 	}
 	if (rc == XZ_ECONFLICT) {
 		rc = xz_fail(r, XZ_ECONFLICT, "invalid_transition",
-			     xz_arena_printf(r->arena, "当前状态（%s）不能执行%s", xz_jstr(row, "state"),
-					     action),
+			     xz_arena_printf(r->arena, "当前状态（%s）不能执行%s",
+					     xz_jstr(row, "state"), action),
 			     xz_arena_printf(r->arena, "Cannot %s an action that is %s", action,
 					     xz_jstr(row, "state")),
 			     "action");
@@ -808,44 +843,45 @@ static int action_do(struct xz_req *r)
 		goto out;
 	}
 	rc = xz_db_exec(
-		xz_req_db(r),
-		"UPDATE joint_actions SET state = $3, version = version + 1, updated_at = $4, "
-		"received_at = COALESCE($5, received_at), forward_due_at = COALESCE($6, "
-		"forward_due_at), forwarded_at = COALESCE($7, forwarded_at), forward_late = "
-		"COALESCE($8, forward_late), decided_at = COALESCE($9, decided_at), decided_by = "
-		"COALESCE($10, decided_by), launch = COALESCE($11, launch), reasons = COALESCE($12, "
-		"reasons), decision_no = COALESCE($13, decision_no), lead_unit_id = COALESCE($14, "
-		"lead_unit_id), approved_at = COALESCE($15, approved_at), approval_seconds = "
-		"COALESCE($16, approval_seconds), started_at = COALESCE($17, started_at), "
-		"concluded_at = COALESCE($18, concluded_at), summary = COALESCE($19, summary) "
-		"WHERE id = $1 AND version = $2",
-		XZ_ARGS(XZ_INT(id), XZ_INT(xz_jint(row, "version")), XZ_TEXT(t->to), XZ_INT(now),
-			opt(e.received, e.received), opt(e.due, e.due), opt(e.forwarded, e.forwarded),
-			opt(e.late, e.forwarded), opt(e.decided, e.decided),
-			opt(e.decided_by, e.decided_by), opt(e.launch, e.decided),
-			XZ_TEXT(e.reasons), opt(e.decision_no, e.decided), opt(e.lead, e.lead > 0),
-			opt(e.approved, e.approved), opt(e.approval_seconds, e.approved && e.started),
-			opt(e.started, e.started), opt(e.concluded, e.concluded),
-			XZ_TEXT(e.summary)),
-		&changes);
+	    xz_req_db(r),
+	    "UPDATE joint_actions SET state = $3, version = version + 1, updated_at = $4, "
+	    "received_at = COALESCE($5, received_at), forward_due_at = COALESCE($6, "
+	    "forward_due_at), forwarded_at = COALESCE($7, forwarded_at), forward_late = "
+	    "COALESCE($8, forward_late), decided_at = COALESCE($9, decided_at), decided_by = "
+	    "COALESCE($10, decided_by), launch = COALESCE($11, launch), reasons = COALESCE($12, "
+	    "reasons), decision_no = COALESCE($13, decision_no), lead_unit_id = COALESCE($14, "
+	    "lead_unit_id), approved_at = COALESCE($15, approved_at), approval_seconds = "
+	    "COALESCE($16, approval_seconds), started_at = COALESCE($17, started_at), "
+	    "concluded_at = COALESCE($18, concluded_at), summary = COALESCE($19, summary) "
+	    "WHERE id = $1 AND version = $2",
+	    XZ_ARGS(XZ_INT(id), XZ_INT(xz_jint(row, "version")), XZ_TEXT(t->to), XZ_INT(now),
+		    opt(e.received, e.received), opt(e.due, e.due), opt(e.forwarded, e.forwarded),
+		    opt(e.late, e.forwarded), opt(e.decided, e.decided),
+		    opt(e.decided_by, e.decided_by), opt(e.launch, e.decided), XZ_TEXT(e.reasons),
+		    opt(e.decision_no, e.decided), opt(e.lead, e.lead > 0),
+		    opt(e.approved, e.approved), opt(e.approval_seconds, e.approved && e.started),
+		    opt(e.started, e.started), opt(e.concluded, e.concluded), XZ_TEXT(e.summary)),
+	    &changes);
 	if (rc == 0 && changes == 0)
 		rc = XZ_ECONFLICT;
 	/* a county-wide action that is cancelled takes its unstarted parts along */
 	if (rc == 0 && t->effect == XZ_JE_CANCEL && (mech_of(row) & XZ_JM_COUNTY)) {
-		rc = xz_db_exec(xz_req_db(r),
-				"INSERT INTO joint_history (action_id, at, user_id, username, action, "
-				"from_state, to_state, note) SELECT id, $2, $3, $4, 'cancel', state, "
-				"'cancelled', '县级统一行动取消' FROM joint_actions WHERE parent_id = $1 "
-				"AND state IN ('draft','submitted','approved')",
-				XZ_ARGS(XZ_INT(id), XZ_INT(now), XZ_INT(r->user->id),
-					XZ_TEXT(r->user->username)),
-				NULL);
+		rc = xz_db_exec(
+		    xz_req_db(r),
+		    "INSERT INTO joint_history (action_id, at, user_id, username, action, "
+		    "from_state, to_state, note) SELECT id, $2, $3, $4, 'cancel', state, "
+		    "'cancelled', '县级统一行动取消' FROM joint_actions WHERE parent_id = $1 "
+		    "AND state IN ('draft','submitted','approved')",
+		    XZ_ARGS(XZ_INT(id), XZ_INT(now), XZ_INT(r->user->id),
+			    XZ_TEXT(r->user->username)),
+		    NULL);
 		if (rc == 0)
-			rc = xz_db_exec(xz_req_db(r),
-					"UPDATE joint_actions SET state = 'cancelled', version = "
-					"version + 1, updated_at = $2 WHERE parent_id = $1 AND state IN "
-					"('draft','submitted','approved')",
-					XZ_ARGS(XZ_INT(id), XZ_INT(now)), NULL);
+			rc = xz_db_exec(
+			    xz_req_db(r),
+			    "UPDATE joint_actions SET state = 'cancelled', version = "
+			    "version + 1, updated_at = $2 WHERE parent_id = $1 AND state IN "
+			    "('draft','submitted','approved')",
+			    XZ_ARGS(XZ_INT(id), XZ_INT(now)), NULL);
 	}
 	if (rc == 0)
 		rc = history(r, id, action, xz_jstr(row, "state"), t->to,
@@ -853,18 +889,18 @@ static int action_do(struct xz_req *r)
 	if (rc == 0) {
 		json_t *before = json_pack("{s:s}", "state", xz_jstr(row, "state"));
 		/* the audit entry borrows before and after */
-		rc = xz_req_audit(r, xz_arena_printf(r->arena, "joint.%s", action), "joint_action", id,
-				  "ok", before, r->in);
+		rc = xz_req_audit(r, xz_arena_printf(r->arena, "joint.%s", action), "joint_action",
+				  id, "ok", before, r->in);
 		json_decref(before);
 	}
 	if (rc == 0)
 		rc = xz_db_commit(xz_req_db(r));
 	if (rc < 0) {
 		xz_db_rollback(xz_req_db(r));
-		rc = rc == XZ_ECONFLICT ? xz_fail(r, rc, "version_conflict",
-						  "行动已被他人修改，请刷新后重试",
-						  "The action changed meanwhile; reload and retry", NULL)
-					: xz_fail_db(r, rc);
+		rc = rc == XZ_ECONFLICT
+			 ? xz_fail(r, rc, "version_conflict", "行动已被他人修改，请刷新后重试",
+				   "The action changed meanwhile; reload and retry", NULL)
+			 : xz_fail_db(r, rc);
 		goto out;
 	}
 	rc = action_view(r, id, 200);
@@ -877,7 +913,7 @@ out:
 
 static bool is_open(const json_t *row)
 {
-	return one_of(xz_jstr(row, "state"), open_states);
+	return xz_one_of(xz_jstr(row, "state"), open_states);
 }
 
 static int participant_add(struct xz_req *r)
@@ -903,7 +939,8 @@ static int participant_add(struct xz_req *r)
 	units = units_of(row);
 	who = who_of(r, row);
 	if (mech_of(row) & XZ_JM_COUNTY) {
-		rc = xz_fail(r, XZ_ERULE, "county_action", "县级统一行动的人员由各乡镇（街道）分行动确定",
+		rc = xz_fail(r, XZ_ERULE, "county_action",
+			     "县级统一行动的人员由各乡镇（街道）分行动确定",
 			     "Participants are named in each township's part", NULL);
 		goto out;
 	}
@@ -922,7 +959,8 @@ static int participant_add(struct xz_req *r)
 			     "The unit does not take part in this action", "unit_id");
 		goto out;
 	}
-	rc = xz_db_one(xz_req_db(r), "SELECT id, name, unit_id, is_auxiliary FROM people WHERE id = $1",
+	rc = xz_db_one(xz_req_db(r),
+		       "SELECT id, name, unit_id, is_auxiliary FROM people WHERE id = $1",
 		       XZ_ARGS(XZ_INT(person)), &p);
 	if (rc == XZ_ENOTFOUND || (rc == 0 && xz_jint(p, "unit_id") != unit)) {
 		rc = xz_fail(r, XZ_ERULE, "invalid_reference", "人员不属于该单位",
@@ -935,13 +973,14 @@ static int participant_add(struct xz_req *r)
 	}
 	if (!strcmp(role, "enforcer")) {
 		if (xz_jint(p, "is_auxiliary")) {
-			rc = xz_fail(r, XZ_ERULE, "qualification_required",
-				     xz_arena_printf(r->arena, "%s为协管员，只能作为辅助人员参加",
-						     xz_jstr(p, "name")),
-				     xz_arena_printf(r->arena,
-						     "%s is an auxiliary and may join only as support",
-						     xz_jstr(p, "name")),
-				     "role");
+			rc =
+			    xz_fail(r, XZ_ERULE, "qualification_required",
+				    xz_arena_printf(r->arena, "%s为协管员，只能作为辅助人员参加",
+						    xz_jstr(p, "name")),
+				    xz_arena_printf(
+					r->arena, "%s is an auxiliary and may join only as support",
+					xz_jstr(p, "name")),
+				    "role");
 			goto out;
 		}
 		if ((rc = xz_joint_qualified(xz_req_db(r), person, xz_jstr(row, "domain"),
@@ -951,16 +990,16 @@ static int participant_add(struct xz_req *r)
 			goto out;
 		}
 		if (!ok) {
-			rc = xz_fail(r, XZ_ERULE, "qualification_required",
-				     xz_arena_printf(r->arena,
-						     "%s没有在行动期间全程有效且涵盖%s领域的行政执法资格",
-						     xz_jstr(p, "name"),
-						     xz_jstr(row, "domain") ?: "本行动"),
-				     xz_arena_printf(r->arena,
-						     "%s holds no enforcement qualification valid for the "
-						     "whole action and covering its domain",
-						     xz_jstr(p, "name")),
-				     "person_id");
+			rc = xz_fail(
+			    r, XZ_ERULE, "qualification_required",
+			    xz_arena_printf(r->arena,
+					    "%s没有在行动期间全程有效且涵盖%s领域的行政执法资格",
+					    xz_jstr(p, "name"), xz_jstr(row, "domain") ?: "本行动"),
+			    xz_arena_printf(r->arena,
+					    "%s holds no enforcement qualification valid for the "
+					    "whole action and covering its domain",
+					    xz_jstr(p, "name")),
+			    "person_id");
 			goto out;
 		}
 	}
@@ -990,21 +1029,19 @@ static int participant_add(struct xz_req *r)
 				"WHERE id = $1",
 				XZ_ARGS(XZ_INT(id)), NULL);
 	if (rc == 0)
-		rc = history(r, id, "participant.add", xz_jstr(row, "state"), xz_jstr(row, "state"),
-			     xz_arena_printf(r->arena, "%s（%s）", xz_jstr(p, "name"),
-					     !strcmp(role, "enforcer") ? "执法人员" : "辅助人员"));
-	if (rc == 0)
-		rc = xz_req_audit(r, "joint.participant.add", "joint_action", id, "ok", NULL,
-				  r->in);
-	if (rc == 0)
-		rc = xz_db_commit(xz_req_db(r));
+		rc = record_step(
+		    r, id, row, "participant.add",
+		    xz_arena_printf(r->arena, "%s（%s）", xz_jstr(p, "name"),
+				    !strcmp(role, "enforcer") ? "执法人员" : "辅助人员"),
+		    "joint.participant.add", "joint_action", id);
 	if (rc < 0) {
 		xz_db_rollback(xz_req_db(r));
 		goto dbfail;
 	}
 	json_decref(row);
 	row = NULL;
-	rc = xz_db_one(xz_req_db(r), PARTICIPANT_SQL "WHERE jp.id = $1", XZ_ARGS(XZ_INT(pid)), &row);
+	rc =
+	    xz_db_one(xz_req_db(r), PARTICIPANT_SQL "WHERE jp.id = $1", XZ_ARGS(XZ_INT(pid)), &row);
 	if (rc < 0)
 		goto dbfail;
 	rc = xz_reply(r, 201, xz_present(row));
@@ -1189,19 +1226,15 @@ static int notice_create(struct xz_req *r)
 			       XZ_TEXT(rt.reason), XZ_INT(r->user->id), XZ_INT(now), XZ_INT(due)),
 		       &nid);
 	if (rc == 0)
-		rc = history(r, id, "notice", xz_jstr(row, "state"), xz_jstr(row, "state"),
-			     xz_arena_printf(r->arena, "告知责任单位：%s", rt.reason));
-	if (rc == 0)
-		rc = xz_req_audit(r, "joint.notice", "joint_notice", nid, "ok", NULL,
-				  r->in);
-	if (rc == 0)
-		rc = xz_db_commit(xz_req_db(r));
+		rc = record_step(r, id, row, "notice",
+				 xz_arena_printf(r->arena, "告知责任单位：%s", rt.reason),
+				 "joint.notice", "joint_notice", nid);
 	if (rc < 0) {
 		xz_db_rollback(xz_req_db(r));
 		goto dbfail;
 	}
-	if ((rc = xz_db_one(xz_req_db(r), NOTICE_SQL "WHERE n.id = $1", XZ_ARGS(XZ_INT(nid)),
-			    &n)) < 0)
+	if ((rc = xz_db_one(xz_req_db(r), NOTICE_SQL "WHERE n.id = $1", XZ_ARGS(XZ_INT(nid)), &n)) <
+	    0)
 		goto dbfail;
 	rc = xz_reply(r, 201, notice_present(n));
 	goto out;
@@ -1224,12 +1257,14 @@ static int notice_answer(struct xz_req *r)
 	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = xz_req_id(r, 1, &nid)) < 0 ||
 	    (rc = xz_req_unpack(r, "{s:o}", "officers", &officers)) < 0)
 		return rc;
-	if (!json_is_array(officers) || !json_array_size(officers) || json_array_size(officers) > 100)
+	if (!json_is_array(officers) || !json_array_size(officers) ||
+	    json_array_size(officers) > 100)
 		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "officers须为派出人员编号数组",
 			       "officers must be a non-empty array of person ids", "officers");
 	if ((rc = load_action(r, id, &row)) < 0)
 		return rc;
-	rc = xz_db_one(xz_req_db(r), "SELECT id, unit_id, due_at, answered_at FROM joint_notices "
+	rc = xz_db_one(xz_req_db(r),
+		       "SELECT id, unit_id, due_at, answered_at FROM joint_notices "
 		       "WHERE id = $1 AND action_id = $2",
 		       XZ_ARGS(XZ_INT(nid), XZ_INT(id)), &n);
 	if (rc < 0)
@@ -1243,7 +1278,8 @@ static int notice_answer(struct xz_req *r)
 			     "The notice was answered already", NULL);
 		goto out;
 	}
-	json_array_foreach(officers, i, v) {
+	json_array_foreach(officers, i, v)
+	{
 		cnt = 0;
 		if (!json_is_integer(v) ||
 		    xz_db_int(xz_req_db(r),
@@ -1259,28 +1295,25 @@ static int notice_answer(struct xz_req *r)
 	oj = json_dumps(officers, JSON_COMPACT);
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
 		goto dbfail;
-	rc = xz_db_exec(xz_req_db(r),
-			"UPDATE joint_notices SET answered_at = $2, answered_by = $3, officers_json = "
-			"$4, late = $5 WHERE id = $1 AND answered_at IS NULL",
-			XZ_ARGS(XZ_INT(nid), XZ_INT(now), XZ_INT(r->user->id), XZ_TEXT(oj),
-				XZ_INT(now > xz_jint(n, "due_at"))),
-			NULL);
+	rc = xz_db_exec(
+	    xz_req_db(r),
+	    "UPDATE joint_notices SET answered_at = $2, answered_by = $3, officers_json = "
+	    "$4, late = $5 WHERE id = $1 AND answered_at IS NULL",
+	    XZ_ARGS(XZ_INT(nid), XZ_INT(now), XZ_INT(r->user->id), XZ_TEXT(oj),
+		    XZ_INT(now > xz_jint(n, "due_at"))),
+	    NULL);
 	if (rc == 0)
-		rc = history(r, id, "notice.answer", xz_jstr(row, "state"), xz_jstr(row, "state"),
-			     now > xz_jint(n, "due_at") ? "告知答复逾期" : "当日派员");
-	if (rc == 0)
-		rc = xz_req_audit(r, "joint.notice.answer", "joint_notice", nid, "ok", NULL,
-				  r->in);
-	if (rc == 0)
-		rc = xz_db_commit(xz_req_db(r));
+		rc = record_step(r, id, row, "notice.answer",
+				 now > xz_jint(n, "due_at") ? "告知答复逾期" : "当日派员",
+				 "joint.notice.answer", "joint_notice", nid);
 	if (rc < 0) {
 		xz_db_rollback(xz_req_db(r));
 		goto dbfail;
 	}
 	json_decref(n);
 	n = NULL;
-	if ((rc = xz_db_one(xz_req_db(r), NOTICE_SQL "WHERE n.id = $1", XZ_ARGS(XZ_INT(nid)),
-			    &n)) < 0)
+	if ((rc = xz_db_one(xz_req_db(r), NOTICE_SQL "WHERE n.id = $1", XZ_ARGS(XZ_INT(nid)), &n)) <
+	    0)
 		goto dbfail;
 	rc = xz_reply(r, 200, notice_present(n));
 	n = NULL;
@@ -1331,15 +1364,16 @@ static int notices_inbox(struct xz_req *r)
 		unit = r->user->unit_id;
 	}
 	town = f.township_id;
-	rc = xz_db_query(xz_req_db(r),
-			 NOTICE_SQL "WHERE n.id > $1 AND (CAST($2 AS BIGINT) IS NULL OR n.unit_id = "
-				    "$2) AND (CAST($3 AS BIGINT) IS NULL OR n.township_id = $3) AND "
-				    "(CAST($4 AS BIGINT) IS NULL OR a.county_id = $4) AND "
-				    "(CAST($5 AS TEXT) IS NULL OR n.answered_at IS NULL) ORDER BY "
-				    "n.id LIMIT $6",
-			 XZ_ARGS(XZ_INT(after), XZ_ID(unit), XZ_ID(town), XZ_ID(f.county_id),
-				 XZ_TEXT(open && !strcmp(open, "1") ? "1" : NULL), XZ_INT(limit)),
-			 &rows);
+	rc =
+	    xz_db_query(xz_req_db(r),
+			NOTICE_SQL "WHERE n.id > $1 AND (CAST($2 AS BIGINT) IS NULL OR n.unit_id = "
+				   "$2) AND (CAST($3 AS BIGINT) IS NULL OR n.township_id = $3) AND "
+				   "(CAST($4 AS BIGINT) IS NULL OR a.county_id = $4) AND "
+				   "(CAST($5 AS TEXT) IS NULL OR n.answered_at IS NULL) ORDER BY "
+				   "n.id LIMIT $6",
+			XZ_ARGS(XZ_INT(after), XZ_ID(unit), XZ_ID(town), XZ_ID(f.county_id),
+				XZ_TEXT(open && !strcmp(open, "1") ? "1" : NULL), XZ_INT(limit)),
+			&rows);
 	if (rc < 0)
 		return xz_fail_db(r, rc);
 	json_array_foreach(rows, i, n) notice_present(n);
@@ -1389,22 +1423,19 @@ static int incident_create(struct xz_req *r)
 	ej = ev ? json_dumps(ev, JSON_COMPACT) : xz_strdup("[]");
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
 		goto dbfail;
-	rc = xz_db_int(xz_req_db(r),
-		       "INSERT INTO joint_incidents (action_id, kind, description, evidence_json, "
-		       "occurred_at, reported_by, handed_to_unit_id, handed_at) VALUES ($1, $2, $3, "
-		       "$4, $5, $6, $7, $8) RETURNING id",
-		       XZ_ARGS(XZ_INT(id), XZ_TEXT(kind), XZ_TEXT(desc), XZ_TEXT(ej), XZ_INT(when),
-			       XZ_INT(r->user->id), XZ_INT(ga), XZ_INT(now)),
-		       &iid);
+	rc =
+	    xz_db_int(xz_req_db(r),
+		      "INSERT INTO joint_incidents (action_id, kind, description, evidence_json, "
+		      "occurred_at, reported_by, handed_to_unit_id, handed_at) VALUES ($1, $2, $3, "
+		      "$4, $5, $6, $7, $8) RETURNING id",
+		      XZ_ARGS(XZ_INT(id), XZ_TEXT(kind), XZ_TEXT(desc), XZ_TEXT(ej), XZ_INT(when),
+			      XZ_INT(r->user->id), XZ_INT(ga), XZ_INT(now)),
+		      &iid);
 	if (rc == 0)
-		rc = history(r, id, "incident", xz_jstr(row, "state"), xz_jstr(row, "state"),
-			     !strcmp(kind, "violence") ? "暴力抗法，已移交派出所"
-						       : "阻挠执法，已移交派出所");
-	if (rc == 0)
-		rc = xz_req_audit(r, "joint.incident", "joint_incident", iid, "ok", NULL,
-				  r->in);
-	if (rc == 0)
-		rc = xz_db_commit(xz_req_db(r));
+		rc = record_step(r, id, row, "incident",
+				 !strcmp(kind, "violence") ? "暴力抗法，已移交派出所"
+							   : "阻挠执法，已移交派出所",
+				 "joint.incident", "joint_incident", iid);
 	if (rc < 0) {
 		xz_db_rollback(xz_req_db(r));
 		goto dbfail;
@@ -1459,20 +1490,16 @@ static int incident_follow_up(struct xz_req *r)
 	}
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
 		goto dbfail;
-	rc = xz_db_exec(xz_req_db(r),
-			"UPDATE joint_incidents SET state = $2, follow_up = COALESCE($3, follow_up), "
-			"followed_up_at = $4, followed_up_by = $5 WHERE id = $1",
-			XZ_ARGS(XZ_INT(iid), XZ_TEXT(state), XZ_TEXT(note), XZ_INT(xz_now()),
-				XZ_INT(r->user->id)),
-			NULL);
+	rc = xz_db_exec(
+	    xz_req_db(r),
+	    "UPDATE joint_incidents SET state = $2, follow_up = COALESCE($3, follow_up), "
+	    "followed_up_at = $4, followed_up_by = $5 WHERE id = $1",
+	    XZ_ARGS(XZ_INT(iid), XZ_TEXT(state), XZ_TEXT(note), XZ_INT(xz_now()),
+		    XZ_INT(r->user->id)),
+	    NULL);
 	if (rc == 0)
-		rc = history(r, id, "incident.follow-up", xz_jstr(row, "state"),
-			     xz_jstr(row, "state"), note);
-	if (rc == 0)
-		rc = xz_req_audit(r, "joint.incident.follow-up", "joint_incident", iid, "ok", NULL,
-				  r->in);
-	if (rc == 0)
-		rc = xz_db_commit(xz_req_db(r));
+		rc = record_step(r, id, row, "incident.follow-up", note, "joint.incident.follow-up",
+				 "joint_incident", iid);
 	if (rc < 0) {
 		xz_db_rollback(xz_req_db(r));
 		goto dbfail;
@@ -1544,18 +1571,18 @@ static int finding_create(struct xz_req *r)
 		struct xz_located at = {0};
 		int64_t pid = 0, cat_id = 0;
 		struct xz_problem_in pin = {
-			.county_id = xz_jint(row, "county_id"),
-			.township_id = xz_jint(row, "township_id"),
-			.reported_by = r->user->id,
-			.channel = "patrol",
-			.category = cat,
-			.description = desc,
-			.user_name = r->user->display_name,
-			.note = xz_arena_printf(r->arena, "联合执法行动 #%lld「%s」中发现：%s",
-						(long long)id, xz_jstr(row, "title"), desc),
-			.has_pos = lon != NULL,
-			.lon = x,
-			.lat = y,
+		    .county_id = xz_jint(row, "county_id"),
+		    .township_id = xz_jint(row, "township_id"),
+		    .reported_by = r->user->id,
+		    .channel = "patrol",
+		    .category = cat,
+		    .description = desc,
+		    .user_name = r->user->display_name,
+		    .note = xz_arena_printf(r->arena, "联合执法行动 #%lld「%s」中发现：%s",
+					    (long long)id, xz_jstr(row, "title"), desc),
+		    .has_pos = lon != NULL,
+		    .lon = x,
+		    .lat = y,
 		};
 		if (xz_db_int(xz_req_db(r), "SELECT id FROM categories WHERE code = $1",
 			      XZ_ARGS(XZ_TEXT(cat)), &cat_id) < 0) {
@@ -1577,12 +1604,8 @@ static int finding_create(struct xz_req *r)
 					XZ_ARGS(XZ_INT(fid), XZ_INT(pid)), NULL);
 	}
 	if (rc == 0)
-		rc = history(r, id, "finding", xz_jstr(row, "state"), xz_jstr(row, "state"), desc);
-	if (rc == 0)
-		rc = xz_req_audit(r, "joint.finding", "joint_finding", fid, "ok", NULL,
-				  r->in);
-	if (rc == 0)
-		rc = xz_db_commit(xz_req_db(r));
+		rc =
+		    record_step(r, id, row, "finding", desc, "joint.finding", "joint_finding", fid);
 	if (rc < 0) {
 		xz_db_rollback(xz_req_db(r));
 		goto dbfail;
@@ -1656,8 +1679,8 @@ static int send_pdf(struct xz_req *r, const struct xz_doc *doc)
 	size_t len = 0;
 	int rc = xz_doc_render_pdf(doc, &pdf, &len);
 	if (rc < 0)
-		return xz_fail(r, rc, "render_failed", "公文生成失败", "Rendering the document failed",
-			       NULL);
+		return xz_fail(r, rc, "render_failed", "公文生成失败",
+			       "Rendering the document failed", NULL);
 	return xz_reply_bytes(r, 200, "application/pdf", pdf, len, true);
 }
 
@@ -1673,7 +1696,8 @@ static int doc_decision(struct xz_req *r)
 	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = load_action(r, id, &row)) < 0)
 		return rc;
 	if (xz_jint(row, "decided_at") <= 0) {
-		rc = xz_fail(r, XZ_ECONFLICT, "no_decision", "尚无书面决定（专项申请经组长审定后才有）",
+		rc = xz_fail(r, XZ_ECONFLICT, "no_decision",
+			     "尚无书面决定（专项申请经组长审定后才有）",
 			     "There is no written decision yet", NULL);
 		goto out;
 	}
@@ -1684,20 +1708,21 @@ static int doc_decision(struct xz_req *r)
 	xz_date_cn(xz_day_of(xz_jint(row, "decided_at")), date);
 	xz_date_cn(xz_day_of(xz_jint(row, "received_at")), recv);
 	body = xz_arena_printf(
-		r->arena,
-		"你单位%s提出的“%s”专项联合执法申请及行动方案收悉。经执法办公室报送，领导小组组长审定，"
-		"现作出如下决定：\n%s\n理由：%s\n%s",
-		recv, xz_jstr(row, "title"),
-		launch ? xz_arena_printf(r->arena,
-					 "同意启动专项联合执法，由你单位牵头组织实施。计划时间：%s至%s；"
-					 "地点：%s。",
-					 when_cn(r, xz_jint(row, "planned_start")),
-					 when_cn(r, xz_jint(row, "planned_end")),
-					 *xz_jstr(row, "place") ? xz_jstr(row, "place") : "按方案")
-		       : "不予启动专项联合执法。",
-		xz_jstr(row, "reasons") ?: "",
-		launch ? "请按方案做好人员、装备和执法保障准备，行动结束后及时报送结果小结。"
-		       : "请你单位依法继续履行职责。");
+	    r->arena,
+	    "你单位%s提出的“%s”专项联合执法申请及行动方案收悉。经执法办公室报送，领导小组组长审定，"
+	    "现作出如下决定：\n%s\n理由：%s\n%s",
+	    recv, xz_jstr(row, "title"),
+	    launch
+		? xz_arena_printf(r->arena,
+				  "同意启动专项联合执法，由你单位牵头组织实施。计划时间：%s至%s；"
+				  "地点：%s。",
+				  when_cn(r, xz_jint(row, "planned_start")),
+				  when_cn(r, xz_jint(row, "planned_end")),
+				  *xz_jstr(row, "place") ? xz_jstr(row, "place") : "按方案")
+		: "不予启动专项联合执法。",
+	    xz_jstr(row, "reasons") ?: "",
+	    launch ? "请按方案做好人员、装备和执法保障准备，行动结束后及时报送结果小结。"
+		   : "请你单位依法继续履行职责。");
 	doc.issuer = xz_arena_printf(r->arena, "%s综合行政执法工作领导小组", town);
 	doc.doc_number = xz_arena_printf(r->arena, "%s执领〔%d〕%lld号", first_char(r, town), y,
 					 (long long)xz_jint(row, "decision_no"));
@@ -1732,24 +1757,25 @@ static int doc_notice(struct xz_req *r)
 		return rc;
 	if (xz_db_one(xz_req_db(r), NOTICE_SQL "WHERE n.id = $1 AND n.action_id = $2",
 		      XZ_ARGS(XZ_INT(nid), XZ_INT(id)), &n) < 0) {
-		rc = xz_fail(r, XZ_ENOTFOUND, "not_found", "协同通知不存在", "No such notice", NULL);
+		rc =
+		    xz_fail(r, XZ_ENOTFOUND, "not_found", "协同通知不存在", "No such notice", NULL);
 		goto out;
 	}
 	town = xz_jstr(row, "township_name") ?: "";
 	xz_civil_from_days(xz_day_of(xz_jint(n, "issued_at")), &y, &m, &d);
 	xz_date_cn(xz_day_of(xz_jint(n, "issued_at")), date);
 	doc.issuer = xz_arena_printf(r->arena, "%s综合行政执法办公室", town);
-	doc.doc_number = xz_arena_printf(r->arena, "%s执协〔%d〕%lld号", first_char(r, town), y,
-					 (long long)nid);
+	doc.doc_number =
+	    xz_arena_printf(r->arena, "%s执协〔%d〕%lld号", first_char(r, town), y, (long long)nid);
 	doc.title = "互动执法协同通知";
 	doc.recipient = xz_jstr(n, "unit_name");
 	doc.body = xz_arena_printf(
-		r->arena,
-		"%s，在“%s”联合执法行动中发现以下问题，经对照权责清单，属你单位职责范围：\n%s\n"
-		"依据：%s\n请你单位于%s前派员到场处置，并在平台上报送到场人员。逾期未派员的，"
-		"记入考评。",
-		when_cn(r, xz_jint(n, "issued_at")), xz_jstr(row, "title"), xz_jstr(n, "description"),
-		xz_jstr(n, "routing_reason") ?: "权责清单", when_cn(r, xz_jint(n, "due_at")));
+	    r->arena,
+	    "%s，在“%s”联合执法行动中发现以下问题，经对照权责清单，属你单位职责范围：\n%s\n"
+	    "依据：%s\n请你单位于%s前派员到场处置，并在平台上报送到场人员。逾期未派员的，"
+	    "记入考评。",
+	    when_cn(r, xz_jint(n, "issued_at")), xz_jstr(row, "title"), xz_jstr(n, "description"),
+	    xz_jstr(n, "routing_reason") ?: "权责清单", when_cn(r, xz_jint(n, "due_at")));
 	doc.signer = doc.issuer;
 	doc.date_cn = date;
 	doc.seal_area = 1;
@@ -1779,33 +1805,34 @@ static int doc_plan(struct xz_req *r)
 			mech = mech_cn[i];
 	units = units_of(row);
 	json_array_foreach(units, i, v) unames = xz_arena_printf(
-		r->arena, "%s%s%s", unames, i ? "、" : "", unit_name(r, json_integer_value(v)));
+	    r->arena, "%s%s%s", unames, i ? "、" : "", unit_name(r, json_integer_value(v)));
 	if ((rc = sub_list(r, PARTICIPANT_SQL "WHERE jp.action_id = $1 ORDER BY jp.id", id,
 			   &parts)) < 0)
 		goto out;
 	json_array_foreach(parts, i, v) people = xz_arena_printf(
-		r->arena, "%s%s%s（%s，%s）", people, i ? "、" : "", xz_jstr(v, "name"),
-		xz_jstr(v, "unit_name"), !strcmp(xz_jstr(v, "role"), "enforcer") ? "执法" : "辅助");
+	    r->arena, "%s%s%s（%s，%s）", people, i ? "、" : "", xz_jstr(v, "name"),
+	    xz_jstr(v, "unit_name"), !strcmp(xz_jstr(v, "role"), "enforcer") ? "执法" : "辅助");
 	town = xz_jstr(row, "township_name") ?: "";
 	xz_date_cn(xz_day_of(xz_jint(row, "created_at")), date);
 	doc.issuer = xz_arena_printf(r->arena, "%s综合行政执法办公室", *town ? town : "县级");
 	doc.title = xz_arena_printf(r->arena, "%s联合执法行动方案", xz_jstr(row, "title"));
 	doc.body = xz_arena_printf(
-		r->arena,
-		"一、行动目标\n%s\n二、启动机制和组织方式\n%s；%s。\n三、时间和地点\n%s至%s，%s。\n"
-		"四、牵头单位和参加单位\n牵头单位：%s。参加单位：%s。\n五、参加人员\n%s\n六、任务分工\n%s\n"
-		"七、执法保障\n%s",
-		*xz_jstr(row, "targets") ? xz_jstr(row, "targets") : "（未填写）", mech ? mech : "",
-		!strcmp(xz_jstr(row, "mode"), "dispersed") ? "分散管理" : "集中办公",
-		when_cn(r, xz_jint(row, "planned_start")), when_cn(r, xz_jint(row, "planned_end")),
-		*xz_jstr(row, "place") ? xz_jstr(row, "place") : "地点按现场安排",
-		xz_jint(row, "lead_unit_id") > 0 ? unit_name(r, xz_jint(row, "lead_unit_id"))
-						 : "执法办公室",
-		*unames ? unames : "（未定）", *people ? people : "由各参加单位负责人确定。",
-		*xz_jstr(row, "tasks") ? xz_jstr(row, "tasks") : "（未填写）",
-		xz_jint(row, "police_support")
-			? "公安派出所参与行动，负责现场秩序，依法处置阻挠执法、暴力抗法行为。"
-			: "一般行动，如遇阻挠执法、暴力抗法，立即移交公安派出所处置。");
+	    r->arena,
+	    "一、行动目标\n%s\n二、启动机制和组织方式\n%s；%s。\n三、时间和地点\n%s至%s，%s。\n"
+	    "四、牵头单位和参加单位\n牵头单位：%s。参加单位：%s。\n五、参加人员\n%"
+	    "s\n六、任务分工\n%s\n"
+	    "七、执法保障\n%s",
+	    *xz_jstr(row, "targets") ? xz_jstr(row, "targets") : "（未填写）", mech ? mech : "",
+	    !strcmp(xz_jstr(row, "mode"), "dispersed") ? "分散管理" : "集中办公",
+	    when_cn(r, xz_jint(row, "planned_start")), when_cn(r, xz_jint(row, "planned_end")),
+	    *xz_jstr(row, "place") ? xz_jstr(row, "place") : "地点按现场安排",
+	    xz_jint(row, "lead_unit_id") > 0 ? unit_name(r, xz_jint(row, "lead_unit_id"))
+					     : "执法办公室",
+	    *unames ? unames : "（未定）", *people ? people : "由各参加单位负责人确定。",
+	    *xz_jstr(row, "tasks") ? xz_jstr(row, "tasks") : "（未填写）",
+	    xz_jint(row, "police_support")
+		? "公安派出所参与行动，负责现场秩序，依法处置阻挠执法、暴力抗法行为。"
+		: "一般行动，如遇阻挠执法、暴力抗法，立即移交公安派出所处置。");
 	doc.signer = doc.issuer;
 	doc.date_cn = date;
 	rc = send_pdf(r, &doc);
@@ -1817,28 +1844,27 @@ out:
 }
 
 const struct xz_route xz_routes_joint[] = {
-	{"GET", "/api/v1/joint-actions", actions_list, "joint.read", 0},
-	{"POST", "/api/v1/joint-actions", action_create, "joint.write", 0},
-	{"GET", "/api/v1/joint-actions/{id}", action_get, "joint.read", 0},
-	{"POST", "/api/v1/joint-actions/{id}/actions", action_do, "joint.write", 0},
-	{"GET", "/api/v1/joint-actions/{id}/participants", participants_list, "joint.read", 0},
-	{"POST", "/api/v1/joint-actions/{id}/participants", participant_add, "joint.write", 0},
-	{"POST", "/api/v1/joint-actions/{id}/participants/{pid}/check-in", check_in, "joint.write",
-	 0},
-	{"POST", "/api/v1/joint-actions/{id}/participants/{pid}/check-out", check_out,
-	 "joint.write", 0},
-	{"GET", "/api/v1/joint-actions/{id}/notices", notices_of_action, "joint.read", 0},
-	{"POST", "/api/v1/joint-actions/{id}/notices", notice_create, "joint.write", 0},
-	{"POST", "/api/v1/joint-actions/{id}/notices/{nid}/answer", notice_answer, "joint.write", 0},
-	{"GET", "/api/v1/joint-actions/{id}/incidents", incidents_list, "joint.read", 0},
-	{"POST", "/api/v1/joint-actions/{id}/incidents", incident_create, "joint.write", 0},
-	{"POST", "/api/v1/joint-actions/{id}/incidents/{iid}/follow-up", incident_follow_up,
-	 "joint.write", 0},
-	{"GET", "/api/v1/joint-actions/{id}/findings", findings_list, "joint.read", 0},
-	{"POST", "/api/v1/joint-actions/{id}/findings", finding_create, "joint.write", 0},
-	{"GET", "/api/v1/joint-actions/{id}/documents/decision.pdf", doc_decision, "joint.read", 0},
-	{"GET", "/api/v1/joint-actions/{id}/documents/plan.pdf", doc_plan, "joint.read", 0},
-	{"GET", "/api/v1/joint-actions/{id}/notices/{nid}/notice.pdf", doc_notice, "joint.read", 0},
-	{"GET", "/api/v1/notices", notices_inbox, "joint.read", 0},
-	{NULL, NULL, NULL, NULL, 0},
+    {"GET", "/api/v1/joint-actions", actions_list, "joint.read", 0},
+    {"POST", "/api/v1/joint-actions", action_create, "joint.write", 0},
+    {"GET", "/api/v1/joint-actions/{id}", action_get, "joint.read", 0},
+    {"POST", "/api/v1/joint-actions/{id}/actions", action_do, "joint.write", 0},
+    {"GET", "/api/v1/joint-actions/{id}/participants", participants_list, "joint.read", 0},
+    {"POST", "/api/v1/joint-actions/{id}/participants", participant_add, "joint.write", 0},
+    {"POST", "/api/v1/joint-actions/{id}/participants/{pid}/check-in", check_in, "joint.write", 0},
+    {"POST", "/api/v1/joint-actions/{id}/participants/{pid}/check-out", check_out, "joint.write",
+     0},
+    {"GET", "/api/v1/joint-actions/{id}/notices", notices_of_action, "joint.read", 0},
+    {"POST", "/api/v1/joint-actions/{id}/notices", notice_create, "joint.write", 0},
+    {"POST", "/api/v1/joint-actions/{id}/notices/{nid}/answer", notice_answer, "joint.write", 0},
+    {"GET", "/api/v1/joint-actions/{id}/incidents", incidents_list, "joint.read", 0},
+    {"POST", "/api/v1/joint-actions/{id}/incidents", incident_create, "joint.write", 0},
+    {"POST", "/api/v1/joint-actions/{id}/incidents/{iid}/follow-up", incident_follow_up,
+     "joint.write", 0},
+    {"GET", "/api/v1/joint-actions/{id}/findings", findings_list, "joint.read", 0},
+    {"POST", "/api/v1/joint-actions/{id}/findings", finding_create, "joint.write", 0},
+    {"GET", "/api/v1/joint-actions/{id}/documents/decision.pdf", doc_decision, "joint.read", 0},
+    {"GET", "/api/v1/joint-actions/{id}/documents/plan.pdf", doc_plan, "joint.read", 0},
+    {"GET", "/api/v1/joint-actions/{id}/notices/{nid}/notice.pdf", doc_notice, "joint.read", 0},
+    {"GET", "/api/v1/notices", notices_inbox, "joint.read", 0},
+    {NULL, NULL, NULL, NULL, 0},
 };

@@ -26,14 +26,6 @@ static const char *const power_kinds[] = {"行政处罚", "行政强制", "行�
 					  "其他行政权力", NULL};
 static const char *const delegations[] = {"none", "delegated", "entrusted", NULL};
 
-static bool one_of(const char *v, const char *const *set)
-{
-	for (; v && *set; set++)
-		if (!strcmp(*set, v))
-			return true;
-	return false;
-}
-
 /* ---- calendar ---- */
 
 static int calendar_list(struct xz_req *r)
@@ -447,13 +439,13 @@ static int check_item(struct xz_req *r, json_t *it, const char *where, const cha
 						       text[i].key),
 				       text[i].key);
 	}
-	if (!one_of(xz_jstr(it, "kind"), power_kinds))
+	if (!xz_one_of(xz_jstr(it, "kind"), power_kinds))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_field",
 			       xz_arena_printf(r->arena,
 					       "%s类别须为行政处罚、行政强制、行政检查等权力类别之一", where),
 			       xz_arena_printf(r->arena, "%skind is not a known power kind", where_en),
 			       "kind");
-	if (!one_of(xz_jstr(it, "delegation") ?: "none", delegations))
+	if (!xz_one_of(xz_jstr(it, "delegation") ?: "none", delegations))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_field",
 			       xz_arena_printf(r->arena, "%s下放方式须为无、赋权或委托", where),
 			       xz_arena_printf(r->arena, "%sdelegation must be none, delegated or entrusted",

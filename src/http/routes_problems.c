@@ -294,14 +294,6 @@ static json_t *duplicates(struct xz_req *r, const char *category, double lon, do
 	return out;
 }
 
-static bool one_of(const char *v, const char *const *set)
-{
-	for (; v && *set; set++)
-		if (!strcmp(*set, v))
-			return true;
-	return false;
-}
-
 static int problem_create(struct xz_req *r)
 {
 	const char *channel = NULL, *category = NULL, *desc = NULL, *address = NULL;
@@ -322,7 +314,7 @@ static int problem_create(struct xz_req *r)
 				&lat_j, "address", &address, "reporter", &reporter, "township_id",
 				&town_in, "patrol_id", &patrol)) < 0)
 		return rc;
-	if (!one_of(channel, xz_problem_channels))
+	if (!xz_one_of(channel, xz_problem_channels))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_channel",
 			       "渠道须为complaint、patrol、media、video、transfer或assigned",
 			       "channel must be complaint, patrol, media, video, transfer or assigned",
@@ -447,8 +439,8 @@ static int problems_list(struct xz_req *r)
 		return rc;
 	if (!xz_authz_filter(r->user, "problem.read", &f))
 		return xz_authorize(r, "problem.read", NULL);
-	if ((state && !one_of(state, xz_problem_states)) ||
-	    (channel && !one_of(channel, xz_problem_channels)) ||
+	if ((state && !xz_one_of(state, xz_problem_states)) ||
+	    (channel && !xz_one_of(channel, xz_problem_channels)) ||
 	    (light && strcmp(light, "red") && strcmp(light, "yellow") && strcmp(light, "green")) ||
 	    (q && strlen(q) > XZ_MAX_NAME))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "筛选条件无效",
