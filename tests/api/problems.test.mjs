@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { startServer, expectError } from './lib.mjs';
 
 let h, t;
@@ -344,4 +345,25 @@ test('the dashboard figures count by state, channel, category and unit', async (
   assert.equal(r.body.trend.length, 30);
   assert.ok(r.body.on_time_rate === null || (r.body.on_time_rate >= 0 && r.body.on_time_rate <= 1));
   expectError(assert, await h.api('GET', '/api/v1/stats/problems', { token: t.grid }), 403, 'forbidden');
+});
+
+test('pending notifications go to the configured outbound hook (an SMS gateway)', async () => {
+  const got = [];
+  const hook = http.createServer((req, res) => { let b = ''; req.on('data', (c) => { b += c; }); req.on('end', () => { got.push(JSON.parse(b)); res.end('ok'); }); });
+  await new Promise((r) => hook.listen(0, '127.0.0.1', r));
+  try {
+    h.sql(`INSERT INTO settings (key, value) VALUES ('notify.webhook', 'http://127.0.0.1:${hook.address().port}/sms')`);
+    const p = (await report(t.grid, { ...base, description: '外发通道测试' })).body;
+    await act(t.office, p.id, { action: 'dispatch' });
+    assert.equal((await h.api('POST', '/api/v1/test/tick', {})).status, 200);
+    const mine = got.filter((m) => m.problem_id === p.id);
+    assert.ok(mine.some((m) => m.kind === 'dispatch' && m.username === 'staff'), JSON.stringify(got.slice(-3)));
+    assert.ok(mine.every((m) => !JSON.stringify(m).includes('13812341234')));
+    const before = got.length;
+    await h.api('POST', '/api/v1/test/tick', {});
+    assert.equal(got.length, before, 'each message is sent once');
+  } finally {
+    h.sql("DELETE FROM settings WHERE key = 'notify.webhook'");
+    hook.close();
+  }
 });
