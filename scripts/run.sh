@@ -17,6 +17,7 @@ cat <<MSG
     grid     网格员 (碧湖镇)            dept     主管部门 (区综合行政执法局)
     admin    系统管理员 (莲都区)        secadmin 安全管理员 (莲都区)
     auditor  审计管理员 (莲都区)
+    police   派出所负责人 (碧湖镇)      market   市场监管所负责人 (碧湖镇)
 
 MSG
 exec build/xiezhi --db "$db" --listen "$listen" serve
