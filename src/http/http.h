@@ -116,6 +116,9 @@ int xz_req_json(struct xz_req *r);
 /* xz_req_unpack: validate r->in against a jansson unpack format with
  * JSON_STRICT; on mismatch answers 400 `invalid_body` naming the problem. */
 int xz_req_unpack(struct xz_req *r, const char *fmt, ...);
+/* xz_req_array: a body that is {"<key>": [ … ]} with at most max items;
+ * *arr is borrowed from r->in. 400 otherwise. */
+int xz_req_array(struct xz_req *r, const char *key, size_t max, json_t **arr);
 /* xz_req_query: a query-string argument or NULL. */
 const char *xz_req_query(struct xz_req *r, const char *name);
 /* xz_req_header: a request header or NULL. */

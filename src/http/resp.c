@@ -311,3 +311,17 @@ int xz_req_audit_new(struct xz_req *r, const char *action, const char *object_ty
 	json_decref(after);
 	return rc;
 }
+
+int xz_req_array(struct xz_req *r, const char *key, size_t max, json_t **arr)
+{
+	int rc;
+	*arr = NULL;
+	if ((rc = xz_req_json(r)) < 0 || (rc = xz_req_unpack(r, "{s:o}", key, arr)) < 0)
+		return rc;
+	if (!json_is_array(*arr) || json_array_size(*arr) > max)
+		return xz_fail(r, XZ_EMALFORMED, "invalid_body",
+			       xz_arena_printf(r->arena, "%s须为数组（至多%zu项）", key, max),
+			       xz_arena_printf(r->arena, "%s must be an array of at most %zu", key, max),
+			       key);
+	return 0;
+}

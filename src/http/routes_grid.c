@@ -418,12 +418,8 @@ static int cell_members(struct xz_req *r)
 	size_t i;
 	int rc;
 
-	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = xz_req_json(r)) < 0 ||
-	    (rc = xz_req_unpack(r, "{s:o}", "members", &members)) < 0)
+	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = xz_req_array(r, "members", 200, &members)) < 0)
 		return rc;
-	if (!json_is_array(members))
-		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "members须为数组",
-			       "members must be an array", "members");
 	if ((rc = load_cell(r, "grid.write", id, &row)) < 0)
 		return rc;
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0 ||
@@ -563,11 +559,8 @@ static int patrol_items_put(struct xz_req *r)
 	json_t *items = NULL, *it;
 	size_t i;
 	int rc;
-	if ((rc = xz_req_json(r)) < 0 || (rc = xz_req_unpack(r, "{s:o}", "items", &items)) < 0)
+	if ((rc = xz_req_array(r, "items", 500, &items)) < 0)
 		return rc;
-	if (!json_is_array(items) || json_array_size(items) > 500)
-		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "items须为数组（至多500项）",
-			       "items must be an array of at most 500", "items");
 	json_array_foreach(items, i, it) {
 		const char *g = xz_jstr(it, "group"), *n = xz_jstr(it, "name");
 		if (!g || !*g || !n || !*n || strlen(g) > XZ_MAX_NAME || strlen(n) > XZ_MAX_NAME)

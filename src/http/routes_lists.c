@@ -123,11 +123,8 @@ static int calendar_import(struct xz_req *r)
 	json_t *days = NULL, *d;
 	size_t i;
 	int rc;
-	if ((rc = xz_req_json(r)) < 0 || (rc = xz_req_unpack(r, "{s:o}", "days", &days)) < 0)
+	if ((rc = xz_req_array(r, "days", 3660, &days)) < 0)
 		return rc;
-	if (!json_is_array(days) || json_array_size(days) > 3660)
-		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "days须为数组（至多3660项）",
-			       "days must be an array of at most 3660", "days");
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
 		return xz_fail_db(r, rc);
 	json_array_foreach(days, i, d) {
