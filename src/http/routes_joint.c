@@ -573,12 +573,47 @@ static int create_county(struct xz_req *r, struct plan *p, json_t *towns, int64_
 	return 0;
 }
 
+/* check_plan: the shape of a plan as created or edited (400 naming the
+ * field); fills p->start and p->end. */
+static int check_plan(struct xz_req *r, struct plan *p, const char *ps, const char *pe,
+		      const json_t *problems)
+{
+	size_t i;
+	json_t *v;
+	if (blank(p->title) || strlen(p->title) > XZ_MAX_NAME)
+		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "标题不能为空且不超过200字节",
+			       "title is required (at most 200 bytes)", "title");
+	if (xz_time_parse(ps, &p->start) < 0 || xz_time_parse(pe, &p->end) < 0 ||
+	    p->end < p->start)
+		return xz_fail(r, XZ_EMALFORMED, "invalid_time",
+			       "计划起止时间须为ISO 8601格式且结束不早于开始",
+			       "planned_start/planned_end must be ISO 8601, end not before start",
+			       "planned_start");
+	if (p->mode && !xz_one_of(p->mode, modes))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_body",
+			       "mode须为centralised（集中办公）或dispersed（分散管理）",
+			       "mode must be centralised or dispersed", "mode");
+	if ((p->targets && strlen(p->targets) > XZ_MAX_TEXT) ||
+	    (p->place && strlen(p->place) > XZ_MAX_TEXT) ||
+	    (p->tasks && strlen(p->tasks) > XZ_MAX_TEXT) ||
+	    (p->domain && strlen(p->domain) > XZ_MAX_NAME))
+		return xz_fail(r, XZ_EMALFORMED, "too_long", "文字过长", "Text too long", NULL);
+	if (problems && (!json_is_array(problems) || json_array_size(problems) > 200))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "problem_ids须为问题编号数组",
+			       "problem_ids must be an array of ids", "problem_ids");
+	json_array_foreach(problems, i, v)
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return xz_fail(r, XZ_EMALFORMED, "invalid_body", "problem_ids须为正整数",
+				       "problem_ids must be positive integers", "problem_ids");
+	return 0;
+}
+
 static int action_create(struct xz_req *r)
 {
 	struct plan p = {0};
 	const char *ps = NULL, *pe = NULL;
 	json_int_t town = 0, lead = 0;
-	json_t *towns = NULL, *units = NULL, *problems = NULL, *v;
+	json_t *towns = NULL, *units = NULL, *problems = NULL;
 	int64_t id = 0, applicant = 0;
 	unsigned mech;
 	size_t i;
@@ -596,32 +631,8 @@ static int action_create(struct xz_req *r)
 		return xz_fail(r, XZ_EMALFORMED, "invalid_mechanism",
 			       "mechanism须为routine（常规）、special（专项）或emergency（应急）",
 			       "mechanism must be routine, special or emergency", "mechanism");
-	if (blank(p.title) || strlen(p.title) > XZ_MAX_NAME)
-		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "标题不能为空且不超过200字节",
-			       "title is required (at most 200 bytes)", "title");
-	if (xz_time_parse(ps, &p.start) < 0 || xz_time_parse(pe, &p.end) < 0 || p.end < p.start)
-		return xz_fail(r, XZ_EMALFORMED, "invalid_time",
-			       "计划起止时间须为ISO 8601格式且结束不早于开始",
-			       "planned_start/planned_end must be ISO 8601, end not before start",
-			       "planned_start");
-	if (p.mode && !xz_one_of(p.mode, modes))
-		return xz_fail(r, XZ_EMALFORMED, "invalid_body",
-			       "mode须为centralised（集中办公）或dispersed（分散管理）",
-			       "mode must be centralised or dispersed", "mode");
-	if ((p.targets && strlen(p.targets) > XZ_MAX_TEXT) ||
-	    (p.place && strlen(p.place) > XZ_MAX_TEXT) ||
-	    (p.tasks && strlen(p.tasks) > XZ_MAX_TEXT) ||
-	    (p.domain && strlen(p.domain) > XZ_MAX_NAME))
-		return xz_fail(r, XZ_EMALFORMED, "too_long", "文字过长", "Text too long", NULL);
-	if (problems && (!json_is_array(problems) || json_array_size(problems) > 200))
-		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "problem_ids须为问题编号数组",
-			       "problem_ids must be an array of ids", "problem_ids");
-	json_array_foreach(
-	    problems, i,
-	    v) if (!json_is_integer(v) ||
-		   json_integer_value(v) <=
-		       0) return xz_fail(r, XZ_EMALFORMED, "invalid_body", "problem_ids须为正整数",
-					 "problem_ids must be positive integers", "problem_ids");
+	if ((rc = check_plan(r, &p, ps, pe, problems)) < 0)
+		return rc;
 	p.problems = problems ? problems : json_array();
 	p.units = units ? json_copy(units) : json_array();
 	p.lead = lead;
@@ -684,6 +695,112 @@ out:
 	json_decref(p.units);
 	if (!problems)
 		json_decref(p.problems);
+	return rc;
+}
+
+/* action_update: revise a draft (a plan sent back by the leader, or not
+ * yet submitted): the drafting office, or the applying unit's contact for a
+ * special application. Mechanism and township stay; the version guards
+ * against two people editing at once. */
+static int action_update(struct xz_req *r)
+{
+	struct plan p = {0};
+	const char *ps = NULL, *pe = NULL;
+	json_int_t lead = 0, version = 0;
+	json_t *units = NULL, *problems = NULL, *row = NULL;
+	char *uj = NULL, *pj = NULL;
+	int64_t id, town, major, applicant, changes = 0;
+	unsigned mech, who;
+	bool required;
+	int rc;
+
+	if ((rc = xz_req_id(r, 0, &id)) < 0 ||
+	    (rc = xz_req_unpack(r, "{s:I,s:s,s:s,s:s,s?o,s?s,s?s,s?s,s?I,s?s,s?b,s?o,s?s}",
+				"version", &version, "title", &p.title, "planned_start", &ps,
+				"planned_end", &pe, "participating_units", &units, "targets",
+				&p.targets, "place", &p.place, "mode", &p.mode, "lead_unit_id", &lead,
+				"tasks", &p.tasks, "police_support", &p.police, "problem_ids",
+				&problems, "domain", &p.domain)) < 0 ||
+	    (rc = check_plan(r, &p, ps, pe, problems)) < 0 || (rc = load_action(r, id, &row)) < 0)
+		return rc;
+	mech = mech_of(row);
+	who = who_of(r, row);
+	town = xz_jint(row, "township_id");
+	applicant = xz_jint(row, "applicant_unit_id");
+	if (mech == XZ_JM_COUNTY || !(who & (mech == XZ_JM_SPECIAL ? XZ_JW_APPLICANT : XZ_JW_OFFICE))) {
+		rc = deny(r, "update", id);
+		goto out;
+	}
+	if (strcmp(xz_jstr(row, "state"), "draft")) {
+		rc = xz_fail(r, XZ_ECONFLICT, "invalid_transition", "只有草稿可以修改",
+			     "Only a draft can be edited", "state");
+		goto out;
+	}
+	if ((rc = xz_check_version(r, xz_jint(row, "version"))) < 0)
+		goto out;
+	p.mechanism = xz_jstr(row, "mechanism");
+	p.units = units ? json_copy(units) : units_of(row);
+	p.problems = problems ? json_incref(problems) : json_array();
+	p.lead = mech == XZ_JM_SPECIAL ? 0 : lead;
+	if (p.domain && blank(p.domain))
+		p.domain = NULL;
+	if ((rc = check_units(r, p.units, town, xz_jint(row, "county_id"),
+			      "participating_units")) < 0)
+		goto out;
+	if (applicant > 0 && !json_has_id(p.units, applicant))
+		json_array_append_new(p.units, json_integer(applicant));
+	if (p.lead > 0) {
+		json_t *one = json_pack("[I]", (json_int_t)p.lead);
+		rc = check_units(r, one, town, xz_jint(row, "county_id"), "lead_unit_id");
+		json_decref(one);
+		if (rc < 0)
+			goto out;
+		if (!json_has_id(p.units, p.lead))
+			json_array_append_new(p.units, json_integer(p.lead));
+	}
+	/* the police rule as at creation: emergencies and major actions */
+	major = xz_joint_setting_int(xz_req_db(r), "joint.major_units", XZ_JOINT_MAJOR_UNITS);
+	required = mech == XZ_JM_EMERGENCY || (int64_t)json_array_size(p.units) > major;
+	if ((p.police || required) && police_unit(r, town) > 0 &&
+	    !json_has_id(p.units, police_unit(r, town)))
+		json_array_append_new(p.units, json_integer(police_unit(r, town)));
+	uj = json_dumps(p.units, JSON_COMPACT);
+	pj = json_dumps(p.problems, JSON_COMPACT);
+	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
+		goto dbfail;
+	rc = xz_db_exec(
+	    xz_req_db(r),
+	    "UPDATE joint_actions SET title = $3, targets = $4, place = $5, mode = $6, domain = $7, "
+	    "tasks = $8, lead_unit_id = $9, units_json = $10, problem_ids_json = $11, "
+	    "police_support = $12, police_required = $13, planned_start = $14, planned_end = $15, "
+	    "version = version + 1, updated_at = $16 WHERE id = $1 AND version = $2 AND state = "
+	    "'draft'",
+	    XZ_ARGS(XZ_INT(id), XZ_INT(version), XZ_TEXT(p.title), XZ_TEXT(p.targets ?: ""),
+		    XZ_TEXT(p.place ?: ""), XZ_TEXT(p.mode ?: "centralised"), XZ_TEXT(p.domain),
+		    XZ_TEXT(p.tasks ?: ""), XZ_ID(p.lead), XZ_TEXT(uj), XZ_TEXT(pj),
+		    XZ_INT(p.police || required), XZ_INT(required), XZ_INT(p.start), XZ_INT(p.end),
+		    XZ_INT(xz_now())),
+	    &changes);
+	if (rc == 0 && !changes)
+		rc = XZ_ECONFLICT;
+	if (rc == 0)
+		rc = record_step(r, id, row, "edit", "修改行动方案", "joint.update", "joint_action", id);
+	if (rc < 0) {
+		xz_db_rollback(xz_req_db(r));
+		goto dbfail;
+	}
+	rc = action_view(r, id, 200);
+	goto out;
+dbfail:
+	rc = rc == XZ_ECONFLICT ? xz_fail(r, rc, "version_conflict", "方案已被他人修改，请刷新",
+					  "Changed by someone else", "version")
+				: xz_fail_db(r, rc);
+out:
+	free(uj);
+	free(pj);
+	json_decref(p.units);
+	json_decref(p.problems);
+	json_decref(row);
 	return rc;
 }
 
@@ -1847,6 +1964,7 @@ const struct xz_route xz_routes_joint[] = {
     {"GET", "/api/v1/joint-actions", actions_list, "joint.read", 0},
     {"POST", "/api/v1/joint-actions", action_create, "joint.write", 0},
     {"GET", "/api/v1/joint-actions/{id}", action_get, "joint.read", 0},
+    {"PUT", "/api/v1/joint-actions/{id}", action_update, "joint.write", 0},
     {"POST", "/api/v1/joint-actions/{id}/actions", action_do, "joint.write", 0},
     {"GET", "/api/v1/joint-actions/{id}/participants", participants_list, "joint.read", 0},
     {"POST", "/api/v1/joint-actions/{id}/participants", participant_add, "joint.write", 0},

@@ -197,8 +197,20 @@ test('routine: office drafts, leader returns and approves, office starts, partic
   assert.deepEqual((await get(a.id, 'leader')).allowed_actions.sort(), ['approve', 'return']);
   expectError(assert, await act(a.id, 'office', { action: 'approve' }), 403, 'forbidden');
   expectError(assert, await act(a.id, 'leader', { action: 'return' }), 422, 'reason_required');
-  assert.equal((await act(a.id, 'leader', { action: 'return', reason: '补充任务分工' })).body.state, 'draft');
+  const back = (await act(a.id, 'leader', { action: 'return', reason: '补充任务分工' })).body;
+  assert.equal(back.state, 'draft');
+  // the office revises the returned plan (the version guards concurrent edits), then resubmits
+  const edit = { version: back.version, title: back.title, planned_start: back.planned_start, planned_end: back.planned_end, participating_units: back.participating_units, targets: back.targets, tasks: '综合执法中队劝导登记；市场监管所核查证照；分片包干', problem_ids: [7, 9] };
+  expectError(assert, await api('PUT', `/api/v1/joint-actions/${a.id}`, { token: t.contact, body: edit }), 403, 'forbidden');
+  const ed = await api('PUT', `/api/v1/joint-actions/${a.id}`, { token: t.office, body: edit });
+  assert.equal(ed.status, 200, JSON.stringify(ed.body));
+  assert.equal(ed.body.tasks, edit.tasks);
+  assert.equal(ed.body.version, back.version + 1);
+  assert.equal(ed.body.history.at(-1).action, 'edit');
+  expectError(assert, await api('PUT', `/api/v1/joint-actions/${a.id}`, { token: t.office, body: edit }), 409, 'version_conflict');
+  expectError(assert, await api('PUT', `/api/v1/joint-actions/${a.id}`, { token: t.office, body: { ...edit, version: ed.body.version, planned_end: '2026-12-16T09:00:00+08:00' } }), 400, 'invalid_time');
   await act(a.id, 'office', { action: 'submit' });
+  expectError(assert, await api('PUT', `/api/v1/joint-actions/${a.id}`, { token: t.office, body: { ...edit, version: ed.body.version + 1 } }), 409, 'invalid_transition');
   assert.equal((await act(a.id, 'leader', { action: 'approve' })).body.state, 'approved');
 
   // participants: each unit names its own; qualification rules
@@ -307,7 +319,7 @@ test('routine: office drafts, leader returns and approves, office starts, partic
   assert.equal(plan.status, 200);
   const text = pdfText(Buffer.from(await plan.arrayBuffer())).replace(/\s+/g, '');
   assert.ok(text.includes('碧湖村占道经营联合整治联合执法行动方案'));
-  assert.ok(text.includes('劝导、登记、处罚'));
+  assert.ok(text.includes('综合执法中队劝导登记'), 'the plan prints the revised tasks');
 });
 
 test('a qualification that expires during the action is refused; one lasting to its last day is accepted', async () => {
