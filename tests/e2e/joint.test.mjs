@@ -266,3 +266,32 @@ test('the unit contact names participants (an expired certificate is refused by 
   await shot(contact, 'contact-participants-phone');
   await done(contact);
 });
+
+test('a plan the leader sends back is revised in the same form and resubmitted', async () => {
+  const office = await open(browser, h, 'office');
+  await go(office, '#/joint-new');
+  await office.fill('#j-title', '碧湖村违规户外广告清理（退回修改）');
+  await office.check('#j-units input[value="1"]');
+  await office.fill('#j-tasks', '综合执法中队负责');
+  await office.click('#j-submit');
+  await office.waitForSelector('main[data-screen="joint-action"] #jactions');
+  const id = actionId(office);
+  const leader = await h.login('leader');
+  const back = await h.api('POST', `/api/v1/joint-actions/${id}/actions`, { token: leader, body: { action: 'return', reason: '请补充市场监管所分工' } });
+  assert.equal(back.body.state, 'draft');
+  await go(office, '#/joint');
+  await go(office, `#/joint-action/${id}`);
+  await office.waitForSelector('#jedit');
+  await office.click('#jedit');
+  await office.waitForSelector('#jnew');
+  assert.equal(await office.inputValue('#j-title'), '碧湖村违规户外广告清理（退回修改）');
+  await office.check('#j-units input[value="6"]'); // 市场监管所
+  await office.fill('#j-tasks', '综合执法中队拆除广告；市场监管所核查经营户证照');
+  await shot(office, 'office-joint-edit');
+  await office.click('#j-submit');
+  await office.waitForSelector('main[data-screen="joint-action"] #jactions');
+  assert.equal(actionId(office), id, 'the same action, not a new one');
+  assert.match(await office.textContent('#plan'), /市场监管所核查经营户证照/);
+  assert.match(await office.textContent('main h2'), /已提交/);
+  await done(office);
+});

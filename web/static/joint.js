@@ -292,7 +292,7 @@ export async function jointView(main, [id]) {
         ${a.concluded_at ? `<dt>结束</dt><dd>${fmtTime(a.concluded_at)}</dd>` : ''}
         ${a.summary ? `<dt>结果总结</dt><dd class="desc-full" id="summary">${esc(a.summary)}</dd>` : ''}
       </dl></div>
-      <div class="card"><b>操作</b><div class="actions" id="jactions">${acts.length ? stepButtons(acts, a) : '<span class="muted">当前没有您可执行的操作</span>'}</div></div>
+      <div class="card"><b>操作</b><div class="actions" id="jactions">${acts.length ? stepButtons(acts, a) : '<span class="muted">当前没有您可执行的操作</span>'}${a.state === 'draft' && a.scope !== 'county' && ((a.mechanism === 'special' && has('contact') && me.unit_id === a.applicant_unit_id) || (a.mechanism !== 'special' && office)) ? `<a class="btn" id="jedit" href="#/joint-new?edit=${a.id}">修改方案</a>` : ''}</div></div>
       <div class="card"><b>公文</b><div class="actions" id="docs"><a class="btn" target="_blank" href="/api/v1/joint-actions/${a.id}/documents/plan.pdf" id="planpdf">行动方案（PDF）</a>
         ${decided ? `<a class="btn" target="_blank" href="/api/v1/joint-actions/${a.id}/documents/decision.pdf" id="decisionpdf">书面决定书（PDF）</a>` : ''}</div></div>
       <div class="card" id="participants"><b>参加人员</b> <span class="muted">（${parts.length} 人；各单位负责人指派本单位人员，执法人员须持有效执法证）</span>
@@ -457,6 +457,29 @@ export async function jointNewView(main) {
   };
   f.mechanism.addEventListener('change', setMech);
   setMech();
+  // editing a draft (one the leader sent back): the same form, filled in
+  const editId = Number(hashQuery().get('edit')) || 0;
+  let editing = null;
+  if (editId) {
+    editing = await api('GET', `/joint-actions/${editId}`);
+    main.querySelector('h2').textContent = `修改行动方案 · ${editing.title}`;
+    f.mechanism.value = editing.mechanism;
+    setMech();
+    f.mechanism.disabled = true;
+    f.title.value = editing.title || '';
+    f.targets.value = editing.targets || '';
+    f.place.value = editing.place || '';
+    f.tasks.value = editing.tasks || '';
+    f.mode.value = editing.mode || 'centralised';
+    f.domain.value = editing.domain || '';
+    f.planned_start.value = localInput(Date.parse(editing.planned_start));
+    f.planned_end.value = localInput(Date.parse(editing.planned_end));
+    if (f.police_support) f.police_support.checked = !!editing.police_support;
+    f.querySelectorAll('input[name=unit]').forEach((x) => { x.checked = (editing.participating_units || []).includes(Number(x.value)); });
+    if (f.lead_unit_id && editing.lead_unit_id) f.lead_unit_id.value = String(editing.lead_unit_id);
+    if (f.problem_ids) f.problem_ids.value = (editing.problem_ids || []).join(', ');
+    main.querySelector('#j-save').textContent = '保存修改';
+  }
   let busy = false;
   f.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -484,7 +507,10 @@ export async function jointNewView(main) {
     st.className = 'status'; st.textContent = '正在提交…';
     let a = null;
     try {
-      a = await api('POST', '/joint-actions', body);
+      if (editing) {
+        const { mechanism, township_id, ...rest } = body; // neither changes in an edit
+        a = await api('PUT', `/joint-actions/${editing.id}`, { ...rest, version: editing.version });
+      } else a = await api('POST', '/joint-actions', body);
       if (go === 'submit' && !county) a = await api('POST', `/joint-actions/${a.id}/actions`, { action: 'submit' });
       toast(go === 'draft' || county ? `已保存：${a.title}` : m === 'special' ? '专项申请已提交执法办公室' : '已提交领导小组审批');
       location.hash = '#/joint-action/' + a.id;
