@@ -464,9 +464,8 @@ static int cell_members(struct xz_req *r)
 		rc = xz_fail_db(r, rc);
 		goto out;
 	}
-	rc = 0;
+	json_decref(person);
 	json_decref(row);
-	row = NULL;
 	return cell_get(r);
 out:
 	xz_db_rollback(xz_req_db(r));
@@ -633,7 +632,7 @@ static int patrol_create(struct xz_req *r)
 	json_t *track = NULL, *checked = NULL, *findings = NULL, *cell = NULL, *row = NULL;
 	int64_t t0, t1, id = 0;
 	char *tj = NULL, *cj = NULL, *fj = NULL;
-	double dist;
+	double dist = 0;
 	int rc;
 
 	if ((rc = xz_req_json(r)) < 0 ||
@@ -644,7 +643,7 @@ static int patrol_create(struct xz_req *r)
 	if (xz_time_parse(started, &t0) < 0 || xz_time_parse(ended, &t1) < 0 || t1 < t0)
 		return xz_fail(r, XZ_EMALFORMED, "invalid_time", "起止时间无效",
 			       "started_at/ended_at must be ISO 8601 and in order", "started_at");
-	if ((dist = track_distance(track ? track : json_array())) < 0)
+	if (track && (dist = track_distance(track)) < 0)
 		return xz_fail(r, XZ_EMALFORMED, "invalid_track", "轨迹须为[[经度,纬度],…]",
 			       "track must be [[lon,lat],…]", "track");
 	if ((checked && !json_is_array(checked)) || (findings && !json_is_array(findings)))
@@ -652,9 +651,9 @@ static int patrol_create(struct xz_req *r)
 			       "checked and findings must be arrays", "checked");
 	if ((rc = load_cell(r, "patrol.write", cell_id, &cell)) < 0)
 		return rc;
-	tj = json_dumps(track ? track : json_array(), JSON_COMPACT);
-	cj = json_dumps(checked ? checked : json_array(), JSON_COMPACT);
-	fj = json_dumps(findings ? findings : json_array(), JSON_COMPACT);
+	tj = track ? json_dumps(track, JSON_COMPACT) : strdup("[]");
+	cj = checked ? json_dumps(checked, JSON_COMPACT) : strdup("[]");
+	fj = findings ? json_dumps(findings, JSON_COMPACT) : strdup("[]");
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
 		goto fail;
 	if ((rc = xz_db_int(xz_req_db(r),

@@ -965,7 +965,7 @@ static int category_write(struct xz_req *r, int64_t id)
 		if ((rc = xz_check_version(r, xz_jint(old, "version"))) < 0)
 			goto out;
 	}
-	codes_text = json_dumps(codes ? codes : json_array(), JSON_COMPACT);
+	codes_text = codes ? json_dumps(codes, JSON_COMPACT) : strdup("[]");
 	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
 		goto dbfail;
 	if (id)

@@ -140,7 +140,7 @@ static int load(struct xz_req *r, int64_t id, json_t **p)
 static int history(struct xz_req *r, int64_t id, const char *action, const char *from,
 		   const char *to, const char *note, json_t *data)
 {
-	char *dj = json_dumps(data ? data : json_object(), JSON_COMPACT);
+	char *dj = data ? json_dumps(data, JSON_COMPACT) : strdup("{}");
 	int rc = xz_db_exec(xz_req_db(r),
 			    "INSERT INTO problem_history (problem_id, at, action, from_state, to_state, "
 			    "user_id, user_name, note, data_json) VALUES ($1, $2, $3, $4, $5, $6, $7, "

@@ -106,7 +106,14 @@ export async function startServer({ demo = true, db = null, extraArgs = [] } = {
         await done;
       }
     },
-    async close() { await h.stop(); d.drop(); },
+    // close: stop the server and, under a sanitizer build, fail on anything
+    // it reported (leaks are reported at exit, after SIGTERM's clean stop)
+    async close() {
+      await h.stop();
+      d.drop();
+      const m = stderr.match(/(ERROR: (LeakSanitizer|AddressSanitizer)[^\n]*|runtime error:[^\n]*)/);
+      if (m) throw new Error(`sanitizer: ${m[0]}\n${stderr.slice(stderr.indexOf(m[0]), stderr.indexOf(m[0]) + 4000)}`);
+    },
   };
   return h;
 }
