@@ -1,10 +1,17 @@
 /*
  * db_pg.c — the PostgreSQL driver behind db.h, through libpq.
  *
- * Every statement goes through PQexecParams: the server parses the SQL and
- * binds the values separately, so user text never becomes SQL. Values are
- * sent in text form and typed by the server from context. Results are
- * typed back into JSON by the column's type OID.
+ * Every statement is prepared and executed with its values bound
+ * separately, so user text never becomes SQL. Values are sent in text form
+ * and typed by the server from context. Results are typed back into JSON by
+ * the column's type OID.
+ *
+ * Each connection keeps the statements it has prepared (up to
+ * XZ_PG_STMTS, by SQL text): planning the problem list's seven-table join
+ * costs PostgreSQL more (≈ 16 ms) than running it (≈ 1 ms), and a prepared
+ * statement lets the server reuse its plan. A statement that cannot be
+ * prepared, or whose cached plan the server refuses (the schema changed),
+ * is run once through PQexecParams instead, which reports the error.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -26,8 +33,20 @@ static void notice_quiet(void *arg, const char *msg)
 	XZ_UNUSED(msg);
 }
 
+#define XZ_PG_STMTS 256
+
+struct pgc {
+	PGconn *c;
+	int n;
+	struct {
+		uint64_t hash;
+		char *sql;
+	} stmts[XZ_PG_STMTS];
+};
+
 static int pg_connect(const char *url, void **conn)
 {
+	struct pgc *pc;
 	PGconn *c = PQconnectdb(url);
 	PGresult *r;
 	if (PQstatus(c) != CONNECTION_OK) {
@@ -38,18 +57,60 @@ static int pg_connect(const char *url, void **conn)
 	PQsetNoticeProcessor(c, notice_quiet, NULL);
 	r = PQexec(c, "SET TIME ZONE 'UTC'; SET client_min_messages = warning");
 	PQclear(r);
-	*conn = c;
+	pc = xz_calloc(1, sizeof(*pc));
+	pc->c = c;
+	*conn = pc;
 	return 0;
 }
 
 static void pg_disconnect(void *conn)
 {
-	PQfinish(conn);
+	struct pgc *pc = conn;
+	int i;
+	for (i = 0; i < pc->n; i++)
+		xz_free(pc->stmts[i].sql);
+	PQfinish(pc->c);
+	xz_free(pc);
 }
 
 static const char *pg_errmsg(void *conn)
 {
-	return PQerrorMessage(conn);
+	return PQerrorMessage(((struct pgc *)conn)->c);
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* prepared: the name of sql's prepared statement on this connection,
+ * preparing it if need be; false when it is not (or cannot be) prepared. */
+static bool prepared(struct pgc *pc, const char *sql, int n, char name[32])
+{
+	uint64_t h = fnv1a(sql);
+	PGresult *r;
+	int i;
+	for (i = 0; i < pc->n; i++)
+		if (pc->stmts[i].hash == h && !strcmp(pc->stmts[i].sql, sql)) {
+			snprintf(name, 32, "xz%d", i);
+			return true;
+		}
+	if (pc->n >= XZ_PG_STMTS || PQtransactionStatus(pc->c) == PQTRANS_INERROR)
+		return false;
+	snprintf(name, 32, "xz%d", pc->n);
+	r = PQprepare(pc->c, name, sql, n, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		PQclear(r);
+		return false;
+	}
+	PQclear(r);
+	pc->stmts[pc->n].hash = h;
+	pc->stmts[pc->n].sql = xz_strdup(sql);
+	pc->n++;
+	return true;
 }
 
 static json_t *cell(PGresult *r, int row, int c)
@@ -85,9 +146,12 @@ static int map_state(PGresult *r)
 	return XZ_EDB;
 }
 
-static int pg_query(void *conn, const char *sql, const struct xz_val *p, int n, json_t **rows,
+static int pg_query(void *connp, const char *sql, const struct xz_val *p, int n, json_t **rows,
 		    int64_t *changes)
 {
+	struct pgc *pc = connp;
+	PGconn *conn = pc->c;
+	char name[32];
 	const char *vals[XZ_MAX_SQL_PARAMS];
 	char nums[XZ_MAX_SQL_PARAMS][32];
 	PGresult *r = NULL;
@@ -110,7 +174,18 @@ static int pg_query(void *conn, const char *sql, const struct xz_val *p, int n, 
 		case XZ_V_TEXT: vals[i] = p[i].s; break;
 		}
 	}
-	r = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
+	if (prepared(pc, sql, n, name)) {
+		r = PQexecPrepared(conn, name, n, vals, NULL, NULL, 0);
+		/* a plan invalidated by a schema change: run it unprepared once */
+		if (PQresultStatus(r) == PGRES_FATAL_ERROR && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
+		    !strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "0A000") &&
+		    PQtransactionStatus(conn) != PQTRANS_INERROR) {
+			PQclear(r);
+			r = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
+		}
+	} else {
+		r = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
+	}
 	switch (PQresultStatus(r)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK: break;
@@ -145,8 +220,9 @@ out:
 	return rc;
 }
 
-static int pg_script(void *conn, const char *sql)
+static int pg_script(void *connp, const char *sql)
 {
+	PGconn *conn = ((struct pgc *)connp)->c;
 	PGresult *r = PQexec(conn, sql);
 	int rc = 0;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
