@@ -106,6 +106,19 @@ test('actions out of turn are 409 invalid_transition; by the wrong person 403; u
   assert.deepEqual((await get(t.office, p.id)).history.map((x) => x.action), ['report', 'dispatch']);
 });
 
+test('a report out of scope is rejected with a reason and its reporter is told', async () => {
+  const p = (await report(t.grid, { ...base, description: '邻里纠纷（非执法事项）' })).body;
+  expectError(assert, await act(t.office, p.id, { action: 'reject' }), 400, 'missing_field');
+  expectError(assert, await act(t.grid, p.id, { action: 'reject', reason: '不属于执法事项' }), 403, 'forbidden');
+  const r = await act(t.office, p.id, { action: 'reject', reason: '属民事纠纷，已告知当事人向村调委会申请调解' });
+  assert.equal(r.body.state, 'rejected');
+  assert.equal(r.body.due_at, null, 'no deadline runs on a rejected problem');
+  assert.deepEqual(r.body.allowed_actions, []);
+  for (const action of ['accept', 'dispatch', 'close', 'supervise']) expectError(assert, await act(t.office, p.id, { action, note: 'x' }), 409, 'invalid_transition');
+  const inbox = (await h.api('GET', '/api/v1/inbox?limit=100', { token: t.grid })).body.items;
+  assert.ok(inbox.some((n) => n.problem_id === p.id && n.kind === 'reject' && n.body.includes('调解')));
+});
+
 test('rework when verification fails; return by a unit that is not responsible, then routed again', async () => {
   const p = (await report(t.grid, base)).body;
   await act(t.office, p.id, { action: 'dispatch' });
