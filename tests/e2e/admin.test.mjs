@@ -149,3 +149,27 @@ test('the categories screen shows the two-level tree with time limits', async ()
   assert.match(text, /村镇建设/); assert.match(text, /违法建设/); assert.match(text, /个工作日/);
   await page.context().close();
 });
+
+test('the office adds a person and registers an enforcement qualification', async () => {
+  const page = await open(browser, h, 'office');
+  await go(page, '#/people');
+  await page.click('#p-add');
+  await page.fill('#dlg-name', '测试新队员');
+  await page.selectOption('#dlg-unit_id', { label: '碧湖镇综合行政执法中队' });
+  await page.fill('#dlg-title', '执法队员');
+  await page.fill('#dlg-phone', '13900001111');
+  await page.click('.modal button[type=submit]');
+  await page.waitForSelector('text=测试新队员');
+  const row = page.locator('tr', { hasText: '测试新队员' });
+  assert.match(await row.textContent(), /无执法证/);
+  await row.locator('[data-qual]').click();
+  await page.fill('#dlg-cert_no', '浙执33110299');
+  await page.fill('#dlg-domains', '村镇建设、市容环境');
+  await page.click('.modal button[type=submit]');
+  await page.waitForSelector('text=浙执33110299');
+  assert.match(await page.locator('tr', { hasText: '测试新队员' }).textContent(), /浙执33110299 有效/);
+  const p = (await h.api('GET', '/api/v1/people?limit=500', { token: await h.login('office') })).body.items.find((x) => x.name === '测试新队员');
+  assert.deepEqual(p.qualifications[0].domains, ['村镇建设', '市容环境']);
+  await shot(page, 'office-people-qualification');
+  await page.context().close();
+});

@@ -4,7 +4,7 @@
 // qualifications, accounts, audit). The other screens live in their own
 // modules (map, problems, report, admin, dashboard). No framework, no
 // external resources: it works offline on a weak signal.
-import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, api, all } from './core.js';
+import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, api, all, dialog, toast } from './core.js';
 import { mapView } from './map.js';
 import { queueView, problemView, tasksView, superviseView, inboxView, mineView, verifyTasksView } from './problems.js';
 import { reportView } from './report.js';
@@ -167,13 +167,44 @@ function qualTag(p) {
   }).join('');
 }
 
-async function peopleView() {
+async function peopleView(main) {
   const [people, units] = await Promise.all([all('/people'), all('/units').catch(() => [])]);
   const un = Object.fromEntries(units.map((u) => [u.id, u.name]));
   const expired = people.filter((p) => p.qualifications?.some((q) => q.valid_to < today())).length;
-  return `<h2>人员与执法资格</h2><p class="muted">共 ${people.length} 人；执法证已过期 ${expired} 人。红色：已过期；黄色：30天内到期。</p>
-    <table><thead><tr><th>姓名</th><th>所在机构</th><th>职务</th><th>电话</th><th>执法资格</th></tr></thead><tbody>
-    ${people.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(un[p.unit_id] || '')}</td><td>${esc(p.title)}</td><td>${esc(p.phone)}</td><td>${qualTag(p)}</td></tr>`).join('')}</tbody></table>`;
+  const soon = people.filter((p) => p.qualifications?.some((q) => q.valid_to >= today() && q.valid_to <= plusDays(30))).length;
+  const edit = has('office', 'admin');
+  main.innerHTML = `<h2>人员与执法资格</h2><p class="muted">共 ${people.length} 人；执法证已过期 ${expired} 人，30天内到期 ${soon} 人。红色：已过期；黄色：30天内到期。</p>
+    ${edit ? '<div class="actions"><button class="btn primary-btn" id="p-add">新增人员</button></div>' : ''}
+    <table><thead><tr><th>姓名</th><th>所在机构</th><th>职务</th><th>电话</th><th>执法资格</th>${edit ? '<th></th>' : ''}</tr></thead><tbody>
+    ${people.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(un[p.unit_id] || '')}</td><td>${esc(p.title)}</td><td>${esc(p.phone)}</td><td>${qualTag(p)}</td>${edit ? `<td>${p.is_auxiliary ? '' : `<button class="btn small" data-qual="${p.id}" data-name="${esc(p.name)}">登记执法证</button>`}</td>` : ''}</tr>`).join('')}</tbody></table>`;
+  if (!edit) return;
+  main.querySelector('#p-add').addEventListener('click', async () => {
+    const mine = units.filter((u) => !state.me.township_id || u.township_id === state.me.township_id);
+    const v = await dialog('新增人员', [
+      { name: 'name', label: '姓名', required: true },
+      { name: 'unit_id', label: '所在派驻机构', type: 'select', options: [['', '（乡镇工作人员，不属派驻机构）'], ...mine.map((u) => [u.id, u.name])] },
+      { name: 'title', label: '职务', value: '' },
+      { name: 'phone', label: '电话', value: '' },
+      { name: 'is_auxiliary', label: '人员类别', type: 'select', options: [['0', '执法人员'], ['1', '协管员（辅助人员，不得单独执法）']], value: '0' },
+    ], '保存');
+    if (!v) return;
+    const body = { name: v.name.trim(), title: v.title.trim(), phone: v.phone.trim(), is_auxiliary: v.is_auxiliary === '1' };
+    if (v.unit_id) body.unit_id = Number(v.unit_id);
+    else if (state.me.township_id) body.township_id = state.me.township_id;
+    try { await api('POST', '/people', body); toast(`已新增：${body.name}`); await peopleView(main); } catch (e) { toast(e.message, 'bad'); }
+  });
+  main.querySelectorAll('[data-qual]').forEach((b) => b.addEventListener('click', async () => {
+    const v = await dialog(`登记执法证 · ${b.dataset.name}`, [
+      { name: 'cert_no', label: '执法证号', required: true },
+      { name: 'issuer', label: '发证机关', value: '浙江省人民政府', required: true },
+      { name: 'domains', label: '执法领域（顿号或逗号分隔，如：村镇建设、市容环境）', required: true },
+      { name: 'valid_from', label: '有效期自', type: 'date', value: today(), required: true },
+      { name: 'valid_to', label: '有效期至', type: 'date', value: plusDays(365 * 3), required: true },
+    ], '登记');
+    if (!v) return;
+    const body = { cert_no: v.cert_no.trim(), issuer: v.issuer.trim(), domains: v.domains.split(/[、,，\s]+/).filter(Boolean), valid_from: v.valid_from, valid_to: v.valid_to };
+    try { await api('POST', `/people/${b.dataset.qual}/qualifications`, body); toast('执法证已登记'); await peopleView(main); } catch (e) { toast(e.message, 'bad'); }
+  }));
 }
 
 async function leadershipView() {
