@@ -31,6 +31,7 @@ CREATE TABLE problems (
   supervised INTEGER NOT NULL DEFAULT 0,
   supervise_note TEXT,
   supervise_due_at BIGINT,
+  supervise_alerted INTEGER NOT NULL DEFAULT 0,
   merged_into BIGINT REFERENCES problems(id),
   rework_count INTEGER NOT NULL DEFAULT 0,
   return_count INTEGER NOT NULL DEFAULT 0,
@@ -54,6 +55,7 @@ CREATE INDEX problems_township_closed ON problems(township_id, closed_at);
 CREATE INDEX problems_stats ON problems(township_id, state, channel, category, unit_id, on_time, due_at, created_at);
 CREATE INDEX problems_cell ON problems(cell_id, id);
 CREATE INDEX problems_due ON problems(due_at);
+CREATE INDEX problems_supervise_due ON problems(supervise_due_at);
 CREATE INDEX problems_reported_by ON problems(reported_by, id);
 
 CREATE TABLE problem_reporters (

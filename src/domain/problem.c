@@ -266,6 +266,12 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 		 "WHERE due_at > $1 AND due_at <= $1 + 2592000 AND warn_at <= $1 AND alert_level < 1 "
 		 "ORDER BY due_at LIMIT 500",
 		 "deadline_near", "问题临近期限"},
+		{3,
+		 "SELECT id, county_id, township_id, unit_id, cell_id, state, step FROM problems "
+		 "WHERE supervise_due_at <= $1 AND supervise_alerted = 0 AND state IN ('reported',"
+		 "'accepted','dispatched','in_hand','handled','verified') ORDER BY supervise_due_at "
+		 "LIMIT 500",
+		 "supervise_overdue", "督办事项已逾期"},
 	};
 	json_t *rows = NULL, *row;
 	size_t k, i;
@@ -287,9 +293,12 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 				 (long long)json_integer_value(json_object_get(row, "id")), state);
 			if ((rc = xz_db_begin(db)) < 0)
 				break;
+			/* level 3 is the supervision's own deadline, marked apart */
 			if ((rc = xz_db_exec(db,
-					     "UPDATE problems SET alert_level = $2, on_time = CASE WHEN "
-					     "$2 = 2 THEN 0 ELSE on_time END WHERE id = $1",
+					     "UPDATE problems SET alert_level = CASE WHEN $2 = 3 THEN "
+					     "alert_level ELSE $2 END, supervise_alerted = CASE WHEN $2 = 3 "
+					     "THEN 1 ELSE supervise_alerted END, on_time = CASE WHEN $2 = 2 "
+					     "THEN 0 ELSE on_time END WHERE id = $1",
 					     XZ_ARGS(XZ_INT(json_integer_value(json_object_get(row, "id"))),
 						     XZ_INT(passes[k].level)),
 					     NULL)) < 0 ||

@@ -673,7 +673,7 @@ static int effects(struct xz_req *r, const struct xz_ptrans *t, const struct act
 		}
 		rc = xz_db_exec(db,
 				"UPDATE problems SET supervised = 1, supervise_note = $2, "
-				"supervise_due_at = $3 WHERE id = $1",
+				"supervise_due_at = $3, supervise_alerted = 0 WHERE id = $1",
 				XZ_ARGS(XZ_INT(id), XZ_TEXT(in->note), XZ_INT(v)), NULL);
 	}
 	return rc < 0 ? xz_fail_db(r, rc) : 0;

@@ -215,6 +215,27 @@ test('deadlines follow the calendar across the National Day holiday; overdue tur
   }
 });
 
+test('a supervision has its own deadline; missing it is announced once', async () => {
+  await h.setClock('2026-11-02T09:00:00+08:00');
+  try {
+    const p = (await report(t.grid, base)).body;
+    await act(t.office, p.id, { action: 'dispatch' });
+    expectError(assert, await act(t.leader, p.id, { action: 'supervise', note: '限期办结', due_at: '2026-11-01T00:00:00+08:00' }), 400, 'invalid_time');
+    const s = (await act(t.leader, p.id, { action: 'supervise', note: '请于明日12时前办结', due_at: '2026-11-03T12:00:00+08:00' })).body;
+    assert.equal(s.supervise_due_at, '2026-11-03T12:00:00+08:00');
+    await h.api('POST', '/api/v1/test/tick', {});
+    const kinds = async () => (await h.api('GET', '/api/v1/inbox?limit=200', { token: t.staff })).body.items.filter((n) => n.problem_id === p.id).map((n) => n.kind);
+    assert.ok(!(await kinds()).includes('supervise_overdue'));
+    await h.setClock('2026-11-03T12:00:01+08:00');
+    await h.api('POST', '/api/v1/test/tick', {});
+    assert.equal((await kinds()).filter((k) => k === 'supervise_overdue').length, 1);
+    await h.api('POST', '/api/v1/test/tick', {});
+    assert.equal((await kinds()).filter((k) => k === 'supervise_overdue').length, 1, 'announced once');
+  } finally {
+    await h.setClock(null);
+  }
+});
+
 test('duplicates are offered on report; merging keeps every reporter informed of the outcome', async () => {
   const first = (await report(t.grid, { ...base, category: 'SR02', description: '路边堆放建筑垃圾', lon: 119.8601, lat: 28.4101 })).body;
   const second = (await report(t.dept, { ...base, category: 'SR02', description: '有人在路边倒垃圾', lon: 119.8602, lat: 28.4102 })).body;
