@@ -418,6 +418,12 @@ static int problem_create(struct xz_req *r)
 
 /* ---- list ---- */
 
+/* is_yes: a query flag given as 1 or true. */
+static bool is_yes(const char *v)
+{
+	return v && (!strcmp(v, "1") || !strcmp(v, "true"));
+}
+
 static int problems_list(struct xz_req *r)
 {
 	struct xz_place f = {0};
@@ -433,9 +439,10 @@ static int problems_list(struct xz_req *r)
 	int n = 0, rc;
 
 	if ((rc = xz_req_page(r, &before, &limit)) < 0 ||
-	    (rc = xz_req_query_id(r, "township_id", &town)) < 0 ||
-	    (rc = xz_req_query_id(r, "unit_id", &unit)) < 0 ||
-	    (rc = xz_req_query_id(r, "cell_id", &cell)) < 0)
+	    (rc = xz_req_query_id(r, xz_req_query(r, "township") ? "township" : "township_id",
+				   &town)) < 0 ||
+	    (rc = xz_req_query_id(r, xz_req_query(r, "unit") ? "unit" : "unit_id", &unit)) < 0 ||
+	    (rc = xz_req_query_id(r, xz_req_query(r, "cell") ? "cell" : "cell_id", &cell)) < 0)
 		return rc;
 	if (!xz_authz_filter(r->user, "problem.read", &f))
 		return xz_authorize(r, "problem.read", NULL);
@@ -488,11 +495,11 @@ static int problems_list(struct xz_req *r)
 		p[n++] = XZ_TEXT(xz_arena_printf(r->arena, "%%%s%%", q));
 		p[n++] = XZ_TEXT(q);
 	}
-	if (mine && !strcmp(mine, "1"))
+	if (is_yes(mine))
 		FILTER("p.reported_by = $%d", XZ_INT(r->user->id));
-	if (sup && !strcmp(sup, "1"))
+	if (is_yes(sup))
 		sql = xz_arena_printf(r->arena, "%s AND p.supervised = 1", sql);
-	if ((overdue && !strcmp(overdue, "1")) || (light && !strcmp(light, "red")))
+	if (is_yes(overdue) || (light && !strcmp(light, "red")))
 		FILTER("p.due_at < $%d AND p.state IN ('reported','accepted','dispatched','in_hand',"
 		       "'handled','verified')",
 		       XZ_INT(now));

@@ -342,6 +342,13 @@ test('lists filter by state, channel, category, text in Chinese, and page by cur
   }
   assert.equal(seen.size, Number(h.sql(`SELECT COUNT(*) FROM problems WHERE township_id = (SELECT id FROM regions WHERE name = '碧湖镇')`)));
   expectError(assert, await h.api('GET', '/api/v1/problems?state=lost', { token: t.office }), 400, 'invalid_query');
+  // the names of the issue's filters work as well as the *_id forms
+  const town = Number(h.sql("SELECT id FROM regions WHERE name = '碧湖镇'"));
+  const unit = Number(h.sql("SELECT id FROM units WHERE code = 'ZF-331102100'"));
+  const byUnit = (await h.api('GET', `/api/v1/problems?township=${town}&unit=${unit}&limit=500`, { token: t.office })).body.items;
+  assert.ok(byUnit.length > 0 && byUnit.every((p) => p.unit_id === unit && p.township_id === town));
+  const od = (await h.api('GET', '/api/v1/problems?overdue=true&limit=500', { token: t.office })).body.items;
+  assert.ok(od.every((p) => p.overdue === true));
   const mine = (await h.api('GET', '/api/v1/problems?mine=1&limit=500', { token: t.grid })).body.items;
   assert.ok(mine.length > 0);
   assert.equal((await h.api('GET', '/api/v1/problems', { token: t.admin })).status, 403);
