@@ -268,6 +268,21 @@ static int sub_list(struct xz_req *r, const char *sql, int64_t id, json_t **out)
 	return 0;
 }
 
+/* items_of_action: {"items": rows of sql ($1 = the action's id)} for an
+ * action the caller may see (participants, incidents, findings). */
+static int items_of_action(struct xz_req *r, const char *sql)
+{
+	int64_t id;
+	json_t *row = NULL, *rows = NULL;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = load_action(r, id, &row)) < 0)
+		return rc;
+	json_decref(row);
+	if ((rc = sub_list(r, sql, id, &rows)) < 0)
+		return rc;
+	return xz_reply(r, 200, json_pack("{s:o}", "items", rows));
+}
+
 #define PARTICIPANT_SQL                                                                            \
 	"SELECT jp.id, jp.action_id, jp.unit_id, u.name AS unit_name, jp.person_id, p.name, "      \
 	"p.is_auxiliary, jp.role, jp.added_at, jp.checked_in_at, jp.checked_out_at FROM "          \
@@ -1175,16 +1190,7 @@ out:
 
 static int participants_list(struct xz_req *r)
 {
-	int64_t id;
-	json_t *row = NULL, *rows = NULL;
-	int rc;
-	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = load_action(r, id, &row)) < 0)
-		return rc;
-	json_decref(row);
-	if ((rc = sub_list(r, PARTICIPANT_SQL "WHERE jp.action_id = $1 ORDER BY jp.id", id,
-			   &rows)) < 0)
-		return rc;
-	return xz_reply(r, 200, json_pack("{s:o}", "items", rows));
+	return items_of_action(r, PARTICIPANT_SQL "WHERE jp.action_id = $1 ORDER BY jp.id");
 }
 
 /* check: check in (in = true) or out on the day of the action. */
@@ -1639,15 +1645,7 @@ out:
 
 static int incidents_list(struct xz_req *r)
 {
-	int64_t id;
-	json_t *row = NULL, *rows = NULL;
-	int rc;
-	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = load_action(r, id, &row)) < 0)
-		return rc;
-	json_decref(row);
-	if ((rc = sub_list(r, INCIDENT_SQL "WHERE i.action_id = $1 ORDER BY i.id", id, &rows)) < 0)
-		return rc;
-	return xz_reply(r, 200, json_pack("{s:o}", "items", rows));
+	return items_of_action(r, INCIDENT_SQL "WHERE i.action_id = $1 ORDER BY i.id");
 }
 
 /* ---- results (R5.7) ---- */
@@ -1741,15 +1739,7 @@ out:
 
 static int findings_list(struct xz_req *r)
 {
-	int64_t id;
-	json_t *row = NULL, *rows = NULL;
-	int rc;
-	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = load_action(r, id, &row)) < 0)
-		return rc;
-	json_decref(row);
-	if ((rc = sub_list(r, FINDING_SQL "WHERE action_id = $1 ORDER BY id", id, &rows)) < 0)
-		return rc;
-	return xz_reply(r, 200, json_pack("{s:o}", "items", rows));
+	return items_of_action(r, FINDING_SQL "WHERE action_id = $1 ORDER BY id");
 }
 
 /* ---- official documents ---- */
