@@ -13,7 +13,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 SRC := $(shell find src -name '*.c' | sort)
 MAIN_SRC := src/cli/main.c
 LIB_SRC := $(filter-out $(MAIN_SRC),$(SRC))
-EMBED := $(sort $(wildcard migrations/sqlite/*.sql migrations/pg/*.sql data/*.txt data/*.json))
+EMBED := $(sort $(wildcard migrations/*.sql migrations/sqlite/*.sql migrations/pg/*.sql data/*.txt data/*.json))
 UNIT_SRC := $(shell find tests -name 'test_*.c' | sort)
 
 OBJ := $(LIB_SRC:%.c=build/obj/%.o)

@@ -19,6 +19,7 @@
 #include "core/xz.h"
 #include "core/alloc.h"
 #include "domain/authz.h"
+#include "domain/ctx.h"
 
 struct MHD_Connection;
 struct MHD_Response;
@@ -67,6 +68,10 @@ struct xz_req {
 	const char *hdr_name[XZ_MAX_EXTRA_HEADERS];
 	const char *hdr_value[XZ_MAX_EXTRA_HEADERS];
 	int nhdr;
+	/* the domain context of this request (xz_req_ctx); a use case's error
+	 * description lands here and the server answers with it */
+	struct xz_ctx ctx;
+	bool ctx_ready;
 };
 
 struct xz_route {
@@ -106,6 +111,12 @@ int xz_fail(struct xz_req *r, int code, const char *err_code, const char *msg,
 /* xz_fail_db: the standard answer for a storage failure code (conflict,
  * not found, or 500). */
 int xz_fail_db(struct xz_req *r, int code);
+
+/* xz_req_ctx: the domain context for this request: its connection, user,
+ * source address, arena and the instant now (fixed at first call). A use
+ * case that fails describes its error there; returning its code from the
+ * handler answers with that description. */
+struct xz_ctx *xz_req_ctx(struct xz_req *r);
 
 /* xz_req_db: the request's database connection (borrowed from the pool on
  * first use, returned when the request ends). */

@@ -47,6 +47,19 @@ int xz_fail(struct xz_req *r, int code, const char *err_code, const char *msg,
 	return code;
 }
 
+struct xz_ctx *xz_req_ctx(struct xz_req *r)
+{
+	if (!r->ctx_ready) {
+		r->ctx.db = xz_req_db(r);
+		r->ctx.user = r->user;
+		r->ctx.source = r->source;
+		r->ctx.arena = r->arena;
+		r->ctx.now = xz_now();
+		r->ctx_ready = true;
+	}
+	return &r->ctx;
+}
+
 int xz_fail_db(struct xz_req *r, int code)
 {
 	switch (code) {

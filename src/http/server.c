@@ -79,6 +79,12 @@ static enum MHD_Result queue_buffer(struct xz_req *r, unsigned status, const cha
 /* error_body: the one error shape. Caller frees. */
 static char *error_body(struct xz_req *r, int code)
 {
+	if (!r->err_code && r->ctx.err_code) { /* described by a domain use case */
+		r->err_code = r->ctx.err_code;
+		r->err_msg = r->ctx.err_msg;
+		r->err_msg_en = r->ctx.err_msg_en;
+		r->err_field = r->ctx.err_field;
+	}
 	json_t *e = json_pack("{s:s,s:s,s:s}", "code", r->err_code ? r->err_code : "internal_error",
 			      "message", r->err_msg ? r->err_msg : "服务器内部错误", "message_en",
 			      r->err_msg_en ? r->err_msg_en : "Internal server error");
