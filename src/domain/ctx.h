@@ -29,7 +29,7 @@ struct xz_db;
 
 struct xz_ctx {
 	struct xz_db *db;
-	const struct xz_user *user; /* NULL: the system (CLI, scheduler) */
+	const struct xz_user *user; /* NULL: the system itself — CLI or scheduler */
 	const char *source;         /* client address, "cli" or "scheduler" */
 	struct xz_arena *arena;     /* lives as long as the caller's request */
 	int64_t now;                /* the instant the use case acts at */
@@ -61,7 +61,7 @@ int xz_ctx_audit_new(struct xz_ctx *c, const char *action, const char *object_ty
  * commit-and-audit tail of every writing use case. */
 int xz_ctx_tx(struct xz_ctx *c, int (*fn)(struct xz_ctx *c, void *arg), void *arg);
 
-/* xz_ctx_system: a context for the system acting on db (CLI, scheduler):
+/* xz_ctx_system: a context for the system acting on db — the CLI or the scheduler:
  * no user, the given source, now = xz_now(). The caller owns arena. */
 void xz_ctx_system(struct xz_ctx *c, struct xz_db *db, struct xz_arena *arena,
 		   const char *source);

@@ -84,7 +84,7 @@ struct xz_fsm {
 struct xz_fsm_subject {
 	unsigned kind;                /* the record's variant bit (0 when the machine has none) */
 	const char *state;            /* its current state */
-	const struct xz_user *user;   /* the caller; NULL: the system (admitted by every row) */
+	const struct xz_user *user;   /* the caller; NULL: the system itself, admitted by every row */
 	const struct xz_place *place; /* where the record sits, for permissions */
 	unsigned who;                 /* the caller's relation bits to the record */
 };
