@@ -800,11 +800,7 @@ int xz_open311_request_create(struct xz_ctx *c, const struct xz_open311_client *
 		return rc;
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(tok, sizeof(tok), raw, sizeof(raw));
-	attrs_text = json_dumps(in->attributes ? in->attributes : json_object(), JSON_COMPACT);
-	if (!in->attributes) {
-		free(attrs_text);
-		attrs_text = strdup("{}");
-	}
+	attrs_text = in->attributes ? json_dumps(in->attributes, JSON_COMPACT) : strdup("{}");
 	a.pin = (struct xz_problem_in){
 	    .county_id = county,
 	    .township_id = township,
