@@ -37,8 +37,8 @@
 
 extern const char *const xz_open311_channels[]; /* complaint media video transfer */
 
-/* An authenticated outside system (its townships are in
- * open311_client_townships; none listed: every township of its county). */
+/* An authenticated outside system: its townships are in
+ * open311_client_townships (none listed: every township of its county). */
 struct xz_open311_client {
 	int64_t id, county_id;
 	const char *name, *channel; /* arena memory */
