@@ -531,6 +531,8 @@ test('bad input: unknown service, outside the grid, no description, body over th
   // unknown format and unknown request
   specError(await call('GET', '/open311/v2/requests/999999.json', { key }), 404);
   specError(await call('GET', '/open311/v2/tokens/0123456789abcdef0123456789abcdef.xml', { key }), 404, '.xml');
+  specError(await call('GET', '/open311/v2/nothing.json', { key }), 404);
+  specError(await call('DELETE', '/open311/v2/requests.xml', { key }), 405, '.xml');
   const csv = await fetch(`${h.url}/open311/v2/services.csv?api_key=${key}`);
   assert.equal(csv.status, 404);
   validate(ERRORS, await csv.json());
