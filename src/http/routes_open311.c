@@ -261,7 +261,9 @@ static int discovery(struct xz_req *r)
 	d = json_pack("{s:s,s:s,s:s,s:[{s:s,s:s,s:s,s:s,s:[s,s]}]}", "changeset", CHANGESET,
 		      "contact", "请联系县（区）综合行政执法系统管理员", "key_service",
 		      "外部系统的api_key由系统管理员登记后发放", "endpoints", "specification",
-		      SPEC_URL, "url", xz_arena_printf(r->arena, "http://%s/open311/v2", host),
+		      SPEC_URL, "url",
+		      xz_arena_printf(r->arena, "%s://%s/open311/v2",
+				      r->app->secure_cookies ? "https" : "http", host),
 		      "changeset", CHANGESET, "type", "production", "formats", "application/json",
 		      "text/xml");
 	rc = answer(r, k.fmt, 200, "discovery", d);
