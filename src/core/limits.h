@@ -34,5 +34,6 @@
 #define XZ_TICK_SECONDS 30               /* scheduler pass: deadlines, outbound */
 #define XZ_MAX_PDF (16u << 20)           /* one rendered PDF document: 16 MiB */
 #define XZ_MAX_DOC_BODY (256u << 10)     /* body text of a 公文, UTF-8 bytes  */
+#define XZ_MAX_OPEN311_BODY (64u << 10)  /* an Open311 form post: 64 KiB      */
 
 #endif

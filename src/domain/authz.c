@@ -97,6 +97,8 @@ static const struct grant grants[] = {
 	{"security.write", XZ_ROLE_SECADMIN, S_COUNTY},
 	{"audit.read", XZ_ROLE_AUDITOR, S_COUNTY},
 	{"self", ALL_ROLES, S_SELF},
+	/* Open311 (R10.6): the system administrator registers outside systems */
+	{"open311.admin", XZ_ROLE_ADMIN, S_COUNTY},
 };
 
 const unsigned xz_all_roles[] = {XZ_ROLE_GRID,   XZ_ROLE_STAFF, XZ_ROLE_CONTACT,

@@ -100,6 +100,7 @@ extern const struct xz_route xz_routes_lists[];
 extern const struct xz_route xz_routes_problems[];
 extern const struct xz_route xz_routes_events[];
 extern const struct xz_route xz_routes_joint[];
+extern const struct xz_route xz_routes_open311[];
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);
@@ -176,6 +177,11 @@ int xz_check_version(struct xz_req *r, int64_t current);
 /* xz_authorize: authz for the current user and place (see authz.h); on
  * denial answers 403 (or 401 when not logged in) and audits the denial. */
 int xz_authorize(struct xz_req *r, const char *perm, const struct xz_place *place);
+
+/* xz_open311_error_body: the Open311 specification's error body for a
+ * failed /open311/ request, JSON or XML by the URL (routes_open311.c);
+ * *type gets its Content-Type. Caller frees with free(). */
+char *xz_open311_error_body(struct xz_req *r, int code, const char **type);
 
 /* Server lifecycle (server.c). */
 int xz_server_run(struct xz_app *app, const char *listen);

@@ -100,10 +100,10 @@ static char *error_body(struct xz_req *r, int code)
 
 static enum MHD_Result queue_error(struct xz_req *r, int code)
 {
-	char *body = error_body(r, code);
-	enum MHD_Result ret =
-		queue_buffer(r, xz_http_status(code), "application/json; charset=utf-8", body,
-			     strlen(body), true);
+	const char *type = "application/json; charset=utf-8";
+	char *body = strncmp(r->path, "/open311/", 9) ? error_body(r, code)
+						       : xz_open311_error_body(r, code, &type);
+	enum MHD_Result ret = queue_buffer(r, xz_http_status(code), type, body, strlen(body), true);
 	free(body);
 	return ret;
 }
@@ -425,7 +425,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		r->method = xz_arena_strdup(r->arena, method);
 		r->path = xz_arena_strdup(r->arena, strlen(url) < XZ_MAX_URL ? url : "/");
 		client_address(r);
-		if (!strncmp(r->path, "/api/", 5)) {
+		if (!strncmp(r->path, "/api/", 5) || !strncmp(r->path, "/open311/", 9)) {
 			cs->route = xz_route_find(r, &cs->path_known);
 			cs->max_body = cs->route && cs->route->max_body ? cs->route->max_body
 									 : XZ_MAX_BODY;
@@ -473,7 +473,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		xz_fail(r, XZ_ETOOBIG, "body_too_large", "请求体过大", "Request body too large", NULL);
 		return queue_error(r, XZ_ETOOBIG);
 	}
-	if (strncmp(r->path, "/api/", 5))
+	if (strncmp(r->path, "/api/", 5) && strncmp(r->path, "/open311/", 9))
 		return serve_static(r);
 	if (!cs->route) {
 		if (cs->path_known) {

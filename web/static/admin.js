@@ -224,3 +224,43 @@ export async function routingView(main) {
     }
   });
 }
+
+// ------------------------------------------------------------ Open311 systems
+// The administrator registers outside systems (12345 hotline, media desk,
+// video analytics) for the Open311 interface; the key is shown once.
+const O311_CHANNEL = { complaint: '投诉举报', media: '媒体曝光', video: '视频监控', transfer: '案件移送' };
+export async function open311View(main) {
+  const towns = (await all('/regions')).filter((r) => r.level === 'township');
+  const townName = Object.fromEntries(towns.map((t) => [t.id, t.name]));
+  main.innerHTML = `<h2>系统对接（Open311）</h2><p class="muted">外部系统通过 Open311 GeoReport v2 接口（<code>/open311/v2/</code>）报送问题并跟踪办理结果；每次调用以系统名称记入审计日志。</p>
+    <form class="card bar" id="o311new"><label>系统名称</label><input name="name" required maxlength="200" placeholder="如：12345政务服务热线">
+      <label>渠道</label><select name="channel">${Object.entries(O311_CHANNEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
+      <label>可报送乡镇</label><span>${towns.map((t) => `<label class="nowrap"><input type="checkbox" name="town" value="${t.id}">${esc(t.name)}</label>`).join(' ')}</span>
+      <label>每分钟调用上限</label><input name="rate" type="number" min="1" max="100000" value="60">
+      <button class="btn">登记并生成密钥</button></form>
+    <div id="o311key"></div><div class="card" id="o311list">正在加载…</div>`;
+  const draw = async () => {
+    const r = await api('GET', '/open311/clients');
+    main.querySelector('#o311list').innerHTML = `<div class="bar"><label class="nowrap"><input type="checkbox" id="o311pub" ${r.public_read ? 'checked' : ''}> 无密钥也可查询（公开读取）</label></div>
+      <div class="table-wrap"><table class="compact"><thead><tr><th>系统</th><th>渠道</th><th>密钥前缀</th><th>可报送乡镇</th><th>限速</th><th>状态</th><th></th></tr></thead><tbody>
+      ${r.items.map((c) => `<tr><td>${esc(c.name)}</td><td>${esc(O311_CHANNEL[c.channel] || c.channel)}</td><td class="muted">${esc(c.key_prefix)}…</td><td>${c.townships.length ? c.townships.map((t) => esc(townName[t] || t)).join('、') : '全县（区）'}</td><td>${c.rate_per_minute}/分钟</td><td>${c.revoked ? `已吊销 ${esc(fmtTime(c.revoked_at))}` : '有效'}</td><td>${c.revoked ? '' : `<button class="btn small" data-revoke="${c.id}">吊销</button>`}</td></tr>`).join('') || '<tr><td colspan="7" class="muted">尚未登记外部系统</td></tr>'}</tbody></table></div>`;
+    main.querySelector('#o311pub').addEventListener('change', async (ev) => {
+      try { await api('PUT', '/open311/settings', { public_read: ev.target.checked }); toast(ev.target.checked ? '已允许无密钥查询' : '查询须提供密钥'); } catch (e) { toast(e.message, 'bad'); }
+    });
+    main.querySelectorAll('[data-revoke]').forEach((b) => b.addEventListener('click', async () => {
+      if (!confirm('吊销后该系统的密钥立即失效，确定吊销？')) return;
+      try { await api('POST', `/open311/clients/${b.dataset.revoke}/revoke`); toast('已吊销'); await draw(); } catch (e) { toast(e.message, 'bad'); }
+    }));
+  };
+  main.querySelector('#o311new').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    try {
+      const c = await api('POST', '/open311/clients', { name: f.elements.name.value, channel: f.elements.channel.value, rate_per_minute: Number(f.elements.rate.value) || 60, townships: [...f.querySelectorAll('[name=town]:checked')].map((x) => Number(x.value)) });
+      main.querySelector('#o311key').innerHTML = `<div class="card route-ok"><p>已登记「${esc(c.name)}」。API 密钥只显示这一次，请立即交给对方系统：</p><p><code class="o311-key">${esc(c.api_key)}</code></p></div>`;
+      f.reset();
+      await draw();
+    } catch (e) { toast(e.message, 'bad'); }
+  });
+  await draw();
+}

@@ -10,6 +10,7 @@ import { queueView, problemView, tasksView, superviseView, inboxView, mineView, 
 import { reportView } from './report.js';
 import { gridAdminView, listsView, categoriesView, calendarView, routingView } from './admin.js';
 import { dashboardView } from './dashboard.js';
+import { open311View } from './admin.js';
 import { jointListView, jointView, jointNewView, noticesView } from './joint.js';
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
@@ -61,6 +62,7 @@ function screens() {
     { id: 'categories', title: '问题类别', show: has('admin', 'office'), render: categoriesView, group: '配置' },
     { id: 'calendar', title: '工作日历', show: has('admin', 'office'), render: calendarView, group: '配置' },
     { id: 'routing', title: '派单测试', show: has('admin', 'office'), render: routingView, group: '配置' },
+    { id: 'open311', title: '系统对接', show: has('admin'), render: open311View, group: '配置' },
     { id: 'users', title: '账号管理', show: has('admin', 'secadmin'), render: usersView, group: '配置' },
     { id: 'audit', title: '审计日志', show: has('auditor'), render: auditView, group: '配置' },
   ].filter((s) => s.show);
