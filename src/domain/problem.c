@@ -34,6 +34,12 @@ const char *const xz_problem_channels[] = {"complaint", "patrol", "media", "vide
 const char *const xz_problem_channel_labels[] = {"投诉举报", "日常巡查", "媒体曝光", "视频监控",
 						 "案件移送", "上级交办", NULL};
 
+const struct xz_problem_label xz_problem_notification_kinds[] = {
+	{"new_problem", "新问题待受理"},   {"deadline_near", "临近期限"},
+	{"overdue", "已超期"},             {"supervise_overdue", "督办逾期"},
+	{"merged_closed", "合并问题已办结"}, {NULL, NULL},
+};
+
 /* Open: still in the loop (deadlines run, duplicates are found, the
  * scheduler watches them). Written here once; SQL gets it through
  * xz_fsm_open_sql(&xz_problem_fsm). */

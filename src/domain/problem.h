@@ -49,6 +49,15 @@ enum xz_pstep { XZ_STEP_KEEP = 0, XZ_STEP_NONE, XZ_STEP_ACCEPT, XZ_STEP_HANDLE, 
 enum xz_pnotify { XZ_TELL_UNIT = 1, XZ_TELL_OFFICE = 2, XZ_TELL_WATCHERS = 4,
 		  XZ_TELL_VERIFIERS = 8 };
 
+/* A code shown to people and its Chinese label. */
+struct xz_problem_label {
+	const char *code, *label;
+};
+
+/* The notification kinds the closed loop sends besides its actions' names
+ * (an action's notification has the action as its kind), {NULL, NULL}-ended. */
+extern const struct xz_problem_label xz_problem_notification_kinds[];
+
 /* The problem life cycle (R4.2, R9.1). */
 extern const struct xz_fsm xz_problem_fsm;
 /* The channels a problem comes in by (R4.1), NULL-terminated, and their labels. */
