@@ -40,10 +40,12 @@ const struct xz_problem_label xz_problem_notification_kinds[] = {
 	{"merged_closed", "合并问题已办结"}, {NULL, NULL},
 };
 
-/* Open: still in the loop (deadlines run, duplicates are found, the
- * scheduler watches them). Written here once; SQL gets it through
- * xz_fsm_open_sql(&xz_problem_fsm). */
-#define OPEN "reported accepted dispatched in_hand handled verified taken_up"
+/* Open: still in the loop, not yet settled — every state but the three
+ * that end it (rejected, merged, closed). Duplicates are found among them,
+ * supervision applies, lights show; escalated and taken_up run no step
+ * deadline of the township's (joint or county enforcement has its own).
+ * Written here once; SQL gets it through xz_fsm_open_sql(&xz_problem_fsm). */
+#define OPEN "reported accepted dispatched in_hand handled verified escalated taken_up"
 
 static const struct xz_fsm_field fields[] = {
 	{XZ_PF_REASON, "reason", XZ_FSM_TEXT, 0, 0, XZ_EMALFORMED, "missing_field", "须说明理由",
