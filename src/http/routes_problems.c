@@ -211,13 +211,7 @@ static int problems_list(struct xz_req *r)
 		json_object_del(row, "routing_reason");
 		present(r, row);
 	}
-	{
-		json_t *next = json_null();
-		size_t n = json_array_size(rows);
-		if (n && (int64_t)n >= f.limit)
-			next = json_sprintf("%lld", (long long)xz_jint(json_array_get(rows, n - 1), "id"));
-		return xz_reply(r, 200, json_pack("{s:o,s:o}", "items", rows, "next", next));
-	}
+	return xz_reply_page(r, rows, f.limit);
 }
 
 static int problem_get(struct xz_req *r)
@@ -339,11 +333,6 @@ static enum MHD_Result upload_part(void *cls, enum MHD_ValueKind kind, const cha
 				   size_t size)
 {
 	struct upload *u = cls;
-	XZ_UNUSED(kind);
-	XZ_UNUSED(filename);
-	XZ_UNUSED(content_type);
-	XZ_UNUSED(transfer_encoding);
-	XZ_UNUSED(off);
 	if (!strcmp(key, "step")) {
 		size_t have = strlen(u->step);
 		if (size && size < sizeof(u->step) - have) {
@@ -441,15 +430,14 @@ static int evidence_get(struct xz_req *r)
 static int inbox_list(struct xz_req *r)
 {
 	int64_t before, limit, unread = 0;
-	json_t *rows = NULL, *next = json_null();
+	json_t *rows = NULL;
 	int rc;
 	if ((rc = xz_req_page(r, &before, &limit)) < 0 ||
-	    (rc = xz_inbox_list(xz_req_ctx(r), before, limit, &rows, &unread)) < 0)
+	    (rc = xz_inbox_list(xz_req_ctx(r), before, limit, &rows, &unread)) < 0 ||
+	    (rc = xz_reply_page(r, rows, limit)) < 0)
 		return rc;
-	if ((int64_t)json_array_size(rows) >= limit)
-		next = json_sprintf("%lld", (long long)xz_jint(json_array_get(rows, limit - 1), "id"));
-	return xz_reply(r, 200, json_pack("{s:o,s:o,s:I}", "items", xz_present_all(rows), "next",
-					  next, "unread", (json_int_t)unread));
+	json_object_set_new(r->out, "unread", json_integer(unread));
+	return 0;
 }
 
 static int inbox_read_tx(struct xz_ctx *c, void *arg)
