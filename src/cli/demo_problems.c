@@ -130,6 +130,7 @@ static int act(struct xz_ctx *c, const struct xz_user *user, int64_t at, int64_t
 	}
 	if (!ok)
 		c->user = NULL;
+	c->err_code = c->err_msg = c->err_msg_en = c->err_field = NULL;
 	json_decref(allowed);
 	json_decref(p);
 	return xz_problem_apply(c, id, a, NULL);

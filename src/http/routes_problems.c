@@ -157,8 +157,10 @@ static int problem_create(struct xz_req *r)
 			       "reporter");
 	k.in.township_id = town;
 	k.in.patrol_id = patrol;
-	if ((rc = xz_ctx_tx(xz_req_ctx(r), report_tx, &k)) < 0)
+	if ((rc = xz_ctx_tx(xz_req_ctx(r), report_tx, &k)) < 0) {
+		json_decref(k.dups);
 		return denied(r, rc, 0);
+	}
 	if ((rc = full(r, k.id, 201)) == 0)
 		json_object_set_new(r->out, "duplicates", xz_present_all(k.dups));
 	else
