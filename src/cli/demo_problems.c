@@ -1,9 +1,13 @@
 /*
  * demo_problems.c — a few hundred demo problems across channels, states,
- * townships and categories, spread over the last sixty days, routed by the
- * real routing and with deadlines from the real calendar, some overdue, so
- * that the console, the map and the dashboard have something to show.
- * Deterministic (a fixed linear congruential sequence).
+ * townships and categories, spread over the last sixty days. Each is
+ * reported and moved along the closed loop through the same use cases as
+ * the API (xz_problem_report, xz_problem_apply) by the township's own
+ * accounts where it has them (the system otherwise), with the context's
+ * clock set to the moment of each step: routing, deadlines from the real
+ * calendar, lateness, history, notifications and audit all follow the
+ * rules. Closed ones lie over two months, a backlog is in hand, new ones
+ * came in today. Deterministic (a fixed linear congruential sequence).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +15,8 @@
 #include "core/xz.h"
 #include "core/xtime.h"
 #include "store/db.h"
+#include "domain/auth.h"
+#include "domain/grid.h"
 #include "domain/problem.h"
 #include "domain/routing.h"
 #include "cli/demo.h"
@@ -52,161 +58,231 @@ static const char *const channels[] = {"patrol", "patrol", "patrol", "complaint"
 				       "video", "media", "transfer", "assigned"};
 static const char *const surnames = "王李张刘陈杨赵黄周吴徐孙胡朱高林";
 
-/* the state a demo problem has reached, with its share */
+/* the state a demo problem reaches, with its share, and how many steps of
+ * the main path (accept, dispatch, take, handle, verify, close) lead there */
 static const struct {
 	const char *state;
 	unsigned share;
-	enum xz_pstep step;
+	int steps;
 } outcomes[] = {
-	{"reported", 6, XZ_STEP_ACCEPT},  {"accepted", 4, XZ_STEP_ACCEPT},
-	{"dispatched", 10, XZ_STEP_HANDLE}, {"in_hand", 12, XZ_STEP_HANDLE},
-	{"handled", 6, XZ_STEP_VERIFY},   {"verified", 3, XZ_STEP_CLOSE},
-	{"closed", 52, XZ_STEP_NONE},     {"rejected", 4, XZ_STEP_NONE},
-	{"merged", 2, XZ_STEP_NONE},      {"escalated", 1, XZ_STEP_NONE},
+	{"reported", 6, 0}, {"accepted", 4, 1}, {"dispatched", 10, 2}, {"in_hand", 12, 3},
+	{"handled", 6, 4},  {"verified", 3, 5}, {"closed", 52, 6},     {"rejected", 4, 0},
+	{"merged", 2, 0},   {"escalated", 1, 1},
 };
 
-static const char *const path[] = {"accept", "dispatch", "take", "handle", "verify", "close"};
-static const char *const path_to[] = {"accepted", "dispatched", "in_hand", "handled", "verified",
-				      "closed"};
+/* Who acts: the township's office, the unit's staff, the reporting grid
+ * member — loaded once each, NULL (the system) when the place has none. */
+struct cast {
+	struct xz_arena *arena;
+	json_t *users; /* "kind:id" → loaded user pointer as integer, 0 for none */
+	json_t *open;  /* township id → the last problem left open there */
+};
 
-static int one(struct xz_db *db, const json_t *cell, int n, int64_t now)
+static const struct xz_user *who(struct xz_db *db, struct cast *k, const char *kind, int64_t place)
 {
-	const char *code = samples[n % XZ_ARRAY_LEN(samples)].code;
-	const char *state;
-	const char *channel = channels[rnd(XZ_ARRAY_LEN(channels))];
-	unsigned pick = rnd(100), acc = 0;
-	size_t k, steps = 0;
-	enum xz_pstep step = XZ_STEP_NONE;
-	struct xz_routing rt;
-	int64_t id = 0, created, due = 0, warn = 0, town, uid = 0, t;
-	double lon, lat;
-	char name[16], phone[16];
-	int rc;
+	static const struct {
+		const char *kind, *sql;
+	} q[] = {
+		{"grid", "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE "
+			 "u.township_id = $1 AND r.role IN ('grid','office') ORDER BY r.role = 'grid' "
+			 "DESC, u.id LIMIT 1"},
+		{"office", "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE "
+			   "u.township_id = $1 AND r.role = 'office' ORDER BY u.id LIMIT 1"},
+		{"unit", "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE "
+			 "u.unit_id = $1 AND r.role = 'staff' ORDER BY u.id LIMIT 1"},
+	};
+	char key[48];
+	json_t *have;
+	struct xz_user *u = NULL;
+	int64_t id = 0;
+	size_t i;
+	snprintf(key, sizeof(key), "%s:%lld", kind, (long long)place);
+	if ((have = json_object_get(k->users, key)))
+		return (const struct xz_user *)(uintptr_t)json_integer_value(have);
+	for (i = 0; i < XZ_ARRAY_LEN(q); i++)
+		if (!strcmp(q[i].kind, kind) && place)
+			xz_db_int(db, q[i].sql, XZ_ARGS(XZ_INT(place)), &id);
+	if (id) {
+		u = xz_arena_alloc(k->arena, sizeof(*u));
+		if (xz_user_load(db, k->arena, id, u) < 0)
+			u = NULL;
+	}
+	json_object_set_new(k->users, key, json_integer((json_int_t)(uintptr_t)u));
+	return u;
+}
 
-	for (k = 0; k < XZ_ARRAY_LEN(outcomes); k++) {
-		acc += outcomes[k].share;
+/* act: one action by `user` at `at`, or by the system when the machine
+ * would not admit the user (a step must never fail half-way: a failure
+ * inside the demo's transaction spoils all of it). */
+static int act(struct xz_ctx *c, const struct xz_user *user, int64_t at, int64_t id,
+	       const struct xz_problem_act *a)
+{
+	json_t *p = NULL, *allowed = NULL, *v;
+	bool ok = false;
+	size_t i;
+	int rc;
+	c->now = at;
+	c->user = user;
+	if (user && (rc = xz_problem_load(c, id, &p)) == 0) {
+		allowed = xz_problem_allowed(c, p);
+		json_array_foreach(allowed, i, v)
+			ok = ok || !strcmp(json_string_value(v), a->action);
+	}
+	if (!ok)
+		c->user = NULL;
+	c->err_code = c->err_msg = c->err_msg_en = c->err_field = NULL;
+	json_decref(allowed);
+	json_decref(p);
+	return xz_problem_apply(c, id, a, NULL);
+}
+
+static int one(struct xz_ctx *c, struct cast *k, const json_t *cell, int n, int64_t now)
+{
+	struct xz_db *db = c->db;
+	const char *code = samples[n % XZ_ARRAY_LEN(samples)].code;
+	const char *channel = channels[rnd(XZ_ARRAY_LEN(channels))], *state;
+	static const char *const path[] = {"accept", "dispatch", "take", "handle", "verify", "close"};
+	unsigned pick = rnd(100), acc = 0;
+	size_t o;
+	int steps, s, rc;
+	struct xz_routing rt;
+	struct xz_located at = {0};
+	int64_t id = 0, created, t, town, unit, into = 0;
+	char name[16], phone[16], tk[24];
+	double lon, lat;
+	const struct xz_user *reporter;
+
+	for (o = 0; o < XZ_ARRAY_LEN(outcomes); o++) {
+		acc += outcomes[o].share;
 		if (pick < acc)
 			break;
 	}
-	if (k == XZ_ARRAY_LEN(outcomes))
-		k = 0;
-	state = outcomes[k].state;
-	step = outcomes[k].step;
-	/* older problems are mostly closed; open ones are recent */
+	if (o == XZ_ARRAY_LEN(outcomes))
+		o = 0;
+	state = outcomes[o].state;
+	steps = outcomes[o].steps;
 	/* closed ones over two months, those in hand over the last week (a
 	 * few older), new ones within the day: a working backlog, some late */
 	if (!strcmp(state, "closed") || !strcmp(state, "rejected") || !strcmp(state, "merged"))
-		created = now - 3600 - (int64_t)rnd(60 * 86400);
+		created = now - 8 * 86400 - (int64_t)rnd(52 * 86400);
 	else if (!strcmp(state, "reported") || !strcmp(state, "accepted"))
 		created = now - 600 - (int64_t)rnd(3 * 3600);
 	else
 		created = now - 3600 - (int64_t)(rnd(6) == 0 ? rnd(14 * 86400) : rnd(4 * 86400));
-	town = json_integer_value(json_object_get(cell, "township_id"));
 	lon = json_real_value(json_object_get(cell, "minx")) +
 	      (json_real_value(json_object_get(cell, "maxx")) -
 	       json_real_value(json_object_get(cell, "minx"))) * (0.1 + rnd(80) / 100.0);
 	lat = json_real_value(json_object_get(cell, "miny")) +
 	      (json_real_value(json_object_get(cell, "maxy")) -
 	       json_real_value(json_object_get(cell, "miny"))) * (0.1 + rnd(80) / 100.0);
+	town = json_integer_value(json_object_get(cell, "township_id"));
+	if ((rc = xz_grid_locate(db, lon, lat, &at)) == 0 && at.township_id)
+		town = at.township_id;
+	else if (rc < 0 && rc != XZ_ENOTFOUND)
+		return rc;
 	if ((rc = xz_routing_resolve(db, code, town, &rt)) < 0 && rc != XZ_ENOTFOUND)
 		return rc;
-	if (!rt.unit_id && strcmp(state, "reported") && strcmp(state, "rejected"))
-		state = "accepted", step = XZ_STEP_ACCEPT;
-	if (step != XZ_STEP_NONE &&
-	    (rc = xz_problem_step_due(db, code, step, created + (int64_t)rnd(3) * 3600, &due, &warn)) <
-		    0)
-		return rc;
-	xz_db_int(db,
-		  "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id WHERE "
-		  "u.township_id = $1 AND r.role IN ('grid','office') ORDER BY r.role = 'grid' DESC, "
-		  "u.id LIMIT 1",
-		  XZ_ARGS(XZ_INT(town)), &uid);
-	rc = xz_db_int(
-		db,
-		"INSERT INTO problems (county_id, township_id, village_id, cell_id, channel, category, "
-		"description, lon, lat, state, unit_id, department_id, routed_unit_id, power_item_id, "
-		"list_version_id, routing_reason, reported_by, step, step_started_at, due_at, warn_at, "
-		"alert_level, on_time, handled_at, closed_at, created_at, updated_at) VALUES ($1, $2, "
-		"$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $13, $14, $15, $16, $17, $18, $19, $20, "
-		"$21, $22, $23, $24, $18, $18) RETURNING id",
-		XZ_ARGS(XZ_INT(json_integer_value(json_object_get(cell, "county_id"))), XZ_INT(town),
-			XZ_INT(json_integer_value(json_object_get(cell, "village_id"))),
-			XZ_INT(json_integer_value(json_object_get(cell, "id"))), XZ_TEXT(channel),
-			XZ_TEXT(code), XZ_TEXT(samples[n % XZ_ARRAY_LEN(samples)].text), XZ_REAL(lon),
-			XZ_REAL(lat), XZ_TEXT(state), XZ_ID(rt.unit_id), XZ_ID(rt.department_id),
-			XZ_ID(rt.power_item_id), XZ_ID(rt.list_version_id), XZ_TEXT(rt.reason),
-			XZ_ID(uid),
-			XZ_TEXT(step == XZ_STEP_NONE     ? NULL
-				: step == XZ_STEP_ACCEPT ? "accept"
-				: step == XZ_STEP_HANDLE ? "handle"
-				: step == XZ_STEP_VERIFY ? "verify"
-							 : "close"),
-			XZ_INT(created), due ? XZ_INT(due) : XZ_NULL, due ? XZ_INT(warn) : XZ_NULL,
-			XZ_INT(due && due < now ? 2 : 0),
-			!strcmp(state, "closed") ? XZ_INT(rnd(10) < 8) : due && due < now ? XZ_INT(0) : XZ_NULL,
-			XZ_NULL, !strcmp(state, "closed") ? XZ_INT(created + 86400 + rnd(6 * 86400)) : XZ_NULL),
-		&id);
-	if (rc == 0 && uid)
-		rc = xz_db_exec(db, "INSERT INTO problem_watchers (problem_id, user_id) VALUES ($1, $2)",
-				XZ_ARGS(XZ_INT(id), XZ_INT(uid)), NULL);
-	if (rc == 0 && !strcmp(channel, "complaint")) {
+	/* nothing to dispatch to: it waits at the office */
+	if (!rt.unit_id && steps > 1 && strcmp(state, "escalated"))
+		state = "accepted", steps = 1;
+	snprintf(tk, sizeof(tk), "%lld", (long long)town);
+	if (!strcmp(state, "merged") && !(into = json_integer_value(json_object_get(k->open, tk))))
+		state = "rejected";
+
+	struct xz_problem_report in = {.channel = channel,
+				       .category = code,
+				       .description = samples[n % XZ_ARRAY_LEN(samples)].text,
+				       .has_pos = true,
+				       .lon = lon,
+				       .lat = lat,
+				       .township_id = town};
+	if (!strcmp(channel, "complaint")) {
 		snprintf(name, sizeof(name), "%.3s%s", surnames + 3 * rnd(16), rnd(2) ? "先生" : "女士");
 		snprintf(phone, sizeof(phone), "13%09u", rnd(1000000000));
-		rc = xz_db_exec(db,
-				"INSERT INTO problem_reporters (problem_id, name, phone) VALUES ($1, $2, "
-				"$3)",
-				XZ_ARGS(XZ_INT(id), XZ_TEXT(name), XZ_TEXT(phone)), NULL);
+		in.reporter_name = name;
+		in.reporter_phone = phone;
 	}
-	/* the history up to the state reached */
-	if (rc == 0)
-		rc = xz_db_exec(db,
-				"INSERT INTO problem_history (problem_id, at, action, from_state, to_state, "
-				"user_id, user_name, note) VALUES ($1, $2, 'report', NULL, 'reported', $3, "
-				"'演示数据', $4)",
-				XZ_ARGS(XZ_INT(id), XZ_INT(created), XZ_ID(uid),
-					XZ_TEXT(samples[n % XZ_ARRAY_LEN(samples)].text)),
-				NULL);
-	for (k = 0; k < XZ_ARRAY_LEN(path) && rc == 0; k++)
-		if (!strcmp(path_to[k], state))
-			steps = k + 1;
-	if (!strcmp(state, "rejected") || !strcmp(state, "merged") || !strcmp(state, "escalated"))
-		steps = 0;
-	for (k = 0, t = created; k < steps && rc == 0; k++) {
-		t += 1800 + rnd(86400);
-		rc = xz_db_exec(db,
-				"INSERT INTO problem_history (problem_id, at, action, from_state, to_state, "
-				"user_name) VALUES ($1, $2, $3, $4, $5, '演示数据')",
-				XZ_ARGS(XZ_INT(id), XZ_INT(t < now ? t : now), XZ_TEXT(path[k]),
-					XZ_TEXT(k ? path_to[k - 1] : "reported"), XZ_TEXT(path_to[k])),
-				NULL);
+	reporter = who(db, k, "grid", town);
+	c->user = reporter && reporter->township_id == town ? reporter : NULL;
+	c->now = created;
+	if ((rc = xz_problem_report(c, &in, &id, NULL)) < 0)
+		return rc;
+
+	t = created;
+	if (!strcmp(state, "rejected"))
+		return act(c, who(db, k, "office", town), t + 3600, id,
+			   &(struct xz_problem_act){.action = "reject", .passed = -1,
+						    .reason = "演示：不属于受理范围，已告知当事人"});
+	if (!strcmp(state, "merged"))
+		return act(c, who(db, k, "office", town), t + 3600, id,
+			   &(struct xz_problem_act){.action = "merge", .passed = -1, .into_id = into});
+	unit = rt.unit_id;
+	for (s = 0; s < steps; s++) {
+		struct xz_problem_act a = {.action = path[s], .passed = -1};
+		const struct xz_user *u = who(db, k, "office", town);
+		/* the office acts within the hour or so, the unit takes it within
+		 * hours and handles it within days, the verifier checks next day */
+		static const int64_t spread[] = {3600, 2 * 3600, 6 * 3600, 3 * 86400, 86400, 4 * 3600};
+		int64_t gap = 300 + (int64_t)rnd((uint32_t)spread[s]);
+		if (s == 2 || s == 3)
+			u = who(db, k, "unit", unit);
+		if (s == 4)
+			u = reporter, a.passed = 1, a.note = "演示：现场复核已整改";
+		if (s == 3) {
+			a.feedback = "演示：已到现场处置，责令整改完毕";
+			if (rnd(6) == 0) /* now and then a unit is slow */
+				gap += (int64_t)rnd(8) * 86400;
+		}
+		t = t + gap < now ? t + gap : now;
+		if ((rc = act(c, u, t, id, &a)) < 0)
+			return rc;
 	}
-	if (rc == 0 && steps == 0 && strcmp(state, "reported"))
-		rc = xz_db_exec(db,
-				"INSERT INTO problem_history (problem_id, at, action, from_state, to_state, "
-				"user_name, note) VALUES ($1, $2, $3, 'reported', $4, '演示数据', $5)",
-				XZ_ARGS(XZ_INT(id), XZ_INT(created + 3600),
-					XZ_TEXT(!strcmp(state, "rejected")  ? "reject"
-						: !strcmp(state, "merged") ? "merge"
-									   : "escalate"),
-					XZ_TEXT(state), XZ_TEXT("演示：不属于受理范围或需联合执法")),
-				NULL);
-	return rc;
+	if (!strcmp(state, "escalated"))
+		return act(c, who(db, k, "office", town), t + 1800 < now ? t + 1800 : now, id,
+			   &(struct xz_problem_act){.action = "escalate", .passed = -1,
+						    .reason = "演示：需多部门联合执法"});
+	if (xz_fsm_is_open(&xz_problem_fsm, state))
+		json_object_set_new(k->open, tk, json_integer(id));
+	return 0;
 }
 
 int xz_demo_problems(struct xz_db *db)
 {
+	struct cast k = {.arena = xz_arena_new(), .users = json_object(), .open = json_object()};
+	struct xz_ctx c;
 	json_t *cells = NULL;
 	int64_t now = xz_now();
-	int rc, n;
+	int rc, n, found = 0;
+
+	xz_ctx_system(&c, db, k.arena, "demo");
 	if ((rc = xz_db_query(db,
 			      "SELECT id, village_id, township_id, county_id, minx, miny, maxx, maxy "
 			      "FROM grid_cells ORDER BY id",
 			      XZ_NOARGS, &cells)) < 0)
-		return rc;
+		goto out;
 	for (n = 0; n < DEMO_PROBLEMS && rc == 0 && json_array_size(cells); n++)
 		/* 碧湖镇 (the first township, the demo logins' own) gets a third */
-		rc = one(db, json_array_get(cells, n % 3 == 0 ? rnd(9) : rnd((uint32_t)json_array_size(cells))),
+		rc = one(&c, &k,
+			 json_array_get(cells, n % 3 == 0 ? rnd(9) : rnd((uint32_t)json_array_size(cells))),
 			 n, now);
+	if (rc < 0 && c.err_code)
+		fprintf(stderr, "demo problems: %s: %s\n", c.err_code, c.err_msg_en);
+	/* the scheduler's pass now marks what is late or near and tells its people */
+	if (rc == 0)
+		rc = xz_problem_tick(db, now, &found);
+	/* the demo's past was read in its time, and nothing of it goes out */
+	if (rc == 0)
+		rc = xz_db_exec(db,
+				"UPDATE notifications SET read_at = created_at WHERE read_at IS NULL AND "
+				"created_at < $1",
+				XZ_ARGS(XZ_INT(now - 86400)), NULL);
+	if (rc == 0)
+		rc = xz_db_exec(db, "UPDATE notifications SET sent_at = $1 WHERE sent_at IS NULL",
+				XZ_ARGS(XZ_INT(now)), NULL);
+out:
 	json_decref(cells);
+	json_decref(k.users);
+	json_decref(k.open);
+	xz_arena_free(k.arena);
 	return rc;
 }

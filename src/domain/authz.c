@@ -81,6 +81,8 @@ static const struct grant grants[] = {
 	{"problem.reporter", XZ_ROLE_OFFICE, S_TOWNSHIP},
 	{"problem.evidence", XZ_ROLE_GRID | XZ_ROLE_OFFICE, S_TOWNSHIP},
 	{"problem.evidence", XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_UNIT},
+	{"problem.request_escalation", XZ_ROLE_CONTACT, S_UNIT},
+	{"problem.take_up", XZ_ROLE_DEPT, S_LINE},
 	{"stats.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
 	{"stats.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	/* joint enforcement (R5, R9.2): who may move an action is the state

@@ -1,7 +1,10 @@
 /*
- * problem.c — the closed loop's rules as data: the transition table, the
- * deadline of each step (through the calendar module), the warning light,
+ * problem.c — the closed loop's life cycle as data: the problem machine
+ * (states, fields, rows) walked by domain/fsm.c, each row's guard and
+ * effect as a function here, the use case that applies an action, the
+ * deadline of each step (through the calendar), the warning light,
  * notifications to the people who must act, and the scheduler pass.
+ * Reporting and reading are in problem_report.c, evidence in evidence.c.
  */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -15,82 +18,541 @@
 #include "domain/calendar_db.h"
 #include "domain/events.h"
 #include "domain/problem.h"
-#include "domain/routing.h"
+#include "domain/problem_int.h"
 
-const char *const xz_problem_states[] = {"reported", "accepted", "rejected", "merged",
-					 "dispatched", "in_hand", "handled", "verified",
-					 "closed", "escalated", NULL};
+/* ---- the machine ---- */
+
+static const char *const states[] = {"reported", "accepted",  "rejected", "merged",
+				     "dispatched", "in_hand", "handled",  "verified",
+				     "closed",   "escalated", "taken_up", NULL};
+static const char *const state_labels[] = {
+	"待受理", "已受理", "不予受理", "已合并",     "已派遣",        "处置中",
+	"已反馈", "已核查", "已结案",   "转联合执法", "上提县级执法", NULL};
+
 const char *const xz_problem_channels[] = {"complaint", "patrol", "media", "video",
 					   "transfer", "assigned", NULL};
+const char *const xz_problem_channel_labels[] = {"投诉举报", "日常巡查", "媒体曝光", "视频监控",
+						 "案件移送", "上级交办", NULL};
 
-#define OPEN "reported accepted dispatched in_hand handled verified"
-
-/* The life cycle (R4.2). Order matters only for rows sharing an action:
- * the first whose state and condition match wins. */
-const struct xz_ptrans xz_problem_transitions[] = {
-	{"accept", "reported", XZ_COND_ANY, "accepted", "problem.office", 0, XZ_STEP_KEEP,
-	 XZ_TELL_WATCHERS, "受理"},
-	{"reject", "reported accepted", XZ_COND_ANY, "rejected", "problem.office", XZ_PREQ_REASON,
-	 XZ_STEP_NONE, XZ_TELL_WATCHERS, "不予受理"},
-	{"merge", "reported accepted", XZ_COND_ANY, "merged", "problem.office", XZ_PREQ_INTO,
-	 XZ_STEP_NONE, XZ_TELL_WATCHERS, "合并（重复问题）"},
-	{"dispatch", "reported accepted", XZ_COND_ANY, "dispatched", "problem.office", 0,
-	 XZ_STEP_HANDLE, XZ_TELL_UNIT, "派遣"},
-	{"take", "dispatched", XZ_COND_ANY, "in_hand", "problem.handle", 0, XZ_STEP_KEEP, 0,
-	 "签收处置"},
-	{"return", "dispatched in_hand", XZ_COND_ANY, "accepted", "problem.handle", XZ_PREQ_REASON,
-	 XZ_STEP_ACCEPT, XZ_TELL_OFFICE, "退回（非本单位职责）"},
-	{"handle", "dispatched in_hand", XZ_COND_ANY, "handled", "problem.handle", XZ_PREQ_FEEDBACK,
-	 XZ_STEP_VERIFY, XZ_TELL_VERIFIERS | XZ_TELL_OFFICE, "处置反馈"},
-	{"verify", "handled", XZ_COND_PASSED, "verified", "problem.verify", XZ_PREQ_PASSED,
-	 XZ_STEP_CLOSE, XZ_TELL_OFFICE, "核查通过"},
-	{"verify", "handled", XZ_COND_FAILED, "in_hand", "problem.verify",
-	 XZ_PREQ_PASSED | XZ_PREQ_NOTE, XZ_STEP_HANDLE, XZ_TELL_UNIT | XZ_TELL_OFFICE,
-	 "核查不通过（返工）"},
-	{"close", "verified", XZ_COND_ANY, "closed", "problem.office", 0, XZ_STEP_NONE,
-	 XZ_TELL_WATCHERS, "结案"},
-	{"evaluate", "closed", XZ_COND_ANY, NULL, "problem.evaluate", XZ_PREQ_SCORE, XZ_STEP_KEEP, 0,
-	 "评价"},
-	{"supervise", OPEN, XZ_COND_ANY, NULL, "problem.supervise", XZ_PREQ_NOTE, XZ_STEP_KEEP,
-	 XZ_TELL_UNIT | XZ_TELL_OFFICE, "督办"},
-	{"escalate", "reported accepted dispatched in_hand", XZ_COND_ANY, "escalated",
-	 "problem.office", XZ_PREQ_REASON, XZ_STEP_NONE, XZ_TELL_WATCHERS | XZ_TELL_UNIT,
-	 "提请联合执法"},
-	{NULL, NULL, XZ_COND_ANY, NULL, NULL, 0, XZ_STEP_KEEP, 0, NULL},
+const struct xz_problem_label xz_problem_notification_kinds[] = {
+	{"new_problem", "新问题待受理"},   {"deadline_near", "临近期限"},
+	{"overdue", "已超期"},             {"supervise_overdue", "督办逾期"},
+	{"merged_closed", "合并问题已办结"}, {NULL, NULL},
 };
 
-static bool in_list(const char *list, const char *state)
+/* Open: still in the loop, not yet settled — every state but the three
+ * that end it (rejected, merged, closed). Duplicates are found among them,
+ * supervision applies, lights show; escalated and taken_up run no step
+ * deadline of the township's (joint or county enforcement has its own).
+ * Written here once; SQL gets it through xz_fsm_open_sql(&xz_problem_fsm). */
+#define OPEN "reported accepted dispatched in_hand handled verified escalated taken_up"
+
+static const struct xz_fsm_field fields[] = {
+	{XZ_PF_REASON, "reason", XZ_FSM_TEXT, 0, 0, XZ_EMALFORMED, "missing_field", "须说明理由",
+	 "reason is required"},
+	{XZ_PF_FEEDBACK, "feedback", XZ_FSM_TEXT, 0, 0, XZ_EMALFORMED, "missing_field",
+	 "须填写处置反馈", "feedback is required"},
+	{XZ_PF_INTO, "into_id", XZ_FSM_ID, 0, 0, XZ_EMALFORMED, "missing_field", "须指明合并到的问题",
+	 "into_id is required"},
+	{XZ_PF_PASSED, "passed", XZ_FSM_BOOL, 0, 0, XZ_EMALFORMED, "missing_field",
+	 "须给出核查结论passed", "passed is required"},
+	{XZ_PF_SCORE, "score", XZ_FSM_INT, 1, 5, XZ_EMALFORMED, "missing_field",
+	 "须给出1到5分的评价", "score is required"},
+	{XZ_PF_NOTE, "note", XZ_FSM_TEXT, 0, 0, XZ_EMALFORMED, "missing_field", "须填写说明",
+	 "note is required"},
+	{XZ_PF_RESULT, "result", XZ_FSM_TEXT, 0, 0, XZ_EMALFORMED, "missing_field",
+	 "须填写办理结果", "result is required"},
+};
+
+/* What an effect sees besides the walk: the typed input, and what it adds
+ * to the history entry. */
+struct walk {
+	const struct xz_problem_act *a;
+	int64_t unit;  /* the unit holding the problem after the action */
+	json_t *data;  /* extra history data (owned) */
+};
+
+#define W(run) ((struct walk *)(run)->data)
+#define PID(run) xz_pj_int((run)->record, "id")
+
+static int db_fail(struct xz_fsm_run *run, int rc)
 {
-	size_t n = strlen(state);
-	const char *p = list;
-	while ((p = strstr(p, state))) {
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
-			return true;
-		p += n;
+	return rc < 0 ? xz_ctx_fail_db(run->c, rc) : 0;
+}
+
+/* guards: they read the record only (so allowed_actions can ask them) */
+
+static int not_evaluated(struct xz_fsm_run *run)
+{
+	if (xz_pj_int(run->record, "evaluated_at"))
+		return xz_ctx_fail(run->c, XZ_ECONFLICT, "invalid_transition", "该问题已评价",
+				   "The problem has been evaluated already", "action");
+	return 0;
+}
+
+static int no_request_pending(struct xz_fsm_run *run)
+{
+	if (xz_pj_int(run->record, "escalation_requested_at"))
+		return xz_ctx_fail(run->c, XZ_ECONFLICT, "escalation_pending",
+				   "已申请提请联合执法，等待执法办公室决定",
+				   "Escalation was requested already; the office decides", "action");
+	return 0;
+}
+
+static int request_pending(struct xz_fsm_run *run)
+{
+	if (!xz_pj_int(run->record, "escalation_requested_at"))
+		return xz_ctx_fail(run->c, XZ_ECONFLICT, "no_escalation_request",
+				   "处置单位没有申请提请联合执法", "No escalation was requested",
+				   "action");
+	return 0;
+}
+
+/* effects: the change beyond state and deadline, inside the transaction */
+
+static int dispatch_to(struct xz_fsm_run *run)
+{
+	struct xz_ctx *c = run->c;
+	int64_t unit = W(run)->a->unit_id > 0 ? W(run)->a->unit_id : xz_pj_int(run->record, "unit_id");
+	json_t *row = NULL;
+	int rc;
+	if (!unit)
+		return xz_ctx_fail(c, XZ_ERULE, "unit_required",
+				   "没有计算出责任单位，须指定派遣单位unit_id",
+				   "No responsible unit was routed: give unit_id", "unit_id");
+	if (xz_db_one(c->db, "SELECT id, department_id FROM units WHERE id = $1 AND township_id = $2",
+		      XZ_ARGS(XZ_INT(unit), XZ_INT(xz_pj_int(run->record, "township_id"))), &row) < 0)
+		return xz_ctx_fail(c, XZ_ERULE, "invalid_unit",
+				   "派遣单位须为本乡镇（街道）的派驻机构",
+				   "The unit must be stationed in the problem's township", "unit_id");
+	rc = xz_db_exec(c->db, "UPDATE problems SET unit_id = $2, department_id = $3 WHERE id = $1",
+			XZ_ARGS(XZ_INT(PID(run)), XZ_INT(unit),
+				XZ_ID(xz_pj_int(row, "department_id"))),
+			NULL);
+	json_decref(row);
+	W(run)->unit = unit;
+	return db_fail(run, rc);
+}
+
+static int merge_into(struct xz_fsm_run *run)
+{
+	struct xz_ctx *c = run->c;
+	int64_t id = PID(run), into = W(run)->a->into_id;
+	json_t *row = NULL;
+	int rc;
+	if (into == id ||
+	    xz_db_one(c->db,
+		      xz_arena_printf(c->arena,
+				      "SELECT id FROM problems WHERE id = $1 AND township_id = $2 AND "
+				      "state IN (%s)",
+				      xz_fsm_open_sql(&xz_problem_fsm)),
+		      XZ_ARGS(XZ_INT(into), XZ_INT(xz_pj_int(run->record, "township_id"))), &row) < 0)
+		return xz_ctx_fail(c, XZ_ERULE, "invalid_merge_target",
+				   "只能合并到本乡镇（街道）另一件未办结的问题",
+				   "Merge into another open problem of the same township", "into_id");
+	json_decref(row);
+	/* everyone following this one follows the survivor: they hear its outcome */
+	if ((rc = xz_db_exec(c->db, "UPDATE problems SET merged_into = $2 WHERE id = $1",
+			     XZ_ARGS(XZ_INT(id), XZ_INT(into)), NULL)) < 0 ||
+	    (rc = xz_db_exec(c->db,
+			     "INSERT INTO problem_watchers (problem_id, user_id) SELECT $2, user_id "
+			     "FROM problem_watchers WHERE problem_id = $1 ON CONFLICT DO NOTHING",
+			     XZ_ARGS(XZ_INT(id), XZ_INT(into)), NULL)) < 0 ||
+	    (rc = xz_db_one(c->db, "SELECT state FROM problems WHERE id = $1",
+			    XZ_ARGS(XZ_INT(into)), &row)) < 0)
+		return db_fail(run, rc);
+	rc = xz_problem__history(c, into, "merged_in", xz_pj_str(row, "state"),
+				 xz_pj_str(row, "state"),
+				 xz_arena_printf(c->arena, "问题 #%lld 合并至此", (long long)id),
+				 json_pack("{s:I}", "merged_id", (json_int_t)id));
+	json_decref(row);
+	return db_fail(run, rc);
+}
+
+static int return_to_office(struct xz_fsm_run *run)
+{
+	W(run)->unit = 0;
+	return db_fail(run, xz_db_exec(run->c->db,
+				       "UPDATE problems SET unit_id = NULL, department_id = NULL, "
+				       "return_count = return_count + 1 WHERE id = $1",
+				       XZ_ARGS(XZ_INT(PID(run))), NULL));
+}
+
+static int mark_handled(struct xz_fsm_run *run)
+{
+	return db_fail(run, xz_db_exec(run->c->db, "UPDATE problems SET handled_at = $2 WHERE id = $1",
+				       XZ_ARGS(XZ_INT(PID(run)), XZ_INT(run->c->now)), NULL));
+}
+
+static int count_rework(struct xz_fsm_run *run)
+{
+	return db_fail(run, xz_db_exec(run->c->db,
+				       "UPDATE problems SET rework_count = rework_count + 1 WHERE id = $1",
+				       XZ_ARGS(XZ_INT(PID(run))), NULL));
+}
+
+static int mark_closed(struct xz_fsm_run *run)
+{
+	return db_fail(run, xz_db_exec(run->c->db,
+				       "UPDATE problems SET closed_at = $2, on_time = COALESCE(on_time, "
+				       "1), escalation_requested_at = NULL WHERE id = $1",
+				       XZ_ARGS(XZ_INT(PID(run)), XZ_INT(run->c->now)), NULL));
+}
+
+static int record_evaluation(struct xz_fsm_run *run)
+{
+	const struct xz_problem_act *a = W(run)->a;
+	return db_fail(run, xz_db_exec(run->c->db,
+				       "UPDATE problems SET score = $2, evaluation = $3, evaluated_at = "
+				       "$4 WHERE id = $1",
+				       XZ_ARGS(XZ_INT(PID(run)), XZ_INT(a->score),
+					       XZ_TEXT(a->comment), XZ_INT(run->c->now)),
+				       NULL));
+}
+
+static int start_supervision(struct xz_fsm_run *run)
+{
+	struct xz_ctx *c = run->c;
+	const char *due = W(run)->a->due_at;
+	int64_t v;
+	int rc;
+	if (due) {
+		if (xz_time_parse(due, &v) < 0 || v <= c->now)
+			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_time",
+					   "督办期限须为将来的ISO 8601时间",
+					   "due_at must be a future ISO 8601 time", "due_at");
+	} else if ((rc = xz_caldb_deadline(c->db, c->now, 1, XZ_DL_WORKING_DAYS, &v)) < 0) {
+		return db_fail(run, rc);
 	}
+	return db_fail(run, xz_db_exec(c->db,
+				       "UPDATE problems SET supervised = 1, supervise_note = $2, "
+				       "supervise_due_at = $3, supervise_alerted = 0 WHERE id = $1",
+				       XZ_ARGS(XZ_INT(PID(run)), XZ_TEXT(W(run)->a->note), XZ_INT(v)),
+				       NULL));
+}
+
+static int record_request(struct xz_fsm_run *run)
+{
+	return db_fail(run, xz_db_exec(run->c->db,
+				       "UPDATE problems SET escalation_requested_at = $2 WHERE id = $1",
+				       XZ_ARGS(XZ_INT(PID(run)), XZ_INT(run->c->now)), NULL));
+}
+
+static int clear_request(struct xz_fsm_run *run)
+{
+	return db_fail(run, xz_db_exec(run->c->db,
+				       "UPDATE problems SET escalation_requested_at = NULL WHERE id = $1",
+				       XZ_ARGS(XZ_INT(PID(run))), NULL));
+}
+
+/* take_up_by: the department of the problem's line takes it to county-level
+ * enforcement; the history names the department so the township sees where
+ * the problem went. */
+static int take_up_by(struct xz_fsm_run *run)
+{
+	json_t *d = NULL;
+	int64_t dept = xz_pj_int(run->record, "department_id");
+	if (dept && xz_db_one(run->c->db, "SELECT id, name FROM departments WHERE id = $1",
+			      XZ_ARGS(XZ_INT(dept)), &d) == 0)
+		json_object_set_new(W(run)->data, "department",
+				    json_pack("{s:I,s:O}", "id", (json_int_t)dept, "name",
+					      json_object_get(d, "name")));
+	json_decref(d);
+	return clear_request(run);
+}
+
+/* The life cycle (R4.2) and the county–township linkage (R9.1). Order
+ * matters only for rows sharing an action: the first whose state and
+ * condition match and that admits the caller wins. */
+static const struct xz_fsm_row problem_rows[] = {
+	{0, "reported", "accept", XZ_FSM_ANY, "accepted", "problem.office", 0, 0, NULL, NULL,
+	 XZ_STEP_KEEP, XZ_TELL_WATCHERS, "受理"},
+	{0, "reported accepted", "reject", XZ_FSM_ANY, "rejected", "problem.office", 0, XZ_PF_REASON,
+	 NULL, NULL, XZ_STEP_NONE, XZ_TELL_WATCHERS, "不予受理"},
+	{0, "reported accepted", "merge", XZ_FSM_ANY, "merged", "problem.office", 0, XZ_PF_INTO, NULL,
+	 merge_into, XZ_STEP_NONE, XZ_TELL_WATCHERS, "合并（重复问题）"},
+	{0, "reported accepted", "dispatch", XZ_FSM_ANY, "dispatched", "problem.office", 0, 0, NULL,
+	 dispatch_to, XZ_STEP_HANDLE, XZ_TELL_UNIT, "派遣"},
+	{0, "dispatched", "take", XZ_FSM_ANY, "in_hand", "problem.handle", 0, 0, NULL, NULL,
+	 XZ_STEP_KEEP, 0, "签收处置"},
+	{0, "dispatched in_hand", "return", XZ_FSM_ANY, "accepted", "problem.handle", 0, XZ_PF_REASON,
+	 NULL, return_to_office, XZ_STEP_ACCEPT, XZ_TELL_OFFICE, "退回（非本单位职责）"},
+	{0, "dispatched in_hand", "handle", XZ_FSM_ANY, "handled", "problem.handle", 0,
+	 XZ_PF_FEEDBACK, NULL, mark_handled, XZ_STEP_VERIFY, XZ_TELL_VERIFIERS | XZ_TELL_OFFICE,
+	 "处置反馈"},
+	{0, "handled", "verify", XZ_FSM_IF_TRUE, "verified", "problem.verify", 0, XZ_PF_PASSED, NULL,
+	 NULL, XZ_STEP_CLOSE, XZ_TELL_OFFICE, "核查通过"},
+	{0, "handled", "verify", XZ_FSM_IF_FALSE, "in_hand", "problem.verify", 0,
+	 XZ_PF_PASSED | XZ_PF_NOTE, NULL, count_rework, XZ_STEP_HANDLE,
+	 XZ_TELL_UNIT | XZ_TELL_OFFICE, "核查不通过（返工）"},
+	{0, "verified", "close", XZ_FSM_ANY, "closed", "problem.office", 0, 0, NULL, mark_closed,
+	 XZ_STEP_NONE, XZ_TELL_WATCHERS, "结案"},
+	{0, "closed", "evaluate", XZ_FSM_ANY, NULL, "problem.evaluate", 0, XZ_PF_SCORE,
+	 not_evaluated, record_evaluation, XZ_STEP_KEEP, 0, "评价"},
+	{0, OPEN, "supervise", XZ_FSM_ANY, NULL, "problem.supervise", 0, XZ_PF_NOTE, NULL,
+	 start_supervision, XZ_STEP_KEEP, XZ_TELL_UNIT | XZ_TELL_OFFICE, "督办"},
+	/* a unit that cannot correct it alone asks; the office escalates or declines (R5.3) */
+	{0, "dispatched in_hand", "request_escalation", XZ_FSM_ANY, NULL,
+	 "problem.request_escalation", 0, XZ_PF_REASON, no_request_pending, record_request,
+	 XZ_STEP_KEEP, XZ_TELL_OFFICE, "申请提请联合执法"},
+	{0, "reported accepted dispatched in_hand", "escalate", XZ_FSM_ANY, "escalated",
+	 "problem.office", 0, XZ_PF_REASON, NULL, clear_request, XZ_STEP_NONE,
+	 XZ_TELL_WATCHERS | XZ_TELL_UNIT, "提请联合执法"},
+	{0, "dispatched in_hand", "decline_escalation", XZ_FSM_ANY, NULL, "problem.office", 0,
+	 XZ_PF_REASON, request_pending, clear_request, XZ_STEP_KEEP, XZ_TELL_UNIT,
+	 "不同意提请联合执法"},
+	/* the department of the line takes a township's problem up (上提, R9.1) */
+	{0, "reported accepted dispatched in_hand", "take_up", XZ_FSM_ANY, "taken_up",
+	 "problem.take_up", 0, XZ_PF_REASON, NULL, take_up_by, XZ_STEP_NONE,
+	 XZ_TELL_OFFICE | XZ_TELL_UNIT | XZ_TELL_WATCHERS, "上提县级执法"},
+	/* a problem taken up or escalated ends with the result of the county's
+	 * enforcement or of the joint action, or comes back into the loop */
+	{0, "taken_up", "conclude", XZ_FSM_ANY, "closed", "problem.take_up", 0, XZ_PF_RESULT, NULL,
+	 mark_closed, XZ_STEP_NONE, XZ_TELL_OFFICE | XZ_TELL_WATCHERS, "办结并反馈结果"},
+	{0, "escalated", "conclude", XZ_FSM_ANY, "closed", "problem.office", 0, XZ_PF_RESULT, NULL,
+	 mark_closed, XZ_STEP_NONE, XZ_TELL_OFFICE | XZ_TELL_WATCHERS, "办结并反馈结果"},
+	{0, "taken_up", "hand_back", XZ_FSM_ANY, "accepted", "problem.take_up", 0, XZ_PF_REASON,
+	 NULL, NULL, XZ_STEP_ACCEPT, XZ_TELL_OFFICE, "交回乡镇闭环"},
+	{0, "escalated", "hand_back", XZ_FSM_ANY, "accepted", "problem.office", 0, XZ_PF_REASON,
+	 NULL, NULL, XZ_STEP_ACCEPT, XZ_TELL_OFFICE, "交回乡镇闭环"},
+};
+
+const struct xz_fsm xz_problem_fsm = {
+	.name = "problem",
+	.rows = problem_rows,
+	.nrows = XZ_ARRAY_LEN(problem_rows),
+	.states = states,
+	.state_labels = state_labels,
+	.open = OPEN,
+	.selector = "passed",
+	.fields = fields,
+	.nfields = XZ_ARRAY_LEN(fields),
+};
+
+/* ---- history, names ---- */
+
+const char *xz_problem__actor(const struct xz_ctx *c)
+{
+	return c->user && c->user->display_name ? c->user->display_name : "系统";
+}
+
+int xz_problem__history(struct xz_ctx *c, int64_t id, const char *action, const char *from,
+			const char *to, const char *note, json_t *data)
+{
+	char *dj = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	int rc = xz_db_exec(c->db,
+			    "INSERT INTO problem_history (problem_id, at, action, from_state, to_state, "
+			    "user_id, user_name, note, data_json) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+			    "$8, $9)",
+			    XZ_ARGS(XZ_INT(id), XZ_INT(c->now), XZ_TEXT(action), XZ_TEXT(from),
+				    XZ_TEXT(to), XZ_ID(c->user ? c->user->id : 0),
+				    XZ_TEXT(xz_problem__actor(c)), XZ_TEXT(note),
+				    XZ_TEXT(dj ? dj : "{}")),
+			    NULL);
+	free(dj);
+	json_decref(data);
+	return rc;
+}
+
+/* ---- applying an action ---- */
+
+static void subject_of(struct xz_ctx *c, const json_t *p, struct xz_place *pl,
+		       struct xz_fsm_subject *s)
+{
+	xz_problem_place(p, pl);
+	memset(s, 0, sizeof(*s));
+	s->state = xz_pj_str(p, "state");
+	s->user = c->user;
+	s->place = pl;
+}
+
+json_t *xz_problem_allowed(struct xz_ctx *c, const json_t *p)
+{
+	struct xz_place pl;
+	struct xz_fsm_subject s;
+	json_t *names, *out = json_array(), *v;
+	size_t i;
+	subject_of(c, p, &pl, &s);
+	names = xz_fsm_allowed_names(&xz_problem_fsm, &s);
+	json_array_foreach(names, i, v) {
+		/* a row whose guard refuses this record is not offered */
+		struct xz_ctx scratch = *c;
+		struct xz_fsm_run run = {.c = &scratch, .m = &xz_problem_fsm, .s = &s,
+					 .record = (json_t *)p, .selector = -1};
+		if (xz_fsm_select(&scratch, &xz_problem_fsm, &s, json_string_value(v), NULL,
+				  &run.row) == 0 &&
+		    (!run.row->guard || run.row->guard(&run) == 0))
+			json_array_append(out, v);
+	}
+	json_decref(names);
+	return out;
+}
+
+/* leaves: does some row of action leave state? (a move out of turn is 409
+ * whoever asks, before who may is considered) */
+static bool leaves(const char *action, const char *state)
+{
+	size_t i;
+	for (i = 0; i < xz_problem_fsm.nrows; i++)
+		if (!strcmp(problem_rows[i].action, action) && xz_fsm_in(problem_rows[i].from, state))
+			return true;
 	return false;
 }
 
-const struct xz_ptrans *xz_problem_trans(const char *action, const char *state,
-					 enum xz_pcond cond, bool *known)
+/* static_state: the machine's own copy of a state name (outlives the row). */
+static const char *static_state(const char *s)
 {
-	const struct xz_ptrans *t;
-	*known = false;
-	for (t = xz_problem_transitions; action && t->action; t++) {
-		if (strcmp(t->action, action))
-			continue;
-		*known = true;
-		if (in_list(t->from, state) && (t->cond == XZ_COND_ANY || cond == XZ_COND_ANY ||
-						t->cond == cond))
-			return t;
-	}
-	return NULL;
+	size_t i;
+	for (i = 0; states[i]; i++)
+		if (!strcmp(states[i], s))
+			return states[i];
+	return "unknown";
 }
 
-bool xz_problem_open(const char *state)
+static const char *step_name(int step)
 {
-	return state && in_list(OPEN, state);
+	switch (step) {
+	case XZ_STEP_ACCEPT: return "accept";
+	case XZ_STEP_HANDLE: return "handle";
+	case XZ_STEP_VERIFY: return "verify";
+	default: return "close";
+	}
 }
+
+/* tell_merged: everyone following a problem merged into id hears how it ended. */
+static int tell_merged(struct xz_ctx *c, int64_t id)
+{
+	json_t *merged = NULL, *m;
+	size_t i;
+	int rc = xz_db_query(c->db,
+			     "SELECT id, county_id, township_id, unit_id, cell_id, state FROM problems "
+			     "WHERE merged_into = $1",
+			     XZ_ARGS(XZ_INT(id)), &merged);
+	json_array_foreach(merged, i, m) {
+		if (rc == 0)
+			rc = xz_problem__notify_at(
+				c->db, c->now, m, XZ_TELL_WATCHERS, "merged_closed",
+				xz_arena_printf(c->arena, "您反映的问题已随 #%lld 办结", (long long)id),
+				"", c->user ? c->user->id : 0);
+	}
+	json_decref(merged);
+	return rc;
+}
+
+int xz_problem_apply(struct xz_ctx *c, int64_t id, const struct xz_problem_act *a,
+		     const char **state)
+{
+	struct walk w = {.a = a, .data = json_object()};
+	struct xz_place pl;
+	struct xz_fsm_subject s;
+	struct xz_fsm_run run = {.c = c, .m = &xz_problem_fsm, .s = &s, .data = &w};
+	json_t *p = NULL, *after = NULL;
+	const char *from, *to, *note;
+	int64_t due = 0, warn = 0, changed = 0;
+	int rc;
+
+	if ((rc = xz_problem_load(c, id, &p)) < 0)
+		goto out;
+	if (a->version && a->version != xz_pj_int(p, "version")) {
+		rc = xz_ctx_fail(c, XZ_ECONFLICT, "version_conflict", "记录已被他人修改，请刷新后重试",
+				 "The record was changed by someone else; reload and retry",
+				 "version");
+		goto out;
+	}
+	from = xz_pj_str(p, "state");
+	if (a->action && xz_fsm_known_action(&xz_problem_fsm, a->action) && !leaves(a->action, from)) {
+		rc = xz_ctx_fail(c, XZ_ECONFLICT, "invalid_transition",
+				 xz_arena_printf(c->arena, "当前状态（%s）不能执行该操作",
+						 xz_fsm_state_label(&xz_problem_fsm, from)),
+				 xz_arena_printf(c->arena, "Action %s is not allowed in state %s",
+						 a->action, from),
+				 "action");
+		goto out;
+	}
+	subject_of(c, p, &pl, &s);
+	w.unit = xz_pj_int(p, "unit_id");
+	run.record = p;
+	run.in = json_pack("{s:s?,s:s?,s:s?,s:s?,s:s?,s:I,s:I,s:o}", "reason", a->reason,
+			   "feedback", a->feedback, "note", a->note, "comment", a->comment, "result",
+			   a->result, "into_id", (json_int_t)a->into_id, "score", (json_int_t)a->score,
+			   "passed", a->passed < 0 ? json_null() : json_boolean(a->passed));
+	if ((rc = xz_fsm_walk(&run, a->action)) < 0)
+		goto out;
+	to = run.row->to ? run.row->to : from;
+	if (run.row->starts != XZ_STEP_KEEP && run.row->starts != XZ_STEP_NONE &&
+	    (rc = xz_problem_step_due(c->db, xz_pj_str(p, "category"), run.row->starts, c->now,
+				      &due, &warn)) < 0)
+		goto out;
+	/* a step finished after its deadline makes the problem late for good */
+	rc = xz_db_exec(
+		c->db,
+		"UPDATE problems SET state = $2, version = version + 1, updated_at = $3, on_time = "
+		"CASE WHEN due_at IS NOT NULL AND due_at < $3 THEN 0 ELSE on_time END, step = CASE "
+		"CAST($4 AS INTEGER) WHEN 0 THEN step WHEN 1 THEN NULL ELSE $5 END, step_started_at = "
+		"CASE CAST($4 AS INTEGER) WHEN 0 THEN step_started_at WHEN 1 THEN NULL ELSE $3 END, "
+		"due_at = CASE CAST($4 AS INTEGER) WHEN 0 THEN due_at WHEN 1 THEN NULL ELSE $6 END, "
+		"warn_at = CASE CAST($4 AS INTEGER) WHEN 0 THEN warn_at WHEN 1 THEN NULL ELSE $7 END, "
+		"alert_level = CASE CAST($4 AS INTEGER) WHEN 0 THEN alert_level ELSE 0 END WHERE id = "
+		"$1 AND version = $8",
+		XZ_ARGS(XZ_INT(id), XZ_TEXT(to), XZ_INT(c->now),
+			XZ_INT(run.row->starts == XZ_STEP_KEEP   ? 0
+			       : run.row->starts == XZ_STEP_NONE ? 1
+								 : 2),
+			XZ_TEXT(step_name(run.row->starts)), XZ_INT(due), XZ_INT(warn),
+			XZ_INT(xz_pj_int(p, "version"))),
+		&changed);
+	if (rc == 0 && !changed) {
+		rc = xz_ctx_fail(c, XZ_ECONFLICT, "version_conflict", "问题已被他人更新，请刷新",
+				 "Changed by someone else", NULL);
+		goto out;
+	}
+	note = a->reason     ? a->reason
+	       : a->feedback ? a->feedback
+	       : a->note     ? a->note
+	       : a->result   ? a->result
+			     : a->comment;
+	json_object_set_new(w.data, "label", json_string(run.row->label));
+	json_object_set_new(w.data, "passed", a->passed < 0 ? json_null() : json_boolean(a->passed));
+	json_object_set_new(w.data, "unit_id", w.unit ? json_integer(w.unit) : json_null());
+	json_object_set_new(w.data, "into_id", a->into_id ? json_integer(a->into_id) : json_null());
+	json_object_set_new(w.data, "score", a->score ? json_integer(a->score) : json_null());
+	if (rc == 0)
+		rc = xz_problem__history(c, id, a->action, from, to, note, json_incref(w.data));
+	if (rc == 0)
+		rc = xz_ctx_audit_new(c, xz_arena_printf(c->arena, "problem.%s", a->action), "problem",
+				      id, json_pack("{s:s}", "state", from),
+				      json_pack("{s:s}", "state", to));
+	if (rc == 0 && run.row->tell &&
+	    (rc = xz_db_one(c->db,
+			    "SELECT id, county_id, township_id, unit_id, cell_id, state FROM problems "
+			    "WHERE id = $1",
+			    XZ_ARGS(XZ_INT(id)), &after)) == 0)
+		rc = xz_problem__notify_at(
+			c->db, c->now, after, run.row->tell, a->action,
+			xz_arena_printf(c->arena, "问题 #%lld：%s", (long long)id, run.row->label),
+			a->reason     ? a->reason
+			: a->feedback ? a->feedback
+			: a->note     ? a->note
+			: a->result   ? a->result
+				      : "",
+			c->user ? c->user->id : 0);
+	if (rc == 0 && !strcmp(to, "closed"))
+		rc = tell_merged(c, id);
+	if (rc < 0) {
+		rc = c->err_code ? rc : xz_ctx_fail_db(c, rc);
+		goto out;
+	}
+	if (state)
+		*state = static_state(to);
+out:
+	json_decref(run.in);
+	json_decref(w.data);
+	json_decref(after);
+	json_decref(p);
+	return rc;
+}
+
+/* ---- deadlines, lights, notifications, the scheduler ---- */
 
 int xz_problem_step_due(struct xz_db *db, const char *category, enum xz_pstep step, int64_t from,
 			int64_t *due, int64_t *warn)
@@ -164,6 +626,13 @@ static int recipients(struct xz_db *db, const json_t *p, unsigned tell, json_t *
 int xz_problem_notify(struct xz_db *db, const json_t *problem, unsigned tell, const char *kind,
 		      const char *title, const char *body, int64_t except_user)
 {
+	return xz_problem__notify_at(db, xz_now(), problem, tell, kind, title, body, except_user);
+}
+
+int xz_problem__notify_at(struct xz_db *db, int64_t now, const json_t *problem, unsigned tell,
+			  const char *kind, const char *title, const char *body,
+			  int64_t except_user)
+{
 	json_t *rows = NULL, *row, *ev;
 	struct xz_sub_place to = {0};
 	size_t i;
@@ -179,7 +648,7 @@ int xz_problem_notify(struct xz_db *db, const json_t *problem, unsigned tell, co
 				     "INSERT INTO notifications (user_id, kind, title, body, problem_id, "
 				     "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
 				     XZ_ARGS(XZ_INT(uid), XZ_TEXT(kind), XZ_TEXT(title),
-					     XZ_TEXT(body ? body : ""), XZ_INT(id), XZ_INT(xz_now())),
+					     XZ_TEXT(body ? body : ""), XZ_INT(id), XZ_INT(now)),
 				     NULL)) < 0)
 			break;
 		to.user_id = uid;
@@ -256,22 +725,21 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 	static const struct {
 		int level;
 		const char *sql, *kind, *title;
+		const char *open_tail; /* set: sql ends in "state IN (", the open states go there */
 	} passes[] = {
 		{2,
 		 "SELECT id, county_id, township_id, unit_id, cell_id, state, step FROM problems "
 		 "WHERE due_at <= $1 AND alert_level < 2 ORDER BY due_at LIMIT 500",
-		 "overdue", "问题已超期"},
+		 "overdue", "问题已超期", NULL},
 		{1,
 		 "SELECT id, county_id, township_id, unit_id, cell_id, state, step FROM problems "
 		 "WHERE due_at > $1 AND due_at <= $1 + 2592000 AND warn_at <= $1 AND alert_level < 1 "
 		 "ORDER BY due_at LIMIT 500",
-		 "deadline_near", "问题临近期限"},
+		 "deadline_near", "问题临近期限", NULL},
 		{3,
 		 "SELECT id, county_id, township_id, unit_id, cell_id, state, step FROM problems "
-		 "WHERE supervise_due_at <= $1 AND supervise_alerted = 0 AND state IN ('reported',"
-		 "'accepted','dispatched','in_hand','handled','verified') ORDER BY supervise_due_at "
-		 "LIMIT 500",
-		 "supervise_overdue", "督办事项已逾期"},
+		 "WHERE supervise_due_at <= $1 AND supervise_alerted = 0 AND state IN (",
+		 "supervise_overdue", "督办事项已逾期", ") ORDER BY supervise_due_at LIMIT 500"},
 	};
 	json_t *rows = NULL, *row;
 	size_t k, i;
@@ -280,7 +748,12 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 	for (k = 0; k < XZ_ARRAY_LEN(passes) && rc == 0; k++) {
 		json_decref(rows);
 		rows = NULL;
-		if ((rc = xz_db_query(db, passes[k].sql, XZ_ARGS(XZ_INT(now)), &rows)) < 0)
+		char sql[512];
+		/* the open states come from the machine */
+		snprintf(sql, sizeof(sql), "%s%s%s", passes[k].sql,
+			 passes[k].open_tail ? xz_fsm_open_sql(&xz_problem_fsm) : "",
+			 passes[k].open_tail ? passes[k].open_tail : "");
+		if ((rc = xz_db_query(db, sql, XZ_ARGS(XZ_INT(now)), &rows)) < 0)
 			break;
 		json_array_foreach(rows, i, row) {
 			const char *state = json_string_value(json_object_get(row, "state"));
@@ -314,69 +787,5 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 	json_decref(rows);
 	if (rc == 0)
 		rc = outbound(db, now);
-	return rc;
-}
-
-int xz_problem_insert(struct xz_db *db, const struct xz_problem_in *in, int64_t *id)
-{
-	struct xz_routing rt;
-	json_t *row = NULL, *hist = NULL;
-	char *hj = NULL;
-	int64_t now = xz_now(), due = 0, warn = 0;
-	int rc;
-
-	if ((rc = xz_routing_resolve(db, in->category, in->township_id, &rt)) < 0 &&
-	    rc != XZ_ENOTFOUND)
-		return rc;
-	if ((rc = xz_problem_step_due(db, in->category, XZ_STEP_ACCEPT, now, &due, &warn)) < 0)
-		return rc;
-	rc = xz_db_int(
-		db,
-		"INSERT INTO problems (county_id, township_id, village_id, cell_id, channel, category, "
-		"description, address, lon, lat, state, unit_id, department_id, routed_unit_id, "
-		"power_item_id, list_version_id, routing_reason, reported_by, patrol_id, step, "
-		"step_started_at, due_at, warn_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, "
-		"$6, $7, $8, $9, $10, 'reported', $11, $12, $11, $13, $14, $15, $16, $17, 'accept', "
-		"$18, $19, $20, $18, $18) RETURNING id",
-		XZ_ARGS(XZ_INT(in->county_id), XZ_INT(in->township_id), XZ_ID(in->village_id),
-			XZ_ID(in->cell_id), XZ_TEXT(in->channel), XZ_TEXT(in->category),
-			XZ_TEXT(in->description), XZ_TEXT(in->address),
-			in->has_pos ? XZ_REAL(in->lon) : XZ_NULL, in->has_pos ? XZ_REAL(in->lat) : XZ_NULL,
-			XZ_ID(rt.unit_id), XZ_ID(rt.department_id), XZ_ID(rt.power_item_id),
-			XZ_ID(rt.list_version_id), XZ_TEXT(rt.reason), XZ_ID(in->reported_by),
-			XZ_ID(in->patrol_id), XZ_INT(now), XZ_INT(due), XZ_INT(warn)),
-		id);
-	if (rc == 0 && (in->reporter_name || in->reporter_phone))
-		rc = xz_db_exec(db,
-				"INSERT INTO problem_reporters (problem_id, name, phone) VALUES ($1, $2, "
-				"$3)",
-				XZ_ARGS(XZ_INT(*id), XZ_TEXT(in->reporter_name),
-					XZ_TEXT(in->reporter_phone)),
-				NULL);
-	if (rc == 0 && in->reported_by)
-		rc = xz_db_exec(db, "INSERT INTO problem_watchers (problem_id, user_id) VALUES ($1, $2)",
-				XZ_ARGS(XZ_INT(*id), XZ_INT(in->reported_by)), NULL);
-	if (rc == 0) {
-		hist = json_pack("{s:s,s:I}", "channel", in->channel, "routed_unit_id",
-				 (json_int_t)rt.unit_id);
-		hj = json_dumps(hist, JSON_COMPACT);
-		rc = xz_db_exec(db,
-				"INSERT INTO problem_history (problem_id, at, action, from_state, to_state, "
-				"user_id, user_name, note, data_json) VALUES ($1, $2, 'report', NULL, "
-				"'reported', $3, $4, $5, $6)",
-				XZ_ARGS(XZ_INT(*id), XZ_INT(now), XZ_ID(in->reported_by),
-					XZ_TEXT(in->user_name ? in->user_name : "系统"),
-					XZ_TEXT(in->note ? in->note : in->description), XZ_TEXT(hj)),
-				NULL);
-	}
-	if (rc == 0 && (rc = xz_db_one(db,
-				       "SELECT id, county_id, township_id, unit_id, cell_id, state FROM "
-				       "problems WHERE id = $1",
-				       XZ_ARGS(XZ_INT(*id)), &row)) == 0)
-		rc = xz_problem_notify(db, row, XZ_TELL_OFFICE, "new_problem", "新问题待受理",
-				       in->description, in->reported_by);
-	free(hj);
-	json_decref(hist);
-	json_decref(row);
 	return rc;
 }

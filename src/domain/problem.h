@@ -1,13 +1,21 @@
 /*
- * problem.h — the closed loop's rules (R4): the problem life cycle as one
- * table of transitions, step deadlines through the calendar, the warning
- * light, notifications, and the scheduler that finds what falls due.
+ * problem.h — the closed loop's rules (R4) and its use cases.
  *
- * The table is data: for each action, the states it leaves, the condition
- * on its input (verify passed / failed), the state it reaches (NULL: stays),
- * the permission that decides who may take it (checked against the
- * problem's place by authz.c), what its body must carry, which step's
- * deadline it starts and whom it tells. routes_problems.c walks it.
+ * The life cycle is one machine walked by domain/fsm.c: xz_problem_fsm
+ * names the states (with their Chinese labels and which are still open),
+ * the fields an action may require, and a row per transition — the states
+ * it leaves, the condition on "passed", the state it reaches, the
+ * permission deciding who may take it (on the problem's place, through
+ * authz.c), the fields it requires, its guard and effect (functions in
+ * problem.c), which step's deadline it starts and whom it tells.
+ *
+ * The use cases (`int xz_problem_<verb>(struct xz_ctx *c, …)`) each leave
+ * the database consistent: reporting (locate, route, duplicates, insert,
+ * history, notify, audit), applying an action (walk, state and deadline,
+ * history, audit, notify), reading one problem or a list within the
+ * caller's place, the reporter view, and the inbox. Those that write run
+ * inside the caller's transaction (xz_ctx_tx). Evidence is in evidence.h.
+ * See docs/internals/problem.md and docs/internals/fsm.md.
  */
 #ifndef XZ_PROBLEM_H
 #define XZ_PROBLEM_H
@@ -16,47 +24,45 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "domain/ctx.h"
+#include "domain/fsm.h"
+
 struct xz_db;
 
-enum xz_preq {
-	XZ_PREQ_REASON = 1 << 0,   /* "reason" text                   */
-	XZ_PREQ_FEEDBACK = 1 << 1, /* "feedback" text                 */
-	XZ_PREQ_INTO = 1 << 2,     /* "into_id" an open problem       */
-	XZ_PREQ_PASSED = 1 << 3,   /* "passed" boolean                */
-	XZ_PREQ_SCORE = 1 << 4,    /* "score" 1..5                    */
-	XZ_PREQ_NOTE = 1 << 5,     /* "note" text                     */
+/* The fields an action may require (bits of a row's `requires`). */
+enum xz_pfield {
+	XZ_PF_REASON = 1 << 0,   /* "reason" text             */
+	XZ_PF_FEEDBACK = 1 << 1, /* "feedback" text           */
+	XZ_PF_INTO = 1 << 2,     /* "into_id" an open problem */
+	XZ_PF_PASSED = 1 << 3,   /* "passed" boolean          */
+	XZ_PF_SCORE = 1 << 4,    /* "score" 1..5              */
+	XZ_PF_NOTE = 1 << 5,     /* "note" text               */
+	XZ_PF_RESULT = 1 << 6,   /* "result" text             */
 };
 
+/* The deadline a row starts (its `starts`): KEEP leaves the running one,
+ * NONE stops the clock, the others start that step's limit. */
 enum xz_pstep { XZ_STEP_KEEP = 0, XZ_STEP_NONE, XZ_STEP_ACCEPT, XZ_STEP_HANDLE, XZ_STEP_VERIFY,
 		XZ_STEP_CLOSE };
 
-enum xz_pcond { XZ_COND_ANY = 0, XZ_COND_PASSED, XZ_COND_FAILED };
-
+/* Who is told (a row's `tell`). */
 enum xz_pnotify { XZ_TELL_UNIT = 1, XZ_TELL_OFFICE = 2, XZ_TELL_WATCHERS = 4,
 		  XZ_TELL_VERIFIERS = 8 };
 
-struct xz_ptrans {
-	const char *action;
-	const char *from;  /* space-separated states */
-	enum xz_pcond cond;
-	const char *to;    /* NULL: the state stays */
-	const char *perm;  /* authz permission on the problem's place */
-	unsigned requires; /* XZ_PREQ_* */
-	enum xz_pstep starts;
-	unsigned tell;     /* XZ_TELL_* */
-	const char *label; /* Chinese name shown in history */
+/* A code shown to people and its Chinese label. */
+struct xz_problem_label {
+	const char *code, *label;
 };
 
-extern const struct xz_ptrans xz_problem_transitions[];
-extern const char *const xz_problem_states[];
-extern const char *const xz_problem_channels[];
+/* The notification kinds the closed loop sends besides its actions' names
+ * (an action's notification has the action as its kind), {NULL, NULL}-ended. */
+extern const struct xz_problem_label xz_problem_notification_kinds[];
 
-/* xz_problem_trans: the row for action in state under cond, or NULL when
- * the action is not allowed there. *known says whether the action exists. */
-const struct xz_ptrans *xz_problem_trans(const char *action, const char *state,
-					 enum xz_pcond cond, bool *known);
-/* xz_problem_open: true for states still in the loop. */
-bool xz_problem_open(const char *state);
+/* The problem life cycle (R4.2, R9.1). */
+extern const struct xz_fsm xz_problem_fsm;
+/* The channels a problem comes in by (R4.1), NULL-terminated, and their labels. */
+extern const char *const xz_problem_channels[];
+extern const char *const xz_problem_channel_labels[];
 
 /* xz_problem_step_due: the deadline of `step` started at `from` for the
  * category (its accept_hours / handle_days / verify_days; close: one
@@ -89,7 +95,9 @@ struct xz_problem_in {
  * the list version in force, with its acceptance deadline, its reporter
  * kept apart, the reporting account as watcher and the first history
  * entry, and tell the township's office. Runs inside the caller's
- * transaction; the caller audits. *id is the new problem's id. */
+ * transaction at xz_now(); the caller audits. *id is the new problem's id.
+ * (For callers that have located the problem themselves, e.g. joint
+ * findings; a report from a person goes through xz_problem_report.) */
 int xz_problem_insert(struct xz_db *db, const struct xz_problem_in *in, int64_t *id);
 
 /* xz_problem_tick: the scheduler's pass at `now`: problems whose deadline
@@ -97,5 +105,101 @@ int xz_problem_insert(struct xz_db *db, const struct xz_problem_in *in, int64_t 
  * people told; found through the due_at index, never a full scan. Pending
  * outbound messages go to the configured hook. *found counts problems. */
 int xz_problem_tick(struct xz_db *db, int64_t now, int *found);
+
+/* ---- use cases ---- */
+
+/* A report as a person hands it in (input shape checked by the caller;
+ * the rules are checked here). */
+struct xz_problem_report {
+	const char *channel, *category, *description, *address; /* address may be NULL */
+	const char *reporter_name, *reporter_phone;           /* the complainant, may be NULL */
+	bool has_pos;
+	double lon, lat;
+	int64_t township_id; /* used when the position is outside the grid or absent; 0: none */
+	int64_t patrol_id;   /* 0: none */
+};
+
+/* xz_problem_report: check the report (channel, description, address,
+ * position, reporter, category), locate it (cell, else the township the
+ * point or the reporter names), check that c->user may report there,
+ * route it, store it (history, watcher, the office told) and audit it, at
+ * c->now. *id is the new problem; *dups (when not NULL) a new array of the
+ * open problems nearby it may duplicate (caller owns). Runs inside the
+ * caller's transaction. */
+int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int64_t *id,
+		      json_t **dups);
+
+/* An action on a problem (input shape checked by the caller). Texts may be
+ * NULL; ids and score 0 when absent; passed -1 when absent. */
+struct xz_problem_act {
+	const char *action;
+	const char *reason, *feedback, *note, *comment, *result, *due_at;
+	int64_t into_id, unit_id, score, version;
+	int passed;
+};
+
+/* xz_problem_apply: take an action on problem id for c->user (NULL: the
+ * system, admitted by every row) at c->now: the row of xz_problem_fsm for
+ * it (400 unknown_action, 409 invalid_transition, 403 forbidden, the
+ * fields' own errors), its effect, the state and deadline moved in one
+ * versioned update (409 version_conflict when someone moved it meanwhile),
+ * the history entry, the audit entry, the people the row names told, and
+ * on close the watchers of the problems merged into it. *state (may be
+ * NULL) gets the state reached (static storage). Runs inside the caller's
+ * transaction. */
+int xz_problem_apply(struct xz_ctx *c, int64_t id, const struct xz_problem_act *a,
+		     const char **state);
+
+/* xz_problem_load: the stored row of problem id with its names (township,
+ * cell, category, unit, list version, reporter fields rep_name/rep_phone)
+ * when c->user may read it (404 otherwise). Caller owns *p. */
+int xz_problem_load(struct xz_ctx *c, int64_t id, json_t **p);
+
+/* xz_problem_full: the problem as xz_problem_load, with its history,
+ * evidence, the joint actions naming it, its routing, and the actions
+ * c->user may take now ("allowed_actions", from the machine). */
+int xz_problem_full(struct xz_ctx *c, int64_t id, json_t **p);
+
+/* xz_problem_allowed: the names of the actions c->user may take on the
+ * loaded problem now (new array; rows whose guard refuses are left out). */
+json_t *xz_problem_allowed(struct xz_ctx *c, const json_t *p);
+
+/* A list's filter (NULL / 0: not filtered). */
+struct xz_problem_filter {
+	const char *state, *channel, *category, *q, *light;
+	int64_t township_id, unit_id, cell_id, before, limit;
+	bool mine, supervised, overdue;
+};
+
+/* xz_problem_list: the problems c->user may read that match f, newest
+ * first, at most f->limit (rows as xz_problem_load's). Caller owns *rows. */
+int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *f, json_t **rows);
+
+/* xz_problem_duplicates: open problems of the category within the
+ * configured distance (problems.duplicate_m, default 300 m) and time
+ * (problems.duplicate_days, default 30) of the point, that c->user may
+ * read, except problem `except`; each with "distance_m". New array. */
+json_t *xz_problem_duplicates(struct xz_ctx *c, const char *category, double lon, double lat,
+			      int64_t except);
+
+/* xz_problem_reporter: the complainant of problem id in full for c->user
+ * (problem.reporter on its place) with a reason (2..200 bytes), the view
+ * audited. Caller owns *rep. Runs inside the caller's transaction. */
+int xz_problem_reporter(struct xz_ctx *c, int64_t id, const char *reason, json_t **rep);
+
+/* xz_problem_place: where a loaded problem sits, for authz. */
+void xz_problem_place(const json_t *p, struct xz_place *pl);
+
+/* ---- the inbox (R7.3) ---- */
+
+/* xz_inbox_list: c->user's notifications, newest first, before id `before`
+ * (0: from the newest), at most limit; *unread counts the unread ones. */
+int xz_inbox_list(struct xz_ctx *c, int64_t before, int64_t limit, json_t **rows,
+		  int64_t *unread);
+/* xz_inbox_read: mark one notification of c->user read (0 when it was not
+ * theirs or already read: nothing changes). */
+int xz_inbox_read(struct xz_ctx *c, int64_t id);
+/* xz_inbox_read_all: mark all of c->user's notifications read; *n counts them. */
+int xz_inbox_read_all(struct xz_ctx *c, int64_t *n);
 
 #endif

@@ -18,6 +18,7 @@ static const struct xz_route *const tables[] = {
 	xz_routes_events,
 	xz_routes_joint,
 	xz_routes_open311,
+	xz_routes_meta,
 };
 
 /* match: does path fit pattern? Captures go to params (pointers into a copy

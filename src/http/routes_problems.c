@@ -1,56 +1,26 @@
 /*
- * routes_problems.c — the closed loop over HTTP (R4): reporting from every
- * channel (located, routed, checked for duplicates), the list with its
- * filters and warning lights, one problem with its whole history, actions
- * through the transition table of domain/problem.c, the reporter kept
- * apart and masked, evidence stored by SHA-256 and typed by content, the
- * inbox, and the figures behind the dashboard.
+ * routes_problems.c — the closed loop over HTTP (R4): each handler reads
+ * its input against a declared shape, makes one call into the domain
+ * (domain/problem.h, domain/evidence.h; inside xz_ctx_tx when it writes)
+ * and presents the answer: warning lights, the complainant masked for
+ * those who may see it at all, times in ISO 8601. The rules themselves —
+ * the life cycle, who may act, deadlines, evidence storage — live in the
+ * domain. Also the figures behind the dashboard (stats_problems).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <magic.h>
 #include <math.h>
 #include <microhttpd.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/xz.h"
 #include "core/xtime.h"
 #include "store/db.h"
-#include "domain/calendar_db.h"
-#include "domain/geo.h"
-#include "domain/grid.h"
+#include "domain/evidence.h"
 #include "domain/problem.h"
-#include "domain/routing.h"
 #include "http/resource.h"
 
-#define PROBLEM_SELECT                                                                 \
-	"SELECT p.id, p.county_id, p.township_id, t.name AS township_name, p.village_id, "   \
-	"p.cell_id, c.name AS cell_name, p.channel, p.category, k.name AS category_name, "    \
-	"p.description, p.address, p.lon, p.lat, p.state, p.unit_id, un.name AS unit_name, "  \
-	"p.department_id, p.routed_unit_id, p.power_item_id, p.list_version_id, lv.number AS " \
-	"list_version, p.routing_reason, p.reported_by, p.patrol_id, p.step, p.due_at, "      \
-	"p.warn_at, p.supervised, p.supervise_note, p.supervise_due_at, p.merged_into, "       \
-	"p.rework_count, p.return_count, p.handled_at, p.closed_at, p.on_time, p.score, "      \
-	"p.evaluation, p.evaluated_at, p.version, p.created_at, p.updated_at, rp.name AS "     \
-	"rep_name, rp.phone AS rep_phone FROM problems p JOIN regions t ON t.id = "             \
-	"p.township_id LEFT JOIN grid_cells c ON c.id = p.cell_id LEFT JOIN categories k ON "  \
-	"k.code = p.category LEFT JOIN units un ON un.id = p.unit_id LEFT JOIN list_versions " \
-	"lv ON lv.id = p.list_version_id LEFT JOIN problem_reporters rp ON rp.problem_id = "   \
-	"p.id "
-
-static void problem_place(const json_t *p, struct xz_place *pl)
-{
-	memset(pl, 0, sizeof(*pl));
-	pl->county_id = xz_jint(p, "county_id");
-	pl->township_id = xz_jint(p, "township_id");
-	pl->department_id = xz_jint(p, "department_id");
-	pl->unit_id = xz_jint(p, "unit_id");
-}
+/* ---- presentation ---- */
 
 /* mask_name: the first character and a star for each other (张* / 欧阳**). */
 static char *mask_name(struct xz_req *r, const char *s)
@@ -97,15 +67,15 @@ static bool sees_reporter(const struct xz_user *u)
 static json_t *present(struct xz_req *r, json_t *p)
 {
 	const char *name = xz_jstr(p, "rep_name"), *phone = xz_jstr(p, "rep_phone");
+	bool open = xz_fsm_is_open(&xz_problem_fsm, xz_jstr(p, "state"));
+	int64_t now = xz_req_ctx(r)->now;
 	json_t *rep = json_null(), *ot = json_object_get(p, "on_time");
-	json_object_set_new(p, "light", json_string(xz_problem_open(xz_jstr(p, "state"))
-							    ? xz_problem_light(xz_jint(p, "due_at"),
-									       xz_jint(p, "warn_at"),
-									       xz_now())
-							    : "green"));
+	json_object_set_new(p, "light",
+			    json_string(open ? xz_problem_light(xz_jint(p, "due_at"),
+								xz_jint(p, "warn_at"), now)
+					     : "green"));
 	json_object_set_new(p, "overdue",
-			    json_boolean(xz_problem_open(xz_jstr(p, "state")) && xz_jint(p, "due_at") &&
-					 xz_now() > xz_jint(p, "due_at")));
+			    json_boolean(open && xz_jint(p, "due_at") && now > xz_jint(p, "due_at")));
 	if ((name || phone) && sees_reporter(r->user))
 		rep = json_pack("{s:s?,s:s?,s:b}", "name", mask_name(r, name), "phone",
 				mask_phone(r, phone), "masked", 1);
@@ -119,304 +89,86 @@ static json_t *present(struct xz_req *r, json_t *p)
 	return xz_present(p);
 }
 
-/* load: the problem if the caller may read it (404 otherwise). */
-static int load(struct xz_req *r, int64_t id, json_t **p)
+/* denied: a refusal by the domain is an audited access denial, as the
+ * router's own (written after the use case's transaction rolled back). */
+static int denied(struct xz_req *r, int rc, int64_t id)
 {
-	struct xz_place pl;
-	int rc = xz_db_one(xz_req_db(r), PROBLEM_SELECT "WHERE p.id = $1", XZ_ARGS(XZ_INT(id)), p);
-	if (rc == XZ_ENOTFOUND)
-		return xz_fail(r, rc, "not_found", "问题不存在", "No such problem", NULL);
-	if (rc < 0)
-		return xz_fail_db(r, rc);
-	problem_place(*p, &pl);
-	if (!xz_authz(r->user, "problem.read", &pl)) {
-		json_decref(*p);
-		*p = NULL;
-		return xz_fail(r, XZ_ENOTFOUND, "not_found", "问题不存在", "No such problem", NULL);
-	}
-	return 0;
-}
-
-static int history(struct xz_req *r, int64_t id, const char *action, const char *from,
-		   const char *to, const char *note, json_t *data)
-{
-	char *dj = data ? json_dumps(data, JSON_COMPACT) : strdup("{}");
-	int rc = xz_db_exec(xz_req_db(r),
-			    "INSERT INTO problem_history (problem_id, at, action, from_state, to_state, "
-			    "user_id, user_name, note, data_json) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-			    "$8, $9)",
-			    XZ_ARGS(XZ_INT(id), XZ_INT(xz_now()), XZ_TEXT(action), XZ_TEXT(from),
-				    XZ_TEXT(to), XZ_INT(r->user->id), XZ_TEXT(r->user->display_name),
-				    XZ_TEXT(note), XZ_TEXT(dj)),
-			    NULL);
-	free(dj);
-	json_decref(data);
+	if (rc == XZ_EFORBIDDEN)
+		xz_req_audit(r, "access", "problem", id, "denied", NULL, NULL);
 	return rc;
-}
-
-/* allowed: the actions the caller may take now, from the table. */
-static json_t *allowed(struct xz_req *r, const json_t *p)
-{
-	const struct xz_ptrans *t;
-	struct xz_place pl;
-	json_t *out = json_array();
-	problem_place(p, &pl);
-	for (t = xz_problem_transitions; t->action; t++) {
-		bool known, dup = false;
-		size_t i;
-		json_t *v;
-		if (xz_problem_trans(t->action, xz_jstr(p, "state"), t->cond, &known) != t ||
-		    !xz_authz(r->user, t->perm, &pl))
-			continue;
-		if (!strcmp(t->action, "evaluate") && xz_jint(p, "evaluated_at"))
-			continue;
-		json_array_foreach(out, i, v)
-			dup |= !strcmp(json_string_value(v), t->action);
-		if (!dup)
-			json_array_append_new(out, json_string(t->action));
-	}
-	return out;
-}
-
-/* joint_actions_of: the joint enforcement actions that name this problem
- * (an escalated problem is taken up by one, R5.3). */
-static json_t *joint_actions_of(struct xz_req *r, const json_t *p)
-{
-	json_t *rows = NULL, *row, *out = json_array(), *ids, *v;
-	int64_t id = xz_jint(p, "id");
-	size_t i, k;
-	if (xz_db_query(xz_req_db(r),
-			"SELECT id, title, mechanism, state, problem_ids_json FROM joint_actions WHERE "
-			"township_id = $1 AND problem_ids_json LIKE $2 ORDER BY id",
-			XZ_ARGS(XZ_INT(xz_jint(p, "township_id")),
-				XZ_TEXT(xz_arena_printf(r->arena, "%%%lld%%", (long long)id))),
-			&rows) < 0)
-		return out;
-	json_array_foreach(rows, i, row) {
-		ids = json_loads(xz_jstr(row, "problem_ids_json") ?: "[]", 0, NULL);
-		json_array_foreach(ids, k, v)
-			if (json_integer_value(v) == id) {
-				json_object_del(row, "problem_ids_json");
-				json_array_append(out, row);
-				break;
-			}
-		json_decref(ids);
-	}
-	json_decref(rows);
-	return out;
 }
 
 /* full: the problem with history, evidence and the caller's actions. */
 static int full(struct xz_req *r, int64_t id, unsigned status)
 {
-	json_t *p = NULL, *hist = NULL, *ev = NULL;
+	json_t *p = NULL, *h;
+	char buf[XZ_TIME_LEN];
+	size_t i;
 	int rc;
-	if ((rc = load(r, id, &p)) < 0)
+	if ((rc = xz_problem_full(xz_req_ctx(r), id, &p)) < 0)
 		return rc;
-	if ((rc = xz_db_query(xz_req_db(r),
-			      "SELECT at, action, from_state, to_state, user_name, note, data_json "
-			      "FROM problem_history WHERE problem_id = $1 ORDER BY id",
-			      XZ_ARGS(XZ_INT(id)), &hist)) < 0 ||
-	    (rc = xz_db_query(xz_req_db(r),
-			      "SELECT id, sha256, mime, size, step, created_at FROM evidence WHERE "
-			      "problem_id = $1 ORDER BY id",
-			      XZ_ARGS(XZ_INT(id)), &ev)) < 0) {
-		json_decref(p);
-		json_decref(hist);
-		return xz_fail_db(r, rc);
-	}
-	json_object_set_new(p, "allowed_actions", allowed(r, p));
-	json_object_set_new(p, "joint_actions", joint_actions_of(r, p));
-	json_object_set_new(p, "routing",
-			    json_pack("{s:O,s:O,s:O,s:O}", "unit_id", json_object_get(p, "routed_unit_id"),
-				      "power_item_id", json_object_get(p, "power_item_id"),
-				      "list_version", json_object_get(p, "list_version"), "reason",
-				      json_object_get(p, "routing_reason")));
-	present(r, p);
-	{
-		json_t *h;
-		size_t i;
-		char buf[XZ_TIME_LEN];
-		json_array_foreach(hist, i, h)
-			json_object_set_new(h, "at", json_string(xz_time_format(xz_jint(h, "at"), buf)));
-	}
-	json_object_set_new(p, "history", xz_present_all(hist));
-	json_object_set_new(p, "evidence", xz_present_all(ev));
-	return xz_reply(r, status, p);
+	json_array_foreach(json_object_get(p, "history"), i, h)
+		json_object_set_new(h, "at", json_string(xz_time_format(xz_jint(h, "at"), buf)));
+	xz_present_all(json_object_get(p, "history"));
+	xz_present_all(json_object_get(p, "evidence"));
+	return xz_reply(r, status, present(r, p));
 }
 
-/* duplicates: open problems of the category within the configured
- * distance (problems.duplicate_m, default 300 m) and time
- * (problems.duplicate_days, default 30). */
-static json_t *duplicates(struct xz_req *r, const char *category, double lon, double lat,
-			  int64_t except)
+/* ---- reporting ---- */
+
+struct report_call {
+	struct xz_problem_report in;
+	int64_t id;
+	json_t *dups;
+};
+
+static int report_tx(struct xz_ctx *c, void *arg)
 {
-	json_t *rows = NULL, *row, *out = json_array(), *set = NULL;
-	double metres = 300, days = 30, dlat, dlon;
-	size_t i;
-	if (xz_db_query(xz_req_db(r),
-			"SELECT key, value FROM settings WHERE key IN ('problems.duplicate_m', "
-			"'problems.duplicate_days')",
-			XZ_NOARGS, &set) == 0)
-		json_array_foreach(set, i, row) {
-			double v = strtod(xz_jstr(row, "value") ?: "0", NULL);
-			if (v > 0 && !strcmp(xz_jstr(row, "key"), "problems.duplicate_m"))
-				metres = v;
-			else if (v > 0)
-				days = v;
-		}
-	json_decref(set);
-	dlat = metres / 111195.0;
-	dlon = dlat / fmax(cos(lat * M_PI / 180), 0.01);
-	if (xz_db_query(xz_req_db(r),
-			"SELECT p.id, p.state, p.description, p.lon, p.lat, p.created_at, p.county_id, "
-			"p.township_id, p.department_id, p.unit_id "
-			"FROM problems p WHERE p.category = $1 AND p.created_at >= $2 AND p.lat "
-			"BETWEEN $3 AND $4 AND p.lon BETWEEN $5 AND $6 AND p.id <> $7 AND p.state IN "
-			"('reported','accepted','dispatched','in_hand','handled','verified') ORDER BY "
-			"p.id LIMIT 50",
-			XZ_ARGS(XZ_TEXT(category), XZ_INT(xz_now() - (int64_t)(days * 86400)),
-				XZ_REAL(lat - dlat), XZ_REAL(lat + dlat), XZ_REAL(lon - dlon),
-				XZ_REAL(lon + dlon), XZ_INT(except)),
-			&rows) < 0)
-		return out;
-	json_array_foreach(rows, i, row) {
-		double d = xz_distance_m(lon, lat, json_real_value(json_object_get(row, "lon")),
-					 json_real_value(json_object_get(row, "lat")));
-		struct xz_place pl;
-		problem_place(row, &pl);
-		if (d > metres || !xz_authz(r->user, "problem.read", &pl))
-			continue;
-		json_object_set_new(row, "distance_m", json_real(round(d)));
-		json_array_append(out, xz_present(row));
-	}
-	json_decref(rows);
-	return out;
+	struct report_call *k = arg;
+	return xz_problem_report(c, &k->in, &k->id, &k->dups);
 }
 
 static int problem_create(struct xz_req *r)
 {
-	const char *channel = NULL, *category = NULL, *desc = NULL, *address = NULL;
-	json_t *lon_j = NULL, *lat_j = NULL, *reporter = NULL, *dups = NULL, *cat = NULL,
-	       *row = NULL;
-	json_int_t town_in = 0, patrol = 0;
-	const char *rname = NULL, *rphone = NULL;
-	double lon = 0, lat = 0;
-	bool has_pos;
-	struct xz_located at = {0};
-	struct xz_place pl = {0};
-	int64_t id = 0, town = 0;
+	struct report_call k = {0};
+	json_t *lon = NULL, *lat = NULL, *reporter = NULL;
+	json_int_t town = 0, patrol = 0;
 	int rc;
 
 	if ((rc = xz_req_json(r)) < 0 ||
-	    (rc = xz_req_unpack(r, "{s:s,s:s,s:s,s?o,s?o,s?s,s?o,s?I,s?I}", "channel", &channel,
-				"category", &category, "description", &desc, "lon", &lon_j, "lat",
-				&lat_j, "address", &address, "reporter", &reporter, "township_id",
-				&town_in, "patrol_id", &patrol)) < 0)
+	    (rc = xz_req_unpack(r, "{s:s,s:s,s:s,s?o,s?o,s?s,s?o,s?I,s?I}", "channel",
+				&k.in.channel, "category", &k.in.category, "description",
+				&k.in.description, "lon", &lon, "lat", &lat, "address", &k.in.address,
+				"reporter", &reporter, "township_id", &town, "patrol_id", &patrol)) < 0)
 		return rc;
-	if (!xz_one_of(channel, xz_problem_channels))
-		return xz_fail(r, XZ_EMALFORMED, "invalid_channel",
-			       "渠道须为complaint、patrol、media、video、transfer或assigned",
-			       "channel must be complaint, patrol, media, video, transfer or assigned",
-			       "channel");
-	if (!*desc || strlen(desc) > XZ_MAX_TEXT)
-		return xz_fail(r, XZ_EMALFORMED, "invalid_description", "问题描述不能为空且不超过2万字节",
-			       "description must be 1 to 20000 bytes", "description");
-	if (address && strlen(address) > XZ_MAX_NAME * 2)
-		return xz_fail(r, XZ_EMALFORMED, "invalid_address", "地址过长", "address too long",
-			       "address");
-	has_pos = (lon_j && !json_is_null(lon_j)) || (lat_j && !json_is_null(lat_j));
-	if (has_pos) {
-		if (!json_is_number(lon_j) || !json_is_number(lat_j) ||
-		    fabs(lon = json_number_value(lon_j)) > 180 ||
-		    fabs(lat = json_number_value(lat_j)) > 90)
-			return xz_fail(r, XZ_EMALFORMED, "invalid_position",
-				       "经纬度须同时给出且在有效范围内",
-				       "lon and lat must both be valid numbers", "lon");
-	} else if (!address || !*address) {
-		return xz_fail(r, XZ_EMALFORMED, "position_required", "须给出位置（经纬度）或地址",
-			       "Give a position (lon/lat) or an address", "lon");
+	k.in.has_pos = (lon && !json_is_null(lon)) || (lat && !json_is_null(lat));
+	if (k.in.has_pos && (!json_is_number(lon) || !json_is_number(lat)))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_position", "经纬度须同时给出且在有效范围内",
+			       "lon and lat must both be valid numbers", "lon");
+	k.in.lon = k.in.has_pos ? json_number_value(lon) : 0;
+	k.in.lat = k.in.has_pos ? json_number_value(lat) : 0;
+	if (reporter && !json_is_null(reporter) &&
+	    (!json_is_object(reporter) ||
+	     json_unpack(reporter, "{s?s,s?s!}", "name", &k.in.reporter_name, "phone",
+			 &k.in.reporter_phone) < 0))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_reporter",
+			       "举报人须为{\"name\",\"phone\"}，电话为5到20位数字",
+			       "reporter must be {\"name\",\"phone\"} with a 5–20 digit phone",
+			       "reporter");
+	k.in.township_id = town;
+	k.in.patrol_id = patrol;
+	if ((rc = xz_ctx_tx(xz_req_ctx(r), report_tx, &k)) < 0) {
+		json_decref(k.dups);
+		return denied(r, rc, 0);
 	}
-	if (reporter && !json_is_null(reporter)) {
-		if (!json_is_object(reporter) ||
-		    json_unpack(reporter, "{s?s,s?s!}", "name", &rname, "phone", &rphone) < 0 ||
-		    (rname && strlen(rname) > XZ_MAX_NAME) ||
-		    (rphone && (strlen(rphone) < 5 || strlen(rphone) > 20 ||
-				strspn(rphone, "0123456789+-") != strlen(rphone))))
-			return xz_fail(r, XZ_EMALFORMED, "invalid_reporter",
-				       "举报人须为{\"name\",\"phone\"}，电话为5到20位数字",
-				       "reporter must be {\"name\",\"phone\"} with a 5–20 digit phone",
-				       "reporter");
-	}
-	if (xz_db_one(xz_req_db(r), "SELECT id, parent_id FROM categories WHERE code = $1",
-		      XZ_ARGS(XZ_TEXT(category)), &cat) < 0)
-		return xz_fail(r, XZ_ERULE, "invalid_category", "问题类别不存在",
-			       "No such problem category", "category");
-	json_decref(cat);
-	/* where it is: the cell containing the point, else the township the
-	 * point or the reporter's own place names */
-	if (has_pos) {
-		rc = xz_grid_locate(xz_req_db(r), lon, lat, &at);
-		if (rc < 0 && rc != XZ_ENOTFOUND)
-			return xz_fail_db(r, rc);
-		town = at.township_id;
-		if (!town && (rc = xz_grid_township_of(xz_req_db(r), lon, lat, &town)) < 0)
-			return xz_fail_db(r, rc);
-	}
-	if (!town)
-		town = town_in ? town_in : r->user->township_id;
-	if (!town)
-		return xz_fail(r, XZ_ERULE, "township_required",
-			       "位置不在网格内，须指明所属乡镇（街道）township_id",
-			       "The position is outside the grid: give township_id", "township_id");
-	if (xz_db_one(xz_req_db(r),
-		      "SELECT id, county_id FROM regions WHERE id = $1 AND level = 'township'",
-		      XZ_ARGS(XZ_INT(town)), &row) < 0)
-		return xz_fail(r, XZ_ERULE, "invalid_reference", "乡镇（街道）不存在",
-			       "No such township", "township_id");
-	pl.county_id = xz_jint(row, "county_id");
-	pl.township_id = town;
-	json_decref(row);
-	row = NULL;
-	if ((rc = xz_authorize(r, "problem.report", &pl)) < 0)
-		return rc;
-	struct xz_problem_in pin = {.county_id = pl.county_id,
-				    .township_id = town,
-				    .village_id = at.village_id,
-				    .cell_id = at.cell_id,
-				    .reported_by = r->user->id,
-				    .patrol_id = patrol,
-				    .channel = channel,
-				    .category = category,
-				    .description = desc,
-				    .address = address,
-				    .reporter_name = rname,
-				    .reporter_phone = rphone,
-				    .user_name = r->user->display_name,
-				    .has_pos = has_pos,
-				    .lon = lon,
-				    .lat = lat};
-	if ((rc = xz_db_begin(xz_req_db(r))) < 0)
-		return xz_fail_db(r, rc);
-	rc = xz_problem_insert(xz_req_db(r), &pin, &id);
-	if (rc == 0)
-		rc = xz_req_audit_new(r, "problem.report", "problem", id, "ok", NULL,
-				      json_pack("{s:s,s:s,s:I}", "channel", channel, "category",
-						category, "township_id", (json_int_t)town));
-	if (rc < 0 || (rc = xz_db_commit(xz_req_db(r))) < 0) {
-		xz_db_rollback(xz_req_db(r));
-		json_decref(row);
-		return xz_fail_db(r, rc);
-	}
-	json_decref(row);
-	if ((rc = full(r, id, 201)) < 0)
-		return rc;
-	dups = has_pos ? duplicates(r, category, lon, lat, id) : json_array();
-	json_object_set_new(r->out, "duplicates", dups);
-	return 0;
+	if ((rc = full(r, k.id, 201)) == 0)
+		json_object_set_new(r->out, "duplicates", xz_present_all(k.dups));
+	else
+		json_decref(k.dups);
+	return rc;
 }
 
-/* ---- list ---- */
+/* ---- list, one problem, duplicates ---- */
 
 /* is_yes: a query flag given as 1 or true. */
 static bool is_yes(const char *v)
@@ -426,113 +178,42 @@ static bool is_yes(const char *v)
 
 static int problems_list(struct xz_req *r)
 {
-	struct xz_place f = {0};
-	struct xz_val p[XZ_MAX_SQL_PARAMS];
-	int64_t before, limit, town = 0, unit = 0, cell = 0, now = xz_now();
-	const char *state = xz_req_query(r, "state"), *channel = xz_req_query(r, "channel"),
-		   *category = xz_req_query(r, "category"), *q = xz_req_query(r, "q"),
-		   *light = xz_req_query(r, "light"), *overdue = xz_req_query(r, "overdue"),
-		   *mine = xz_req_query(r, "mine"), *sup = xz_req_query(r, "supervised");
+	struct xz_problem_filter f = {
+		.state = xz_req_query(r, "state"),
+		.channel = xz_req_query(r, "channel"),
+		.category = xz_req_query(r, "category"),
+		.q = xz_req_query(r, "q"),
+		.light = xz_req_query(r, "light"),
+		.mine = is_yes(xz_req_query(r, "mine")),
+		.supervised = is_yes(xz_req_query(r, "supervised")),
+		.overdue = is_yes(xz_req_query(r, "overdue")),
+	};
 	json_t *rows = NULL, *row;
-	char *sql;
 	size_t i;
-	int n = 0, rc;
+	int rc;
 
-	if ((rc = xz_req_page(r, &before, &limit)) < 0 ||
+	if ((rc = xz_req_page(r, &f.before, &f.limit)) < 0 ||
 	    (rc = xz_req_query_id(r, xz_req_query(r, "township") ? "township" : "township_id",
-				   &town)) < 0 ||
-	    (rc = xz_req_query_id(r, xz_req_query(r, "unit") ? "unit" : "unit_id", &unit)) < 0 ||
-	    (rc = xz_req_query_id(r, xz_req_query(r, "cell") ? "cell" : "cell_id", &cell)) < 0)
+				   &f.township_id)) < 0 ||
+	    (rc = xz_req_query_id(r, xz_req_query(r, "unit") ? "unit" : "unit_id", &f.unit_id)) < 0 ||
+	    (rc = xz_req_query_id(r, xz_req_query(r, "cell") ? "cell" : "cell_id", &f.cell_id)) < 0)
 		return rc;
-	if (!xz_authz_filter(r->user, "problem.read", &f))
+	if (!xz_authz(r->user, "problem.read", NULL))
 		return xz_authorize(r, "problem.read", NULL);
-	if ((state && !xz_one_of(state, xz_problem_states)) ||
-	    (channel && !xz_one_of(channel, xz_problem_channels)) ||
-	    (light && strcmp(light, "red") && strcmp(light, "yellow") && strcmp(light, "green")) ||
-	    (q && strlen(q) > XZ_MAX_NAME))
+	if ((f.state && !xz_one_of(f.state, xz_problem_fsm.states)) ||
+	    (f.channel && !xz_one_of(f.channel, xz_problem_channels)) ||
+	    (f.light && strcmp(f.light, "red") && strcmp(f.light, "yellow") &&
+	     strcmp(f.light, "green")) ||
+	    (f.q && strlen(f.q) > XZ_MAX_NAME))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "筛选条件无效",
 			       "Invalid filter (state, channel, light or q)", "state");
-	/* only the conditions that apply, each a plain comparison, so that the
-	 * planner can use the (township, id), (unit, …) and due_at indexes */
-	sql = xz_arena_printf(r->arena, PROBLEM_SELECT "WHERE 1 = 1");
-#define FILTER(cond, val)                                                              \
-	do {                                                                           \
-		sql = xz_arena_printf(r->arena, "%s AND " cond, sql, n + 1);           \
-		p[n++] = val;                                                          \
-	} while (0)
-	if (before)
-		FILTER("p.id < $%d", XZ_INT(before));
-	if (f.county_id)
-		FILTER("p.county_id = $%d", XZ_INT(f.county_id));
-	if (f.township_id)
-		FILTER("p.township_id = $%d", XZ_INT(f.township_id));
-	if (f.department_id)
-		FILTER("p.department_id = $%d", XZ_INT(f.department_id));
-	if (f.unit_id)
-		FILTER("p.unit_id = $%d", XZ_INT(f.unit_id));
-	if (state)
-		FILTER("p.state = $%d", XZ_TEXT(state));
-	if (town)
-		FILTER("p.township_id = $%d", XZ_INT(town));
-	if (unit)
-		FILTER("p.unit_id = $%d", XZ_INT(unit));
-	if (cell)
-		FILTER("p.cell_id = $%d", XZ_INT(cell));
-	if (channel)
-		FILTER("p.channel = $%d", XZ_TEXT(channel));
-	if (category) {
-		sql = xz_arena_printf(r->arena,
-				      "%s AND p.category IN (SELECT code FROM categories WHERE code = $%d "
-				      "OR parent_id = (SELECT id FROM categories WHERE code = $%d))",
-				      sql, n + 1, n + 1);
-		p[n++] = XZ_TEXT(category);
-	}
-	if (q && *q) {
-		sql = xz_arena_printf(r->arena,
-				      "%s AND (p.description LIKE $%d OR p.address LIKE $%d OR "
-				      "CAST(p.id AS TEXT) = $%d)",
-				      sql, n + 1, n + 1, n + 2);
-		p[n++] = XZ_TEXT(xz_arena_printf(r->arena, "%%%s%%", q));
-		p[n++] = XZ_TEXT(q);
-	}
-	if (is_yes(mine))
-		FILTER("p.reported_by = $%d", XZ_INT(r->user->id));
-	if (is_yes(sup))
-		sql = xz_arena_printf(r->arena, "%s AND p.supervised = 1", sql);
-	if (is_yes(overdue) || (light && !strcmp(light, "red")))
-		FILTER("p.due_at < $%d AND p.state IN ('reported','accepted','dispatched','in_hand',"
-		       "'handled','verified')",
-		       XZ_INT(now));
-	else if (light && !strcmp(light, "yellow")) {
-		sql = xz_arena_printf(r->arena,
-				      "%s AND p.due_at >= $%d AND p.warn_at <= $%d AND p.state IN "
-				      "('reported','accepted','dispatched','in_hand','handled','verified')",
-				      sql, n + 1, n + 1);
-		p[n++] = XZ_INT(now);
-	} else if (light && !strcmp(light, "green")) {
-		sql = xz_arena_printf(r->arena,
-				      "%s AND (p.due_at IS NULL OR p.warn_at > $%d OR p.state NOT IN "
-				      "('reported','accepted','dispatched','in_hand','handled','verified'))",
-				      sql, n + 1);
-		p[n++] = XZ_INT(now);
-	}
-#undef FILTER
-	sql = xz_arena_printf(r->arena, "%s ORDER BY p.id DESC LIMIT $%d", sql, n + 1);
-	p[n++] = XZ_INT(limit);
-	if ((rc = xz_db_query(xz_req_db(r), sql, p, n, &rows)) < 0)
-		return xz_fail_db(r, rc);
+	if ((rc = xz_problem_list(xz_req_ctx(r), &f, &rows)) < 0)
+		return rc;
 	json_array_foreach(rows, i, row) {
 		json_object_del(row, "routing_reason");
 		present(r, row);
 	}
-	{
-		json_t *next = json_null();
-		size_t cnt = json_array_size(rows);
-		if (cnt && (int64_t)cnt >= limit)
-			next = json_sprintf("%lld", (long long)xz_jint(json_array_get(rows, cnt - 1),
-								     "id"));
-		return xz_reply(r, 200, json_pack("{s:o,s:o}", "items", rows, "next", next));
-	}
+	return xz_reply_page(r, rows, f.limit);
 }
 
 static int problem_get(struct xz_req *r)
@@ -540,333 +221,6 @@ static int problem_get(struct xz_req *r)
 	int64_t id;
 	int rc = xz_req_id(r, 0, &id);
 	return rc < 0 ? rc : full(r, id, 200);
-}
-
-/* ---- actions ---- */
-
-struct action_in {
-	const char *action, *reason, *feedback, *note, *comment, *due;
-	json_int_t into, unit, score, version;
-	int passed; /* -1 absent */
-};
-
-/* require: the body carries what the transition asks for (400 naming it). */
-static int require(struct xz_req *r, const struct xz_ptrans *t, const struct action_in *in)
-{
-	static const struct {
-		unsigned bit;
-		const char *field, *zh;
-	} need[] = {
-		{XZ_PREQ_REASON, "reason", "须说明理由"},
-		{XZ_PREQ_FEEDBACK, "feedback", "须填写处置反馈"},
-		{XZ_PREQ_INTO, "into_id", "须指明合并到的问题"},
-		{XZ_PREQ_PASSED, "passed", "须给出核查结论passed"},
-		{XZ_PREQ_SCORE, "score", "须给出1到5分的评价"},
-		{XZ_PREQ_NOTE, "note", "须填写说明"},
-	};
-	size_t i;
-	for (i = 0; i < XZ_ARRAY_LEN(need); i++) {
-		bool ok = true;
-		if (!(t->requires & need[i].bit))
-			continue;
-		switch (need[i].bit) {
-		case XZ_PREQ_REASON: ok = in->reason && *in->reason; break;
-		case XZ_PREQ_FEEDBACK: ok = in->feedback && *in->feedback; break;
-		case XZ_PREQ_INTO: ok = in->into > 0; break;
-		case XZ_PREQ_PASSED: ok = in->passed >= 0; break;
-		case XZ_PREQ_SCORE: ok = in->score >= 1 && in->score <= 5; break;
-		case XZ_PREQ_NOTE: ok = in->note && *in->note; break;
-		}
-		if (!ok)
-			return xz_fail(r, XZ_EMALFORMED, "missing_field", need[i].zh,
-				       xz_arena_printf(r->arena, "%s is required", need[i].field),
-				       need[i].field);
-	}
-	return 0;
-}
-
-/* effects: the action's own changes beyond state and deadline. */
-static int effects(struct xz_req *r, const struct xz_ptrans *t, const struct action_in *in,
-		   json_t *p, int64_t *unit_out)
-{
-	struct xz_db *db = xz_req_db(r);
-	int64_t id = xz_jint(p, "id"), now = xz_now(), v;
-	json_t *row = NULL;
-	int rc = 0;
-
-	*unit_out = xz_jint(p, "unit_id");
-	if (!strcmp(t->action, "dispatch")) {
-		int64_t unit = in->unit > 0 ? in->unit : xz_jint(p, "unit_id");
-		if (!unit)
-			return xz_fail(r, XZ_ERULE, "unit_required",
-				       "没有计算出责任单位，须指定派遣单位unit_id",
-				       "No responsible unit was routed: give unit_id", "unit_id");
-		if (xz_db_one(db, "SELECT id, department_id FROM units WHERE id = $1 AND township_id = $2",
-			      XZ_ARGS(XZ_INT(unit), XZ_INT(xz_jint(p, "township_id"))), &row) < 0)
-			return xz_fail(r, XZ_ERULE, "invalid_unit", "派遣单位须为本乡镇（街道）的派驻机构",
-				       "The unit must be stationed in the problem's township",
-				       "unit_id");
-		rc = xz_db_exec(db, "UPDATE problems SET unit_id = $2, department_id = $3 WHERE id = $1",
-				XZ_ARGS(XZ_INT(id), XZ_INT(unit), XZ_INT(xz_jint(row, "department_id"))),
-				NULL);
-		json_decref(row);
-		*unit_out = unit;
-	} else if (!strcmp(t->action, "merge")) {
-		if (in->into == id ||
-		    xz_db_one(db,
-			      "SELECT id FROM problems WHERE id = $1 AND township_id = $2 AND state IN "
-			      "('reported','accepted','dispatched','in_hand','handled','verified')",
-			      XZ_ARGS(XZ_INT(in->into), XZ_INT(xz_jint(p, "township_id"))), &row) < 0)
-			return xz_fail(r, XZ_ERULE, "invalid_merge_target",
-				       "只能合并到本乡镇（街道）另一件未办结的问题",
-				       "Merge into another open problem of the same township",
-				       "into_id");
-		json_decref(row);
-		/* everyone following this one follows the survivor: they hear its outcome */
-		if ((rc = xz_db_exec(db, "UPDATE problems SET merged_into = $2 WHERE id = $1",
-				     XZ_ARGS(XZ_INT(id), XZ_INT(in->into)), NULL)) == 0 &&
-		    (rc = xz_db_exec(db,
-				     "INSERT INTO problem_watchers (problem_id, user_id) SELECT $2, "
-				     "user_id FROM problem_watchers WHERE problem_id = $1 ON CONFLICT DO "
-				     "NOTHING",
-				     XZ_ARGS(XZ_INT(id), XZ_INT(in->into)), NULL)) == 0) {
-			rc = xz_db_exec(db,
-					"INSERT INTO problem_history (problem_id, at, action, from_state, "
-					"to_state, user_id, user_name, note, data_json) SELECT $1, $2, "
-					"'merged_in', state, state, $3, $4, $5, $6 FROM problems WHERE id = $1",
-					XZ_ARGS(XZ_INT(in->into), XZ_INT(now), XZ_INT(r->user->id),
-						XZ_TEXT(r->user->display_name),
-						XZ_TEXT(xz_arena_printf(r->arena, "问题 #%lld 合并至此",
-									(long long)id)),
-						XZ_TEXT(xz_arena_printf(r->arena, "{\"merged_id\":%lld}",
-									(long long)id))),
-					NULL);
-		}
-	} else if (!strcmp(t->action, "return")) {
-		rc = xz_db_exec(db,
-				"UPDATE problems SET unit_id = NULL, department_id = NULL, return_count = "
-				"return_count + 1 WHERE id = $1",
-				XZ_ARGS(XZ_INT(id)), NULL);
-		*unit_out = 0;
-	} else if (!strcmp(t->action, "handle")) {
-		rc = xz_db_exec(db, "UPDATE problems SET handled_at = $2 WHERE id = $1",
-				XZ_ARGS(XZ_INT(id), XZ_INT(now)), NULL);
-	} else if (!strcmp(t->action, "verify") && t->cond == XZ_COND_FAILED) {
-		rc = xz_db_exec(db, "UPDATE problems SET rework_count = rework_count + 1 WHERE id = $1",
-				XZ_ARGS(XZ_INT(id)), NULL);
-	} else if (!strcmp(t->action, "close")) {
-		rc = xz_db_exec(db,
-				"UPDATE problems SET closed_at = $2, on_time = COALESCE(on_time, 1) "
-				"WHERE id = $1",
-				XZ_ARGS(XZ_INT(id), XZ_INT(now)), NULL);
-	} else if (!strcmp(t->action, "evaluate")) {
-		if (xz_jint(p, "evaluated_at"))
-			return xz_fail(r, XZ_ECONFLICT, "invalid_transition", "该问题已评价",
-				       "The problem has been evaluated already", "action");
-		rc = xz_db_exec(db,
-				"UPDATE problems SET score = $2, evaluation = $3, evaluated_at = $4 WHERE "
-				"id = $1",
-				XZ_ARGS(XZ_INT(id), XZ_INT(in->score), XZ_TEXT(in->comment),
-					XZ_INT(now)),
-				NULL);
-	} else if (!strcmp(t->action, "supervise")) {
-		if (in->due) {
-			if (xz_time_parse(in->due, &v) < 0 || v <= now)
-				return xz_fail(r, XZ_EMALFORMED, "invalid_time",
-					       "督办期限须为将来的ISO 8601时间",
-					       "due_at must be a future ISO 8601 time", "due_at");
-		} else if ((rc = xz_caldb_deadline(db, now, 1, XZ_DL_WORKING_DAYS, &v)) < 0) {
-			return xz_fail_db(r, rc);
-		}
-		rc = xz_db_exec(db,
-				"UPDATE problems SET supervised = 1, supervise_note = $2, "
-				"supervise_due_at = $3, supervise_alerted = 0 WHERE id = $1",
-				XZ_ARGS(XZ_INT(id), XZ_TEXT(in->note), XZ_INT(v)), NULL);
-	}
-	return rc < 0 ? xz_fail_db(r, rc) : 0;
-}
-
-static int problem_action(struct xz_req *r)
-{
-	struct action_in in = {.passed = -1};
-	json_t *p = NULL, *passed = NULL, *after = NULL;
-	const struct xz_ptrans *t;
-	struct xz_place pl;
-	bool known;
-	const char *from;
-	int64_t id, now = xz_now(), due = 0, warn = 0, unit = 0;
-	int rc;
-
-	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = xz_req_json(r)) < 0 ||
-	    (rc = xz_req_unpack(r, "{s:s,s?s,s?s,s?s,s?s,s?s,s?I,s?I,s?I,s?o,s?I}", "action",
-				&in.action, "reason", &in.reason, "feedback", &in.feedback, "note",
-				&in.note, "comment", &in.comment, "due_at", &in.due, "into_id",
-				&in.into, "unit_id", &in.unit, "score", &in.score, "passed", &passed,
-				"version", &in.version)) < 0)
-		return rc;
-	if (passed) {
-		if (!json_is_boolean(passed))
-			return xz_fail(r, XZ_EMALFORMED, "invalid_body", "passed须为true或false",
-				       "passed must be true or false", "passed");
-		in.passed = json_is_true(passed);
-	}
-	if ((in.reason && strlen(in.reason) > XZ_MAX_TEXT) ||
-	    (in.feedback && strlen(in.feedback) > XZ_MAX_TEXT) ||
-	    (in.note && strlen(in.note) > XZ_MAX_TEXT) ||
-	    (in.comment && strlen(in.comment) > XZ_MAX_TEXT))
-		return xz_fail(r, XZ_EMALFORMED, "too_long", "文字过长", "Text too long", NULL);
-	if ((rc = load(r, id, &p)) < 0)
-		return rc;
-	if (in.version && (rc = xz_check_version(r, xz_jint(p, "version"))) < 0)
-		goto out;
-	from = xz_jstr(p, "state");
-	t = xz_problem_trans(in.action, from,
-			     in.passed < 0 ? XZ_COND_ANY : in.passed ? XZ_COND_PASSED : XZ_COND_FAILED,
-			     &known);
-	if (!known) {
-		rc = xz_fail(r, XZ_EMALFORMED, "unknown_action", "未知的操作", "Unknown action",
-			     "action");
-		goto out;
-	}
-	if (!t) {
-		rc = xz_fail(r, XZ_ECONFLICT, "invalid_transition",
-			     xz_arena_printf(r->arena, "当前状态（%s）不能执行该操作", from),
-			     xz_arena_printf(r->arena, "Action %s is not allowed in state %s", in.action,
-					     from),
-			     "action");
-		goto out;
-	}
-	problem_place(p, &pl);
-	if ((rc = xz_authorize(r, t->perm, &pl)) < 0 || (rc = require(r, t, &in)) < 0)
-		goto out;
-	if (t->starts != XZ_STEP_KEEP && t->starts != XZ_STEP_NONE &&
-	    (rc = xz_problem_step_due(xz_req_db(r), xz_jstr(p, "category"), t->starts, now, &due,
-				      &warn)) < 0) {
-		rc = xz_fail_db(r, rc);
-		goto out;
-	}
-	if ((rc = xz_db_begin(xz_req_db(r))) < 0) {
-		rc = xz_fail_db(r, rc);
-		goto out;
-	}
-	if ((rc = effects(r, t, &in, p, &unit)) < 0)
-		goto fail;
-	/* a step finished after its deadline makes the problem late for good */
-	int64_t changed = 0;
-	rc = xz_db_exec(
-		xz_req_db(r),
-		"UPDATE problems SET state = $2, version = version + 1, updated_at = $3, on_time = "
-		"CASE WHEN due_at IS NOT NULL AND due_at < $3 THEN 0 ELSE on_time END, step = CASE "
-		"CAST($4 AS INTEGER) WHEN 0 THEN step WHEN 1 THEN NULL ELSE $5 END, step_started_at = CASE CAST($4 AS INTEGER) WHEN 0 "
-		"THEN step_started_at WHEN 1 THEN NULL ELSE $3 END, due_at = CASE CAST($4 AS INTEGER) WHEN 0 THEN "
-		"due_at WHEN 1 THEN NULL ELSE $6 END, warn_at = CASE CAST($4 AS INTEGER) WHEN 0 THEN warn_at WHEN 1 "
-		"THEN NULL ELSE $7 END, alert_level = CASE CAST($4 AS INTEGER) WHEN 0 THEN alert_level ELSE 0 END "
-		"WHERE id = $1 AND version = $8",
-		XZ_ARGS(XZ_INT(id), XZ_TEXT(t->to ? t->to : from), XZ_INT(now),
-			XZ_INT(t->starts == XZ_STEP_KEEP ? 0 : t->starts == XZ_STEP_NONE ? 1 : 2),
-			XZ_TEXT(t->starts == XZ_STEP_ACCEPT   ? "accept"
-				: t->starts == XZ_STEP_HANDLE ? "handle"
-				: t->starts == XZ_STEP_VERIFY ? "verify"
-							      : "close"),
-			XZ_INT(due), XZ_INT(warn), XZ_INT(xz_jint(p, "version"))),
-		&changed);
-	if (rc == 0 && !changed)
-		rc = XZ_ENOTFOUND; /* someone else moved it meanwhile */
-	if (rc == 0)
-		rc = history(r, id, in.action, from, t->to ? t->to : from,
-			     in.reason   ? in.reason
-			     : in.feedback ? in.feedback
-			     : in.note   ? in.note
-					 : in.comment,
-			     json_pack("{s:s,s:o,s:o,s:o,s:o}", "label", t->label, "passed",
-				       in.passed < 0 ? json_null() : json_boolean(in.passed), "unit_id",
-				       unit ? json_integer(unit) : json_null(), "into_id",
-				       in.into ? json_integer(in.into) : json_null(), "score",
-				       in.score ? json_integer(in.score) : json_null()));
-	if (rc == 0)
-		rc = xz_req_audit_new(r, xz_arena_printf(r->arena, "problem.%s", in.action), "problem", id,
-				  "ok", json_pack("{s:s}", "state", from),
-				  json_pack("{s:s}", "state", t->to ? t->to : from));
-	if (rc == 0 && t->tell &&
-	    (rc = xz_db_one(xz_req_db(r), PROBLEM_SELECT "WHERE p.id = $1", XZ_ARGS(XZ_INT(id)),
-			    &after)) == 0)
-		rc = xz_problem_notify(
-			xz_req_db(r), after, t->tell, in.action,
-			xz_arena_printf(r->arena, "问题 #%lld：%s", (long long)id, t->label),
-			in.reason ? in.reason : in.feedback ? in.feedback : in.note ? in.note : "",
-			r->user->id);
-	/* everyone following a merged problem hears how the survivor ended */
-	if (rc == 0 && !strcmp(in.action, "close")) {
-		json_t *merged = NULL, *m;
-		size_t i;
-		rc = xz_db_query(xz_req_db(r),
-				 "SELECT id, county_id, township_id, unit_id, cell_id, state FROM problems "
-				 "WHERE merged_into = $1",
-				 XZ_ARGS(XZ_INT(id)), &merged);
-		json_array_foreach(merged, i, m) {
-			if (rc == 0)
-				rc = xz_problem_notify(
-					xz_req_db(r), m, XZ_TELL_WATCHERS, "merged_closed",
-					xz_arena_printf(r->arena, "您反映的问题已随 #%lld 办结",
-							(long long)id),
-					"", r->user->id);
-		}
-		json_decref(merged);
-	}
-	if (rc < 0 || (rc = xz_db_commit(xz_req_db(r))) < 0) {
-		rc = rc == XZ_ENOTFOUND ? xz_fail(r, XZ_ECONFLICT, "version_conflict",
-						  "问题已被他人更新，请刷新", "Changed by someone else", NULL)
-					: xz_fail_db(r, rc);
-		goto fail;
-	}
-	json_decref(after);
-	json_decref(p);
-	/* a unit that returned a problem no longer sees it: answer the outcome */
-	if ((rc = full(r, id, 200)) == XZ_ENOTFOUND) {
-		r->err_code = r->err_msg = r->err_msg_en = r->err_field = NULL;
-		return xz_reply(r, 200, json_pack("{s:I,s:s,s:n}", "id", (json_int_t)id, "state",
-						  t->to ? t->to : from, "unit_id"));
-	}
-	return rc;
-fail:
-	xz_db_rollback(xz_req_db(r));
-out:
-	json_decref(after);
-	json_decref(p);
-	return rc;
-}
-
-/* ---- reporter, duplicates ---- */
-
-/* problem_reporter: the complainant in full, for the office, with a reason
- * that goes into the audit trail. */
-static int problem_reporter(struct xz_req *r)
-{
-	const char *reason = xz_req_query(r, "reason");
-	json_t *p = NULL, *rep = NULL;
-	struct xz_place pl;
-	int64_t id;
-	int rc;
-	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = load(r, id, &p)) < 0)
-		return rc;
-	problem_place(p, &pl);
-	json_decref(p);
-	if ((rc = xz_authorize(r, "problem.reporter", &pl)) < 0)
-		return rc;
-	if (!reason || strlen(reason) < 2 || strlen(reason) > XZ_MAX_NAME)
-		return xz_fail(r, XZ_EMALFORMED, "reason_required", "查看举报人信息须说明理由",
-			       "Viewing the reporter requires a reason", "reason");
-	rc = xz_db_one(xz_req_db(r), "SELECT name, phone FROM problem_reporters WHERE problem_id = $1",
-		       XZ_ARGS(XZ_INT(id)), &rep);
-	if (rc == XZ_ENOTFOUND)
-		return xz_fail(r, rc, "no_reporter", "该问题没有举报人信息", "No reporter recorded",
-			       NULL);
-	if (rc < 0 || (rc = xz_req_audit_new(r, "problem.reporter.view", "problem", id, "ok", NULL,
-					 json_pack("{s:s}", "reason", reason))) < 0) {
-		json_decref(rep);
-		return xz_fail_db(r, rc);
-	}
-	return xz_reply(r, 200, rep);
 }
 
 static int problem_duplicates(struct xz_req *r)
@@ -879,14 +233,94 @@ static int problem_duplicates(struct xz_req *r)
 	    fabs(lat) > 90)
 		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "须给出category、lon、lat",
 			       "category, lon and lat are required", "category");
-	return xz_reply(r, 200, json_pack("{s:o}", "items", duplicates(r, cat, lon, lat, 0)));
+	return xz_reply(r, 200,
+			json_pack("{s:o}", "items",
+				  xz_present_all(xz_problem_duplicates(xz_req_ctx(r), cat, lon, lat, 0))));
+}
+
+/* ---- actions ---- */
+
+struct act_call {
+	int64_t id;
+	struct xz_problem_act a;
+	const char *state;
+};
+
+static int act_tx(struct xz_ctx *c, void *arg)
+{
+	struct act_call *k = arg;
+	return xz_problem_apply(c, k->id, &k->a, &k->state);
+}
+
+static int problem_action(struct xz_req *r)
+{
+	struct act_call k = {.a = {.passed = -1}};
+	struct xz_problem_act *a = &k.a;
+	json_t *passed = NULL;
+	json_int_t into = 0, unit = 0, score = 0, version = 0;
+	int rc;
+
+	if ((rc = xz_req_id(r, 0, &k.id)) < 0 || (rc = xz_req_json(r)) < 0 ||
+	    (rc = xz_req_unpack(r, "{s:s,s?s,s?s,s?s,s?s,s?s,s?s,s?I,s?I,s?I,s?o,s?I}", "action",
+				&a->action, "reason", &a->reason, "feedback", &a->feedback, "note",
+				&a->note, "comment", &a->comment, "result", &a->result, "due_at",
+				&a->due_at, "into_id", &into, "unit_id", &unit, "score", &score,
+				"passed", &passed, "version", &version)) < 0)
+		return rc;
+	if (passed && !json_is_boolean(passed))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "passed须为true或false",
+			       "passed must be true or false", "passed");
+	a->passed = passed ? json_is_true(passed) : -1;
+	a->into_id = into;
+	a->unit_id = unit;
+	a->score = score;
+	a->version = version;
+	if ((a->reason && strlen(a->reason) > XZ_MAX_TEXT) ||
+	    (a->feedback && strlen(a->feedback) > XZ_MAX_TEXT) ||
+	    (a->note && strlen(a->note) > XZ_MAX_TEXT) ||
+	    (a->comment && strlen(a->comment) > XZ_MAX_TEXT) ||
+	    (a->result && strlen(a->result) > XZ_MAX_TEXT))
+		return xz_fail(r, XZ_EMALFORMED, "too_long", "文字过长", "Text too long", NULL);
+	if ((rc = xz_ctx_tx(xz_req_ctx(r), act_tx, &k)) < 0)
+		return denied(r, rc, k.id);
+	/* a unit that returned a problem no longer sees it: answer the outcome */
+	if ((rc = full(r, k.id, 200)) == XZ_ENOTFOUND) {
+		struct xz_ctx *c = xz_req_ctx(r);
+		c->err_code = c->err_msg = c->err_msg_en = c->err_field = NULL;
+		return xz_reply(r, 200, json_pack("{s:I,s:s,s:n}", "id", (json_int_t)k.id, "state",
+						  k.state, "unit_id"));
+	}
+	return rc;
+}
+
+/* ---- reporter ---- */
+
+struct reporter_call {
+	int64_t id;
+	const char *reason;
+	json_t *rep;
+};
+
+static int reporter_tx(struct xz_ctx *c, void *arg)
+{
+	struct reporter_call *k = arg;
+	return xz_problem_reporter(c, k->id, k->reason, &k->rep);
+}
+
+/* problem_reporter: the complainant in full, for the office, with a reason
+ * that goes into the audit trail. */
+static int problem_reporter(struct xz_req *r)
+{
+	struct reporter_call k = {.reason = xz_req_query(r, "reason")};
+	int rc;
+	if ((rc = xz_req_id(r, 0, &k.id)) < 0)
+		return rc;
+	if ((rc = xz_ctx_tx(xz_req_ctx(r), reporter_tx, &k)) < 0)
+		return denied(r, rc, k.id);
+	return xz_reply(r, 200, k.rep);
 }
 
 /* ---- evidence ---- */
-
-static const char *const evidence_types[] = {"image/jpeg", "image/png",  "image/webp",
-					     "image/gif",  "image/heic", "video/mp4",
-					     "video/quicktime", "application/pdf", NULL};
 
 struct upload {
 	unsigned char *data;
@@ -901,14 +335,9 @@ static enum MHD_Result upload_part(void *cls, enum MHD_ValueKind kind, const cha
 				   size_t size)
 {
 	struct upload *u = cls;
-	XZ_UNUSED(kind);
-	XZ_UNUSED(filename);
-	XZ_UNUSED(content_type);
-	XZ_UNUSED(transfer_encoding);
-	XZ_UNUSED(off);
 	if (!strcmp(key, "step")) {
 		size_t have = strlen(u->step);
-		if (size < sizeof(u->step) - have) {
+		if (size && size < sizeof(u->step) - have) {
 			memcpy(u->step + have, data, size);
 			u->step[have + size] = 0;
 		}
@@ -917,6 +346,8 @@ static enum MHD_Result upload_part(void *cls, enum MHD_ValueKind kind, const cha
 	if (strcmp(key, "file"))
 		return MHD_YES;
 	u->seen = true;
+	if (!size) /* an empty part (an empty file) brings no bytes, maybe no buffer */
+		return MHD_YES;
 	if (u->len + size > XZ_MAX_UPLOAD) {
 		u->too_big = true;
 		return MHD_NO;
@@ -930,68 +361,29 @@ static enum MHD_Result upload_part(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
-/* store_blob: write data under dir/aa/bb/<sha256> unless already there
- * (same content, same name), durably: temp file, fsync, rename. */
-static int store_blob(const char *dir, const char *hex, const unsigned char *data, size_t len)
+struct evidence_call {
+	const char *dir;
+	int64_t id;
+	struct xz_evidence_in in;
+	json_t *row;
+	bool replayed;
+};
+
+static int evidence_tx(struct xz_ctx *c, void *arg)
 {
-	char path[1200], tmp[1300], sub[1024];
-	struct stat st;
-	int fd = -1, rc = XZ_EIO;
-	if (strlen(dir) > 900)
-		return XZ_EIO;
-	snprintf(sub, sizeof(sub), "%s/%.2s", dir, hex);
-	mkdir(dir, 0750);
-	mkdir(sub, 0750);
-	snprintf(sub, sizeof(sub), "%s/%.2s/%.2s", dir, hex, hex + 2);
-	mkdir(sub, 0750);
-	snprintf(path, sizeof(path), "%s/%s", sub, hex);
-	if (stat(path, &st) == 0 && (size_t)st.st_size == len)
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0640)) < 0)
-		goto out;
-	for (size_t done = 0; done < len;) {
-		ssize_t w = write(fd, data + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto out;
-		done += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto out;
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	struct evidence_call *k = arg;
+	return xz_evidence_add(c, k->dir, k->id, &k->in, &k->row, &k->replayed);
 }
 
 static int evidence_upload(struct xz_req *r)
 {
 	struct upload u = {0};
+	struct evidence_call k = {.dir = r->app->evidence_dir};
 	struct MHD_PostProcessor *pp = NULL;
-	unsigned char hash[crypto_hash_sha256_BYTES];
-	char hex[crypto_hash_sha256_BYTES * 2 + 1];
-	const char *mime = NULL;
-	magic_t m = NULL;
-	json_t *p = NULL, *row = NULL;
-	struct xz_place pl;
-	int64_t id, eid = 0;
 	int rc;
 
-	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = load(r, id, &p)) < 0)
+	if ((rc = xz_req_id(r, 0, &k.id)) < 0)
 		return rc;
-	problem_place(p, &pl);
-	if ((rc = xz_authorize(r, "problem.evidence", &pl)) < 0)
-		goto out;
 	if (!(pp = MHD_create_post_processor(r->conn, 64 * 1024, upload_part, &u))) {
 		rc = xz_fail(r, XZ_EMALFORMED, "multipart_required",
 			     "须以multipart/form-data上传，文件字段名为file",
@@ -999,119 +391,40 @@ static int evidence_upload(struct xz_req *r)
 		goto out;
 	}
 	if (MHD_post_process(pp, r->body ? r->body : "", r->body_len) != MHD_YES || u.too_big ||
-	    !u.seen || !u.len) {
+	    !u.seen) {
 		rc = u.too_big ? xz_fail(r, XZ_ETOOBIG, "too_big", "文件过大（上限64MB）",
 					 "File too large (64 MB at most)", "file")
 			       : xz_fail(r, XZ_EMALFORMED, "file_required", "没有收到文件（字段名file）",
 					 "No file received (field name file)", "file");
 		goto out;
 	}
-	/* the type is what the bytes are, not what the client says */
-	if (!(m = magic_open(MAGIC_MIME_TYPE)) || magic_load(m, NULL) != 0 ||
-	    !(mime = magic_buffer(m, u.data, u.len))) {
-		rc = xz_fail(r, XZ_EINTERNAL, "magic_failed", "无法识别文件类型",
-			     "Cannot determine the file type", "file");
+	k.in = (struct xz_evidence_in){.data = u.data, .len = u.len, .step = u.step,
+				       .idem_key = xz_req_header(r, "Idempotency-Key")};
+	if ((rc = xz_ctx_tx(xz_req_ctx(r), evidence_tx, &k)) < 0) {
+		rc = denied(r, rc, k.id);
 		goto out;
 	}
-	{
-		bool ok = false;
-		for (const char *const *t = evidence_types; *t; t++)
-			ok |= !strcmp(*t, mime);
-		if (!ok) {
-			rc = xz_fail(r, XZ_ERULE, "unsupported_type",
-				     xz_arena_printf(r->arena,
-						     "不支持的文件类型（%s）：只接受照片、视频和PDF",
-						     mime),
-				     xz_arena_printf(r->arena,
-						     "Unsupported type %s: photos, videos and PDF only",
-						     mime),
-				     "file");
-			goto out;
-		}
-	}
-	crypto_hash_sha256(hash, u.data, u.len);
-	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-	if (store_blob(r->app->evidence_dir, hex, u.data, u.len) < 0) {
-		rc = xz_fail(r, XZ_EIO, "storage_error", "证据文件保存失败", "Could not store the file",
-			     NULL);
-		goto out;
-	}
-	if ((rc = xz_db_begin(xz_req_db(r))) < 0 ||
-	    (rc = xz_db_int(xz_req_db(r),
-			    "INSERT INTO evidence (problem_id, sha256, mime, size, step, uploaded_by, "
-			    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-			    XZ_ARGS(XZ_INT(id), XZ_TEXT(hex), XZ_TEXT(mime), XZ_INT(u.len),
-				    XZ_TEXT(u.step[0] ? u.step : xz_jstr(p, "state")),
-				    XZ_INT(r->user->id), XZ_INT(xz_now())),
-			    &eid)) < 0 ||
-	    (rc = xz_req_audit_new(r, "problem.evidence", "problem", id, "ok", NULL,
-			       json_pack("{s:s,s:s,s:I}", "sha256", hex, "mime", mime, "size",
-					 (json_int_t)u.len))) < 0 ||
-	    (rc = xz_db_commit(xz_req_db(r))) < 0) {
-		xz_db_rollback(xz_req_db(r));
-		rc = xz_fail_db(r, rc);
-		goto out;
-	}
-	rc = xz_db_one(xz_req_db(r),
-		       "SELECT id, problem_id, sha256, mime, size, step, created_at FROM evidence "
-		       "WHERE id = $1",
-		       XZ_ARGS(XZ_INT(eid)), &row);
-	rc = rc < 0 ? xz_fail_db(r, rc) : xz_reply(r, 201, xz_present(row));
+	if (k.replayed)
+		xz_req_header_add(r, "Idempotent-Replayed", "true");
+	rc = xz_reply(r, 201, xz_present(k.row));
 out:
-	if (m)
-		magic_close(m);
 	if (pp)
 		MHD_destroy_post_processor(pp);
 	xz_free(u.data);
-	json_decref(p);
 	return rc;
 }
 
 static int evidence_get(struct xz_req *r)
 {
-	json_t *ev = NULL, *p = NULL;
-	unsigned char hash[crypto_hash_sha256_BYTES], *data = NULL;
-	char hex[crypto_hash_sha256_BYTES * 2 + 1], path[1024];
+	struct xz_evidence_file f;
 	int64_t id;
-	FILE *f = NULL;
-	size_t len;
 	int rc;
-	if ((rc = xz_req_id(r, 0, &id)) < 0)
+	if ((rc = xz_req_id(r, 0, &id)) < 0 ||
+	    (rc = xz_evidence_read(xz_req_ctx(r), r->app->evidence_dir, id, &f)) < 0)
 		return rc;
-	rc = xz_db_one(xz_req_db(r), "SELECT problem_id, sha256, mime, size FROM evidence WHERE id = $1",
-		       XZ_ARGS(XZ_INT(id)), &ev);
-	if (rc < 0)
-		return xz_fail(r, XZ_ENOTFOUND, "not_found", "证据不存在", "No such evidence", NULL);
-	if ((rc = load(r, xz_jint(ev, "problem_id"), &p)) < 0)
-		goto out;
-	len = (size_t)xz_jint(ev, "size");
-	snprintf(path, sizeof(path), "%s/%.2s/%.2s/%s", r->app->evidence_dir, xz_jstr(ev, "sha256"),
-		 xz_jstr(ev, "sha256") + 2, xz_jstr(ev, "sha256"));
-	data = xz_malloc(len ? len : 1);
-	if (!(f = fopen(path, "rb")) || fread(data, 1, len, f) != len) {
-		rc = xz_fail(r, XZ_EIO, "evidence_missing", "证据文件缺失", "The stored file is missing",
-			     NULL);
-		goto out;
-	}
-	/* served only when it is still the very file that was received */
-	crypto_hash_sha256(hash, data, len);
-	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-	if (strcmp(hex, xz_jstr(ev, "sha256"))) {
-		rc = xz_fail(r, XZ_EIO, "evidence_altered", "证据文件已被改动", "The stored file changed",
-			     NULL);
-		goto out;
-	}
-	xz_req_header_add(r, "X-Content-SHA256", xz_arena_strdup(r->arena, hex));
+	xz_req_header_add(r, "X-Content-SHA256", f.sha256);
 	xz_req_header_add(r, "Cache-Control", "private, max-age=86400");
-	rc = xz_reply_bytes(r, 200, xz_arena_strdup(r->arena, xz_jstr(ev, "mime")), data, len, true);
-	data = NULL;
-out:
-	if (f)
-		fclose(f);
-	xz_free(data);
-	json_decref(ev);
-	json_decref(p);
-	return rc;
+	return xz_reply_bytes(r, 200, f.mime, f.data, f.len, true);
 }
 
 /* ---- inbox ---- */
@@ -1119,50 +432,41 @@ out:
 static int inbox_list(struct xz_req *r)
 {
 	int64_t before, limit, unread = 0;
-	json_t *rows = NULL, *next = json_null();
+	json_t *rows = NULL;
 	int rc;
-	if ((rc = xz_req_page(r, &before, &limit)) < 0)
+	if ((rc = xz_req_page(r, &before, &limit)) < 0 ||
+	    (rc = xz_inbox_list(xz_req_ctx(r), before, limit, &rows, &unread)) < 0 ||
+	    (rc = xz_reply_page(r, rows, limit)) < 0)
 		return rc;
-	if ((rc = xz_db_query(xz_req_db(r),
-			      "SELECT id, kind, title, body, problem_id, created_at, read_at FROM "
-			      "notifications WHERE user_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC "
-			      "LIMIT $3",
-			      XZ_ARGS(XZ_INT(r->user->id), XZ_INT(before), XZ_INT(limit)), &rows)) < 0 ||
-	    (rc = xz_db_int(xz_req_db(r),
-			    "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-			    XZ_ARGS(XZ_INT(r->user->id)), &unread)) < 0) {
-		json_decref(rows);
-		return xz_fail_db(r, rc);
-	}
-	if ((int64_t)json_array_size(rows) >= limit)
-		next = json_sprintf("%lld", (long long)xz_jint(json_array_get(rows, limit - 1), "id"));
-	return xz_reply(r, 200, json_pack("{s:o,s:o,s:I}", "items", xz_present_all(rows), "next",
-					  next, "unread", (json_int_t)unread));
+	json_object_set_new(r->out, "unread", json_integer(unread));
+	return 0;
+}
+
+static int inbox_read_tx(struct xz_ctx *c, void *arg)
+{
+	return xz_inbox_read(c, *(int64_t *)arg);
 }
 
 static int inbox_read(struct xz_req *r)
 {
-	int64_t id, changes = 0;
+	int64_t id;
 	int rc;
-	if ((rc = xz_req_id(r, 0, &id)) < 0)
+	if ((rc = xz_req_id(r, 0, &id)) < 0 ||
+	    (rc = xz_ctx_tx(xz_req_ctx(r), inbox_read_tx, &id)) < 0)
 		return rc;
-	if ((rc = xz_db_exec(xz_req_db(r),
-			     "UPDATE notifications SET read_at = $3 WHERE id = $1 AND user_id = $2 AND "
-			     "read_at IS NULL",
-			     XZ_ARGS(XZ_INT(id), XZ_INT(r->user->id), XZ_INT(xz_now())), &changes)) < 0)
-		return xz_fail_db(r, rc);
 	return xz_reply(r, 200, json_pack("{s:b}", "read", 1));
+}
+
+static int inbox_read_all_tx(struct xz_ctx *c, void *arg)
+{
+	return xz_inbox_read_all(c, arg);
 }
 
 static int inbox_read_all(struct xz_req *r)
 {
-	int64_t changes = 0;
-	int rc = xz_db_exec(xz_req_db(r),
-			    "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL",
-			    XZ_ARGS(XZ_INT(r->user->id), XZ_INT(xz_now())), &changes);
-	if (rc < 0)
-		return xz_fail_db(r, rc);
-	return xz_reply(r, 200, json_pack("{s:I}", "read", (json_int_t)changes));
+	int64_t n = 0;
+	int rc = xz_ctx_tx(xz_req_ctx(r), inbox_read_all_tx, &n);
+	return rc < 0 ? rc : xz_reply(r, 200, json_pack("{s:I}", "read", (json_int_t)n));
 }
 
 /* ---- figures for the dashboard and bulletins (R7) ---- */

@@ -408,3 +408,118 @@ test('pending notifications go to the configured outbound hook (an SMS gateway)'
     hook.close();
   }
 });
+
+async function uploadWithKey(token, id, bytes, key) {
+  const fd = new FormData();
+  fd.append('file', new Blob([bytes], { type: 'image/png' }), 'photo.png');
+  const res = await fetch(`${h.url}/api/v1/problems/${id}/evidence`, { method: 'POST', headers: { Authorization: 'Bearer ' + token, 'Idempotency-Key': key }, body: fd });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}
+
+test('the department of the line takes a problem up; the township reads taken_up, then the outcome', async () => {
+  const p = (await report(t.grid, { ...base, description: '上提测试：跨乡镇违建' })).body;
+  await act(t.office, p.id, { action: 'accept' });
+  assert.ok((await get(t.dept, p.id)).allowed_actions.includes('take_up'));
+  assert.ok(!(await get(t.office, p.id)).allowed_actions.includes('take_up'));
+  expectError(assert, await act(t.office, p.id, { action: 'take_up', reason: 'x' }), 403, 'forbidden');
+  expectError(assert, await act(t.dept, p.id, { action: 'take_up' }), 400, 'missing_field');
+  const r = await act(t.dept, p.id, { action: 'take_up', reason: '案情复杂，由县综合行政执法局直接查处' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.state, 'taken_up');
+  const seen = await get(t.office, p.id);
+  assert.equal(seen.state, 'taken_up');
+  const step = seen.history.at(-1);
+  assert.equal(step.action, 'take_up');
+  assert.equal(step.data.department.name, '莲都区综合行政执法局');
+  assert.ok((await h.api('GET', '/api/v1/inbox?limit=100', { token: t.office })).body.items.some((n) => n.kind === 'take_up' && n.problem_id === p.id));
+  // the township cannot move it meanwhile; the department ends it with a result
+  expectError(assert, await act(t.office, p.id, { action: 'dispatch' }), 409, 'invalid_transition');
+  expectError(assert, await act(t.dept, p.id, { action: 'conclude' }), 400, 'missing_field');
+  const done = await act(t.dept, p.id, { action: 'conclude', result: '已立案查处，责令限期拆除并处罚款' });
+  assert.equal(done.body.state, 'closed');
+  const after = await get(t.office, p.id);
+  assert.equal(after.state, 'closed');
+  assert.equal(after.history.at(-1).note, '已立案查处，责令限期拆除并处罚款');
+  assert.ok((await h.api('GET', '/api/v1/inbox?limit=100', { token: t.grid })).body.items.some((n) => n.kind === 'conclude' && n.problem_id === p.id), 'the reporter hears the outcome');
+  // another department's line cannot take a problem up
+  const q = (await report(t.grid, { ...base, category: 'SC01', description: '市场监管条线问题' })).body;
+  expectError(assert, await act(t.dept, q.id, { action: 'take_up', reason: 'x' }), 404, 'not_found');
+});
+
+test('a taken-up problem can be handed back to the township loop', async () => {
+  const p = (await report(t.grid, { ...base, description: '上提后交回测试' })).body;
+  await act(t.dept, p.id, { action: 'take_up', reason: '县局先行研判' });
+  const r = await act(t.dept, p.id, { action: 'hand_back', reason: '属一般违法，由乡镇处置' });
+  assert.equal(r.body.state, 'accepted');
+  assert.equal((await act(t.office, p.id, { action: 'dispatch' })).body.state, 'dispatched');
+});
+
+test('the handling unit asks for escalation; the office declines or escalates', async () => {
+  const p = (await report(t.grid, { ...base, description: '申请提请联合执法测试' })).body;
+  await act(t.office, p.id, { action: 'dispatch' });
+  expectError(assert, await act(t.contact, p.id, { action: 'request_escalation' }), 400, 'missing_field');
+  expectError(assert, await act(t.staff, p.id, { action: 'request_escalation', reason: 'x' }), 403, 'forbidden');
+  let r = await act(t.contact, p.id, { action: 'request_escalation', reason: '涉及国土、规划，本单位无法单独纠正' });
+  assert.ok(r.status >= 200 && r.status < 300, JSON.stringify(r.body));
+  assert.equal(r.body.state, 'dispatched');
+  assert.ok(r.body.escalation_requested_at);
+  expectError(assert, await act(t.contact, p.id, { action: 'request_escalation', reason: '再次申请' }), 409, 'escalation_pending');
+  assert.ok((await h.api('GET', '/api/v1/inbox?limit=100', { token: t.office })).body.items.some((n) => n.kind === 'request_escalation' && n.problem_id === p.id), 'the office is told');
+  const office = await get(t.office, p.id);
+  assert.ok(office.allowed_actions.includes('decline_escalation') && office.allowed_actions.includes('escalate'));
+  r = await act(t.office, p.id, { action: 'decline_escalation', reason: '本单位可依法处置，请继续办理' });
+  assert.equal(r.body.state, 'dispatched');
+  assert.equal(r.body.escalation_requested_at, null);
+  assert.ok(!(await get(t.office, p.id)).allowed_actions.includes('decline_escalation'));
+  expectError(assert, await act(t.office, p.id, { action: 'decline_escalation', reason: 'x' }), 409, 'no_escalation_request');
+  await act(t.contact, p.id, { action: 'request_escalation', reason: '当事人暴力抗拒，需公安配合' });
+  r = await act(t.office, p.id, { action: 'escalate', reason: '同意提请联合执法' });
+  assert.equal(r.body.state, 'escalated');
+  // the joint action's outcome settles it: closed with the result, or back in the loop
+  r = await act(t.office, p.id, { action: 'conclude', result: '联合执法已拆除违建' });
+  assert.equal(r.body.state, 'closed');
+  assert.deepEqual((await get(t.office, p.id)).history.map((x) => x.action).slice(-5), ['request_escalation', 'decline_escalation', 'request_escalation', 'escalate', 'conclude']);
+});
+
+test('an evidence upload with the same Idempotency-Key twice stores one file and answers the same', async () => {
+  const p = (await report(t.grid, { ...base, description: '弱信号重复上传照片' })).body;
+  const photo = Buffer.concat([PNG, Buffer.from('idempotent-evidence-' + p.id)]);
+  const key = `photo-${p.id}-4b1e9d`;
+  const a = await uploadWithKey(t.grid, p.id, photo, key);
+  const b = await uploadWithKey(t.grid, p.id, photo, key);
+  assert.equal(a.status, 201, JSON.stringify(a.body));
+  assert.equal(b.status, 201);
+  assert.deepEqual(b.body, a.body);
+  assert.equal(b.headers.get('idempotent-replayed'), 'true');
+  assert.equal(Number(h.sql(`SELECT COUNT(*) FROM evidence WHERE problem_id = ${p.id}`)), 1);
+  assert.equal((await get(t.grid, p.id)).evidence.length, 1);
+  const files = [];
+  const walk = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) e.isDirectory() ? walk(join(d, e.name)) : files.push(e.name); };
+  walk(h.evidence);
+  assert.equal(files.filter((f) => f === a.body.sha256).length, 1);
+  // a different key is a different upload
+  const c = await uploadWithKey(t.grid, p.id, photo, key + '-2');
+  assert.notEqual(c.body.id, a.body.id);
+});
+
+test('an empty evidence file is refused with 400 empty_file', async () => {
+  const p = (await report(t.grid, { ...base, description: '空文件测试' })).body;
+  const r = await upload(t.grid, p.id, Buffer.alloc(0), 'empty.jpg');
+  expectError(assert, r, 400, 'empty_file');
+  assert.equal(Number(h.sql(`SELECT COUNT(*) FROM evidence WHERE problem_id = ${p.id}`)), 0);
+});
+
+test('the labels of states, actions, channels, roles and notification kinds come from the server', async () => {
+  const r = await h.api('GET', '/api/v1/meta/labels', { token: t.grid });
+  assert.equal(r.status, 200);
+  const m = r.body.machines.problem;
+  assert.equal(m.states.reported, '待受理');
+  assert.equal(m.states.taken_up, '上提县级执法');
+  assert.equal(m.actions.take_up, '上提县级执法');
+  assert.equal(m.actions.request_escalation, '申请提请联合执法');
+  assert.equal(r.body.channels.patrol, '日常巡查');
+  assert.equal(r.body.roles.office, '执法办公室');
+  assert.equal(r.body.notification_kinds.new_problem, '新问题待受理');
+  assert.equal(r.body.notification_kinds.dispatch, '派遣');
+  assert.equal((await h.api('GET', '/api/v1/meta/labels')).status, 401);
+});

@@ -1,0 +1,529 @@
+/*
+ * problem_report.c — a problem coming in and being read: the report use
+ * case (check, locate, route, store with its history and watcher, tell the
+ * office, audit, find the duplicates nearby), the reads of one problem and
+ * of a filtered list within the caller's place, the complainant's full
+ * record for the office (audited), and the inbox of notifications.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xz.h"
+#include "core/xtime.h"
+#include "store/db.h"
+#include "domain/geo.h"
+#include "domain/grid.h"
+#include "domain/problem.h"
+#include "domain/problem_int.h"
+#include "domain/routing.h"
+
+void xz_problem_place(const json_t *p, struct xz_place *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->county_id = xz_pj_int(p, "county_id");
+	pl->township_id = xz_pj_int(p, "township_id");
+	pl->department_id = xz_pj_int(p, "department_id");
+	pl->unit_id = xz_pj_int(p, "unit_id");
+}
+
+static int not_found(struct xz_ctx *c)
+{
+	return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "问题不存在", "No such problem", NULL);
+}
+
+static int forbidden(struct xz_ctx *c)
+{
+	return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权执行此操作", "Not allowed", NULL);
+}
+
+/* ---- storing a new problem ---- */
+
+int xz_problem__insert(struct xz_ctx *c, const struct xz_problem_in *in, int64_t *id)
+{
+	struct xz_db *db = c->db;
+	struct xz_routing rt;
+	json_t *row = NULL;
+	int64_t now = c->now, due = 0, warn = 0;
+	int rc;
+
+	if ((rc = xz_routing_resolve(db, in->category, in->township_id, &rt)) < 0 &&
+	    rc != XZ_ENOTFOUND)
+		return rc;
+	if ((rc = xz_problem_step_due(db, in->category, XZ_STEP_ACCEPT, now, &due, &warn)) < 0)
+		return rc;
+	rc = xz_db_int(
+	    db,
+	    "INSERT INTO problems (county_id, township_id, village_id, cell_id, channel, category, "
+	    "description, address, lon, lat, state, unit_id, department_id, routed_unit_id, "
+	    "power_item_id, list_version_id, routing_reason, reported_by, patrol_id, step, "
+	    "step_started_at, due_at, warn_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, "
+	    "$6, $7, $8, $9, $10, 'reported', $11, $12, $11, $13, $14, $15, $16, $17, 'accept', "
+	    "$18, $19, $20, $18, $18) RETURNING id",
+	    XZ_ARGS(XZ_INT(in->county_id), XZ_INT(in->township_id), XZ_ID(in->village_id),
+		    XZ_ID(in->cell_id), XZ_TEXT(in->channel), XZ_TEXT(in->category),
+		    XZ_TEXT(in->description), XZ_TEXT(in->address),
+		    in->has_pos ? XZ_REAL(in->lon) : XZ_NULL,
+		    in->has_pos ? XZ_REAL(in->lat) : XZ_NULL, XZ_ID(rt.unit_id),
+		    XZ_ID(rt.department_id), XZ_ID(rt.power_item_id), XZ_ID(rt.list_version_id),
+		    XZ_TEXT(rt.reason), XZ_ID(in->reported_by), XZ_ID(in->patrol_id), XZ_INT(now),
+		    XZ_INT(due), XZ_INT(warn)),
+	    id);
+	if (rc == 0 && (in->reporter_name || in->reporter_phone))
+		rc = xz_db_exec(
+		    db,
+		    "INSERT INTO problem_reporters (problem_id, name, phone) VALUES ($1, $2, "
+		    "$3)",
+		    XZ_ARGS(XZ_INT(*id), XZ_TEXT(in->reporter_name), XZ_TEXT(in->reporter_phone)),
+		    NULL);
+	if (rc == 0 && in->reported_by)
+		rc = xz_db_exec(
+		    db, "INSERT INTO problem_watchers (problem_id, user_id) VALUES ($1, $2)",
+		    XZ_ARGS(XZ_INT(*id), XZ_INT(in->reported_by)), NULL);
+	if (rc == 0) {
+		char *hj = NULL;
+		json_t *hist = json_pack("{s:s,s:I}", "channel", in->channel, "routed_unit_id",
+					 (json_int_t)rt.unit_id);
+		hj = json_dumps(hist, JSON_COMPACT);
+		rc = xz_db_exec(
+		    db,
+		    "INSERT INTO problem_history (problem_id, at, action, from_state, to_state, "
+		    "user_id, user_name, note, data_json) VALUES ($1, $2, 'report', NULL, "
+		    "'reported', $3, $4, $5, $6)",
+		    XZ_ARGS(XZ_INT(*id), XZ_INT(now), XZ_ID(in->reported_by),
+			    XZ_TEXT(in->user_name ? in->user_name : "系统"),
+			    XZ_TEXT(in->note ? in->note : in->description), XZ_TEXT(hj)),
+		    NULL);
+		free(hj);
+		json_decref(hist);
+	}
+	if (rc == 0 &&
+	    (rc = xz_db_one(db,
+			    "SELECT id, county_id, township_id, unit_id, cell_id, state FROM "
+			    "problems WHERE id = $1",
+			    XZ_ARGS(XZ_INT(*id)), &row)) == 0)
+		rc = xz_problem__notify_at(db, now, row, XZ_TELL_OFFICE, "new_problem",
+					   "新问题待受理", in->description, in->reported_by);
+	json_decref(row);
+	return rc;
+}
+
+int xz_problem_insert(struct xz_db *db, const struct xz_problem_in *in, int64_t *id)
+{
+	struct xz_ctx c;
+	struct xz_arena *arena = xz_arena_new();
+	int rc;
+	xz_ctx_system(&c, db, arena, "system");
+	rc = xz_problem__insert(&c, in, id);
+	xz_arena_free(arena);
+	return rc;
+}
+
+/* ---- reporting ---- */
+
+static bool one_of(const char *v, const char *const *set)
+{
+	for (; v && *set; set++)
+		if (!strcmp(*set, v))
+			return true;
+	return false;
+}
+
+/* check_report: the rules on a report's own content, in the order a
+ * person fixes them; nothing is looked up yet but the category. */
+static int check_report(struct xz_ctx *c, const struct xz_problem_report *in)
+{
+	const char *ph = in->reporter_phone;
+	json_t *cat = NULL;
+	if (!one_of(in->channel, xz_problem_channels))
+		return xz_ctx_fail(
+		    c, XZ_EMALFORMED, "invalid_channel",
+		    "渠道须为complaint、patrol、media、video、transfer或assigned",
+		    "channel must be complaint, patrol, media, video, transfer or assigned",
+		    "channel");
+	if (!in->description || !*in->description || strlen(in->description) > XZ_MAX_TEXT)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_description",
+				   "问题描述不能为空且不超过2万字节",
+				   "description must be 1 to 20000 bytes", "description");
+	if (in->address && strlen(in->address) > XZ_MAX_NAME * 2)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_address", "地址过长",
+				   "address too long", "address");
+	if (in->has_pos &&
+	    (!isfinite(in->lon) || !isfinite(in->lat) || fabs(in->lon) > 180 || fabs(in->lat) > 90))
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_position",
+				   "经纬度须同时给出且在有效范围内",
+				   "lon and lat must both be valid numbers", "lon");
+	if (!in->has_pos && (!in->address || !*in->address))
+		return xz_ctx_fail(c, XZ_EMALFORMED, "position_required",
+				   "须给出位置（经纬度）或地址",
+				   "Give a position (lon/lat) or an address", "lon");
+	if ((in->reporter_name && strlen(in->reporter_name) > XZ_MAX_NAME) ||
+	    (ph && (strlen(ph) < 5 || strlen(ph) > 20 || strspn(ph, "0123456789+-") != strlen(ph))))
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_reporter",
+				   "举报人须为{\"name\",\"phone\"}，电话为5到20位数字",
+				   "reporter must be {\"name\",\"phone\"} with a 5–20 digit phone",
+				   "reporter");
+	if (xz_db_one(c->db, "SELECT id FROM categories WHERE code = $1",
+		      XZ_ARGS(XZ_TEXT(in->category)), &cat) < 0)
+		return xz_ctx_fail(c, XZ_ERULE, "invalid_category", "问题类别不存在",
+				   "No such problem category", "category");
+	json_decref(cat);
+	return 0;
+}
+
+int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int64_t *id,
+		      json_t **dups)
+{
+	struct xz_located at = {0};
+	struct xz_place pl = {0};
+	json_t *row = NULL;
+	int64_t town = 0;
+	int rc;
+
+	if (dups)
+		*dups = NULL;
+	if ((rc = check_report(c, in)) < 0)
+		return rc;
+	/* where it is: the cell containing the point, else the township the
+	 * point or the reporter's own place names */
+	if (in->has_pos) {
+		rc = xz_grid_locate(c->db, in->lon, in->lat, &at);
+		if (rc < 0 && rc != XZ_ENOTFOUND)
+			return xz_ctx_fail_db(c, rc);
+		town = at.township_id;
+		if (!town && (rc = xz_grid_township_of(c->db, in->lon, in->lat, &town)) < 0)
+			return xz_ctx_fail_db(c, rc);
+	}
+	if (!town)
+		town = in->township_id ? in->township_id : c->user ? c->user->township_id : 0;
+	if (!town)
+		return xz_ctx_fail(c, XZ_ERULE, "township_required",
+				   "位置不在网格内，须指明所属乡镇（街道）township_id",
+				   "The position is outside the grid: give township_id",
+				   "township_id");
+	if (xz_db_one(c->db,
+		      "SELECT id, county_id FROM regions WHERE id = $1 AND level = 'township'",
+		      XZ_ARGS(XZ_INT(town)), &row) < 0)
+		return xz_ctx_fail(c, XZ_ERULE, "invalid_reference", "乡镇（街道）不存在",
+				   "No such township", "township_id");
+	pl.county_id = xz_pj_int(row, "county_id");
+	pl.township_id = town;
+	json_decref(row);
+	if (c->user && !xz_authz(c->user, "problem.report", &pl))
+		return forbidden(c);
+	struct xz_problem_in pin = {.county_id = pl.county_id,
+				    .township_id = town,
+				    .village_id = at.village_id,
+				    .cell_id = at.cell_id,
+				    .reported_by = c->user ? c->user->id : 0,
+				    .patrol_id = in->patrol_id,
+				    .channel = in->channel,
+				    .category = in->category,
+				    .description = in->description,
+				    .address = in->address,
+				    .reporter_name = in->reporter_name,
+				    .reporter_phone = in->reporter_phone,
+				    .user_name = xz_problem__actor(c),
+				    .has_pos = in->has_pos,
+				    .lon = in->lon,
+				    .lat = in->lat};
+	if ((rc = xz_problem__insert(c, &pin, id)) < 0 ||
+	    (rc = xz_ctx_audit_new(c, "problem.report", "problem", *id, NULL,
+				   json_pack("{s:s,s:s,s:I}", "channel", in->channel, "category",
+					     in->category, "township_id", (json_int_t)town))) < 0)
+		return xz_ctx_fail_db(c, rc);
+	if (dups)
+		*dups = in->has_pos ? xz_problem_duplicates(c, in->category, in->lon, in->lat, *id)
+				    : json_array();
+	return 0;
+}
+
+/* ---- reading ---- */
+
+int xz_problem_load(struct xz_ctx *c, int64_t id, json_t **p)
+{
+	struct xz_place pl;
+	int rc = xz_db_one(c->db, XZ_PROBLEM_SELECT "WHERE p.id = $1", XZ_ARGS(XZ_INT(id)), p);
+	if (rc == XZ_ENOTFOUND)
+		return not_found(c);
+	if (rc < 0)
+		return xz_ctx_fail_db(c, rc);
+	xz_problem_place(*p, &pl);
+	if (c->user && !xz_authz(c->user, "problem.read", &pl)) {
+		json_decref(*p);
+		*p = NULL;
+		return not_found(c); /* its existence does not leak */
+	}
+	return 0;
+}
+
+/* joint_actions_of: the joint enforcement actions that name this problem
+ * (an escalated problem is taken up by one, R5.3). */
+static json_t *joint_actions_of(struct xz_ctx *c, const json_t *p)
+{
+	json_t *rows = NULL, *row, *out = json_array(), *ids, *v;
+	int64_t id = xz_pj_int(p, "id");
+	size_t i, k;
+	if (xz_db_query(
+		c->db,
+		"SELECT id, title, mechanism, state, problem_ids_json FROM joint_actions WHERE "
+		"township_id = $1 AND problem_ids_json LIKE $2 ORDER BY id",
+		XZ_ARGS(XZ_INT(xz_pj_int(p, "township_id")),
+			XZ_TEXT(xz_arena_printf(c->arena, "%%%lld%%", (long long)id))),
+		&rows) < 0)
+		return out;
+	json_array_foreach(rows, i, row)
+	{
+		const char *text = xz_pj_str(row, "problem_ids_json");
+		ids = json_loads(text ? text : "[]", 0, NULL);
+		json_array_foreach(ids, k, v) if (json_integer_value(v) == id)
+		{
+			json_object_del(row, "problem_ids_json");
+			json_array_append(out, row);
+			break;
+		}
+		json_decref(ids);
+	}
+	json_decref(rows);
+	return out;
+}
+
+int xz_problem_full(struct xz_ctx *c, int64_t id, json_t **out)
+{
+	json_t *p = NULL, *hist = NULL, *ev = NULL;
+	int rc;
+	*out = NULL;
+	if ((rc = xz_problem_load(c, id, &p)) < 0)
+		return rc;
+	if ((rc = xz_db_query(c->db,
+			      "SELECT at, action, from_state, to_state, user_name, note, data_json "
+			      "FROM problem_history WHERE problem_id = $1 ORDER BY id",
+			      XZ_ARGS(XZ_INT(id)), &hist)) < 0 ||
+	    (rc = xz_db_query(c->db,
+			      "SELECT id, sha256, mime, size, step, created_at FROM evidence WHERE "
+			      "problem_id = $1 ORDER BY id",
+			      XZ_ARGS(XZ_INT(id)), &ev)) < 0) {
+		json_decref(p);
+		json_decref(hist);
+		return xz_ctx_fail_db(c, rc);
+	}
+	json_object_set_new(p, "allowed_actions", xz_problem_allowed(c, p));
+	json_object_set_new(p, "joint_actions", joint_actions_of(c, p));
+	json_object_set_new(p, "routing",
+			    json_pack("{s:O,s:O,s:O,s:O}", "unit_id",
+				      json_object_get(p, "routed_unit_id"), "power_item_id",
+				      json_object_get(p, "power_item_id"), "list_version",
+				      json_object_get(p, "list_version"), "reason",
+				      json_object_get(p, "routing_reason")));
+	json_object_set_new(p, "history", hist);
+	json_object_set_new(p, "evidence", ev);
+	*out = p;
+	return 0;
+}
+
+int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, json_t **rows)
+{
+	struct xz_place f = {0};
+	struct xz_val p[XZ_MAX_SQL_PARAMS];
+	const char *open = xz_fsm_open_sql(&xz_problem_fsm);
+	char *sql;
+	int n = 0, rc;
+
+	*rows = NULL;
+	if (c->user && !xz_authz_filter(c->user, "problem.read", &f))
+		return forbidden(c);
+	/* only the conditions that apply, each a plain comparison, so that the
+	 * planner can use the (township, id), (unit, …) and due_at indexes */
+	sql = xz_arena_printf(c->arena, XZ_PROBLEM_SELECT "WHERE 1 = 1");
+#define FILTER(cond, val)                                                                          \
+	do {                                                                                       \
+		sql = xz_arena_printf(c->arena, "%s AND " cond, sql, n + 1);                       \
+		p[n++] = val;                                                                      \
+	} while (0)
+	if (in->before)
+		FILTER("p.id < $%d", XZ_INT(in->before));
+	if (f.county_id)
+		FILTER("p.county_id = $%d", XZ_INT(f.county_id));
+	if (f.township_id)
+		FILTER("p.township_id = $%d", XZ_INT(f.township_id));
+	if (f.department_id)
+		FILTER("p.department_id = $%d", XZ_INT(f.department_id));
+	if (f.unit_id)
+		FILTER("p.unit_id = $%d", XZ_INT(f.unit_id));
+	if (in->state)
+		FILTER("p.state = $%d", XZ_TEXT(in->state));
+	if (in->township_id)
+		FILTER("p.township_id = $%d", XZ_INT(in->township_id));
+	if (in->unit_id)
+		FILTER("p.unit_id = $%d", XZ_INT(in->unit_id));
+	if (in->cell_id)
+		FILTER("p.cell_id = $%d", XZ_INT(in->cell_id));
+	if (in->channel)
+		FILTER("p.channel = $%d", XZ_TEXT(in->channel));
+	if (in->category) {
+		sql = xz_arena_printf(
+		    c->arena,
+		    "%s AND p.category IN (SELECT code FROM categories WHERE code = $%d "
+		    "OR parent_id = (SELECT id FROM categories WHERE code = $%d))",
+		    sql, n + 1, n + 1);
+		p[n++] = XZ_TEXT(in->category);
+	}
+	if (in->q && *in->q) {
+		sql = xz_arena_printf(c->arena,
+				      "%s AND (p.description LIKE $%d OR p.address LIKE $%d OR "
+				      "CAST(p.id AS TEXT) = $%d)",
+				      sql, n + 1, n + 1, n + 2);
+		p[n++] = XZ_TEXT(xz_arena_printf(c->arena, "%%%s%%", in->q));
+		p[n++] = XZ_TEXT(in->q);
+	}
+	if (in->mine && c->user)
+		FILTER("p.reported_by = $%d", XZ_INT(c->user->id));
+	if (in->supervised)
+		sql = xz_arena_printf(c->arena, "%s AND p.supervised = 1", sql);
+	if (in->overdue || (in->light && !strcmp(in->light, "red"))) {
+		sql = xz_arena_printf(c->arena, "%s AND p.due_at < $%d AND p.state IN (%s)", sql,
+				      n + 1, open);
+		p[n++] = XZ_INT(c->now);
+	} else if (in->light && !strcmp(in->light, "yellow")) {
+		sql = xz_arena_printf(
+		    c->arena, "%s AND p.due_at >= $%d AND p.warn_at <= $%d AND p.state IN (%s)",
+		    sql, n + 1, n + 1, open);
+		p[n++] = XZ_INT(c->now);
+	} else if (in->light && !strcmp(in->light, "green")) {
+		sql =
+		    xz_arena_printf(c->arena,
+				    "%s AND (p.due_at IS NULL OR p.warn_at > $%d OR p.state NOT IN "
+				    "(%s))",
+				    sql, n + 1, open);
+		p[n++] = XZ_INT(c->now);
+	}
+#undef FILTER
+	sql = xz_arena_printf(c->arena, "%s ORDER BY p.id DESC LIMIT $%d", sql, n + 1);
+	p[n++] = XZ_INT(in->limit > 0 ? in->limit : XZ_PAGE_DEFAULT);
+	if ((rc = xz_db_query(c->db, sql, p, n, rows)) < 0)
+		return xz_ctx_fail_db(c, rc);
+	return 0;
+}
+
+json_t *xz_problem_duplicates(struct xz_ctx *c, const char *category, double lon, double lat,
+			      int64_t except)
+{
+	json_t *rows = NULL, *row, *out = json_array(), *set = NULL;
+	double metres = 300, days = 30, dlat, dlon;
+	size_t i;
+	if (xz_db_query(c->db,
+			"SELECT key, value FROM settings WHERE key IN ('problems.duplicate_m', "
+			"'problems.duplicate_days')",
+			XZ_NOARGS, &set) == 0)
+		json_array_foreach(set, i, row)
+		{
+			const char *text = xz_pj_str(row, "value");
+			double v = strtod(text ? text : "0", NULL);
+			if (v > 0 && !strcmp(xz_pj_str(row, "key"), "problems.duplicate_m"))
+				metres = v;
+			else if (v > 0)
+				days = v;
+		}
+	json_decref(set);
+	dlat = metres / 111195.0;
+	dlon = dlat / fmax(cos(lat * M_PI / 180), 0.01);
+	if (xz_db_query(
+		c->db,
+		xz_arena_printf(c->arena,
+				"SELECT p.id, p.state, p.description, p.lon, p.lat, p.created_at, "
+				"p.county_id, p.township_id, p.department_id, p.unit_id FROM "
+				"problems p WHERE p.category = $1 AND p.created_at >= $2 AND p.lat "
+				"BETWEEN $3 AND $4 AND p.lon BETWEEN $5 AND $6 AND p.id <> $7 AND "
+				"p.state IN (%s) ORDER BY p.id LIMIT 50",
+				xz_fsm_open_sql(&xz_problem_fsm)),
+		XZ_ARGS(XZ_TEXT(category), XZ_INT(c->now - (int64_t)(days * 86400)),
+			XZ_REAL(lat - dlat), XZ_REAL(lat + dlat), XZ_REAL(lon - dlon),
+			XZ_REAL(lon + dlon), XZ_INT(except)),
+		&rows) < 0)
+		return out;
+	json_array_foreach(rows, i, row)
+	{
+		double d = xz_distance_m(lon, lat, json_real_value(json_object_get(row, "lon")),
+					 json_real_value(json_object_get(row, "lat")));
+		struct xz_place pl;
+		xz_problem_place(row, &pl);
+		if (d > metres || (c->user && !xz_authz(c->user, "problem.read", &pl)))
+			continue;
+		json_object_set_new(row, "distance_m", json_real(round(d)));
+		json_array_append(out, row);
+	}
+	json_decref(rows);
+	return out;
+}
+
+int xz_problem_reporter(struct xz_ctx *c, int64_t id, const char *reason, json_t **rep)
+{
+	json_t *p = NULL;
+	struct xz_place pl;
+	int rc;
+	*rep = NULL;
+	if ((rc = xz_problem_load(c, id, &p)) < 0)
+		return rc;
+	xz_problem_place(p, &pl);
+	json_decref(p);
+	if (c->user && !xz_authz(c->user, "problem.reporter", &pl))
+		return forbidden(c);
+	if (!reason || strlen(reason) < 2 || strlen(reason) > XZ_MAX_NAME)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "reason_required", "查看举报人信息须说明理由",
+				   "Viewing the reporter requires a reason", "reason");
+	rc = xz_db_one(c->db, "SELECT name, phone FROM problem_reporters WHERE problem_id = $1",
+		       XZ_ARGS(XZ_INT(id)), rep);
+	if (rc == XZ_ENOTFOUND)
+		return xz_ctx_fail(c, rc, "no_reporter", "该问题没有举报人信息",
+				   "No reporter recorded", NULL);
+	if (rc < 0 || (rc = xz_ctx_audit_new(c, "problem.reporter.view", "problem", id, NULL,
+					     json_pack("{s:s}", "reason", reason))) < 0) {
+		json_decref(*rep);
+		*rep = NULL;
+		return xz_ctx_fail_db(c, rc);
+	}
+	return 0;
+}
+
+/* ---- the inbox ---- */
+
+int xz_inbox_list(struct xz_ctx *c, int64_t before, int64_t limit, json_t **rows, int64_t *unread)
+{
+	int rc;
+	*rows = NULL;
+	*unread = 0;
+	if ((rc = xz_db_query(
+		 c->db,
+		 "SELECT id, kind, title, body, problem_id, created_at, read_at FROM "
+		 "notifications WHERE user_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC "
+		 "LIMIT $3",
+		 XZ_ARGS(XZ_INT(c->user->id), XZ_INT(before), XZ_INT(limit)), rows)) < 0 ||
+	    (rc = xz_db_int(
+		 c->db, "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+		 XZ_ARGS(XZ_INT(c->user->id)), unread)) < 0) {
+		json_decref(*rows);
+		*rows = NULL;
+		return xz_ctx_fail_db(c, rc);
+	}
+	return 0;
+}
+
+int xz_inbox_read(struct xz_ctx *c, int64_t id)
+{
+	int64_t changes = 0;
+	int rc =
+	    xz_db_exec(c->db,
+		       "UPDATE notifications SET read_at = $3 WHERE id = $1 AND user_id = $2 AND "
+		       "read_at IS NULL",
+		       XZ_ARGS(XZ_INT(id), XZ_INT(c->user->id), XZ_INT(c->now)), &changes);
+	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
+}
+
+int xz_inbox_read_all(struct xz_ctx *c, int64_t *n)
+{
+	int rc = xz_db_exec(
+	    c->db, "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL",
+	    XZ_ARGS(XZ_INT(c->user->id), XZ_INT(c->now)), n);
+	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
+}
