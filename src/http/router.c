@@ -17,6 +17,7 @@ static const struct xz_route *const tables[] = {
 	xz_routes_problems,
 	xz_routes_events,
 	xz_routes_joint,
+	xz_routes_meetings,
 };
 
 /* match: does path fit pattern? Captures go to params (pointers into a copy
