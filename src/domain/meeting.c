@@ -1684,9 +1684,8 @@ int xz_meeting_pdf(struct xz_ctx *c, int64_t id, const char *which, unsigned cha
 					    jstr(m, "title"));
 		doc.recipient = xz_arena_printf(c->arena, "%s综合执法联席会议", town);
 		doc.body = xz_arena_printf(c->arena, "统计期间：%s至%s。\n%s",
-					   jstr(json_object_get(rep, "period"), "from"),
-					   jstr(json_object_get(rep, "period"), "to"),
-					   report_text(c, rep));
+					   when_cn(c, jint(m, "period_from")),
+					   when_cn(c, jint(m, "period_to")), report_text(c, rep));
 		doc.signer = doc.issuer;
 	} else {
 		if (!jint(m, "minutes_seq")) {
@@ -1698,11 +1697,17 @@ int xz_meeting_pdf(struct xz_ctx *c, int64_t id, const char *which, unsigned cha
 		body = xz_arena_printf(c->arena, "%s，%s在%s召开%s，%s主持。出席单位：", 
 				       when_cn(c, jint(m, "starts_at")), town, jstr(m, "place"),
 				       jstr(m, "title"), jstr(m, "chair_name"));
-		json_array_foreach(json_object_get(m, "attendance"), i, e) {
-			const char *at = jstr(e, "attendance");
-			if (at && strcmp(at, "absent") && jstr(e, "unit_name"))
-				body = xz_arena_printf(c->arena, "%s%s%s", body, jstr(e, "unit_name"),
-						       !strcmp(at, "substitute") ? "（委托参会）" : "、");
+		{
+			const char *sep = "";
+			json_array_foreach(json_object_get(m, "attendance"), i, e) {
+				const char *at = jstr(e, "attendance");
+				if (!at || !strcmp(at, "absent") || !jstr(e, "unit_name"))
+					continue;
+				body = xz_arena_printf(c->arena, "%s%s%s%s", body, sep,
+						       jstr(e, "unit_name"),
+						       !strcmp(at, "substitute") ? "（委托参会）" : "");
+				sep = "、";
+			}
 		}
 		body = xz_arena_printf(c->arena, "%s。\n%s", body, jstr(m, "minutes"));
 		if (json_array_size(json_object_get(m, "items")))
