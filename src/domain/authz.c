@@ -98,6 +98,17 @@ static const struct grant grants[] = {
 	{"role.grant", XZ_ROLE_SECADMIN, S_COUNTY},
 	{"security.write", XZ_ROLE_SECADMIN, S_COUNTY},
 	{"audit.read", XZ_ROLE_AUDITOR, S_COUNTY},
+	/* joint meetings (R6): the office and the leadership group convene
+	 * them; the invited units answer and sign in; decided items are the
+	 * owner unit's to carry out and the office's to verify */
+	{"meeting.read", TOWNSHIP_ROLES, S_TOWNSHIP},
+	{"meeting.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"meeting.write", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"meeting.office", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"meeting.answer", XZ_ROLE_CONTACT | XZ_ROLE_STAFF, S_UNIT},
+	{"meeting.item.handle", XZ_ROLE_CONTACT | XZ_ROLE_STAFF, S_UNIT},
+	{"meeting.item.verify", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"meeting.item.supervise", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
 	{"self", ALL_ROLES, S_SELF},
 	/* Open311 (R10.6): the system administrator registers outside systems */
 	{"open311.admin", XZ_ROLE_ADMIN, S_COUNTY},
@@ -226,4 +237,9 @@ bool xz_authz_filter(const struct xz_user *u, const char *perm, struct xz_place 
 		}
 	}
 	return false;
+}
+
+bool xz_authz_is_person(const struct xz_user *u, int64_t person_id)
+{
+	return u && person_id > 0 && u->person_id == person_id;
 }

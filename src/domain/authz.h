@@ -58,4 +58,8 @@ bool xz_authz_known(const char *perm);
  * fields left 0 are unconstrained. Returns false when u has no role for perm. */
 bool xz_authz_filter(const struct xz_user *u, const char *perm, struct xz_place *f);
 
+/* xz_authz_is_person: is u the account of person_id? The relation behind
+ * "the chair of this meeting", "the officer named here". */
+bool xz_authz_is_person(const struct xz_user *u, int64_t person_id);
+
 #endif

@@ -6,7 +6,7 @@
 #include "core/xz.h"
 #include "core/xtime.h"
 #include "store/db.h"
-#include "domain/problem.h"
+#include "domain/scheduler.h"
 #include "http/http.h"
 
 static int health(struct xz_req *r)
@@ -53,7 +53,7 @@ static int run_tick(struct xz_req *r)
 	if (!r->app->test_mode)
 		return xz_fail(r, XZ_ENOTFOUND, "no_such_endpoint", "接口不存在", "No such endpoint",
 			       NULL);
-	if ((rc = xz_problem_tick(xz_req_db(r), xz_now(), &found)) < 0)
+	if ((rc = xz_scheduler_pass(xz_req_db(r), xz_now(), &found)) < 0)
 		return xz_fail_db(r, rc);
 	return xz_reply(r, 200, json_pack("{s:i}", "found", found));
 }

@@ -33,6 +33,7 @@
 #include "domain/auth.h"
 #include "domain/events.h"
 #include "domain/problem.h"
+#include "domain/scheduler.h"
 #include "http/http.h"
 
 #define CSP "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " \
@@ -522,7 +523,7 @@ static void *scheduler(void *arg)
 			xz_events_ping();
 		if (n % XZ_TICK_SECONDS == 0) {
 			struct xz_db *db = xz_pool_get(app->pool);
-			if (xz_problem_tick(db, xz_now(), &found) < 0)
+			if (xz_scheduler_pass(db, xz_now(), &found) < 0)
 				xz_log_error("scheduler: pass failed: %s", xz_db_errmsg(db));
 			xz_pool_put(app->pool, db);
 		}
