@@ -24,6 +24,7 @@
 #include "domain/calendar_db.h"
 #include "domain/geo.h"
 #include "domain/grid.h"
+#include "domain/jointaction.h"
 #include "domain/problem.h"
 #include "domain/routing.h"
 #include "http/resource.h"
@@ -178,32 +179,16 @@ static json_t *allowed(struct xz_req *r, const json_t *p)
 	return out;
 }
 
-/* joint_actions_of: the joint enforcement actions that name this problem
- * (an escalated problem is taken up by one, R5.3). */
+/* joint_actions_of: the joint enforcement actions that took this problem
+ * up (an escalated problem is taken up by one, R5.3). */
 static json_t *joint_actions_of(struct xz_req *r, const json_t *p)
 {
-	json_t *rows = NULL, *row, *out = json_array(), *ids, *v;
-	int64_t id = xz_jint(p, "id");
-	size_t i, k;
-	if (xz_db_query(xz_req_db(r),
-			"SELECT id, title, mechanism, state, problem_ids_json FROM joint_actions WHERE "
-			"township_id = $1 AND problem_ids_json LIKE $2 ORDER BY id",
-			XZ_ARGS(XZ_INT(xz_jint(p, "township_id")),
-				XZ_TEXT(xz_arena_printf(r->arena, "%%%lld%%", (long long)id))),
-			&rows) < 0)
-		return out;
-	json_array_foreach(rows, i, row) {
-		ids = json_loads(xz_jstr(row, "problem_ids_json") ?: "[]", 0, NULL);
-		json_array_foreach(ids, k, v)
-			if (json_integer_value(v) == id) {
-				json_object_del(row, "problem_ids_json");
-				json_array_append(out, row);
-				break;
-			}
-		json_decref(ids);
+	json_t *rows = NULL;
+	if (xz_joint_actions_of_problem(xz_req_db(r), xz_jint(p, "id"), &rows) < 0) {
+		json_decref(rows);
+		return json_array();
 	}
-	json_decref(rows);
-	return out;
+	return rows;
 }
 
 /* full: the problem with history, evidence and the caller's actions. */

@@ -6,6 +6,7 @@
 #include "core/xz.h"
 #include "core/xtime.h"
 #include "store/db.h"
+#include "domain/jointaction.h"
 #include "domain/problem.h"
 #include "http/http.h"
 
@@ -53,8 +54,12 @@ static int run_tick(struct xz_req *r)
 	if (!r->app->test_mode)
 		return xz_fail(r, XZ_ENOTFOUND, "no_such_endpoint", "接口不存在", "No such endpoint",
 			       NULL);
+	int joint = 0;
+	if ((rc = xz_joint_tick(xz_req_db(r), xz_now(), &joint)) < 0)
+		return xz_fail_db(r, rc);
 	if ((rc = xz_problem_tick(xz_req_db(r), xz_now(), &found)) < 0)
 		return xz_fail_db(r, rc);
+	found += joint;
 	return xz_reply(r, 200, json_pack("{s:i}", "found", found));
 }
 

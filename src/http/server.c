@@ -32,6 +32,7 @@
 #include "store/db.h"
 #include "domain/auth.h"
 #include "domain/events.h"
+#include "domain/jointaction.h"
 #include "domain/problem.h"
 #include "http/http.h"
 
@@ -522,6 +523,8 @@ static void *scheduler(void *arg)
 			xz_events_ping();
 		if (n % XZ_TICK_SECONDS == 0) {
 			struct xz_db *db = xz_pool_get(app->pool);
+			if (xz_joint_tick(db, xz_now(), &found) < 0)
+				xz_log_error("scheduler: joint pass failed: %s", xz_db_errmsg(db));
 			if (xz_problem_tick(db, xz_now(), &found) < 0)
 				xz_log_error("scheduler: pass failed: %s", xz_db_errmsg(db));
 			xz_pool_put(app->pool, db);
