@@ -26,6 +26,25 @@ static inline const char *xz__jstr(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+static inline int64_t xz__joint_uid(const struct xz_ctx *c)
+{
+	return c->user ? c->user->id : 0;
+}
+
+/* xz__joint_step_done: a step that leaves the action's state as it is:
+ * its history entry and audit entry. */
+int xz__joint_step_done(struct xz_ctx *c, const json_t *row, const char *step, const char *note,
+			const char *object_type, int64_t object_id);
+
+/* xz__joint_when: an instant as ISO 8601 text in c->arena. */
+const char *xz__joint_when(struct xz_ctx *c, int64_t t);
+
+/* xz__joint_person_qualified: person (row with id, name, is_auxiliary)
+ * may act as an enforcer from_day..to_day in domain (422
+ * qualification_required naming the person, at field, otherwise). */
+int xz__joint_person_qualified(struct xz_ctx *c, const json_t *person, const char *domain,
+			       int64_t from_day, int64_t to_day, const char *field);
+
 /* xz__joint_blank: NULL, empty or only white space. */
 bool xz__joint_blank(const char *s);
 

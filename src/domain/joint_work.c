@@ -5,7 +5,8 @@
  * same-day clock and alarms (§4.3.3), incidents handed at once to the
  * police station (§4.3.5), findings that enter the closed loop, the
  * settling of escalated problems when an action concludes, and the
- * notifications that tell the people who must act (R7.3). Each public
+ * notifications that tell the people who must act (R7.3). Interactive
+ * notices and the scheduler's pass are in joint_notice.c. Each public
  * function is one use case in one transaction (xz_ctx_tx).
  */
 #include <stdlib.h>
@@ -24,11 +25,6 @@
 
 #define jint xz__jint
 #define jstr xz__jstr
-
-static int64_t uid(const struct xz_ctx *c)
-{
-	return c->user ? c->user->id : 0;
-}
 
 /* ---- notifications ---- */
 
@@ -54,7 +50,7 @@ int xz__joint_tell(struct xz_ctx *c, int64_t id, const struct xz__joint_to *to, 
 	json_array_foreach(rows, i, row)
 	{
 		int64_t u = jint(row, "id");
-		if (rc < 0 || u == uid(c))
+		if (rc < 0 || u == xz__joint_uid(c))
 			continue;
 		rc =
 		    xz_db_exec(c->db,
@@ -81,8 +77,8 @@ int xz__joint_tell(struct xz_ctx *c, int64_t id, const struct xz__joint_to *to, 
 }
 
 /* step_done: a step that leaves the action's state as it is: history and audit. */
-static int step_done(struct xz_ctx *c, const json_t *row, const char *step, const char *note,
-		     const char *object_type, int64_t object_id)
+int xz__joint_step_done(struct xz_ctx *c, const json_t *row, const char *step, const char *note,
+			const char *object_type, int64_t object_id)
 {
 	int rc = xz__joint_history(c, jint(row, "id"), step, jstr(row, "state"), jstr(row, "state"),
 				   note);
@@ -92,7 +88,7 @@ static int step_done(struct xz_ctx *c, const json_t *row, const char *step, cons
 	return rc;
 }
 
-static const char *when_text(struct xz_ctx *c, int64_t t)
+const char *xz__joint_when(struct xz_ctx *c, int64_t t)
 {
 	char buf[XZ_TIME_LEN];
 	return xz_arena_strdup(c->arena, xz_time_format(t, buf));
@@ -100,9 +96,9 @@ static const char *when_text(struct xz_ctx *c, int64_t t)
 
 /* ---- participants (§4.1) ---- */
 
-/* qualified_now: an enforcer's qualification rule, naming the person. */
-static int qualified(struct xz_ctx *c, const json_t *person, const char *domain, int64_t from_day,
-		     int64_t to_day, const char *field)
+/* xz__joint_person_qualified: an enforcer's qualification rule, naming the person. */
+int xz__joint_person_qualified(struct xz_ctx *c, const json_t *person, const char *domain,
+			       int64_t from_day, int64_t to_day, const char *field)
 {
 	bool ok = false;
 	int rc;
@@ -177,14 +173,15 @@ static int participant_tx(struct xz_ctx *c, void *arg)
 	if (rc < 0)
 		goto out;
 	if (!strcmp(in->role, "enforcer") &&
-	    (rc = qualified(c, p, jstr(row, "domain"), xz_day_of(jint(row, "planned_start")),
-			    xz_day_of(jint(row, "planned_end")), "person_id")) < 0)
+	    (rc = xz__joint_person_qualified(c, p, jstr(row, "domain"),
+					     xz_day_of(jint(row, "planned_start")),
+					     xz_day_of(jint(row, "planned_end")), "person_id")) < 0)
 		goto out;
 	rc = xz_db_int(c->db,
 		       "INSERT INTO joint_participants (action_id, unit_id, person_id, role, "
 		       "added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
 		       XZ_ARGS(XZ_INT(a->id), XZ_INT(in->unit_id), XZ_INT(in->person_id),
-			       XZ_TEXT(in->role), XZ_ID(uid(c)), XZ_INT(c->now)),
+			       XZ_TEXT(in->role), XZ_ID(xz__joint_uid(c)), XZ_INT(c->now)),
 		       a->pid);
 	if (rc == XZ_ECONFLICT) {
 		rc = xz_ctx_fail(c, rc, "duplicate", "该人员已在本次行动中",
@@ -212,7 +209,7 @@ static int participant_tx(struct xz_ctx *c, void *arg)
 			    NULL);
 	}
 	if (rc == 0)
-		rc = step_done(
+		rc = xz__joint_step_done(
 		    c, row, "participant.add",
 		    xz_arena_printf(c->arena, "%s（%s）", jstr(p, "name"),
 				    !strcmp(in->role, "enforcer") ? "执法人员" : "辅助人员"),
@@ -222,8 +219,8 @@ static int participant_tx(struct xz_ctx *c, void *arg)
 		rc =
 		    xz__joint_tell(c, a->id, &to, "participant", "您被指派参加联合执法行动",
 				   xz_arena_printf(c->arena, "「%s」%s至%s，%s", jstr(row, "title"),
-						   when_text(c, jint(row, "planned_start")),
-						   when_text(c, jint(row, "planned_end")),
+						   xz__joint_when(c, jint(row, "planned_start")),
+						   xz__joint_when(c, jint(row, "planned_end")),
 						   jstr(row, "place") ?: ""));
 	}
 out:
@@ -297,173 +294,6 @@ int xz_joint_check(struct xz_ctx *c, int64_t id, int64_t pid, bool in)
 	return xz_ctx_tx(c, check_tx, &a);
 }
 
-/* ---- interactive enforcement (§4.3.3) ---- */
-
-struct notice_arg {
-	int64_t id;
-	const struct xz_joint_notice_in *in;
-	int64_t *nid;
-};
-
-static int notice_tx(struct xz_ctx *c, void *arg)
-{
-	struct notice_arg *a = arg;
-	const struct xz_joint_notice_in *in = a->in;
-	struct xz_routing rt;
-	json_t *row = NULL, *units = NULL, *pi = NULL;
-	int64_t due = 0, alarm, hour;
-	int rc;
-
-	if (xz__joint_blank(in->description) || strlen(in->description) > XZ_MAX_TEXT ||
-	    !in->category || strlen(in->category) > XZ_MAX_CODE)
-		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_body", "须有违法行为描述",
-				   "description is required", "description");
-	if ((rc = xz_joint_load(c, a->id, &row)) < 0)
-		return rc;
-	if ((rc = xz__joint_may(c, "notice", row, xz__joint_who(c, row, 0, 0))) < 0)
-		goto out;
-	rc = xz_routing_resolve(c->db, in->category, jint(row, "township_id"), &rt);
-	if (rc == XZ_ENOTFOUND) {
-		rc = xz_ctx_fail(c, XZ_ERULE, "no_responsible_unit",
-				 xz_arena_strdup(c->arena, rt.reason),
-				 "No unit is responsible for this category here", "category");
-		goto out;
-	}
-	if (rc < 0 || (rc = xz__joint_units(c->db, a->id, &units)) < 0)
-		goto out;
-	if (xz__joint_has(units, rt.unit_id)) {
-		rc = xz_ctx_fail(c, XZ_ERULE, "unit_participating",
-				 "责任单位已参加本次联合执法，由其直接处理，无需告知",
-				 "The responsible unit takes part in this action already",
-				 "category");
-		goto out;
-	}
-	if ((rc = xz_caldb_deadline(c->db, c->now, 0, XZ_DL_END_OF_DAY, &due)) < 0)
-		goto out;
-	/* the alarm rings at the configured hour of the day, if still ahead */
-	hour = xz_joint_setting_int(c->db, "joint.notice_alarm_hour", XZ_JOINT_ALARM_HOUR);
-	alarm = xz_day_start(xz_day_of(c->now)) + hour * 3600;
-	if (hour < 0 || hour > 23 || alarm <= c->now)
-		alarm = 0;
-	xz_db_one(c->db, "SELECT domain FROM power_items WHERE id = $1",
-		  XZ_ARGS(XZ_INT(rt.power_item_id)), &pi);
-	rc = xz_db_int(c->db,
-		       "INSERT INTO joint_notices (action_id, township_id, unit_id, category, "
-		       "description, lon, lat, power_code, routing_reason, issued_by, issued_at, "
-		       "due_at, domain, alarm_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-		       "$11, $12, $13, $14) RETURNING id",
-		       XZ_ARGS(XZ_INT(a->id), XZ_INT(jint(row, "township_id")), XZ_INT(rt.unit_id),
-			       XZ_TEXT(in->category), XZ_TEXT(in->description),
-			       in->at.set ? XZ_REAL(in->at.lon) : XZ_NULL,
-			       in->at.set ? XZ_REAL(in->at.lat) : XZ_NULL, XZ_TEXT(rt.power_code),
-			       XZ_TEXT(rt.reason), XZ_ID(uid(c)), XZ_INT(c->now), XZ_INT(due),
-			       XZ_TEXT(jstr(pi, "domain")), XZ_ID(alarm)),
-		       a->nid);
-	if (rc == 0)
-		rc = step_done(c, row, "notice",
-			       xz_arena_printf(c->arena, "告知责任单位：%s", rt.reason),
-			       "joint_notice", *a->nid);
-	if (rc == 0) {
-		struct xz__joint_to to = {.unit_id = rt.unit_id};
-		rc = xz__joint_tell(
-		    c, a->id, &to, "notice", "互动执法协同通知：请当日派员",
-		    xz_arena_printf(c->arena, "「%s」中发现：%s。请于%s前派员到场处置。",
-				    jstr(row, "title"), in->description, when_text(c, due)));
-	}
-out:
-	json_decref(pi);
-	json_decref(units);
-	json_decref(row);
-	return rc;
-}
-
-int xz_joint_notice_issue(struct xz_ctx *c, int64_t id, const struct xz_joint_notice_in *in,
-			  int64_t *nid)
-{
-	struct notice_arg a = {id, in, nid};
-	*nid = 0;
-	return xz_ctx_tx(c, notice_tx, &a);
-}
-
-struct answer_arg {
-	int64_t id, nid;
-	const json_t *officers;
-};
-
-static int answer_tx(struct xz_ctx *c, void *arg)
-{
-	struct answer_arg *a = arg;
-	json_t *row = NULL, *n = NULL, *v, *p = NULL;
-	int64_t day = xz_day_of(c->now);
-	char *oj = NULL;
-	size_t i;
-	bool late;
-	int rc;
-
-	if (!json_is_array(a->officers) || !json_array_size(a->officers) ||
-	    json_array_size(a->officers) > XZ_JOINT_MAX_OFFICERS)
-		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_body", "officers须为派出人员编号数组",
-				   "officers must be a non-empty array of person ids", "officers");
-	if ((rc = xz_joint_load(c, a->id, &row)) < 0)
-		return rc;
-	rc = xz_db_one(c->db,
-		       "SELECT id, unit_id, due_at, answered_at, domain FROM joint_notices "
-		       "WHERE id = $1 AND action_id = $2",
-		       XZ_ARGS(XZ_INT(a->nid), XZ_INT(a->id)), &n);
-	if (rc < 0)
-		goto out;
-	if ((rc = xz__joint_may(c, "notice.answer", row,
-				xz__joint_who(c, row, jint(n, "unit_id"), 0))) < 0)
-		goto out;
-	if (jint(n, "answered_at") > 0) {
-		rc = xz_ctx_fail(c, XZ_ECONFLICT, "already_answered", "该告知已答复",
-				 "The notice was answered already", NULL);
-		goto out;
-	}
-	/* officers sent are the unit's own, qualified for the notice's domain today */
-	json_array_foreach(a->officers, i, v)
-	{
-		json_decref(p);
-		p = NULL;
-		if (!json_is_integer(v) ||
-		    xz_db_one(
-			c->db,
-			"SELECT id, name, is_auxiliary FROM people WHERE id = $1 AND unit_id = $2",
-			XZ_ARGS(XZ_INT(json_integer_value(v)), XZ_INT(jint(n, "unit_id"))),
-			&p) < 0) {
-			rc =
-			    xz_ctx_fail(c, XZ_ERULE, "invalid_reference", "派出人员须为本单位人员",
-					"Officers must be people of the notified unit", "officers");
-			goto out;
-		}
-		if ((rc = qualified(c, p, jstr(n, "domain"), day, day, "officers")) < 0)
-			goto out;
-	}
-	late = c->now > jint(n, "due_at");
-	oj = json_dumps(a->officers, JSON_COMPACT);
-	rc = xz_db_exec(
-	    c->db,
-	    "UPDATE joint_notices SET answered_at = $2, answered_by = $3, officers_json = "
-	    "$4, late = $5 WHERE id = $1 AND answered_at IS NULL",
-	    XZ_ARGS(XZ_INT(a->nid), XZ_INT(c->now), XZ_ID(uid(c)), XZ_TEXT(oj), XZ_INT(late)),
-	    NULL);
-	if (rc == 0)
-		rc = step_done(c, row, "notice.answer", late ? "告知答复逾期" : "当日派员",
-			       "joint_notice", a->nid);
-out:
-	free(oj);
-	json_decref(p);
-	json_decref(n);
-	json_decref(row);
-	return rc;
-}
-
-int xz_joint_notice_answer(struct xz_ctx *c, int64_t id, int64_t nid, const json_t *officers)
-{
-	struct answer_arg a = {id, nid, officers};
-	return xz_ctx_tx(c, answer_tx, &a);
-}
-
 /* ---- enforcement protection (§4.3.5) ---- */
 
 struct incident_arg {
@@ -511,14 +341,14 @@ static int incident_tx(struct xz_ctx *c, void *arg)
 		      "occurred_at, reported_by, handed_to_unit_id, handed_at) VALUES ($1, $2, $3, "
 		      "$4, $5, $6, $7, $8) RETURNING id",
 		      XZ_ARGS(XZ_INT(a->id), XZ_TEXT(in->kind), XZ_TEXT(in->description),
-			      XZ_TEXT(ej ? ej : "[]"), XZ_INT(in->occurred_at), XZ_ID(uid(c)),
-			      XZ_INT(ga), XZ_INT(c->now)),
+			      XZ_TEXT(ej ? ej : "[]"), XZ_INT(in->occurred_at),
+			      XZ_ID(xz__joint_uid(c)), XZ_INT(ga), XZ_INT(c->now)),
 		      a->iid);
 	if (rc == 0)
-		rc = step_done(c, row, "incident",
-			       !strcmp(in->kind, "violence") ? "暴力抗法，已移交派出所"
-							     : "阻挠执法，已移交派出所",
-			       "joint_incident", *a->iid);
+		rc = xz__joint_step_done(c, row, "incident",
+					 !strcmp(in->kind, "violence") ? "暴力抗法，已移交派出所"
+								       : "阻挠执法，已移交派出所",
+					 "joint_incident", *a->iid);
 	if (rc == 0) {
 		struct xz__joint_to to = {.unit_id = ga};
 		rc = xz__joint_tell(
@@ -581,10 +411,11 @@ static int follow_tx(struct xz_ctx *c, void *arg)
 	    "UPDATE joint_incidents SET state = $2, follow_up = COALESCE($3, follow_up), "
 	    "followed_up_at = $4, followed_up_by = $5 WHERE id = $1",
 	    XZ_ARGS(XZ_INT(a->iid), XZ_TEXT(a->state), XZ_TEXT(a->note), XZ_INT(c->now),
-		    XZ_ID(uid(c))),
+		    XZ_ID(xz__joint_uid(c))),
 	    NULL);
 	if (rc == 0)
-		rc = step_done(c, row, "incident.follow-up", a->note, "joint_incident", a->iid);
+		rc = xz__joint_step_done(c, row, "incident.follow-up", a->note, "joint_incident",
+					 a->iid);
 out:
 	json_decref(inc);
 	json_decref(row);
@@ -628,7 +459,7 @@ static int finding_tx(struct xz_ctx *c, void *arg)
 		struct xz_problem_in pin = {
 		    .county_id = jint(row, "county_id"),
 		    .township_id = jint(row, "township_id"),
-		    .reported_by = uid(c),
+		    .reported_by = xz__joint_uid(c),
 		    .channel = "patrol",
 		    .category = in->category,
 		    .description = in->description,
@@ -661,11 +492,12 @@ static int finding_tx(struct xz_ctx *c, void *arg)
 	    "RETURNING id",
 	    XZ_ARGS(XZ_INT(a->id), XZ_TEXT(in->description), XZ_TEXT(in->category),
 		    in->at.set ? XZ_REAL(in->at.lon) : XZ_NULL,
-		    in->at.set ? XZ_REAL(in->at.lat) : XZ_NULL, XZ_ID(pid), XZ_ID(uid(c)),
+		    in->at.set ? XZ_REAL(in->at.lat) : XZ_NULL, XZ_ID(pid), XZ_ID(xz__joint_uid(c)),
 		    XZ_INT(c->now)),
 	    a->fid);
 	if (rc == 0)
-		rc = step_done(c, row, "finding", in->description, "joint_finding", *a->fid);
+		rc = xz__joint_step_done(c, row, "finding", in->description, "joint_finding",
+					 *a->fid);
 out:
 	json_decref(row);
 	return rc;
@@ -748,7 +580,7 @@ int xz__joint_settle(struct xz_ctx *c, const json_t *row, const char *summary,
 			    XZ_ARGS(
 				XZ_INT(pid), XZ_INT(c->now),
 				XZ_TEXT(back ? "joint_return" : "joint_close"), XZ_TEXT(to),
-				XZ_ID(uid(c)), XZ_TEXT(who),
+				XZ_ID(xz__joint_uid(c)), XZ_TEXT(who),
 				XZ_TEXT(xz_arena_printf(
 				    c->arena,
 				    back
@@ -767,138 +599,9 @@ int xz__joint_settle(struct xz_ctx *c, const json_t *row, const char *summary,
 					       back ? "returned" : "closed",
 					       back ? "联合执法未解决，问题退回"
 						    : "问题经联合执法结案",
-					       jstr(row, "title"), uid(c));
+					       jstr(row, "title"), xz__joint_uid(c));
 		}
 	}
 	json_decref(probs);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
-}
-
-/* ---- the scheduler's pass ---- */
-
-struct alarm {
-	int level;
-	const char *sql, *kind, *title;
-};
-
-static int tick_notices(struct xz_ctx *c, int *found)
-{
-	static const struct alarm alarms[] = {
-	    {2,
-	     "SELECT n.id, n.action_id, n.township_id, n.unit_id, n.due_at, a.title FROM "
-	     "joint_notices n JOIN joint_actions a ON a.id = n.action_id WHERE n.due_at <= $1 "
-	     "AND n.answered_at IS NULL AND n.alarm_level < 2 ORDER BY n.due_at LIMIT 500",
-	     "notice_overdue", "互动执法通知逾期未派员"},
-	    {1,
-	     "SELECT n.id, n.action_id, n.township_id, n.unit_id, n.due_at, a.title FROM "
-	     "joint_notices n JOIN joint_actions a ON a.id = n.action_id WHERE n.alarm_at <= $1 "
-	     "AND n.due_at > $1 AND n.answered_at IS NULL AND n.alarm_level < 1 ORDER BY "
-	     "n.alarm_at LIMIT 500",
-	     "notice_alarm", "互动执法通知尚未响应，请当日派员"},
-	};
-	json_t *rows = NULL, *n;
-	size_t k, i;
-	int rc = 0;
-	for (k = 0; k < XZ_ARRAY_LEN(alarms) && rc == 0; k++) {
-		json_decref(rows);
-		rows = NULL;
-		if ((rc = xz_db_query(c->db, alarms[k].sql, XZ_ARGS(XZ_INT(c->now)), &rows)) < 0)
-			break;
-		json_array_foreach(rows, i, n)
-		{
-			struct xz__joint_to to = {.township_id = jint(n, "township_id"),
-						  .office = true,
-						  .unit_id = jint(n, "unit_id")};
-			if ((rc = xz_db_begin(c->db)) < 0)
-				break;
-			if ((rc = xz_db_exec(
-				 c->db, "UPDATE joint_notices SET alarm_level = $2 WHERE id = $1",
-				 XZ_ARGS(XZ_INT(jint(n, "id")), XZ_INT(alarms[k].level)), NULL)) <
-				0 ||
-			    (rc = xz__joint_tell(
-				 c, jint(n, "action_id"), &to, alarms[k].kind, alarms[k].title,
-				 xz_arena_printf(c->arena, "「%s」协同通知 #%lld，时限 %s",
-						 jstr(n, "title"), (long long)jint(n, "id"),
-						 when_text(c, jint(n, "due_at"))))) < 0 ||
-			    (rc = xz_db_commit(c->db)) < 0) {
-				xz_db_rollback(c->db);
-				break;
-			}
-			(*found)++;
-		}
-	}
-	json_decref(rows);
-	return rc;
-}
-
-/* tick_clocks: a special application's forwarding clock (the office) and
- * decision clock (the leader) announced once each when 12 hours or less
- * remain, or when past. */
-static int tick_clocks(struct xz_ctx *c, int *found)
-{
-	static const struct {
-		int bit;
-		const char *sql, *kind, *title;
-		bool office;
-	} clocks[] = {
-	    {1,
-	     "SELECT id, township_id, title, forward_due_at AS due FROM joint_actions WHERE "
-	     "state = 'submitted' AND forward_due_at <= $1 + 43200 AND (clock_alerted & 1) = 0 "
-	     "ORDER BY forward_due_at LIMIT 500",
-	     "forward_due", "专项申请转报期限临近或已过", true},
-	    {2,
-	     "SELECT id, township_id, title, decision_due_at AS due FROM joint_actions WHERE "
-	     "state IN ('submitted','forwarded') AND decision_due_at <= $1 + 43200 AND "
-	     "(clock_alerted & 2) = 0 ORDER BY decision_due_at LIMIT 500",
-	     "decision_due", "专项申请书面决定期限临近或已过", false},
-	};
-	json_t *rows = NULL, *a;
-	size_t k, i;
-	int rc = 0;
-	for (k = 0; k < XZ_ARRAY_LEN(clocks) && rc == 0; k++) {
-		json_decref(rows);
-		rows = NULL;
-		if ((rc = xz_db_query(c->db, clocks[k].sql, XZ_ARGS(XZ_INT(c->now)), &rows)) < 0)
-			break;
-		json_array_foreach(rows, i, a)
-		{
-			struct xz__joint_to to = {.township_id = jint(a, "township_id"),
-						  .office = clocks[k].office,
-						  .leaders = !clocks[k].office};
-			if ((rc = xz_db_begin(c->db)) < 0)
-				break;
-			if ((rc = xz_db_exec(
-				 c->db,
-				 "UPDATE joint_actions SET clock_alerted = clock_alerted + "
-				 "$2 WHERE id = $1",
-				 XZ_ARGS(XZ_INT(jint(a, "id")), XZ_INT(clocks[k].bit)), NULL)) <
-				0 ||
-			    (rc = xz__joint_tell(
-				 c, jint(a, "id"), &to, clocks[k].kind, clocks[k].title,
-				 xz_arena_printf(c->arena, "「%s」期限 %s", jstr(a, "title"),
-						 when_text(c, jint(a, "due"))))) < 0 ||
-			    (rc = xz_db_commit(c->db)) < 0) {
-				xz_db_rollback(c->db);
-				break;
-			}
-			(*found)++;
-		}
-	}
-	json_decref(rows);
-	return rc;
-}
-
-int xz_joint_tick(struct xz_db *db, int64_t now, int *found)
-{
-	struct xz_arena *arena = xz_arena_new();
-	struct xz_ctx c;
-	int rc;
-	xz_ctx_system(&c, db, arena, "scheduler");
-	c.now = now;
-	*found = 0;
-	rc = tick_notices(&c, found);
-	if (rc == 0)
-		rc = tick_clocks(&c, found);
-	xz_arena_free(arena);
-	return rc;
 }
