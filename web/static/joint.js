@@ -64,6 +64,15 @@ export function forwardClock(a) {
   if (a.forward_overdue || toMs(a.forward_due_at) <= serverNow()) return `<span class="tag red">转报已超期</span> ${due}`;
   return `<span class="clock" data-due="${esc(a.forward_due_at)}" data-warn="43200">${clockText(a.forward_due_at, 43200)}</span> ${due}`;
 }
+// the written decision's 2-day clock of a special application (same instant as forwarding)
+export function decisionClock(a) {
+  if (!a.decision_due_at) return '';
+  const due = `<span class="muted">书面决定期限 ${fmtTime(a.decision_due_at)}</span>`;
+  if (a.decided_at) return `${a.decision_late ? '<span class="tag red">逾期决定</span>' : '<span class="tag green">按时决定</span>'} <span class="muted">${fmtShort(a.decided_at)} 决定</span>`;
+  if (!['submitted', 'forwarded'].includes(a.state)) return due;
+  if (a.decision_overdue || toMs(a.decision_due_at) <= serverNow()) return `<span class="tag red">书面决定已超期</span> ${due}`;
+  return `<span class="clock" data-due="${esc(a.decision_due_at)}" data-warn="43200">${clockText(a.decision_due_at, 43200)}</span> ${due}`;
+}
 // tick: refresh the countdowns under el every 30 s while it is on the page
 function tick(el) {
   const t = setInterval(() => {
@@ -286,6 +295,7 @@ export async function jointView(main, [id]) {
         <dt>起草</dt><dd>${fmtTime(a.created_at)}</dd>
         ${a.received_at ? `<dt>收到申请</dt><dd>${fmtTime(a.received_at)}</dd>` : ''}
         ${a.forward_due_at ? `<dt>转报组长</dt><dd id="fwdclock">${forwardClock(a)}</dd>` : ''}
+        ${a.decision_due_at ? `<dt>书面决定</dt><dd id="decclock">${decisionClock(a)}</dd>` : ''}
         ${decided ? `<dt>书面决定</dt><dd>${a.launch ? '<span class="tag green">决定启动</span>' : '<span class="tag red">不予启动</span>'} ${esc(a.decision_no || '')} <span class="muted">${fmtTime(a.decided_at)}</span><div class="tl-note" id="reasons">${esc(a.reasons || '')}</div></dd>` : ''}
         ${a.approved_at ? `<dt>批准</dt><dd>${fmtTime(a.approved_at)}${a.approval_seconds != null && a.mechanism === 'emergency' ? ` <span class="tag">起草至批准用时 ${span(a.approval_seconds)}</span>` : ''}</dd>` : ''}
         ${a.started_at ? `<dt>开始实施</dt><dd>${fmtTime(a.started_at)}</dd>` : ''}
@@ -617,7 +627,7 @@ export async function jointPending(el) {
         <div class="pc-head"><a href="#/joint-action/${a.id}"><b>${esc(a.title)}</b></a> ${mechTag(a.mechanism)} ${jstateTag(a.state)}</div>
         <div class="muted">${esc(a.township_name || '')}${a.place ? ' · ' + esc(a.place) : ''} · ${period(a)}</div>
         <div class="muted">${a.applicant_unit_id ? `申请单位 ${uname(units, a.applicant_unit_id)}` : a.lead_unit_id ? `牵头单位 ${uname(units, a.lead_unit_id)}` : ''}${a.police_support ? ' · 警务保障' : ''}</div>
-        ${a.mechanism === 'special' ? `<div>${forwardClock(a)}</div>` : a.mechanism === 'emergency' ? `<div><span class="tag red">应急</span> <span class="muted">起草于 ${fmtShort(a.created_at)}，已等待 ${span((serverNow() - toMs(a.created_at)) / 1000)}</span></div>` : ''}
+        ${a.mechanism === 'special' ? `<div>${forwardClock(a)}</div><div>${decisionClock(a)}</div>` : a.mechanism === 'emergency' ? `<div><span class="tag red">应急</span> <span class="muted">起草于 ${fmtShort(a.created_at)}，已等待 ${span((serverNow() - toMs(a.created_at)) / 1000)}</span></div>` : ''}
         ${a.targets ? `<div class="pc-desc">${esc(a.targets)}</div>` : ''}
         <div class="actions">${stepButtons((a.allowed_actions || []).filter((x) => s.steps.includes(x)), a)}<a class="btn" href="#/joint-action/${a.id}">查看方案</a></div></div>`).join('') || `<p class="muted empty">${s.empty}</p>`));
     }
