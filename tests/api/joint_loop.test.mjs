@@ -33,7 +33,18 @@ before(async () => {
   };
   h.sql(`UPDATE qualifications SET valid_from = '2025-01-01', valid_to = '2028-12-31' WHERE person_id IN (${ids.sjPeople.join(',')}) OR person_id = ${ids.contactPerson}`);
 });
-after(async () => { await h.setClock(null); await h.close(); });
+after(async () => {
+  await h.setClock(null);
+  await h.stop();
+  const err = h.stderr;
+  await h.close();
+  // under the ASan build: no undefined behaviour, and no leak made by the joint code
+  assert.ok(!/runtime error|AddressSanitizer: (heap|stack|global)/.test(err), err.slice(0, 8000));
+  const ours = err.split(/\n\s*\n/).filter((b) => /leak of/.test(b) && /routes_joint\.c|jointaction\.c|joint_\w+\.c|demo_joint\.c/.test(b));
+  assert.deepEqual(ours, []);
+});
+// full stacks under ASan, so a leak can be traced to the file that made it
+if (/asan/.test(process.env.XZ_BIN || '')) process.env.ASAN_OPTIONS = `${process.env.ASAN_OPTIONS || 'detect_leaks=1'}:fast_unwind_on_malloc=0`;
 
 async function create(who, body) {
   const r = await api('POST', '/api/v1/joint-actions', { token: t[who], body });
@@ -131,7 +142,7 @@ test('an interactive notice reaches the notified unit\'s contact, and an unanswe
     await tick();
     assert.ok(!(await inbox('market')).some((x) => x.kind === 'notice_alarm'), 'not before the hour');
     await clock('2026-12-02T15:00:00+08:00');
-    assert.ok((await tick()).found >= 1);
+    await tick(); // (the server's own scheduler may have run the pass first: judge by the inbox)
     const alarms = (await inbox('market')).filter((x) => x.kind === 'notice_alarm');
     assert.equal(alarms.length, 1);
     assert.ok((await inbox('office')).some((x) => x.kind === 'notice_alarm'), 'the office hears it too');
@@ -177,7 +188,7 @@ test('the special launch: the written decision is due 2 days after receipt and f
   assert.equal(sub.decision_overdue, false);
   await act(s.id, 'office', { action: 'forward' });
   await clock('2026-12-09T12:00:00+08:00');
-  assert.ok((await tick()).found >= 1);
+  await tick();
   assert.ok((await inbox('leader')).some((n) => n.kind === 'decision_due' && n.body.includes('决定时限测试')), 'the leader is told the decision is due');
   await clock('2026-12-10T00:00:00+08:00');
   const late = (await api('GET', `/api/v1/joint-actions/${s.id}`, { token: t.leader })).body;

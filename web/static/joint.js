@@ -447,7 +447,7 @@ export async function jointNewView(main) {
       <div id="j-leadrow"><label for="j-lead">牵头单位</label><select id="j-lead" name="lead_unit_id"><option value="">（不指定）</option>${units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join('')}</select></div>
       <label>参与单位</label><div class="checks" id="j-units">${units.map((u) => `<label class="checkrow"><input type="checkbox" name="unit" value="${u.id}" ${u.id === me.unit_id ? 'checked' : ''}> ${esc(u.name)}</label>`).join('')}</div>`}
       <label for="j-tasks">任务分工</label><textarea id="j-tasks" name="tasks" rows="3"></textarea>
-      <label class="checkrow"><input type="checkbox" name="police_support" id="j-police"> 申请派出所警务保障 <span class="muted">（应急行动和重大行动必须）</span></label>
+      <label class="checkrow"><input type="checkbox" name="police_support" id="j-police"> 申请派出所警务保障 <span class="muted">（本乡镇规则要求的应急、重大行动将自动加入派出所）</span></label>
       ${county ? '' : '<label for="j-problems">涉及问题编号（可选，逗号分隔）</label><input id="j-problems" name="problem_ids" placeholder="如：12, 35">'}
       <div class="actions"><button class="btn" type="submit" data-go="draft" id="j-save">保存草稿</button><button class="btn primary-btn" type="submit" data-go="submit" id="j-submit">提交</button></div>
       <div class="status" id="j-status"></div></form>`;
@@ -460,7 +460,7 @@ export async function jointNewView(main) {
     main.querySelector('#j-rule').innerHTML = `<p class="muted">${rule}</p>`;
     f.planned_start.value = localInput(m === 'emergency' ? now + 3600000 : day9(m === 'special' ? 5 : 7));
     f.planned_end.value = localInput(m === 'emergency' ? now + 9 * 3600000 : day9(m === 'special' ? 5 : 7) + 8 * 3600000);
-    if (f.police_support) { f.police_support.checked = m === 'emergency'; f.police_support.disabled = m === 'emergency'; }
+    if (f.police_support) f.police_support.checked = m === 'emergency';
     main.querySelector('#j-leadrow')?.classList.toggle('hidden', m === 'special');
     main.querySelector('#j-submit').textContent = m === 'special' ? '提交申请' : m === 'emergency' ? '提交组长审批' : county ? '创建' : '提交审批';
     main.querySelector('#j-save').classList.toggle('hidden', county);
@@ -498,7 +498,7 @@ export async function jointNewView(main) {
     const st = main.querySelector('#j-status');
     const m = f.mechanism.value;
     const body = { mechanism: m, title: f.title.value.trim(), planned_start: fromInput(f.planned_start.value), planned_end: fromInput(f.planned_end.value),
-      targets: f.targets.value.trim(), place: f.place.value.trim(), mode: f.mode.value, tasks: f.tasks.value.trim(), police_support: f.police_support.checked || m === 'emergency' };
+      targets: f.targets.value.trim(), place: f.place.value.trim(), mode: f.mode.value, tasks: f.tasks.value.trim(), police_support: f.police_support.checked };
     if (f.domain.value.trim()) body.domain = f.domain.value.trim();
     if (county) {
       body.township_ids = Array.from(f.querySelectorAll('input[name=town]:checked')).map((x) => Number(x.value));
