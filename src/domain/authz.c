@@ -94,6 +94,9 @@ static const struct grant grants[] = {
 	{"joint.notice.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
 	{"joint.notice.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	{"joint.notice.read", XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_UNIT},
+	/* a township's joint-enforcement rules (police support) */
+	{"joint.rules", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"joint.rules", XZ_ROLE_ADMIN, S_COUNTY},
 	/* accounts and security (R10.2): system admin manages accounts, the
 	 * security admin grants roles and sets policy, the auditor reads. */
 	{"user.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},

@@ -14,6 +14,7 @@
  * edit a row. The work done under an action (participants, notices,
  * incidents, findings) is in joint_work.c, reading in joint_read.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -639,4 +640,90 @@ int xz_joint_act(struct xz_ctx *c, int64_t id, const char *action, json_t *in)
 		    "conclude or cancel",
 		    "action");
 	return xz_ctx_tx(c, act_tx, &a);
+}
+
+/* ---- the township's rules ---- */
+
+static int township_place(struct xz_ctx *c, int64_t township_id, struct xz_place *pl)
+{
+	int64_t county = 0;
+	memset(pl, 0, sizeof(*pl));
+	if (xz_db_int(c->db, "SELECT county_id FROM regions WHERE id = $1 AND level = 'township'",
+		      XZ_ARGS(XZ_INT(township_id)), &county) < 0)
+		return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "乡镇（街道）不存在",
+				   "No such township", NULL);
+	pl->county_id = county;
+	pl->township_id = township_id;
+	return 0;
+}
+
+int xz_joint_rules_get(struct xz_ctx *c, int64_t township_id, json_t **out)
+{
+	struct xz_joint_police_rule rule;
+	struct xz_place pl;
+	char key[48];
+	int64_t n = 0;
+	int rc;
+	*out = NULL;
+	if ((rc = township_place(c, township_id, &pl)) < 0)
+		return rc;
+	if (c->user && !xz_authz(c->user, "joint.read", &pl))
+		return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "乡镇（街道）不存在",
+				   "No such township", NULL);
+	snprintf(key, sizeof(key), "joint.police.%lld", (long long)township_id);
+	if ((rc = xz_joint_police_rule(c->db, township_id, &rule)) < 0 ||
+	    (rc = xz_db_int(c->db, "SELECT COUNT(*) FROM settings WHERE key = $1",
+			    XZ_ARGS(XZ_TEXT(key)), &n)) < 0)
+		return xz_ctx_fail_db(c, rc);
+	*out = json_pack("{s:I,s:b,s:b,s:I,s:I}", "township_id", (json_int_t)township_id,
+			 "configured", n > 0, "emergency", rule.emergency, "major_units",
+			 (json_int_t)rule.major_units, "major_participants",
+			 (json_int_t)rule.major_participants);
+	return 0;
+}
+
+struct rules_arg {
+	int64_t township_id;
+	const struct xz_joint_police_rule *rule;
+};
+
+static int rules_tx(struct xz_ctx *c, void *arg)
+{
+	struct rules_arg *a = arg;
+	struct xz_place pl;
+	json_t *v = NULL;
+	char key[48], *text = NULL;
+	int rc;
+	if ((rc = township_place(c, a->township_id, &pl)) < 0)
+		return rc;
+	if (c->user && !xz_authz(c->user, "joint.rules", &pl))
+		return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权设置该乡镇（街道）的规则",
+				   "You may not set this township's rules", NULL);
+	if (a->rule->major_units < 0 || a->rule->major_units > XZ_JOINT_MAX_UNITS ||
+	    a->rule->major_participants < 0 || a->rule->major_participants > 10000)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_body",
+				   "major_units须为0到50、major_participants须为0到10000的整数",
+				   "major_units must be 0..50, major_participants 0..10000",
+				   "major_units");
+	snprintf(key, sizeof(key), "joint.police.%lld", (long long)a->township_id);
+	v = json_pack("{s:b,s:I,s:I}", "emergency", a->rule->emergency, "major_units",
+		      (json_int_t)a->rule->major_units, "major_participants",
+		      (json_int_t)a->rule->major_participants);
+	text = json_dumps(v, JSON_COMPACT);
+	rc = xz_db_exec(c->db,
+			"INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO "
+			"UPDATE SET value = $2",
+			XZ_ARGS(XZ_TEXT(key), XZ_TEXT(text)), NULL);
+	if (rc == 0)
+		rc = xz_ctx_audit(c, "joint.rules", "township", a->township_id, NULL, v);
+	free(text);
+	json_decref(v);
+	return rc < 0 && !c->err_code ? xz_ctx_fail_db(c, rc) : rc;
+}
+
+int xz_joint_rules_set(struct xz_ctx *c, int64_t township_id,
+		       const struct xz_joint_police_rule *rule)
+{
+	struct rules_arg a = {township_id, rule};
+	return xz_ctx_tx(c, rules_tx, &a);
 }

@@ -218,4 +218,14 @@ struct xz_joint_police_rule {
 };
 int xz_joint_police_rule(struct xz_db *db, int64_t township_id, struct xz_joint_police_rule *rule);
 
+/* xz_joint_rules_get: the township's police rule as {"township_id",
+ * "configured","emergency","major_units","major_participants"}, for a
+ * caller who may read the township's joint actions (404 otherwise). */
+int xz_joint_rules_get(struct xz_ctx *c, int64_t township_id, json_t **out);
+
+/* xz_joint_rules_set: set the township's police rule (the township's
+ * office or the county administrator: permission joint.rules). */
+int xz_joint_rules_set(struct xz_ctx *c, int64_t township_id,
+		       const struct xz_joint_police_rule *rule);
+
 #endif

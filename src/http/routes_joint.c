@@ -388,6 +388,37 @@ static int doc_notice(struct xz_req *r)
 	return send_pdf(r, xz_joint_doc_notice(xz_req_ctx(r), id, nid, &doc), &doc);
 }
 
+/* ---- the township's rules ---- */
+
+static int rules_get(struct xz_req *r)
+{
+	json_t *out = NULL;
+	int64_t town;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &town)) < 0 ||
+	    (rc = xz_joint_rules_get(xz_req_ctx(r), town, &out)) < 0)
+		return rc;
+	return xz_reply(r, 200, out);
+}
+
+static int rules_put(struct xz_req *r)
+{
+	struct xz_joint_police_rule rule = {0};
+	json_int_t units = 0, people = 0;
+	int emergency = 0, rc;
+	int64_t town;
+	if ((rc = xz_req_id(r, 0, &town)) < 0 ||
+	    (rc = xz_req_unpack(r, "{s?b,s?I,s?I}", "emergency", &emergency, "major_units", &units,
+				"major_participants", &people)) < 0)
+		return rc;
+	rule.emergency = emergency;
+	rule.major_units = units;
+	rule.major_participants = people;
+	if ((rc = done(r, xz_joint_rules_set(xz_req_ctx(r), town, &rule), "rules", 0)) < 0)
+		return rc;
+	return rules_get(r);
+}
+
 const struct xz_route xz_routes_joint[] = {
     {"GET", "/api/v1/joint-actions", actions_list, "joint.read", 0},
     {"POST", "/api/v1/joint-actions", action_create, "joint.write", 0},
@@ -412,5 +443,7 @@ const struct xz_route xz_routes_joint[] = {
     {"GET", "/api/v1/joint-actions/{id}/documents/plan.pdf", doc_plan, "joint.read", 0},
     {"GET", "/api/v1/joint-actions/{id}/notices/{nid}/notice.pdf", doc_notice, "joint.read", 0},
     {"GET", "/api/v1/notices", notices_inbox, "joint.read", 0},
+    {"GET", "/api/v1/townships/{id}/joint-rules", rules_get, "joint.read", 0},
+    {"PUT", "/api/v1/townships/{id}/joint-rules", rules_put, "joint.rules", 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -209,10 +209,21 @@ test('police support is a township\'s rule: nothing forced without one; support 
   assert.equal(asked.police_support, true);
   assert.equal(asked.police_required, false);
   assert.ok(asked.participating_units.includes(ids.ga2), 'the police station takes part');
-  h.sql(`INSERT INTO settings (key, value) VALUES ('joint.police.${ids.town2}', '{"emergency":true}')`);
+  const rules = `/api/v1/townships/${ids.town2}/joint-rules`;
+  assert.deepEqual((await api('GET', rules, { token: t.office2 })).body, { township_id: ids.town2, configured: false, emergency: false, major_units: 0, major_participants: 0 });
+  expectError(assert, await api('PUT', rules, { token: t.office, body: { emergency: true } }), 403, 'forbidden');
+  expectError(assert, await api('PUT', rules, { token: t.office2, body: { emergency: 'yes' } }), 400, 'invalid_body');
+  expectError(assert, await api('PUT', rules, { token: t.office2, body: { major_units: -1 } }), 400, 'invalid_body');
+  const set = await api('PUT', rules, { token: t.office2, body: { emergency: true, major_units: 3 } });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  assert.deepEqual(set.body, { township_id: ids.town2, configured: true, emergency: true, major_units: 3, major_participants: 0 });
   try {
     const ruled = await create('office2', e);
     assert.equal(ruled.police_required, true);
     assert.ok(ruled.participating_units.includes(ids.ga2));
+    // a routine action of four units is major under the rule
+    const units4 = h.sql(`SELECT id FROM units WHERE township_id = ${ids.town2} AND id <> ${ids.ga2} ORDER BY id LIMIT 4`).split('\n').map(Number);
+    const major = await create('office2', { ...e, mechanism: 'routine', participating_units: units4, lead_unit_id: units4[0] });
+    assert.equal(major.police_required, true);
   } finally { h.sql(`DELETE FROM settings WHERE key = 'joint.police.${ids.town2}'`); }
 });
