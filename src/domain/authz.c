@@ -91,6 +91,14 @@ static const struct grant grants[] = {
 	{"joint.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	{"joint.write", XZ_ROLE_OFFICE | XZ_ROLE_LEADER | XZ_ROLE_CONTACT | XZ_ROLE_STAFF, S_TOWNSHIP},
 	{"joint.write", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	/* whose interactive notices a list shows: the township's, the county's,
+	 * or the caller's own unit's (relations to one action: below) */
+	{"joint.notice.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"joint.notice.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"joint.notice.read", XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_UNIT},
+	/* a township's joint-enforcement rules (police support) */
+	{"joint.rules", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"joint.rules", XZ_ROLE_ADMIN, S_COUNTY},
 	/* accounts and security (R10.2): system admin manages accounts, the
 	 * security admin grants roles and sets policy, the auditor reads. */
 	{"user.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},
@@ -242,4 +250,41 @@ bool xz_authz_filter(const struct xz_user *u, const char *perm, struct xz_place 
 bool xz_authz_is_person(const struct xz_user *u, int64_t person_id)
 {
 	return u && person_id > 0 && u->person_id == person_id;
+}
+
+unsigned xz_authz_joint_relation(const struct xz_user *u, const struct xz_joint_rel *in)
+{
+	unsigned who = 0;
+	bool contact;
+	if (!u || !in)
+		return 0;
+	contact = (u->roles & XZ_ROLE_CONTACT) && u->unit_id > 0;
+	if (in->township_id > 0 && u->township_id == in->township_id) {
+		if (u->roles & XZ_ROLE_OFFICE)
+			who |= XZ_JW_OFFICE;
+		if ((u->roles & XZ_ROLE_LEADER) && in->position) {
+			if (!strcmp(in->position, "leader"))
+				who |= XZ_JW_LEADER | XZ_JW_HEAD;
+			else if (!strcmp(in->position, "deputy"))
+				who |= XZ_JW_LEADER;
+		}
+		if (contact)
+			who |= XZ_JW_CONTACT;
+	}
+	if (contact && u->unit_id == in->applicant_unit_id)
+		who |= XZ_JW_APPLICANT;
+	if (contact && u->unit_id == in->lead_unit_id)
+		who |= XZ_JW_LEAD;
+	if ((contact && in->unit_participates) || in->is_participant)
+		who |= XZ_JW_MEMBER;
+	if (contact && in->unit_id > 0 && u->unit_id == in->unit_id)
+		who |= XZ_JW_UNIT;
+	if (in->person_id > 0 && u->person_id == in->person_id)
+		who |= XZ_JW_PERSON;
+	if (in->township_id <= 0 && u->county_id > 0 && u->county_id == in->county_id &&
+	    (((u->roles & XZ_ROLE_DEPT) && u->department_id > 0 &&
+	      u->department_id == in->department_id) ||
+	     (u->roles & XZ_ROLE_ADMIN)))
+		who |= XZ_JW_OWNER;
+	return who;
 }

@@ -61,5 +61,36 @@ bool xz_authz_filter(const struct xz_user *u, const char *perm, struct xz_place 
 /* xz_authz_is_person: is u the account of person_id? The relation behind
  * "the chair of this meeting", "the officer named here". */
 bool xz_authz_is_person(const struct xz_user *u, int64_t person_id);
+/* ---- joint enforcement: the caller's relation to one action (issue 9) ----
+ * The joint state machine's rows (domain/jointaction.c) name these bits;
+ * which bits a caller holds is decided here, from role and place. */
+enum xz_joint_who {
+	XZ_JW_OFFICE = 1u << 0,    /* office of the action's township                 */
+	XZ_JW_LEADER = 1u << 1,    /* leader or deputy of its leadership group        */
+	XZ_JW_HEAD = 1u << 2,      /* the group's leader (组长) himself                */
+	XZ_JW_APPLICANT = 1u << 3, /* contact of the applying unit                    */
+	XZ_JW_LEAD = 1u << 4,      /* contact of the lead unit                        */
+	XZ_JW_OWNER = 1u << 5,     /* county department/admin owning a county action  */
+	XZ_JW_MEMBER = 1u << 6,    /* contact of a participating unit, or a participant */
+	XZ_JW_UNIT = 1u << 7,      /* contact of the unit a sub-record names           */
+	XZ_JW_PERSON = 1u << 8,    /* the person a sub-record names                    */
+	XZ_JW_CONTACT = 1u << 9,   /* a unit contact stationed in the action's township */
+};
+
+/* What the relation is decided from: the action's place and units, and
+ * what the caller's own records say (looked up by the joint module). */
+struct xz_joint_rel {
+	int64_t county_id, township_id, department_id; /* township 0: a county action */
+	int64_t applicant_unit_id, lead_unit_id;
+	const char *position;   /* caller's seat in the township's leadership group:
+				   "leader", "deputy" or NULL */
+	bool unit_participates; /* the caller's unit is among the action's units */
+	bool is_participant;    /* the caller's person is a named participant     */
+	int64_t unit_id, person_id; /* the sub-record's unit and person (0: none)  */
+};
+
+/* xz_authz_joint_relation: the XZ_JW_* bits u holds towards the action
+ * described by in (0 for NULL u). */
+unsigned xz_authz_joint_relation(const struct xz_user *u, const struct xz_joint_rel *in);
 
 #endif

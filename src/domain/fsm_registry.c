@@ -1,15 +1,18 @@
 /*
- * fsm_registry.c — the list of every life cycle (see fsm_registry.h). A
- * concept that adds a machine adds one line here.
+ * fsm_registry.c — every life cycle the walker knows (see fsm_registry.h),
+ * for the labels endpoint and the tests that walk each table. A concept
+ * that adds a machine adds one line here.
  */
 #include <stddef.h>
 
 #include "domain/fsm_registry.h"
+#include "domain/jointaction.h"
 #include "domain/meeting.h"
 #include "domain/problem.h"
 
 const struct xz_fsm *const xz_fsm_registry[] = {
     &xz_problem_fsm,
+    &xz_joint_fsm,
     &xz_meeting_fsm,
     &xz_meeting_item_fsm,
     NULL,

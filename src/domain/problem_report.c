@@ -15,6 +15,7 @@
 #include "store/db.h"
 #include "domain/geo.h"
 #include "domain/grid.h"
+#include "domain/jointaction.h"
 #include "domain/problem.h"
 #include "domain/problem_int.h"
 #include "domain/routing.h"
@@ -258,35 +259,16 @@ int xz_problem_load(struct xz_ctx *c, int64_t id, json_t **p)
 	return 0;
 }
 
-/* joint_actions_of: the joint enforcement actions that name this problem
- * (an escalated problem is taken up by one, R5.3). */
+/* joint_actions_of: the joint enforcement actions that took this problem
+ * up (an escalated problem is taken up by one, R5.3), through the link rows. */
 static json_t *joint_actions_of(struct xz_ctx *c, const json_t *p)
 {
-	json_t *rows = NULL, *row, *out = json_array(), *ids, *v;
-	int64_t id = xz_pj_int(p, "id");
-	size_t i, k;
-	if (xz_db_query(
-		c->db,
-		"SELECT id, title, mechanism, state, problem_ids_json FROM joint_actions WHERE "
-		"township_id = $1 AND problem_ids_json LIKE $2 ORDER BY id",
-		XZ_ARGS(XZ_INT(xz_pj_int(p, "township_id")),
-			XZ_TEXT(xz_arena_printf(c->arena, "%%%lld%%", (long long)id))),
-		&rows) < 0)
-		return out;
-	json_array_foreach(rows, i, row)
-	{
-		const char *text = xz_pj_str(row, "problem_ids_json");
-		ids = json_loads(text ? text : "[]", 0, NULL);
-		json_array_foreach(ids, k, v) if (json_integer_value(v) == id)
-		{
-			json_object_del(row, "problem_ids_json");
-			json_array_append(out, row);
-			break;
-		}
-		json_decref(ids);
+	json_t *rows = NULL;
+	if (xz_joint_actions_of_problem(c->db, xz_pj_int(p, "id"), &rows) < 0) {
+		json_decref(rows);
+		return json_array();
 	}
-	json_decref(rows);
-	return out;
+	return rows;
 }
 
 int xz_problem_full(struct xz_ctx *c, int64_t id, json_t **out)

@@ -3,11 +3,13 @@
  * scheduler.h). A concept with deadlines adds its pass here.
  */
 #include "core/xz.h"
+#include "domain/jointaction.h"
 #include "domain/meeting.h"
 #include "domain/problem.h"
 #include "domain/scheduler.h"
 
 static int (*const passes[])(struct xz_db *, int64_t, int *) = {
+	xz_joint_tick,
 	xz_problem_tick,
 	xz_meeting_tick,
 };

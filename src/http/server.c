@@ -32,6 +32,7 @@
 #include "store/db.h"
 #include "domain/auth.h"
 #include "domain/events.h"
+#include "domain/jointaction.h"
 #include "domain/problem.h"
 #include "domain/scheduler.h"
 #include "http/http.h"

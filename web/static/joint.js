@@ -64,6 +64,15 @@ export function forwardClock(a) {
   if (a.forward_overdue || toMs(a.forward_due_at) <= serverNow()) return `<span class="tag red">转报已超期</span> ${due}`;
   return `<span class="clock" data-due="${esc(a.forward_due_at)}" data-warn="43200">${clockText(a.forward_due_at, 43200)}</span> ${due}`;
 }
+// the written decision's 2-day clock of a special application (same instant as forwarding)
+export function decisionClock(a) {
+  if (!a.decision_due_at) return '';
+  const due = `<span class="muted">书面决定期限 ${fmtTime(a.decision_due_at)}</span>`;
+  if (a.decided_at) return `${a.decision_late ? '<span class="tag red">逾期决定</span>' : '<span class="tag green">按时决定</span>'} <span class="muted">${fmtShort(a.decided_at)} 决定</span>`;
+  if (!['submitted', 'forwarded'].includes(a.state)) return due;
+  if (a.decision_overdue || toMs(a.decision_due_at) <= serverNow()) return `<span class="tag red">书面决定已超期</span> ${due}`;
+  return `<span class="clock" data-due="${esc(a.decision_due_at)}" data-warn="43200">${clockText(a.decision_due_at, 43200)}</span> ${due}`;
+}
 // tick: refresh the countdowns under el every 30 s while it is on the page
 function tick(el) {
   const t = setInterval(() => {
@@ -286,6 +295,7 @@ export async function jointView(main, [id]) {
         <dt>起草</dt><dd>${fmtTime(a.created_at)}</dd>
         ${a.received_at ? `<dt>收到申请</dt><dd>${fmtTime(a.received_at)}</dd>` : ''}
         ${a.forward_due_at ? `<dt>转报组长</dt><dd id="fwdclock">${forwardClock(a)}</dd>` : ''}
+        ${a.decision_due_at ? `<dt>书面决定</dt><dd id="decclock">${decisionClock(a)}</dd>` : ''}
         ${decided ? `<dt>书面决定</dt><dd>${a.launch ? '<span class="tag green">决定启动</span>' : '<span class="tag red">不予启动</span>'} ${esc(a.decision_no || '')} <span class="muted">${fmtTime(a.decided_at)}</span><div class="tl-note" id="reasons">${esc(a.reasons || '')}</div></dd>` : ''}
         ${a.approved_at ? `<dt>批准</dt><dd>${fmtTime(a.approved_at)}${a.approval_seconds != null && a.mechanism === 'emergency' ? ` <span class="tag">起草至批准用时 ${span(a.approval_seconds)}</span>` : ''}</dd>` : ''}
         ${a.started_at ? `<dt>开始实施</dt><dd>${fmtTime(a.started_at)}</dd>` : ''}
@@ -437,7 +447,7 @@ export async function jointNewView(main) {
       <div id="j-leadrow"><label for="j-lead">牵头单位</label><select id="j-lead" name="lead_unit_id"><option value="">（不指定）</option>${units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join('')}</select></div>
       <label>参与单位</label><div class="checks" id="j-units">${units.map((u) => `<label class="checkrow"><input type="checkbox" name="unit" value="${u.id}" ${u.id === me.unit_id ? 'checked' : ''}> ${esc(u.name)}</label>`).join('')}</div>`}
       <label for="j-tasks">任务分工</label><textarea id="j-tasks" name="tasks" rows="3"></textarea>
-      <label class="checkrow"><input type="checkbox" name="police_support" id="j-police"> 申请派出所警务保障 <span class="muted">（应急行动和重大行动必须）</span></label>
+      <label class="checkrow"><input type="checkbox" name="police_support" id="j-police"> 申请派出所警务保障 <span class="muted">（本乡镇规则要求的应急、重大行动将自动加入派出所）</span></label>
       ${county ? '' : '<label for="j-problems">涉及问题编号（可选，逗号分隔）</label><input id="j-problems" name="problem_ids" placeholder="如：12, 35">'}
       <div class="actions"><button class="btn" type="submit" data-go="draft" id="j-save">保存草稿</button><button class="btn primary-btn" type="submit" data-go="submit" id="j-submit">提交</button></div>
       <div class="status" id="j-status"></div></form>`;
@@ -450,7 +460,7 @@ export async function jointNewView(main) {
     main.querySelector('#j-rule').innerHTML = `<p class="muted">${rule}</p>`;
     f.planned_start.value = localInput(m === 'emergency' ? now + 3600000 : day9(m === 'special' ? 5 : 7));
     f.planned_end.value = localInput(m === 'emergency' ? now + 9 * 3600000 : day9(m === 'special' ? 5 : 7) + 8 * 3600000);
-    if (f.police_support) { f.police_support.checked = m === 'emergency'; f.police_support.disabled = m === 'emergency'; }
+    if (f.police_support) f.police_support.checked = m === 'emergency';
     main.querySelector('#j-leadrow')?.classList.toggle('hidden', m === 'special');
     main.querySelector('#j-submit').textContent = m === 'special' ? '提交申请' : m === 'emergency' ? '提交组长审批' : county ? '创建' : '提交审批';
     main.querySelector('#j-save').classList.toggle('hidden', county);
@@ -488,7 +498,7 @@ export async function jointNewView(main) {
     const st = main.querySelector('#j-status');
     const m = f.mechanism.value;
     const body = { mechanism: m, title: f.title.value.trim(), planned_start: fromInput(f.planned_start.value), planned_end: fromInput(f.planned_end.value),
-      targets: f.targets.value.trim(), place: f.place.value.trim(), mode: f.mode.value, tasks: f.tasks.value.trim(), police_support: f.police_support.checked || m === 'emergency' };
+      targets: f.targets.value.trim(), place: f.place.value.trim(), mode: f.mode.value, tasks: f.tasks.value.trim(), police_support: f.police_support.checked };
     if (f.domain.value.trim()) body.domain = f.domain.value.trim();
     if (county) {
       body.township_ids = Array.from(f.querySelectorAll('input[name=town]:checked')).map((x) => Number(x.value));
@@ -617,7 +627,7 @@ export async function jointPending(el) {
         <div class="pc-head"><a href="#/joint-action/${a.id}"><b>${esc(a.title)}</b></a> ${mechTag(a.mechanism)} ${jstateTag(a.state)}</div>
         <div class="muted">${esc(a.township_name || '')}${a.place ? ' · ' + esc(a.place) : ''} · ${period(a)}</div>
         <div class="muted">${a.applicant_unit_id ? `申请单位 ${uname(units, a.applicant_unit_id)}` : a.lead_unit_id ? `牵头单位 ${uname(units, a.lead_unit_id)}` : ''}${a.police_support ? ' · 警务保障' : ''}</div>
-        ${a.mechanism === 'special' ? `<div>${forwardClock(a)}</div>` : a.mechanism === 'emergency' ? `<div><span class="tag red">应急</span> <span class="muted">起草于 ${fmtShort(a.created_at)}，已等待 ${span((serverNow() - toMs(a.created_at)) / 1000)}</span></div>` : ''}
+        ${a.mechanism === 'special' ? `<div>${forwardClock(a)}</div><div>${decisionClock(a)}</div>` : a.mechanism === 'emergency' ? `<div><span class="tag red">应急</span> <span class="muted">起草于 ${fmtShort(a.created_at)}，已等待 ${span((serverNow() - toMs(a.created_at)) / 1000)}</span></div>` : ''}
         ${a.targets ? `<div class="pc-desc">${esc(a.targets)}</div>` : ''}
         <div class="actions">${stepButtons((a.allowed_actions || []).filter((x) => s.steps.includes(x)), a)}<a class="btn" href="#/joint-action/${a.id}">查看方案</a></div></div>`).join('') || `<p class="muted empty">${s.empty}</p>`));
     }
