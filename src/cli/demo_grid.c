@@ -13,7 +13,10 @@
 #include "core/xz.h"
 #include "core/xtime.h"
 #include "store/db.h"
+#include "domain/calendar_db.h"
+#include "domain/ctx.h"
 #include "domain/geo.h"
+#include "domain/lists.h"
 #include "cli/demo.h"
 
 extern const char xz_data_calendar_cn_2026[];
@@ -246,50 +249,52 @@ static int grid(struct xz_db *db, int64_t county, const int64_t town[4])
 	return rc;
 }
 
-static int lists(struct xz_db *db, int64_t county)
+/* lists: the county's list, drafted, filled and published, and the
+ * category tree, through the same use cases as the administrator's screens
+ * (domain/lists.c), so the demo obeys the rules. */
+static int lists(struct xz_ctx *c, int64_t county)
 {
-	int64_t ver = 0, dept, resp, cat;
+	int64_t ver = 0, id = 0;
 	size_t i;
-	int rc = xz_db_int(db,
-			   "INSERT INTO list_versions (county_id, number, state, note, created_at, "
-			   "published_at) VALUES ($1, 1, 'published', '2026年版权责清单（演示）', $2, "
-			   "$2) RETURNING id",
-			   XZ_ARGS(XZ_INT(county), XZ_INT(xz_now())), &ver);
+	int rc = xz_lists_draft(c, county, "2026年版权责清单（演示）", &ver);
 	for (i = 0; i < XZ_ARRAY_LEN(powers) && rc == 0; i++) {
-		if ((rc = xz_db_int(db, "SELECT id FROM departments WHERE code = $1",
-				    XZ_ARGS(XZ_TEXT(powers[i].dept)), &dept)) < 0 ||
-		    (rc = xz_db_int(db, "SELECT id FROM departments WHERE code = $1",
-				    XZ_ARGS(XZ_TEXT(powers[i].resp)), &resp)) < 0)
+		struct xz_power_in in = {
+			.code = powers[i].code,
+			.name = powers[i].name,
+			.kind = powers[i].kind,
+			.legal_basis = powers[i].basis,
+			.domain = powers[i].domain,
+			.delegation = powers[i].delegation,
+			.duty = powers[i].duty,
+			.time_limit_days = powers[i].days,
+		};
+		if ((rc = xz_db_int(c->db, "SELECT id FROM departments WHERE code = $1",
+				    XZ_ARGS(XZ_TEXT(powers[i].dept)), &in.department_id)) < 0 ||
+		    (rc = xz_db_int(c->db, "SELECT id FROM departments WHERE code = $1",
+				    XZ_ARGS(XZ_TEXT(powers[i].resp)), &in.resp_department_id)) < 0)
 			break;
-		rc = xz_db_exec(db,
-				"INSERT INTO power_items (version_id, code, name, kind, legal_basis, "
-				"department_id, domain, delegation, resp_department_id, duty, "
-				"time_limit_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-				XZ_ARGS(XZ_INT(ver), XZ_TEXT(powers[i].code), XZ_TEXT(powers[i].name),
-					XZ_TEXT(powers[i].kind), XZ_TEXT(powers[i].basis), XZ_INT(dept),
-					XZ_TEXT(powers[i].domain), XZ_TEXT(powers[i].delegation),
-					XZ_INT(resp), XZ_TEXT(powers[i].duty), XZ_INT(powers[i].days)),
-				NULL);
+		rc = xz_power_create(c, ver, &in, &id);
 	}
+	if (rc == 0)
+		rc = xz_lists_publish(c, ver);
 	for (i = 0; i < XZ_ARRAY_LEN(categories) && rc == 0; i++) {
-		int64_t parent = 0;
-		if (categories[i].parent &&
-		    (rc = xz_db_int(db, "SELECT id FROM categories WHERE code = $1",
-				    XZ_ARGS(XZ_TEXT(categories[i].parent)), &parent)) < 0)
-			break;
-		rc = xz_db_int(db,
-			       "INSERT INTO categories (parent_id, code, name, sort, power_codes, "
-			       "accept_hours, handle_days, verify_days, created_at, updated_at) VALUES "
-			       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-			       XZ_ARGS(XZ_ID(parent), XZ_TEXT(categories[i].code),
-				       XZ_TEXT(categories[i].name), XZ_INT(i),
-				       XZ_TEXT(categories[i].codes), XZ_INT(categories[i].accept_hours),
-				       XZ_INT(categories[i].handle_days),
-				       XZ_INT(categories[i].verify_days), XZ_INT(xz_now())),
-			       &cat);
+		struct xz_category_in in = {
+			.code = categories[i].code,
+			.name = categories[i].name,
+			.sort = (int64_t)i,
+			.accept_hours = categories[i].accept_hours,
+			.handle_days = categories[i].handle_days,
+			.verify_days = categories[i].verify_days,
+			.power_codes = json_loads(categories[i].codes, 0, NULL),
+		};
+		if (!categories[i].parent ||
+		    (rc = xz_db_int(c->db, "SELECT id FROM categories WHERE code = $1",
+				    XZ_ARGS(XZ_TEXT(categories[i].parent)), &in.parent_id)) == 0)
+			rc = xz_category_save(c, county, 0, &in, &id);
+		json_decref(in.power_codes);
 	}
 	for (i = 0; i < XZ_ARRAY_LEN(patrol_items) && rc == 0; i++)
-		rc = xz_db_exec(db,
+		rc = xz_db_exec(c->db,
 				"INSERT INTO patrol_items (groupname, name, category_code, sort) VALUES "
 				"($1, $2, $3, $4)",
 				XZ_ARGS(XZ_TEXT(patrol_items[i][0]), XZ_TEXT(patrol_items[i][1]),
@@ -298,38 +303,25 @@ static int lists(struct xz_db *db, int64_t county)
 	return rc;
 }
 
-static int calendar(struct xz_db *db)
+/* calendar: China's 2026 arrangement as the county's calendar. */
+static int calendar(struct xz_ctx *c, int64_t county)
 {
-	json_t *days = json_loads(xz_data_calendar_cn_2026, 0, NULL), *d;
-	size_t i;
-	int rc = days ? 0 : XZ_EINTERNAL;
-	json_array_foreach(days, i, d) {
-		if ((rc = xz_db_exec(db,
-				     "INSERT INTO calendar_days (day, kind, name, updated_at) VALUES "
-				     "($1, $2, $3, $4)",
-				     XZ_ARGS(XZ_TEXT(json_string_value(json_object_get(d, "date"))),
-					     XZ_TEXT(json_string_value(json_object_get(d, "kind"))),
-					     XZ_TEXT(json_string_value(json_object_get(d, "name")) ?: ""),
-					     XZ_INT(xz_now())),
-				     NULL)) < 0)
-			break;
-	}
+	json_t *days = json_loads(xz_data_calendar_cn_2026, 0, NULL);
+	int rc = days ? xz_calendar_put(c, county, days, false) : XZ_EINTERNAL;
 	json_decref(days);
-	if (rc == 0)
-		rc = xz_db_exec(db,
-				"INSERT INTO settings (key, value) VALUES ('calendar_rev', '1') ON "
-				"CONFLICT (key) DO UPDATE SET value = CAST(CAST(settings.value AS "
-				"BIGINT) + 1 AS TEXT)",
-				XZ_NOARGS, NULL);
 	return rc;
 }
 
 int xz_demo_grid(struct xz_db *db, int64_t county, const int64_t town[4])
 {
-	int rc = grid(db, county, town);
-	if (rc == 0)
-		rc = lists(db, county);
-	if (rc == 0)
-		rc = calendar(db);
+	struct xz_arena *arena = xz_arena_new();
+	struct xz_ctx c;
+	int rc;
+	xz_ctx_system(&c, db, arena, "cli");
+	if ((rc = grid(db, county, town)) == 0 && (rc = lists(&c, county)) == 0)
+		rc = calendar(&c, county);
+	if (rc < 0 && c.err_code)
+		fprintf(stderr, "xiezhi demo: %s: %s\n", c.err_code, c.err_msg_en);
+	xz_arena_free(arena);
 	return rc;
 }

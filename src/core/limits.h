@@ -34,5 +34,10 @@
 #define XZ_TICK_SECONDS 30               /* scheduler pass: deadlines, outbound */
 #define XZ_MAX_PDF (16u << 20)           /* one rendered PDF document: 16 MiB */
 #define XZ_MAX_DOC_BODY (256u << 10)     /* body text of a 公文, UTF-8 bytes  */
+#define XZ_MAX_CATEGORY_CODES 20         /* power codes one category maps onto */
+#define XZ_MAX_CALENDAR_DAYS 3660        /* days in one calendar import       */
+#define XZ_MAX_CALENDARS 16              /* county calendars cached at once   */
+#define XZ_MAX_SQL 8192                  /* one dynamically built SQL text    */
+#define XZ_MAX_ARENA_STRING (80u << 10)  /* one xz_arena_printf result        */
 
 #endif

@@ -223,3 +223,26 @@ bool xz_authz_filter(const struct xz_user *u, const char *perm, struct xz_place 
 	}
 	return false;
 }
+
+int64_t xz_authz_county(const struct xz_user *u, const char *perm, int64_t county)
+{
+	struct xz_place f;
+	if (!u)
+		return county > 0 ? county : 0;
+	if (!county)
+		return xz_authz_filter(u, perm, &f) ? f.county_id : 0;
+	f = (struct xz_place){.county_id = county};
+	return xz_authz(u, perm, &f) ? county : 0;
+}
+
+size_t xz_authz_permissions(const struct xz_user *u, const char **out, size_t max)
+{
+	size_t i, k, n = 0;
+	for (i = 0; u && i < XZ_ARRAY_LEN(grants) && n < max; i++) {
+		for (k = 0; k < n && strcmp(out[k], grants[i].perm); k++)
+			;
+		if (k == n && xz_authz(u, grants[i].perm, NULL))
+			out[n++] = grants[i].perm;
+	}
+	return n;
+}

@@ -8,6 +8,7 @@
 #define XZ_AUTHZ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum xz_role {
@@ -57,5 +58,20 @@ bool xz_authz_known(const char *perm);
 /* xz_authz_filter: the place constraint for listing records under perm:
  * fields left 0 are unconstrained. Returns false when u has no role for perm. */
 bool xz_authz_filter(const struct xz_user *u, const char *perm, struct xz_place *f);
+
+/* xz_authz_county: the county a county-keyed record (list, category,
+ * calendar day) is read or written in under perm. u NULL is the system (CLI,
+ * scheduler) and acts in the county it names. For a user, county 0 means
+ * "my own": the county of xz_authz_filter; a named county must be within
+ * the user's scope. Returns 0 when the user may not act there. */
+int64_t xz_authz_county(const struct xz_user *u, const char *perm, int64_t county);
+
+/* xz_authz_permissions: the names of every permission some role of u grants
+ * anywhere ("self" included), each once, in table order, into out[max];
+ * answers how many. The strings are static. */
+size_t xz_authz_permissions(const struct xz_user *u, const char **out, size_t max);
+
+/* The number of distinct permission names is at most this. */
+#define XZ_AUTHZ_MAX_PERMS 128
 
 #endif
