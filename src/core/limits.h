@@ -37,6 +37,9 @@
 #define XZ_MAX_CATEGORY_CODES 20         /* power codes one category maps onto */
 #define XZ_MAX_CALENDAR_DAYS 3660        /* days in one calendar import       */
 #define XZ_MAX_CALENDARS 16              /* county calendars cached at once   */
+#define XZ_MAX_TRACK_POINTS 20000        /* positions in one patrol track     */
+#define XZ_MAX_PATROL_ITEMS 500          /* items of the patrol checklist     */
+#define XZ_MAX_CELL_MEMBERS 200          /* grid members of one cell          */
 #define XZ_MAX_SQL 8192                  /* one dynamically built SQL text    */
 #define XZ_MAX_ARENA_STRING (80u << 10)  /* one xz_arena_printf result        */
 

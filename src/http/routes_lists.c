@@ -99,7 +99,9 @@ static int calendar_deadline(struct xz_req *r)
 		return xz_fail(r, XZ_EMALFORMED, "invalid_query",
 			       "unit须为hours、days、working_days或end_of_day",
 			       "unit must be hours, days, working_days or end_of_day", "unit");
-	if ((rc = xz_caldb_deadline(xz_req_db(r), from, amount, unit, &due)) < 0)
+	if ((rc = xz_caldb_deadline_in(xz_req_db(r),
+					xz_authz_county(r->user, "calendar.read", 0), from,
+					amount, unit, &due)) < 0)
 		return rc == XZ_EMALFORMED ? xz_fail(r, rc, "invalid_query", "期限参数无效",
 						     "invalid deadline arguments", "amount")
 					   : xz_fail_db(r, rc);
