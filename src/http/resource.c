@@ -13,6 +13,7 @@
 #include "core/xz.h"
 #include "core/xtime.h"
 #include "store/db.h"
+#include "store/sqlbuf.h"
 #include "http/resource.h"
 
 int64_t xz_jint(const json_t *o, const char *key)
@@ -167,18 +168,31 @@ static struct xz_val val_of(json_t *v)
 	return XZ_NULL;
 }
 
+/* select_by_id: "SELECT cols FROM table WHERE id = $1" with id bound. */
+static void select_by_id(struct xz_sqlbuf *b, const char *cols, const char *table, int64_t id)
+{
+	xz_sql_init(b, "SELECT ");
+	xz_sql_add(b, cols);
+	xz_sql_add(b, " FROM ");
+	xz_sql_add(b, table);
+	xz_sql_add(b, " WHERE id = ");
+	xz_sql_param(b, XZ_INT(id));
+}
+
 int xz_res_load(struct xz_req *r, const struct xz_resource *res, int64_t id, json_t **row)
 {
-	char *sql = xz_arena_printf(r->arena, "SELECT %s FROM %s WHERE id = $1", res->columns,
-				    res->table);
-	return xz_db_one(xz_req_db(r), sql, XZ_ARGS(XZ_INT(id)), row);
+	struct xz_sqlbuf b;
+	select_by_id(&b, res->columns, res->table, id);
+	return xz_db_one(xz_req_db(r), b.text, b.p, b.n, row);
 }
 
 int xz_res_ref(struct xz_req *r, const char *table, const char *cols, int64_t id,
 	       const char *field, json_t **row)
 {
-	char *sql = xz_arena_printf(r->arena, "SELECT %s FROM %s WHERE id = $1", cols, table);
-	int rc = xz_db_one(xz_req_db(r), sql, XZ_ARGS(XZ_INT(id)), row);
+	struct xz_sqlbuf b;
+	int rc;
+	select_by_id(&b, cols, table, id);
+	rc = xz_db_one(xz_req_db(r), b.text, b.p, b.n, row);
 	if (rc == XZ_ENOTFOUND)
 		return xz_fail(r, XZ_ERULE, "invalid_reference",
 			       xz_arena_printf(r->arena, "字段%s引用的记录不存在", field),
@@ -192,41 +206,45 @@ int xz_res_ref(struct xz_req *r, const char *table, const char *cols, int64_t id
 int xz_res_list(struct xz_req *r, const struct xz_resource *res)
 {
 	struct xz_place f;
-	struct xz_val p[XZ_MAX_SQL_PARAMS];
+	struct xz_sqlbuf b;
 	int64_t after, limit, fid;
 	json_t *rows = NULL;
-	char *sql;
 	const char *const *flt;
-	int n = 0, rc;
+	int rc;
 
 	if ((rc = xz_req_page(r, &after, &limit)) < 0)
 		return rc;
 	if (!xz_authz_filter(r->user, res->read_perm, &f))
 		return xz_authorize(r, res->read_perm, NULL);
-	sql = xz_arena_printf(
-		r->arena,
-		"SELECT %s FROM %s WHERE id > $1 AND (CAST($2 AS BIGINT) IS NULL OR %s = $2) "
-		"AND (CAST($3 AS BIGINT) IS NULL OR %s = $3) AND (CAST($4 AS BIGINT) IS NULL OR "
-		"%s = $4) AND (CAST($5 AS BIGINT) IS NULL OR %s = $5)",
-		res->columns, res->table, res->county_col, res->township_col, res->department_col,
-		res->unit_col);
-	p[n++] = XZ_INT(after);
-	p[n++] = XZ_ID(f.county_id);
-	p[n++] = XZ_ID(f.township_id);
-	p[n++] = XZ_ID(f.department_id);
-	p[n++] = XZ_ID(f.unit_id);
+	/* the place filter binds $2..$5 in this order: a resource's column
+	 * expressions may refer to them (regions_list uses $3) */
+	xz_sql_init(&b, "SELECT ");
+	xz_sql_add(&b, res->columns);
+	xz_sql_add(&b, " FROM ");
+	xz_sql_add(&b, res->table);
+	xz_sql_add(&b, " WHERE id > ");
+	xz_sql_param(&b, XZ_INT(after));
+	xz_sql_add(&b, " AND ");
+	xz_sql_opt_eq(&b, res->county_col, XZ_ID(f.county_id));
+	xz_sql_add(&b, " AND ");
+	xz_sql_opt_eq(&b, res->township_col, XZ_ID(f.township_id));
+	xz_sql_add(&b, " AND ");
+	xz_sql_opt_eq(&b, res->department_col, XZ_ID(f.department_id));
+	xz_sql_add(&b, " AND ");
+	xz_sql_opt_eq(&b, res->unit_col, XZ_ID(f.unit_id));
 	for (flt = res->filters; flt && flt[0]; flt += 2) {
-		const char *v = xz_req_query(r, flt[0]);
-		if (!v)
+		if (!xz_req_query(r, flt[0]))
 			continue;
 		if ((rc = xz_req_query_id(r, flt[0], &fid)) < 0)
 			return rc;
-		sql = xz_arena_printf(r->arena, "%s AND %s = $%d", sql, flt[1], n + 1);
-		p[n++] = XZ_INT(fid);
+		xz_sql_add(&b, " AND ");
+		xz_sql_add(&b, flt[1]);
+		xz_sql_add(&b, " = ");
+		xz_sql_param(&b, XZ_INT(fid));
 	}
-	sql = xz_arena_printf(r->arena, "%s ORDER BY id LIMIT $%d", sql, n + 1);
-	p[n++] = XZ_INT(limit);
-	rc = xz_db_query(xz_req_db(r), sql, p, n, &rows);
+	xz_sql_add(&b, " ORDER BY id LIMIT ");
+	xz_sql_param(&b, XZ_INT(limit));
+	rc = xz_db_query(xz_req_db(r), b.text, b.p, b.n, &rows);
 	if (rc < 0)
 		return xz_fail_db(r, rc);
 	if (res->decorate && (rc = res->decorate(r, rows)) < 0) {
@@ -271,55 +289,70 @@ int xz_res_get(struct xz_req *r, const struct xz_resource *res)
 	return xz_reply(r, 200, xz_present(row));
 }
 
-/* write_columns: the fields and derived columns that are written. */
+/* write_row: insert (id 0) or update the fields and derived columns. */
 static int write_row(struct xz_req *r, const struct xz_resource *res, json_t *row, int64_t id,
 		     int64_t *new_id)
 {
-	struct xz_val p[XZ_MAX_SQL_PARAMS];
+	struct xz_sqlbuf b;
 	const struct xz_field *f;
 	const char *const *d;
-	char *cols = "", *vals = "", *sets = "";
-	int n = 0, rc;
-	int64_t now = xz_now(), changes = 0;
+	int rc, k;
+	int64_t changes = 0;
 	json_t *ret = NULL;
 
-	for (f = res->fields; f->name; f++) {
-		p[n] = val_of(json_object_get(row, f->name));
-		n++;
-		cols = xz_arena_printf(r->arena, "%s%s", cols, f->name);
-		vals = xz_arena_printf(r->arena, "%s$%d", vals, n);
-		sets = xz_arena_printf(r->arena, "%s%s = $%d", sets, f->name, n);
-		cols = xz_arena_printf(r->arena, "%s, ", cols);
-		vals = xz_arena_printf(r->arena, "%s, ", vals);
-		sets = xz_arena_printf(r->arena, "%s, ", sets);
-	}
-	for (d = res->derived; d && *d; d++) {
-		p[n] = val_of(json_object_get(row, *d));
-		n++;
-		cols = xz_arena_printf(r->arena, "%s%s, ", cols, *d);
-		vals = xz_arena_printf(r->arena, "%s$%d, ", vals, n);
-		sets = xz_arena_printf(r->arena, "%s%s = $%d, ", sets, *d, n);
-	}
-	p[n++] = XZ_INT(now);
 	if (!id) {
-		char *sql = xz_arena_printf(r->arena,
-					    "INSERT INTO %s (%screated_at, updated_at) VALUES (%s$%d, $%d) "
-					    "RETURNING id",
-					    res->table, cols, vals, n, n);
-		rc = xz_db_one(xz_req_db(r), sql, p, n, &ret);
+		xz_sql_init(&b, "INSERT INTO ");
+		xz_sql_add(&b, res->table);
+		xz_sql_add(&b, " (");
+		for (f = res->fields; f->name; f++) {
+			xz_sql_add(&b, f->name);
+			xz_sql_add(&b, ", ");
+		}
+		for (d = res->derived; d && *d; d++) {
+			xz_sql_add(&b, *d);
+			xz_sql_add(&b, ", ");
+		}
+		xz_sql_add(&b, "created_at, updated_at) VALUES (");
+		for (f = res->fields; f->name; f++) {
+			xz_sql_param(&b, val_of(json_object_get(row, f->name)));
+			xz_sql_add(&b, ", ");
+		}
+		for (d = res->derived; d && *d; d++) {
+			xz_sql_param(&b, val_of(json_object_get(row, *d)));
+			xz_sql_add(&b, ", ");
+		}
+		k = xz_sql_param(&b, XZ_INT(xz_now()));
+		xz_sql_add(&b, ", ");
+		xz_sql_ref(&b, k);
+		xz_sql_add(&b, ") RETURNING id");
+		rc = xz_db_one(xz_req_db(r), b.text, b.p, b.n, &ret);
 		if (rc == 0)
 			*new_id = xz_jint(ret, "id");
 		json_decref(ret);
 		return rc;
 	}
-	p[n++] = XZ_INT(id);
-	p[n++] = XZ_INT(xz_jint(row, "version"));
-	rc = xz_db_exec(xz_req_db(r),
-			xz_arena_printf(r->arena,
-					"UPDATE %s SET %supdated_at = $%d, version = version + 1 "
-					"WHERE id = $%d AND version = $%d",
-					res->table, sets, n - 2, n - 1, n),
-			p, n, &changes);
+	xz_sql_init(&b, "UPDATE ");
+	xz_sql_add(&b, res->table);
+	xz_sql_add(&b, " SET ");
+	for (f = res->fields; f->name; f++) {
+		xz_sql_add(&b, f->name);
+		xz_sql_add(&b, " = ");
+		xz_sql_param(&b, val_of(json_object_get(row, f->name)));
+		xz_sql_add(&b, ", ");
+	}
+	for (d = res->derived; d && *d; d++) {
+		xz_sql_add(&b, *d);
+		xz_sql_add(&b, " = ");
+		xz_sql_param(&b, val_of(json_object_get(row, *d)));
+		xz_sql_add(&b, ", ");
+	}
+	xz_sql_add(&b, "updated_at = ");
+	xz_sql_param(&b, XZ_INT(xz_now()));
+	xz_sql_add(&b, ", version = version + 1 WHERE id = ");
+	xz_sql_param(&b, XZ_INT(id));
+	xz_sql_add(&b, " AND version = ");
+	xz_sql_param(&b, XZ_INT(xz_jint(row, "version")));
+	rc = xz_db_exec(xz_req_db(r), b.text, b.p, b.n, &changes);
 	if (rc == 0 && changes == 0)
 		rc = XZ_ECONFLICT; /* changed under us since we read it */
 	*new_id = id;
@@ -444,6 +477,7 @@ out:
 
 int xz_res_delete(struct xz_req *r, const struct xz_resource *res)
 {
+	struct xz_sqlbuf b;
 	struct xz_place pl = {0};
 	json_t *before = NULL;
 	int64_t id;
@@ -461,8 +495,11 @@ int xz_res_delete(struct xz_req *r, const struct xz_resource *res)
 		rc = xz_fail_db(r, rc);
 		goto out;
 	}
-	rc = xz_db_exec(db, xz_arena_printf(r->arena, "DELETE FROM %s WHERE id = $1", res->table),
-			XZ_ARGS(XZ_INT(id)), NULL);
+	xz_sql_init(&b, "DELETE FROM ");
+	xz_sql_add(&b, res->table);
+	xz_sql_add(&b, " WHERE id = ");
+	xz_sql_param(&b, XZ_INT(id));
+	rc = xz_db_exec(db, b.text, b.p, b.n, NULL);
 	if (rc == 0)
 		rc = xz_req_audit(r, xz_arena_printf(r->arena, "%s.delete", res->name), res->name, id,
 				  "ok", before, NULL);
