@@ -60,8 +60,8 @@ bool xz_authz_known(const char *perm);
 bool xz_authz_filter(const struct xz_user *u, const char *perm, struct xz_place *f);
 
 /* xz_authz_county: the county a county-keyed record (list, category,
- * calendar day) is read or written in under perm. u NULL is the system (CLI,
- * scheduler) and acts in the county it names. For a user, county 0 means
+ * calendar day) is read or written in under perm. u NULL is the system
+ * (the CLI, the scheduler), which acts in the county it names. For a user, county 0 means
  * "my own": the county of xz_authz_filter; a named county must be within
  * the user's scope. Returns 0 when the user may not act there. */
 int64_t xz_authz_county(const struct xz_user *u, const char *perm, int64_t county);

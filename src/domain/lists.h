@@ -9,8 +9,8 @@
  * the power codes a problem of that kind falls under; routing.c reads them.
  *
  * Every record here belongs to a county. A use case acts in the county
- * authz allows (xz_authz_county): a user's own, or, for the system (CLI,
- * demo), the county it names. A record outside the caller's scope answers
+ * authz allows (xz_authz_county): a user's own, or the county the system
+ * names when the CLI or the demo acts. A record outside the caller's scope answers
  * XZ_ENOTFOUND, so its existence does not leak. Writing use cases run in
  * their own transaction (xz_ctx_tx; nested inside a caller's one) and audit.
  * Rows handed back are owned by the caller and not yet presented.
