@@ -13,6 +13,7 @@
 #include "store/db.h"
 #include "domain/calendar_db.h"
 #include "domain/ctx.h"
+#include "domain/scope.h"
 
 static pthread_mutex_t cal_lock = PTHREAD_MUTEX_INITIALIZER;
 /* one parsed calendar per county, all stale when the revision moves */
@@ -148,21 +149,12 @@ int xz_caldb_touch(struct xz_db *db)
 
 /* ---- use cases: the calendar a county keeps ---- */
 
-static int scope_county(struct xz_ctx *c, const char *perm, int64_t want, int64_t *county)
-{
-	if ((*county = xz_authz_county(c->user, perm, want)) > 0)
-		return 0;
-	if (want)
-		return xz_ctx_fail_db(c, XZ_ENOTFOUND);
-	return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权执行此操作", "Not allowed", NULL);
-}
-
 int xz_calendar_days(struct xz_ctx *c, int64_t county, const char *from, const char *to,
 		     json_t **rows)
 {
 	int rc;
 	*rows = NULL;
-	if ((rc = scope_county(c, "calendar.read", county, &county)) < 0)
+	if ((rc = xz_scope_county(c, "calendar.read", county, &county)) < 0)
 		return rc;
 	rc = xz_db_query(c->db,
 			 "SELECT day AS date, kind, name FROM calendar_days WHERE county_id = $1 AND "
@@ -227,7 +219,7 @@ int xz_calendar_put(struct xz_ctx *c, int64_t county, const json_t *days, bool s
 {
 	struct put_args a = {.days = days, .single = single};
 	int rc;
-	if ((rc = scope_county(c, "calendar.write", county, &a.county)) < 0)
+	if ((rc = xz_scope_county(c, "calendar.write", county, &a.county)) < 0)
 		return rc;
 	return xz_ctx_tx(c, put_tx, &a);
 }
@@ -257,7 +249,7 @@ int xz_calendar_unset(struct xz_ctx *c, int64_t county, const char *date)
 	int rc;
 	if (xz_date_parse(date, &day) < 0)
 		return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "日期无效", "No such date", NULL);
-	if ((rc = scope_county(c, "calendar.write", county, &a.county)) < 0)
+	if ((rc = xz_scope_county(c, "calendar.write", county, &a.county)) < 0)
 		return rc;
 	return xz_ctx_tx(c, unset_tx, &a);
 }

@@ -11,49 +11,15 @@
 
 #include "core/xz.h"
 #include "store/db.h"
-#include "domain/audit.h"
-#include "domain/auth.h"
-#include "domain/ctx.h"
 #include "domain/geo.h"
 #include "domain/grid.h"
+#include "domain/scope.h"
 
-static const char *jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-static int64_t jint(const json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
-
-/* deny: answer 403 and record the denied attempt (as xz_authorize does). */
-static int deny(struct xz_ctx *c, const char *perm)
-{
-	char roles[128];
-	struct xz_audit_entry e = {.source = c->source ? c->source : "system",
-				   .action = "access",
-				   .object_type = perm,
-				   .outcome = "denied"};
-	if (c->user) {
-		e.user_id = c->user->id;
-		e.username = c->user->username;
-		e.roles = xz_roles_string(c->user->roles, roles, sizeof(roles));
-		e.county_id = c->user->county_id;
-	}
-	xz_audit_append(c->db, &e);
-	return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权执行此操作", "Not allowed", NULL);
-}
-
-/* may: the system may; a user by authz on place. */
-static bool may(struct xz_ctx *c, const char *perm, const struct xz_place *p)
-{
-	return !c->user || xz_authz(c->user, perm, p);
-}
 
 /* feature: a stored cell row as a GeoJSON Feature (steals nothing). */
 static json_t *feature(json_t *row, json_t *members)
 {
-	json_t *geo = json_loads(jstr(row, "geometry_json") ?: "null", 0, NULL);
+	json_t *geo = json_loads(xz_row_str(row, "geometry_json") ?: "null", 0, NULL);
 	json_t *props = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O}", "id",
 				  json_object_get(row, "id"), "code", json_object_get(row, "code"),
 				  "name", json_object_get(row, "name"), "village_id",
@@ -87,7 +53,7 @@ static json_t *members_by_cell(struct xz_ctx *c, int64_t township_id, int64_t co
 	json_array_foreach(rows, i, row) {
 		char key[32];
 		json_t *list;
-		snprintf(key, sizeof(key), "%lld", (long long)jint(row, "cell_id"));
+		snprintf(key, sizeof(key), "%lld", (long long)xz_row_int(row, "cell_id"));
 		if (!(list = json_object_get(map, key))) {
 			list = json_array();
 			json_object_set_new(map, key, list);
@@ -110,10 +76,10 @@ int xz_grid_cells(struct xz_ctx *c, int64_t town, int64_t village, json_t **fc)
 	int rc;
 	*fc = NULL;
 	if (c->user && !xz_authz_filter(c->user, "grid.read", &f))
-		return deny(c, "grid.read");
+		return xz_scope_deny(c, "grid.read");
 	if (f.township_id && town && town != f.township_id &&
-	    !may(c, "grid.read", &(struct xz_place){.county_id = f.county_id, .township_id = town}))
-		return deny(c, "grid.read");
+	    !xz_scope_may(c, "grid.read", &(struct xz_place){.county_id = f.county_id, .township_id = town}))
+		return xz_scope_deny(c, "grid.read");
 	if (f.township_id)
 		town = f.township_id;
 	rc = xz_db_query(c->db,
@@ -128,7 +94,7 @@ int xz_grid_cells(struct xz_ctx *c, int64_t town, int64_t village, json_t **fc)
 	feats = json_array();
 	json_array_foreach(rows, i, row) {
 		char key[32];
-		snprintf(key, sizeof(key), "%lld", (long long)jint(row, "id"));
+		snprintf(key, sizeof(key), "%lld", (long long)xz_row_int(row, "id"));
 		json_array_append_new(feats, feature(row, json_object_get(members, key)));
 	}
 	json_decref(members);
@@ -146,15 +112,15 @@ int xz_grid_cell_row(struct xz_ctx *c, const char *perm, int64_t id, json_t **ro
 			   XZ_ARGS(XZ_INT(id)), row);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
-	pl.county_id = jint(*row, "county_id");
-	pl.township_id = jint(*row, "township_id");
-	if (!may(c, perm, &pl)) {
+	pl.county_id = xz_row_int(*row, "county_id");
+	pl.township_id = xz_row_int(*row, "township_id");
+	if (!xz_scope_may(c, perm, &pl)) {
 		json_decref(*row);
 		*row = NULL;
-		if (!may(c, "grid.read", &pl))
+		if (!xz_scope_may(c, "grid.read", &pl))
 			return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "网格不存在",
 					   "No such cell", NULL);
-		return deny(c, perm);
+		return xz_scope_deny(c, perm);
 	}
 	return 0;
 }
@@ -167,7 +133,7 @@ int xz_grid_cell(struct xz_ctx *c, int64_t id, json_t **out)
 	*out = NULL;
 	if ((rc = xz_grid_cell_row(c, "grid.read", id, &row)) < 0)
 		return rc;
-	members = members_by_cell(c, jint(row, "township_id"), 0);
+	members = members_by_cell(c, xz_row_int(row, "township_id"), 0);
 	snprintf(key, sizeof(key), "%lld", (long long)id);
 	*out = feature(row, json_object_get(members, key));
 	json_decref(members);
@@ -215,8 +181,8 @@ static int members_tx(struct xz_ctx *c, void *arg)
 		int64_t pid;
 		const char *role;
 		m = json_array_get(a->members, i);
-		pid = jint(m, "person_id");
-		role = jstr(m, "role") ?: "member";
+		pid = xz_row_int(m, "person_id");
+		role = xz_row_str(m, "role") ?: "member";
 		if (strcmp(role, "member") && strcmp(role, "leader")) {
 			rc = xz_ctx_fail(c, XZ_EMALFORMED, "invalid_body", "role须为member或leader",
 					 "role must be member or leader", "members");
@@ -226,7 +192,7 @@ static int members_tx(struct xz_ctx *c, void *arg)
 		person = NULL;
 		if (xz_db_one(c->db, "SELECT id, township_id FROM people WHERE id = $1",
 			      XZ_ARGS(XZ_INT(pid)), &person) < 0 ||
-		    jint(person, "township_id") != jint(row, "township_id")) {
+		    xz_row_int(person, "township_id") != xz_row_int(row, "township_id")) {
 			rc = xz_ctx_fail(c, XZ_ERULE, "invalid_reference",
 					 "网格员须为本乡镇（街道）的人员",
 					 "A grid member must be a person of the cell's township",
@@ -293,8 +259,8 @@ static int import_shape(struct xz_ctx *c, size_t i, const json_t *props,
 	int rc = xz_db_one(c->db,
 			   "SELECT id, level, county_id FROM regions WHERE code = $1 AND level IN "
 			   "('township','village')",
-			   XZ_ARGS(XZ_TEXT(jstr(props, "region_code"))), &reg);
-	if (rc == XZ_ENOTFOUND || (rc == 0 && jint(reg, "county_id") != county_id)) {
+			   XZ_ARGS(XZ_TEXT(xz_row_str(props, "region_code"))), &reg);
+	if (rc == XZ_ENOTFOUND || (rc == 0 && xz_row_int(reg, "county_id") != county_id)) {
 		json_decref(reg);
 		return import_fail(c, XZ_ERULE, i, "invalid_reference", "区域编码不存在",
 				   "unknown region_code");
@@ -307,7 +273,7 @@ static int import_shape(struct xz_ctx *c, size_t i, const json_t *props,
 			"updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (region_id) DO "
 			"UPDATE SET geometry_json = $2, minx = $3, miny = $4, maxx = $5, maxy = $6, "
 			"updated_at = $7",
-			XZ_ARGS(XZ_INT(jint(reg, "id")), XZ_TEXT(text), XZ_REAL(g->minx),
+			XZ_ARGS(XZ_INT(xz_row_int(reg, "id")), XZ_TEXT(text), XZ_REAL(g->minx),
 				XZ_REAL(g->miny), XZ_REAL(g->maxx), XZ_REAL(g->maxy), XZ_INT(c->now)),
 			NULL);
 	free(text);
@@ -322,7 +288,7 @@ static struct xz_geom *township_shape(struct xz_ctx *c, int64_t township_id)
 	struct xz_geom *g = NULL;
 	if (xz_db_one(c->db, "SELECT geometry_json FROM region_shapes WHERE region_id = $1",
 		      XZ_ARGS(XZ_INT(township_id)), &row) == 0) {
-		geo = json_loads(jstr(row, "geometry_json") ?: "", 0, NULL);
+		geo = json_loads(xz_row_str(row, "geometry_json") ?: "", 0, NULL);
 		if (geo && xz_geom_from_geojson(geo, &g, NULL) < 0)
 			g = NULL;
 	}
@@ -335,8 +301,8 @@ static struct xz_geom *township_shape(struct xz_ctx *c, int64_t township_id)
 static int import_cell(struct xz_ctx *c, size_t i, const json_t *props, const struct xz_geom *g,
 		       const json_t *geo_in, int64_t county_id, int *created)
 {
-	const char *code = jstr(props, "code"), *name = jstr(props, "name"),
-		   *vcode = jstr(props, "village_code");
+	const char *code = xz_row_str(props, "code"), *name = xz_row_str(props, "name"),
+		   *vcode = xz_row_str(props, "village_code");
 	json_t *vil = NULL;
 	struct xz_geom *town = NULL;
 	struct xz_place pl = {0};
@@ -353,9 +319,9 @@ static int import_cell(struct xz_ctx *c, size_t i, const json_t *props, const st
 	rc = xz_db_one(c->db,
 		       "SELECT id, county_id, township_id FROM regions WHERE level = 'village' AND "
 		       "(id = $1 OR code = $2)",
-		       XZ_ARGS(XZ_INT(jint(props, "village_id")), XZ_TEXT(vcode ? vcode : "")),
+		       XZ_ARGS(XZ_INT(xz_row_int(props, "village_id")), XZ_TEXT(vcode ? vcode : "")),
 		       &vil);
-	if (rc == XZ_ENOTFOUND || (rc == 0 && jint(vil, "county_id") != county_id)) {
+	if (rc == XZ_ENOTFOUND || (rc == 0 && xz_row_int(vil, "county_id") != county_id)) {
 		rc = import_fail(c, XZ_ERULE, i, "invalid_reference", "所属村（社区）不存在",
 				 "unknown village (village_id or village_code)");
 		goto out;
@@ -363,9 +329,9 @@ static int import_cell(struct xz_ctx *c, size_t i, const json_t *props, const st
 	if (rc < 0)
 		goto out;
 	pl.county_id = county_id;
-	pl.township_id = jint(vil, "township_id");
-	if (!may(c, "grid.write", &pl)) {
-		rc = deny(c, "grid.write");
+	pl.township_id = xz_row_int(vil, "township_id");
+	if (!xz_scope_may(c, "grid.write", &pl)) {
+		rc = xz_scope_deny(c, "grid.write");
 		goto out;
 	}
 	if ((town = township_shape(c, pl.township_id)) && !xz_geom_within(g, town)) {
@@ -378,7 +344,7 @@ static int import_cell(struct xz_ctx *c, size_t i, const json_t *props, const st
 			"UPDATE grid_cells SET name = $2, village_id = $3, township_id = $4, "
 			"geometry_json = $5, minx = $6, miny = $7, maxx = $8, maxy = $9, area_m2 = "
 			"$10, version = version + 1, updated_at = $11 WHERE code = $1",
-			XZ_ARGS(XZ_TEXT(code), XZ_TEXT(name), XZ_INT(jint(vil, "id")),
+			XZ_ARGS(XZ_TEXT(code), XZ_TEXT(name), XZ_INT(xz_row_int(vil, "id")),
 				XZ_INT(pl.township_id), XZ_TEXT(text), XZ_REAL(g->minx),
 				XZ_REAL(g->miny), XZ_REAL(g->maxx), XZ_REAL(g->maxy),
 				XZ_REAL(xz_geom_area_m2(g)), XZ_INT(c->now)),
@@ -388,7 +354,7 @@ static int import_cell(struct xz_ctx *c, size_t i, const json_t *props, const st
 				"INSERT INTO grid_cells (code, name, village_id, township_id, county_id, "
 				"geometry_json, minx, miny, maxx, maxy, area_m2, created_at, updated_at) "
 				"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
-				XZ_ARGS(XZ_TEXT(code), XZ_TEXT(name), XZ_INT(jint(vil, "id")),
+				XZ_ARGS(XZ_TEXT(code), XZ_TEXT(name), XZ_INT(xz_row_int(vil, "id")),
 					XZ_INT(pl.township_id), XZ_INT(county_id), XZ_TEXT(text),
 					XZ_REAL(g->minx), XZ_REAL(g->miny), XZ_REAL(g->maxx),
 					XZ_REAL(g->maxy), XZ_REAL(xz_geom_area_m2(g)), XZ_INT(c->now)),
@@ -425,14 +391,14 @@ static int import_tx(struct xz_ctx *c, void *arg)
 				return import_fail(c, XZ_EMALFORMED, i, "invalid_body",
 						   "须为带properties和geometry的Feature",
 						   "expected a Feature with properties and geometry");
-			if ((pass == 0) != (jstr(props, "region_code") != NULL))
+			if ((pass == 0) != (xz_row_str(props, "region_code") != NULL))
 				continue;
 			if ((rc = xz_geom_from_geojson(geo, &g, &why)) < 0)
 				return import_fail(c, rc, i, why ? why : "invalid_geometry",
 						   why_zh(why), why ? why : "invalid geometry");
 			if (pass == 0) {
-				if (!may(c, "grid.write", &(struct xz_place){.county_id = a->county}))
-					rc = deny(c, "grid.write");
+				if (!xz_scope_may(c, "grid.write", &(struct xz_place){.county_id = a->county}))
+					rc = xz_scope_deny(c, "grid.write");
 				else if ((rc = import_shape(c, i, props, g, geo, a->county)) == 0)
 					a->shapes++;
 			} else if ((rc = import_cell(c, i, props, g, geo, a->county, &a->created)) ==
@@ -494,7 +460,7 @@ int xz_grid_shapes(struct xz_ctx *c, json_t **fc)
 	int rc;
 	*fc = NULL;
 	if (c->user && !xz_authz_filter(c->user, "grid.read", &f))
-		return deny(c, "grid.read");
+		return xz_scope_deny(c, "grid.read");
 	rc = xz_db_query(c->db,
 			 "SELECT g.region_id, g.geometry_json, r.level, r.code, r.name, r.township_id "
 			 "FROM region_shapes g JOIN regions r ON r.id = g.region_id WHERE "
@@ -505,7 +471,7 @@ int xz_grid_shapes(struct xz_ctx *c, json_t **fc)
 		return xz_ctx_fail_db(c, rc);
 	feats = json_array();
 	json_array_foreach(rows, i, row) {
-		json_t *geo = json_loads(jstr(row, "geometry_json") ?: "null", 0, NULL);
+		json_t *geo = json_loads(xz_row_str(row, "geometry_json") ?: "null", 0, NULL);
 		json_array_append_new(
 			feats, json_pack("{s:s,s:o,s:{s:O,s:O,s:O,s:O,s:O}}", "type", "Feature",
 					 "geometry", geo ? geo : json_null(), "properties", "region_id",

@@ -13,6 +13,7 @@
 #include "core/xz.h"
 #include "store/db.h"
 #include "domain/lists.h"
+#include "domain/scope.h"
 
 const char *const xz_power_kinds[] = {"行政处罚", "行政强制", "行政检查", "行政许可",
 				      "行政征收", "行政确认", "行政奖励", "行政裁决",
@@ -43,23 +44,11 @@ static bool one_of(const char *s, const char *const *set)
 	return false;
 }
 
-static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-static int64_t jint(json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
 
-/* in_scope: may the caller use perm on a record of county? (the system may) */
+/* in_scope: may the caller use perm on a record of county? */
 static bool in_scope(struct xz_ctx *c, const char *perm, int64_t county)
 {
-	return !c->user || xz_authz(c->user, perm, &(struct xz_place){.county_id = county});
-}
-
-/* scope_county: the county the caller acts in under perm (want 0: own). */
-static int scope_county(struct xz_ctx *c, const char *perm, int64_t want, int64_t *county)
-{
-	if ((*county = xz_authz_county(c->user, perm, want)) > 0)
-		return 0;
-	if (want)
-		return xz_ctx_fail_db(c, XZ_ENOTFOUND);
-	return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权执行此操作", "Not allowed", NULL);
+	return xz_scope_may(c, perm, &(struct xz_place){.county_id = county});
 }
 
 /* scoped_one: one row by sql($1 = id) whose county_id is in the caller's
@@ -68,7 +57,7 @@ static int scoped_one(struct xz_ctx *c, const char *perm, const char *sql, int64
 		      const char *what, const char *what_en, json_t **row)
 {
 	int rc = xz_db_one(c->db, sql, XZ_ARGS(XZ_INT(id)), row);
-	if (rc == 0 && !in_scope(c, perm, jint(*row, "county_id"))) {
+	if (rc == 0 && !in_scope(c, perm, xz_row_int(*row, "county_id"))) {
 		json_decref(*row);
 		*row = NULL;
 		rc = XZ_ENOTFOUND;
@@ -99,7 +88,7 @@ static int draft_version(struct xz_ctx *c, int64_t id, json_t **row)
 	int rc = load_version(c, "list.write", id, row);
 	if (rc < 0)
 		return rc;
-	if (strcmp(jstr(*row, "state"), "draft")) {
+	if (strcmp(xz_row_str(*row, "state"), "draft")) {
 		json_decref(*row);
 		*row = NULL;
 		return xz_ctx_fail(c, XZ_ECONFLICT, "version_published",
@@ -114,7 +103,7 @@ int xz_lists_versions(struct xz_ctx *c, json_t **rows)
 	int64_t county;
 	int rc;
 	*rows = NULL;
-	if ((rc = scope_county(c, "list.read", 0, &county)) < 0)
+	if ((rc = xz_scope_county(c, "list.read", 0, &county)) < 0)
 		return rc;
 	rc = xz_db_query(c->db,
 			 "SELECT v.id, v.number, v.state, v.note, v.created_at, v.published_at, "
@@ -163,7 +152,7 @@ int xz_lists_draft(struct xz_ctx *c, int64_t county, const char *note, int64_t *
 {
 	struct draft_args a = {.note = note};
 	int rc;
-	if ((rc = scope_county(c, "list.write", county, &a.county)) < 0 ||
+	if ((rc = xz_scope_county(c, "list.write", county, &a.county)) < 0 ||
 	    (rc = xz_ctx_tx(c, draft_tx, &a)) < 0)
 		return rc;
 	*id = a.id;
@@ -180,7 +169,7 @@ static int publish_tx(struct xz_ctx *c, void *arg)
 	if ((rc = xz_db_exec(c->db,
 			     "UPDATE list_versions SET state = 'superseded' WHERE county_id = $1 AND "
 			     "state = 'published'",
-			     XZ_ARGS(XZ_INT(jint(row, "county_id"))), NULL)) < 0 ||
+			     XZ_ARGS(XZ_INT(xz_row_int(row, "county_id"))), NULL)) < 0 ||
 	    (rc = xz_db_exec(c->db,
 			     "UPDATE list_versions SET state = 'published', published_by = $2, "
 			     "published_at = $3 WHERE id = $1 AND state = 'draft'",
@@ -245,9 +234,9 @@ static json_t *diff_items(json_t *a, json_t *b)
 	       *idx = json_object();
 	size_t i;
 	json_array_foreach(b, i, it)
-		json_object_set(idx, jstr(it, "code"), it);
+		json_object_set(idx, xz_row_str(it, "code"), it);
 	json_array_foreach(a, i, it) {
-		json_t *old = json_object_get(idx, jstr(it, "code")), *diff;
+		json_t *old = json_object_get(idx, xz_row_str(it, "code")), *diff;
 		const char *const *f;
 		if (!old) {
 			json_array_append(added, it);
@@ -262,14 +251,14 @@ static json_t *diff_items(json_t *a, json_t *b)
 							      json_object_get(it, *f)));
 		if (json_object_size(diff))
 			json_array_append_new(changed, json_pack("{s:s,s:s,s:o}", "code",
-								 jstr(it, "code"), "name",
-								 jstr(it, "name"), "fields", diff));
+								 xz_row_str(it, "code"), "name",
+								 xz_row_str(it, "name"), "fields", diff));
 		else
 			json_decref(diff);
-		json_object_del(idx, jstr(it, "code"));
+		json_object_del(idx, xz_row_str(it, "code"));
 	}
 	json_array_foreach(b, i, it)
-		if (json_object_get(idx, jstr(it, "code")))
+		if (json_object_get(idx, xz_row_str(it, "code")))
 			json_array_append(removed, it);
 	json_decref(idx);
 	return json_pack("{s:o,s:o,s:o}", "added", added, "removed", removed, "changed", changed);
@@ -286,13 +275,13 @@ int xz_lists_diff(struct xz_ctx *c, int64_t id, int64_t against, json_t **out)
 	    xz_db_int(c->db,
 		      "SELECT id FROM list_versions WHERE county_id = $1 AND state = 'published' "
 		      "AND id <> $2",
-		      XZ_ARGS(XZ_INT(jint(row, "county_id")), XZ_INT(id)), &against) < 0)
+		      XZ_ARGS(XZ_INT(xz_row_int(row, "county_id")), XZ_INT(id)), &against) < 0)
 		against = 0;
 	if ((against && (rc = load_version(c, "list.read", against, &base)) < 0) ||
 	    (rc = items_of(c, id, &a)) < 0 || (against && (rc = items_of(c, against, &b)) < 0))
 		goto out;
 	*out = diff_items(a, b);
-	json_object_set_new(*out, "version", json_integer(jint(row, "number")));
+	json_object_set_new(*out, "version", json_integer(xz_row_int(row, "number")));
 	json_object_set(*out, "against", base ? json_object_get(base, "number") : json_null());
 out:
 	json_decref(row);
@@ -407,7 +396,7 @@ int xz_powers_list(struct xz_ctx *c, const struct xz_power_query *q, json_t **ro
 	char *like = NULL;
 	int rc;
 	*rows = NULL;
-	if ((rc = scope_county(c, "list.read", 0, &county)) < 0)
+	if ((rc = xz_scope_county(c, "list.read", 0, &county)) < 0)
 		return rc;
 	if (q->q && *q->q)
 		like = xz_arena_printf(c->arena, "%%%s%%", q->q);
@@ -447,7 +436,7 @@ static int power_create_tx(struct xz_ctx *c, void *arg)
 	json_t *ver = NULL;
 	int rc;
 	if ((rc = draft_version(c, a->version_id, &ver)) == 0 &&
-	    (rc = check_item(c, jint(ver, "county_id"), a->in, "", "")) == 0 &&
+	    (rc = check_item(c, xz_row_int(ver, "county_id"), a->in, "", "")) == 0 &&
 	    (rc = insert_item(c, a->version_id, a->in, &a->id)) == 0)
 		rc = xz_ctx_audit_new(c, "power.create", "power_item", a->id, NULL, item_json(a->in));
 	json_decref(ver);
@@ -470,8 +459,8 @@ static int power_update_tx(struct xz_ctx *c, void *arg)
 	json_t *old = NULL, *ver = NULL;
 	int rc;
 	if ((rc = load_power(c, "list.write", a->id, &old)) < 0 ||
-	    (rc = draft_version(c, jint(old, "version_id"), &ver)) < 0 ||
-	    (rc = check_item(c, jint(ver, "county_id"), in, "", "")) < 0)
+	    (rc = draft_version(c, xz_row_int(old, "version_id"), &ver)) < 0 ||
+	    (rc = check_item(c, xz_row_int(ver, "county_id"), in, "", "")) < 0)
 		goto out;
 	rc = duplicate_code(
 		c, xz_db_exec(c->db,
@@ -506,7 +495,7 @@ static int power_delete_tx(struct xz_ctx *c, void *arg)
 	json_t *old = NULL, *ver = NULL;
 	int rc;
 	if ((rc = load_power(c, "list.write", id, &old)) == 0 &&
-	    (rc = draft_version(c, jint(old, "version_id"), &ver)) == 0 &&
+	    (rc = draft_version(c, xz_row_int(old, "version_id"), &ver)) == 0 &&
 	    (rc = xz_db_exec(c->db, "DELETE FROM power_items WHERE id = $1", XZ_ARGS(XZ_INT(id)),
 			     NULL)) == 0)
 		rc = xz_ctx_audit(c, "power.delete", "power_item", id, old, NULL);
@@ -600,7 +589,7 @@ static int import_tx(struct xz_ctx *c, void *arg)
 	int rc;
 	if ((rc = draft_version(c, a->id, &ver)) < 0)
 		goto out;
-	county = jint(ver, "county_id");
+	county = xz_row_int(ver, "county_id");
 	for (k = 0; k < NCOLS; k++) {
 		col[k] = -1;
 		json_array_foreach(head, i, cell) {
@@ -680,9 +669,9 @@ int xz_lists_sheet(struct xz_ctx *c, int64_t version_id, json_t **rows, int64_t 
 	if ((rc = load_version(c, "list.read", version_id, &ver)) < 0 ||
 	    (rc = items_of(c, version_id, &items)) < 0)
 		goto out;
-	*number = jint(ver, "number");
+	*number = xz_row_int(ver, "number");
 	json_array_foreach(items, i, it) {
-		const char *dlg = jstr(it, "delegation");
+		const char *dlg = xz_row_str(it, "delegation");
 		for (d = 0; d < XZ_ARRAY_LEN(delegation_zh); d++)
 			if (dlg && !strcmp(delegation_zh[d].key, dlg))
 				dlg = delegation_zh[d].zh;
@@ -716,7 +705,7 @@ int xz_categories_tree(struct xz_ctx *c, json_t **tree)
 	char key[32];
 	int rc;
 	*tree = NULL;
-	if ((rc = scope_county(c, "list.read", 0, &county)) < 0)
+	if ((rc = xz_scope_county(c, "list.read", 0, &county)) < 0)
 		goto out;
 	if ((rc = xz_db_query(c->db,
 			      "SELECT " CAT_COLS " FROM categories WHERE county_id = $1 ORDER BY "
@@ -730,10 +719,10 @@ int xz_categories_tree(struct xz_ctx *c, json_t **tree)
 		json_t *parent;
 		json_object_del(row, "county_id");
 		json_object_set_new(row, "children", json_array());
-		snprintf(key, sizeof(key), "%lld", (long long)jint(row, "id"));
+		snprintf(key, sizeof(key), "%lld", (long long)xz_row_int(row, "id"));
 		json_object_set(byid, key, row);
-		snprintf(key, sizeof(key), "%lld", (long long)jint(row, "parent_id"));
-		parent = jint(row, "parent_id") ? json_object_get(byid, key) : NULL;
+		snprintf(key, sizeof(key), "%lld", (long long)xz_row_int(row, "parent_id"));
+		parent = xz_row_int(row, "parent_id") ? json_object_get(byid, key) : NULL;
 		json_array_append(parent ? json_object_get(parent, "children") : *tree, row);
 	}
 out:
@@ -803,7 +792,7 @@ static int category_tx(struct xz_ctx *c, void *arg)
 				     "SELECT " CAT_COLS " FROM categories WHERE id = $1", a->id,
 				     "类别不存在", "No such category", &old)) < 0)
 			return rc;
-		a->county = jint(old, "county_id");
+		a->county = xz_row_int(old, "county_id");
 		json_object_del(old, "county_id");
 	}
 	if ((rc = check_category(c, a->county, a->id, in)) < 0)
@@ -859,7 +848,7 @@ int xz_category_save(struct xz_ctx *c, int64_t county, int64_t id,
 {
 	struct category_args a = {.id = id, .in = in};
 	int rc;
-	if (!id && (rc = scope_county(c, "list.write", county, &a.county)) < 0)
+	if (!id && (rc = xz_scope_county(c, "list.write", county, &a.county)) < 0)
 		return rc;
 	rc = xz_ctx_tx(c, category_tx, &a);
 	*out_id = a.id;

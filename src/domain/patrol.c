@@ -12,15 +12,8 @@
 #include "domain/geo.h"
 #include "domain/grid.h"
 #include "domain/patrol.h"
+#include "domain/scope.h"
 
-static const char *jstr(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-static int64_t jint(const json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
 
 int xz_patrol_items(struct xz_ctx *c, json_t **rows)
 {
@@ -41,13 +34,13 @@ static int items_tx(struct xz_ctx *c, void *arg)
 	for (i = 0; i < json_array_size(items); i++) {
 		int64_t id, changes = 0;
 		it = json_array_get(items, i);
-		id = jint(it, "id");
+		id = xz_row_int(it, "id");
 		if (id > 0 &&
 		    (rc = xz_db_exec(c->db,
 				     "UPDATE patrol_items SET groupname = $2, name = $3, category_code "
 				     "= $4, sort = $5, active = 1 WHERE id = $1",
-				     XZ_ARGS(XZ_INT(id), XZ_TEXT(jstr(it, "group")),
-					     XZ_TEXT(jstr(it, "name")), XZ_TEXT(jstr(it, "category_code")),
+				     XZ_ARGS(XZ_INT(id), XZ_TEXT(xz_row_str(it, "group")),
+					     XZ_TEXT(xz_row_str(it, "name")), XZ_TEXT(xz_row_str(it, "category_code")),
 					     XZ_INT(i)),
 				     &changes)) < 0)
 			return rc;
@@ -55,8 +48,8 @@ static int items_tx(struct xz_ctx *c, void *arg)
 		    (rc = xz_db_exec(c->db,
 				     "INSERT INTO patrol_items (groupname, name, category_code, sort) "
 				     "VALUES ($1, $2, $3, $4)",
-				     XZ_ARGS(XZ_TEXT(jstr(it, "group")), XZ_TEXT(jstr(it, "name")),
-					     XZ_TEXT(jstr(it, "category_code")), XZ_INT(i)),
+				     XZ_ARGS(XZ_TEXT(xz_row_str(it, "group")), XZ_TEXT(xz_row_str(it, "name")),
+					     XZ_TEXT(xz_row_str(it, "category_code")), XZ_INT(i)),
 				     NULL)) < 0)
 			return rc;
 	}
@@ -124,7 +117,7 @@ static int record_tx(struct xz_ctx *c, void *arg)
 			    "$10, $11, $12) RETURNING id",
 			    XZ_ARGS(XZ_INT(c->user ? c->user->id : 0),
 				    XZ_ID(c->user ? c->user->person_id : 0), XZ_INT(in->cell_id),
-				    XZ_INT(jint(cell, "township_id")), XZ_INT(jint(cell, "county_id")),
+				    XZ_INT(xz_row_int(cell, "township_id")), XZ_INT(xz_row_int(cell, "county_id")),
 				    XZ_INT(in->started_at), XZ_INT(in->ended_at), XZ_REAL(dist),
 				    XZ_TEXT(tj ? tj : "[]"), XZ_TEXT(cj ? cj : "[]"),
 				    XZ_TEXT(fj ? fj : "[]"), XZ_INT(c->now)),
@@ -151,8 +144,7 @@ int xz_patrols_list(struct xz_ctx *c, int64_t cell, int64_t after, int64_t limit
 	int rc;
 	*rows = NULL;
 	if (c->user && !xz_authz_filter(c->user, "patrol.read", &f))
-		return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权执行此操作", "Not allowed",
-				   NULL);
+		return xz_scope_deny(c, "patrol.read");
 	rc = xz_db_query(c->db,
 			 "SELECT p.id, p.user_id, u.display_name AS patroller, p.cell_id, c.name AS "
 			 "cell_name, p.township_id, p.started_at, p.ended_at, p.distance_m, "
@@ -178,10 +170,10 @@ int xz_patrol_get(struct xz_ctx *c, int64_t id, json_t **row)
 			   XZ_ARGS(XZ_INT(id)), row);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
-	pl = (struct xz_place){.county_id = jint(*row, "county_id"),
-			       .township_id = jint(*row, "township_id"),
-			       .user_id = jint(*row, "user_id")};
-	if (c->user && !xz_authz(c->user, "patrol.read", &pl)) {
+	pl = (struct xz_place){.county_id = xz_row_int(*row, "county_id"),
+			       .township_id = xz_row_int(*row, "township_id"),
+			       .user_id = xz_row_int(*row, "user_id")};
+	if (!xz_scope_may(c, "patrol.read", &pl)) {
 		json_decref(*row);
 		*row = NULL;
 		return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "巡查记录不存在", "No such patrol",

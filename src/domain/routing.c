@@ -14,6 +14,7 @@
 #include "domain/ctx.h"
 #include "domain/grid.h"
 #include "domain/routing.h"
+#include "domain/scope.h"
 
 static void add_reason(struct xz_routing *out, const char *s)
 {
@@ -153,8 +154,7 @@ int xz_routing_explain(struct xz_ctx *c, const char *category, int64_t town, con
 	place.township_id = town;
 	if (xz_db_int(c->db, "SELECT county_id FROM regions WHERE id = $1 AND level = 'township'",
 		      XZ_ARGS(XZ_INT(town)), &place.county_id) < 0 ||
-	    (c->user && !xz_authz(c->user, "routing.read",
-				  &(struct xz_place){.county_id = place.county_id})))
+	    !xz_scope_may(c, "routing.read", &(struct xz_place){.county_id = place.county_id}))
 		return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "乡镇（街道）不存在",
 				   "No such township", "township");
 	if (xz_db_int(c->db, "SELECT id FROM categories WHERE code = $1 AND county_id = $2",
