@@ -40,6 +40,7 @@
 #define XZ_MAX_TRACK_POINTS 20000        /* positions in one patrol track     */
 #define XZ_MAX_PATROL_ITEMS 500          /* items of the patrol checklist     */
 #define XZ_MAX_CELL_MEMBERS 200          /* grid members of one cell          */
+#define XZ_MAX_QUAL_DOMAINS 32           /* domains of one qualification      */
 #define XZ_MAX_SQL 8192                  /* one dynamically built SQL text    */
 #define XZ_MAX_ARENA_STRING (80u << 10)  /* one xz_arena_printf result        */
 
