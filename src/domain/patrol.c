@@ -3,7 +3,6 @@
  * rules (a patrol is for a cell the grid member may patrol, its times in
  * order, its track of valid positions) and their SQL.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,25 +62,22 @@ int xz_patrol_items_put(struct xz_ctx *c, const json_t *items)
 
 double xz_patrol_track_m(const json_t *track)
 {
-	double d = 0, plon = 0, plat = 0;
+	double d = 0;
 	size_t i;
-	const json_t *pt;
+	const json_t *a, *b;
 	if (!json_is_array(track) || json_array_size(track) > XZ_MAX_TRACK_POINTS)
 		return -1;
 	for (i = 0; i < json_array_size(track); i++) {
-		double lon, lat;
-		pt = json_array_get(track, i);
-		if (!json_is_array(pt) || !json_is_number(json_array_get(pt, 0)) ||
-		    !json_is_number(json_array_get(pt, 1)))
+		b = json_array_get(track, i);
+		if (!json_is_number(json_array_get(b, 0)) || !json_is_number(json_array_get(b, 1)))
 			return -1;
-		lon = json_number_value(json_array_get(pt, 0));
-		lat = json_number_value(json_array_get(pt, 1));
-		if (!isfinite(lon) || !isfinite(lat) || fabs(lon) > 180 || fabs(lat) > 90)
-			return -1;
-		if (i)
-			d += xz_distance_m(plon, plat, lon, lat);
-		plon = lon;
-		plat = lat;
+		if (!i)
+			continue;
+		a = json_array_get(track, i - 1);
+		d += xz_distance_m(json_number_value(json_array_get(a, 0)),
+				   json_number_value(json_array_get(a, 1)),
+				   json_number_value(json_array_get(b, 0)),
+				   json_number_value(json_array_get(b, 1)));
 	}
 	return d;
 }

@@ -32,8 +32,9 @@ int xz_patrol_items(struct xz_ctx *c, json_t **rows);
  * category_code?}] (borrowed, checked by the caller's shape): given ids are
  * kept, omitted items deactivated. */
 int xz_patrol_items_put(struct xz_ctx *c, const json_t *items);
-/* xz_patrol_track_m: metres along a track; -1 when it is not an array of at
- * most XZ_MAX_TRACK_POINTS valid [lon, lat, …] positions. */
+/* xz_patrol_track_m: metres along a track of [lon, lat, …] positions (their
+ * ranges are the caller's input shape, http/shape.c); -1 when it is not an
+ * array of at most XZ_MAX_TRACK_POINTS pairs of numbers. */
 double xz_patrol_track_m(const json_t *track);
 /* xz_patrol_record: store a finished patrol by the acting user; *id. */
 int xz_patrol_record(struct xz_ctx *c, const struct xz_patrol_in *in, int64_t *id);

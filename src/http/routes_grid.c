@@ -145,6 +145,8 @@ static int patrol_create(struct xz_req *r)
 	if (xz_time_parse(started, &in.started_at) < 0 || xz_time_parse(ended, &in.ended_at) < 0)
 		return xz_fail(r, XZ_EMALFORMED, "invalid_time", "起止时间无效",
 			       "started_at/ended_at must be ISO 8601 and in order", "started_at");
+	if ((rc = xz_shape_positions(r, "track", "invalid_track", track, XZ_MAX_TRACK_POINTS)) < 0)
+		return rc;
 	if ((checked && !json_is_array(checked)) || (findings && !json_is_array(findings)))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "checked与findings须为数组",
 			       "checked and findings must be arrays", "checked");

@@ -359,7 +359,11 @@ static int category_write(struct xz_req *r, int64_t id)
 				&in.parent_id, "code", &in.code, "name", &in.name, "sort", &in.sort,
 				"power_codes", &in.power_codes, "accept_hours", &in.accept_hours,
 				"handle_days", &in.handle_days, "verify_days", &in.verify_days,
-				"version", &version)) < 0)
+				"version", &version)) < 0 ||
+	    (rc = XZ_SHAPE_TEXTS(r, {"code", in.code, XZ_MAX_CODE, true},
+				 {"name", in.name, XZ_MAX_NAME, true})) < 0 ||
+	    (rc = xz_shape_strings(r, "power_codes", in.power_codes, 0, XZ_MAX_CATEGORY_CODES,
+				   XZ_MAX_CODE)) < 0)
 		return rc;
 	if (id) {
 		if ((rc = xz_category_get(xz_req_ctx(r), "list.write", id, &row)) < 0)

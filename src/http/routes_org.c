@@ -52,6 +52,8 @@ static int qualification_add(struct xz_req *r)
 				"valid_to", &in.valid_to)) < 0 ||
 	    (rc = XZ_SHAPE_TEXTS(r, {"cert_no", in.cert_no, XZ_MAX_CODE, true},
 				 {"issuer", in.issuer, XZ_MAX_NAME, true})) < 0 ||
+	    (rc = xz_shape_strings(r, "domains", in.domains, 1, XZ_MAX_QUAL_DOMAINS, XZ_MAX_NAME)) <
+		    0 ||
 	    (rc = xz_qualification_add(xz_req_ctx(r), pid, &in, &row)) < 0)
 		return rc;
 	return xz_reply(r, 201, xz_present(row));

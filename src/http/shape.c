@@ -160,6 +160,62 @@ bad:
 		       field);
 }
 
+int xz_shape_strings(struct xz_req *r, const char *field, const json_t *arr, size_t min,
+		     size_t max, size_t maxlen)
+{
+	size_t i;
+	const json_t *v;
+	if (!arr && !min)
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) < min || json_array_size(arr) > max)
+		goto bad;
+	for (i = 0; i < json_array_size(arr); i++) {
+		v = json_array_get(arr, i);
+		if (!json_is_string(v) || json_string_length(v) == 0 ||
+		    json_string_length(v) > maxlen)
+			goto bad;
+	}
+	return 0;
+bad:
+	return xz_fail(r, XZ_EMALFORMED, "invalid_field",
+		       xz_arena_printf(r->arena, "%s须为%zu到%zu项的字符串数组（每项至多%zu字节）",
+				       field, min, max, maxlen),
+		       xz_arena_printf(r->arena,
+				       "%s must be an array of %zu to %zu strings of at most %zu bytes",
+				       field, min, max, maxlen),
+		       field);
+}
+
+int xz_shape_positions(struct xz_req *r, const char *field, const char *code, const json_t *arr,
+		       size_t max)
+{
+	size_t i;
+	const json_t *pt;
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr) || json_array_size(arr) > max)
+		goto bad;
+	for (i = 0; i < json_array_size(arr); i++) {
+		pt = json_array_get(arr, i);
+		if (!json_is_array(pt) || !json_is_number(json_array_get(pt, 0)) ||
+		    !json_is_number(json_array_get(pt, 1)) ||
+		    !xz_point_valid(json_number_value(json_array_get(pt, 0)),
+				    json_number_value(json_array_get(pt, 1))))
+			goto bad;
+	}
+	return 0;
+bad:
+	return xz_fail(r, XZ_EMALFORMED, code,
+		       xz_arena_printf(r->arena,
+				       "%s须为至多%zu个位置[经度(-180到180),纬度(-90到90)]的数组",
+				       field, max),
+		       xz_arena_printf(r->arena,
+				       "%s must be an array of at most %zu positions [lon, lat] "
+				       "(lon -180..180, lat -90..90)",
+				       field, max),
+		       field);
+}
+
 int xz_shape_query_text(struct xz_req *r, const char *name, size_t max, const char **out)
 {
 	*out = xz_req_query(r, name);

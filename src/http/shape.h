@@ -65,6 +65,17 @@ int xz_shape_range(struct xz_req *r, const char *field, int64_t v, int64_t lo, i
 int xz_shape_ids(struct xz_req *r, const char *field, const json_t *arr, size_t max,
 		 int64_t *out, size_t *n);
 
+/* xz_shape_strings: arr (borrowed; NULL allowed unless min > 0) is an array
+ * of min..max non-empty strings of at most maxlen bytes each. */
+int xz_shape_strings(struct xz_req *r, const char *field, const json_t *arr, size_t min,
+		     size_t max, size_t maxlen);
+
+/* xz_shape_positions: arr (borrowed; NULL allowed) is an array of at most
+ * max positions [lon, lat, …] each valid as xz_point_valid says; on failure
+ * 400 with the given code (e.g. "invalid_track") naming field. */
+int xz_shape_positions(struct xz_req *r, const char *field, const char *code, const json_t *arr,
+		       size_t max);
+
 /* xz_shape_query_text: an optional query argument of at most max bytes
  * (NULL when absent). */
 int xz_shape_query_text(struct xz_req *r, const char *name, size_t max, const char **out);
