@@ -131,28 +131,11 @@ const struct xz_resource xz_kind_regions = {
 	.place = region_place,
 	.created = region_created,
 	.filters = region_filters,
-};
-
-/* Township users also see the county and city above them: the list filter
- * by township would hide those, so regions list by county for everyone and
- * rely on place only for writes and single gets. */
-const struct xz_resource xz_kind_regions_listed = {
-	.name = "regions",
-	.table = "regions",
-	.label = "区域",
-	.read_perm = "region.read",
-	.write_perm = "org.write",
-	.columns = "id, parent_id, level, code, name, county_id, township_id, version, created_at, "
-		   "updated_at",
-	.county_col = "COALESCE(county_id, id)",
-	.township_col = "CASE WHEN CAST($3 AS BIGINT) IS NULL THEN NULL ELSE "
-			"CASE WHEN level IN ('city','county') THEN $3 ELSE "
-			"COALESCE(township_id, CASE WHEN level = 'township' THEN id END) END END",
-	.department_col = "NULL",
-	.unit_col = "NULL",
-	.fields = region_fields,
-	.place = region_place,
-	.filters = region_filters,
+	/* township users also see the county and city above them: list by
+	 * county for everyone, rely on place for writes and single gets */
+	.list_township_col = "CASE WHEN CAST($3 AS BIGINT) IS NULL THEN NULL ELSE "
+			     "CASE WHEN level IN ('city','county') THEN $3 ELSE "
+			     "COALESCE(township_id, CASE WHEN level = 'township' THEN id END) END END",
 };
 
 /* ---- departments ---- */
@@ -185,6 +168,11 @@ static void dept_place(const json_t *row, struct xz_place *p)
 	p->department_id = xz_row_int(row, "id");
 }
 
+static void dept_place_read(const json_t *row, struct xz_place *p)
+{
+	p->county_id = xz_row_int(row, "county_id"); /* every role of the county reads them */
+}
+
 const struct xz_resource xz_kind_departments = {
 	.name = "departments",
 	.table = "departments",
@@ -199,29 +187,13 @@ const struct xz_resource xz_kind_departments = {
 	.fields = dept_fields,
 	.derive = dept_derive,
 	.place = dept_place,
+	/* every role of the county lists and reads them */
+	.list_township_col = "CASE WHEN CAST($3 AS BIGINT) IS NULL THEN NULL ELSE $3 END",
+	.list_department_col = "CASE WHEN CAST($4 AS BIGINT) IS NULL THEN NULL ELSE $4 END",
+	.read_place = dept_place_read,
 };
 
-static void dept_place_read(const json_t *row, struct xz_place *p)
-{
-	p->county_id = xz_row_int(row, "county_id"); /* every role of the county reads them */
-}
 
-
-/* departments as read: every role of the county lists and reads them */
-const struct xz_resource xz_kind_departments_read = {
-	.name = "departments",
-	.table = "departments",
-	.label = "部门",
-	.read_perm = "dept.read",
-	.write_perm = "org.write",
-	.columns = "id, county_id, code, name, domains, version, created_at, updated_at",
-	.county_col = "county_id",
-	.township_col = "CASE WHEN CAST($3 AS BIGINT) IS NULL THEN NULL ELSE $3 END",
-	.department_col = "CASE WHEN CAST($4 AS BIGINT) IS NULL THEN NULL ELSE $4 END",
-	.unit_col = "NULL",
-	.fields = dept_fields,
-	.place = dept_place_read,
-};
 
 /* ---- units ---- */
 
@@ -308,25 +280,8 @@ const struct xz_resource xz_kind_units = {
 	.derive = unit_derive,
 	.place = unit_place,
 	.filters = unit_filters,
-};
-
-/* units as listed: township users see every unit of their township, not
- * just their own */
-const struct xz_resource xz_kind_units_listed = {
-	.name = "units",
-	.table = "units",
-	.label = "派驻机构",
-	.read_perm = "unit.read",
-	.write_perm = "org.write",
-	.columns = "id, department_id, township_id, county_id, code, name, kind, "
-		   "contact_person_id, version, created_at, updated_at",
-	.county_col = "county_id",
-	.township_col = "township_id",
-	.department_col = "department_id",
-	.unit_col = "CASE WHEN CAST($5 AS BIGINT) IS NULL THEN NULL ELSE id END",
-	.fields = unit_fields,
-	.place = unit_place,
-	.filters = unit_filters,
+	/* township users see every unit of their township, not just their own */
+	.list_unit_col = "CASE WHEN CAST($5 AS BIGINT) IS NULL THEN NULL ELSE id END",
 };
 
 /* ---- leadership group ---- */

@@ -15,14 +15,11 @@
 #include "domain/ctx.h"
 #include "domain/records.h"
 
-/* The record kinds. The *_listed / *_read variants are the same records as
- * a wider audience lists or reads them (regions: everyone of the county
- * sees the county and city above; departments: every role of the county;
- * units: a township's users see all of the township's units). */
-extern const struct xz_resource xz_kind_regions, xz_kind_regions_listed;
-extern const struct xz_resource xz_kind_departments, xz_kind_departments_read;
-extern const struct xz_resource xz_kind_units, xz_kind_units_listed;
-extern const struct xz_resource xz_kind_people;
+/* The record kinds (regions: everyone of the county lists the county and
+ * city above; departments: every role of the county reads them; units: a
+ * township's users list all of the township's units). */
+extern const struct xz_resource xz_kind_regions, xz_kind_departments, xz_kind_units,
+	xz_kind_people;
 
 /* xz_leadership_list: the leadership group rows of the townships the
  * caller may read (optionally one township; another one than the caller's

@@ -96,11 +96,15 @@ int xz_record_list(struct xz_ctx *c, const struct xz_resource *res,
 	xz_sql_add(&b, " AND ");
 	xz_sql_opt_eq(&b, res->county_col, XZ_ID(f.county_id));
 	xz_sql_add(&b, " AND ");
-	xz_sql_opt_eq(&b, res->township_col, XZ_ID(f.township_id));
+	xz_sql_opt_eq(&b, res->list_township_col ? res->list_township_col : res->township_col,
+		      XZ_ID(f.township_id));
 	xz_sql_add(&b, " AND ");
-	xz_sql_opt_eq(&b, res->department_col, XZ_ID(f.department_id));
+	xz_sql_opt_eq(&b,
+		      res->list_department_col ? res->list_department_col : res->department_col,
+		      XZ_ID(f.department_id));
 	xz_sql_add(&b, " AND ");
-	xz_sql_opt_eq(&b, res->unit_col, XZ_ID(f.unit_id));
+	xz_sql_opt_eq(&b, res->list_unit_col ? res->list_unit_col : res->unit_col,
+		      XZ_ID(f.unit_id));
 	for (i = 0; i < nfilters; i++) {
 		xz_sql_add(&b, " AND ");
 		xz_sql_add(&b, filters[i].column);
@@ -127,7 +131,7 @@ static int scoped(struct xz_ctx *c, const struct xz_resource *res, const char *p
 	int rc = xz_record_load(c, res, id, row);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
-	res->place(*row, &pl);
+	(perm == res->read_perm && res->read_place ? res->read_place : res->place)(*row, &pl);
 	if (xz_scope_may(c, perm, &pl))
 		return 0;
 	json_decref(*row);

@@ -69,6 +69,11 @@ struct xz_resource {
 	int (*created)(struct xz_ctx *c, int64_t id, const json_t *row);
 	/* extra list filters: query arg → column, NULL-terminated pairs */
 	const char *const *filters;
+	/* where a wider audience lists or reads the records than the place
+	 * columns say (NULL: the same): e.g. a township's users list the
+	 * county above them, or every unit of their township */
+	const char *list_township_col, *list_department_col, *list_unit_col;
+	void (*read_place)(const json_t *row, struct xz_place *p);
 };
 
 /* An equality filter of a list: column (one of the kind's filters) = value. */

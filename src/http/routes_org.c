@@ -13,22 +13,19 @@
 #include "http/resource.h"
 #include "http/shape.h"
 
-static int regions_list(struct xz_req *r) { return xz_res_list(r, &xz_kind_regions_listed); }
+static int regions_list(struct xz_req *r) { return xz_res_list(r, &xz_kind_regions); }
 static int regions_get(struct xz_req *r) { return xz_res_get(r, &xz_kind_regions); }
 static int regions_create(struct xz_req *r) { return xz_res_create(r, &xz_kind_regions); }
 static int regions_update(struct xz_req *r) { return xz_res_update(r, &xz_kind_regions); }
 static int regions_delete(struct xz_req *r) { return xz_res_delete(r, &xz_kind_regions); }
 
-static int departments_list(struct xz_req *r)
-{
-	return xz_res_list(r, &xz_kind_departments_read);
-}
-static int departments_get(struct xz_req *r) { return xz_res_get(r, &xz_kind_departments_read); }
+static int departments_list(struct xz_req *r) { return xz_res_list(r, &xz_kind_departments); }
+static int departments_get(struct xz_req *r) { return xz_res_get(r, &xz_kind_departments); }
 static int departments_create(struct xz_req *r) { return xz_res_create(r, &xz_kind_departments); }
 static int departments_update(struct xz_req *r) { return xz_res_update(r, &xz_kind_departments); }
 static int departments_delete(struct xz_req *r) { return xz_res_delete(r, &xz_kind_departments); }
 
-static int units_list(struct xz_req *r) { return xz_res_list(r, &xz_kind_units_listed); }
+static int units_list(struct xz_req *r) { return xz_res_list(r, &xz_kind_units); }
 static int units_get(struct xz_req *r) { return xz_res_get(r, &xz_kind_units); }
 static int units_create(struct xz_req *r) { return xz_res_create(r, &xz_kind_units); }
 static int units_update(struct xz_req *r) { return xz_res_update(r, &xz_kind_units); }
