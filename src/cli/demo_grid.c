@@ -15,7 +15,7 @@
 #include "store/db.h"
 #include "domain/calendar_db.h"
 #include "domain/ctx.h"
-#include "domain/geo.h"
+#include "domain/grid.h"
 #include "domain/lists.h"
 #include "cli/demo.h"
 
@@ -155,95 +155,88 @@ static void rect(double x0, double y0, double x1, double y1, char *buf, size_t s
 		 x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
 }
 
-static double rect_area(double x0, double y0, double x1, double y1)
-{
-	json_t *geo;
-	struct xz_geom *g = NULL;
-	char buf[512];
-	double a = 0;
-	rect(x0, y0, x1, y1, buf, sizeof(buf));
-	geo = json_loads(buf, 0, NULL);
-	if (geo && xz_geom_from_geojson(geo, &g, NULL) == 0)
-		a = xz_geom_area_m2(g);
-	xz_geom_free(g);
-	json_decref(geo);
-	return a;
-}
-
-static int shape(struct xz_db *db, int64_t region, double x0, double y0, double x1, double y1)
+/* feature: a rectangle as a GeoJSON Feature with properties (stolen). */
+static json_t *feature(double x0, double y0, double x1, double y1, json_t *props)
 {
 	char buf[512];
 	rect(x0, y0, x1, y1, buf, sizeof(buf));
-	return xz_db_exec(db,
-			  "INSERT INTO region_shapes (region_id, geometry_json, minx, miny, maxx, "
-			  "maxy, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			  XZ_ARGS(XZ_INT(region), XZ_TEXT(buf), XZ_REAL(x0), XZ_REAL(y0),
-				  XZ_REAL(x1), XZ_REAL(y1), XZ_INT(xz_now())),
-			  NULL);
+	return json_pack("{s:s,s:o,s:o}", "type", "Feature", "properties", props, "geometry",
+			 json_loads(buf, 0, NULL));
 }
 
-static int grid(struct xz_db *db, int64_t county, const int64_t town[4])
+/* grid: township and village outlines and three cells a village, imported
+ * as the administrator imports a grid (domain/grid_cells.c: every cell
+ * inside its township, all or nothing); each village's grid member looks
+ * after its three cells, set as the office sets members. */
+static int grid(struct xz_ctx *c, int64_t county, const int64_t town[4])
 {
-	json_t *villages = NULL, *grids = NULL, *v;
-	char buf[512], code[64], name[128];
-	int64_t cell = 0, now = xz_now();
+	json_t *villages = NULL, *grids = NULL, *feats = json_array(), *summary = NULL, *v;
+	json_t *members = json_object(), *cells = NULL, *cell;
+	char code[64], name[128];
 	size_t t, i;
 	int rc = 0;
 	for (t = 0; t < 4 && rc == 0; t++) {
 		double tx = 119.84 + (double)(t % 2) * TOWN_W, ty = 28.40 + (double)(t / 2) * TOWN_H;
-		if ((rc = shape(db, town[t], tx, ty, tx + TOWN_W, ty + TOWN_H)) < 0)
-			break;
+		json_t *town_row = NULL;
 		json_decref(villages);
 		json_decref(grids);
 		villages = grids = NULL;
-		if ((rc = xz_db_query(db,
+		if ((rc = xz_db_one(c->db, "SELECT code FROM regions WHERE id = $1",
+				    XZ_ARGS(XZ_INT(town[t])), &town_row)) < 0 ||
+		    (rc = xz_db_query(c->db,
 				      "SELECT id, code, name FROM regions WHERE parent_id = $1 ORDER BY "
 				      "code",
 				      XZ_ARGS(XZ_INT(town[t])), &villages)) < 0 ||
-		    (rc = xz_db_query(db,
+		    (rc = xz_db_query(c->db,
 				      "SELECT id FROM people WHERE township_id = $1 AND title = "
 				      "'全科网格员' ORDER BY id",
-				      XZ_ARGS(XZ_INT(town[t])), &grids)) < 0)
+				      XZ_ARGS(XZ_INT(town[t])), &grids)) < 0) {
+			json_decref(town_row);
 			break;
+		}
+		json_array_append_new(feats, feature(tx, ty, tx + TOWN_W, ty + TOWN_H,
+						     json_pack("{s:O}", "region_code",
+							       json_object_get(town_row, "code"))));
+		json_decref(town_row);
 		json_array_foreach(villages, i, v) {
 			double vx = tx + (double)i * (TOWN_W / 3), vw = TOWN_W / 3;
-			int64_t vid = json_integer_value(json_object_get(v, "id"));
-			if ((rc = shape(db, vid, vx, ty, vx + vw, ty + TOWN_H)) < 0)
-				break;
-			for (int k = 0; k < 3 && rc == 0; k++) {
+			json_array_append_new(feats, feature(vx, ty, vx + vw, ty + TOWN_H,
+							     json_pack("{s:O}", "region_code",
+								       json_object_get(v, "code"))));
+			for (int k = 0; k < 3; k++) {
 				double cy = ty + k * (TOWN_H / 3);
-				rect(vx, cy, vx + vw, cy + TOWN_H / 3, buf, sizeof(buf));
 				snprintf(code, sizeof(code), "%s-%02d",
 					 json_string_value(json_object_get(v, "code")), k + 1);
 				snprintf(name, sizeof(name), "%s第%d网格",
 					 json_string_value(json_object_get(v, "name")), k + 1);
-				rc = xz_db_int(db,
-					       "INSERT INTO grid_cells (code, name, village_id, township_id, "
-					       "county_id, geometry_json, minx, miny, maxx, maxy, area_m2, "
-					       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-					       "$8, $9, $10, $11, $12, $12) RETURNING id",
-					       XZ_ARGS(XZ_TEXT(code), XZ_TEXT(name), XZ_INT(vid),
-						       XZ_INT(town[t]), XZ_INT(county), XZ_TEXT(buf),
-						       XZ_REAL(vx), XZ_REAL(cy), XZ_REAL(vx + vw),
-						       XZ_REAL(cy + TOWN_H / 3),
-						       XZ_REAL(rect_area(vx, cy, vx + vw, cy + TOWN_H / 3)),
-						       XZ_INT(now)),
-					       &cell);
-				/* the village's grid member looks after its three cells */
-				if (rc == 0 && json_array_size(grids))
-					rc = xz_db_exec(
-						db,
-						"INSERT INTO grid_members (cell_id, person_id, role) "
-						"VALUES ($1, $2, $3)",
-						XZ_ARGS(XZ_INT(cell),
-							XZ_INT(json_integer_value(json_object_get(
-								json_array_get(grids, i % json_array_size(grids)),
-								"id"))),
-							XZ_TEXT(k == 0 ? "leader" : "member")),
-						NULL);
+				json_array_append_new(
+					feats, feature(vx, cy, vx + vw, cy + TOWN_H / 3,
+						       json_pack("{s:s,s:s,s:O}", "code", code, "name",
+								 name, "village_id",
+								 json_object_get(v, "id"))));
+				if (json_array_size(grids))
+					json_object_set_new(
+						members, code,
+						json_pack("[{s:O,s:s}]", "person_id",
+							  json_object_get(json_array_get(
+										  grids, i % json_array_size(grids)),
+									  "id"),
+							  "role", k == 0 ? "leader" : "member"));
 			}
 		}
 	}
+	if (rc == 0 && (rc = xz_grid_import(c, county, feats, &summary)) == 0)
+		rc = xz_db_query(c->db, "SELECT id, code FROM grid_cells WHERE county_id = $1",
+				 XZ_ARGS(XZ_INT(county)), &cells);
+	json_array_foreach(cells, i, cell) {
+		json_t *m = json_object_get(members, json_string_value(json_object_get(cell, "code")));
+		if (rc == 0 && m)
+			rc = xz_grid_members_set(c, json_integer_value(json_object_get(cell, "id")), m);
+	}
+	json_decref(cells);
+	json_decref(members);
+	json_decref(summary);
+	json_decref(feats);
 	json_decref(villages);
 	json_decref(grids);
 	return rc;
@@ -318,7 +311,7 @@ int xz_demo_grid(struct xz_db *db, int64_t county, const int64_t town[4])
 	struct xz_ctx c;
 	int rc;
 	xz_ctx_system(&c, db, arena, "cli");
-	if ((rc = grid(db, county, town)) == 0 && (rc = lists(&c, county)) == 0)
+	if ((rc = grid(&c, county, town)) == 0 && (rc = lists(&c, county)) == 0)
 		rc = calendar(&c, county);
 	if (rc < 0 && c.err_code)
 		fprintf(stderr, "xiezhi demo: %s: %s\n", c.err_code, c.err_msg_en);
