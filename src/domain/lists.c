@@ -15,25 +15,25 @@
 #include "domain/lists.h"
 #include "domain/scope.h"
 
-const char *const xz_power_kinds[] = {"行政处罚", "行政强制", "行政检查", "行政许可",
-				      "行政征收", "行政确认", "行政奖励", "行政裁决",
+const char *const xz_power_kinds[] = {"行政处罚",     "行政强制", "行政检查", "行政许可",
+				      "行政征收",     "行政确认", "行政奖励", "行政裁决",
 				      "其他行政权力", NULL};
 const char *const xz_power_delegations[] = {"none", "delegated", "entrusted", NULL};
 
-#define ITEM_COLS                                                                      \
-	"code, name, kind, legal_basis, department_id, domain, delegation, "               \
+#define ITEM_COLS                                                                                  \
+	"code, name, kind, legal_basis, department_id, domain, delegation, "                       \
 	"resp_department_id, duty, time_limit_days"
 
-#define CAT_COLS                                                                       \
-	"id, parent_id, code, name, sort, power_codes AS power_codes_json, accept_hours, "  \
+#define CAT_COLS                                                                                   \
+	"id, parent_id, code, name, sort, power_codes AS power_codes_json, accept_hours, "         \
 	"handle_days, verify_days, version, county_id"
 
-#define POWER_SELECT                                                                   \
-	"SELECT p.id, p.version_id, v.number AS version, v.state AS version_state, p.code, "  \
-	"p.name, p.kind, p.legal_basis, p.department_id, d.name AS department_name, "       \
-	"p.domain, p.delegation, p.resp_department_id, rd.name AS resp_department_name, "   \
-	"p.duty, p.time_limit_days, v.county_id FROM power_items p JOIN list_versions v ON " \
-	"v.id = p.version_id JOIN departments d ON d.id = p.department_id LEFT JOIN "       \
+#define POWER_SELECT                                                                               \
+	"SELECT p.id, p.version_id, v.number AS version, v.state AS version_state, p.code, "       \
+	"p.name, p.kind, p.legal_basis, p.department_id, d.name AS department_name, "              \
+	"p.domain, p.delegation, p.resp_department_id, rd.name AS resp_department_name, "          \
+	"p.duty, p.time_limit_days, v.county_id FROM power_items p JOIN list_versions v ON "       \
+	"v.id = p.version_id JOIN departments d ON d.id = p.department_id LEFT JOIN "              \
 	"departments rd ON rd.id = p.resp_department_id "
 
 static bool one_of(const char *s, const char *const *set)
@@ -43,7 +43,6 @@ static bool one_of(const char *s, const char *const *set)
 			return true;
 	return false;
 }
-
 
 /* in_scope: may the caller use perm on a record of county? */
 static bool in_scope(struct xz_ctx *c, const char *perm, int64_t county)
@@ -71,10 +70,11 @@ static int scoped_one(struct xz_ctx *c, const char *perm, const char *sql, int64
 
 static int load_version(struct xz_ctx *c, const char *perm, int64_t id, json_t **row)
 {
-	return scoped_one(c, perm,
-			  "SELECT id, county_id, number, state, note, created_at, published_at FROM "
-			  "list_versions WHERE id = $1",
-			  id, "清单版本不存在", "No such list version", row);
+	return scoped_one(
+	    c, perm,
+	    "SELECT id, county_id, number, state, note, created_at, published_at FROM "
+	    "list_versions WHERE id = $1",
+	    id, "清单版本不存在", "No such list version", row);
 }
 
 int xz_lists_version(struct xz_ctx *c, int64_t id, json_t **row)
@@ -93,7 +93,8 @@ static int draft_version(struct xz_ctx *c, int64_t id, json_t **row)
 		*row = NULL;
 		return xz_ctx_fail(c, XZ_ECONFLICT, "version_published",
 				   "已发布的清单版本不可修改，请新建草稿版本",
-				   "A published list version is immutable; draft a new version", NULL);
+				   "A published list version is immutable; draft a new version",
+				   NULL);
 	}
 	return 0;
 }
@@ -129,18 +130,19 @@ static int draft_tx(struct xz_ctx *c, void *arg)
 		return xz_ctx_fail(c, XZ_ECONFLICT, "draft_exists", "已有未发布的草稿版本",
 				   "A draft version already exists", NULL);
 	if (rc != XZ_ENOTFOUND ||
-	    (rc = xz_db_int(c->db,
-			    "SELECT COALESCE(MAX(number), 0) FROM list_versions WHERE county_id = $1",
-			    XZ_ARGS(XZ_INT(a->county)), &number)) < 0 ||
-	    (rc = xz_db_int(c->db,
-			    "INSERT INTO list_versions (county_id, number, state, note, created_by, "
-			    "created_at) VALUES ($1, $2, 'draft', $3, $4, $5) RETURNING id",
-			    XZ_ARGS(XZ_INT(a->county), XZ_INT(number + 1),
-				    XZ_TEXT(a->note ? a->note : ""),
-				    XZ_ID(c->user ? c->user->id : 0), XZ_INT(c->now)),
-			    &a->id)) < 0 ||
+	    (rc = xz_db_int(
+		 c->db, "SELECT COALESCE(MAX(number), 0) FROM list_versions WHERE county_id = $1",
+		 XZ_ARGS(XZ_INT(a->county)), &number)) < 0 ||
+	    (rc = xz_db_int(
+		 c->db,
+		 "INSERT INTO list_versions (county_id, number, state, note, created_by, "
+		 "created_at) VALUES ($1, $2, 'draft', $3, $4, $5) RETURNING id",
+		 XZ_ARGS(XZ_INT(a->county), XZ_INT(number + 1), XZ_TEXT(a->note ? a->note : ""),
+			 XZ_ID(c->user ? c->user->id : 0), XZ_INT(c->now)),
+		 &a->id)) < 0 ||
 	    (rc = xz_db_exec(c->db,
-			     "INSERT INTO power_items (version_id, " ITEM_COLS ") SELECT $1, " ITEM_COLS
+			     "INSERT INTO power_items (version_id, " ITEM_COLS
+			     ") SELECT $1, " ITEM_COLS
 			     " FROM power_items WHERE version_id = (SELECT id FROM list_versions "
 			     "WHERE county_id = $2 AND state = 'published')",
 			     XZ_ARGS(XZ_INT(a->id), XZ_INT(a->county)), NULL)) < 0)
@@ -166,10 +168,11 @@ static int publish_tx(struct xz_ctx *c, void *arg)
 	int rc;
 	if ((rc = draft_version(c, id, &row)) < 0)
 		return rc;
-	if ((rc = xz_db_exec(c->db,
-			     "UPDATE list_versions SET state = 'superseded' WHERE county_id = $1 AND "
-			     "state = 'published'",
-			     XZ_ARGS(XZ_INT(xz_row_int(row, "county_id"))), NULL)) < 0 ||
+	if ((rc = xz_db_exec(
+		 c->db,
+		 "UPDATE list_versions SET state = 'superseded' WHERE county_id = $1 AND "
+		 "state = 'published'",
+		 XZ_ARGS(XZ_INT(xz_row_int(row, "county_id"))), NULL)) < 0 ||
 	    (rc = xz_db_exec(c->db,
 			     "UPDATE list_versions SET state = 'published', published_by = $2, "
 			     "published_at = $3 WHERE id = $1 AND state = 'draft'",
@@ -180,7 +183,10 @@ static int publish_tx(struct xz_ctx *c, void *arg)
 	return rc;
 }
 
-int xz_lists_publish(struct xz_ctx *c, int64_t id) { return xz_ctx_tx(c, publish_tx, &id); }
+int xz_lists_publish(struct xz_ctx *c, int64_t id)
+{
+	return xz_ctx_tx(c, publish_tx, &id);
+}
 
 static int discard_tx(struct xz_ctx *c, void *arg)
 {
@@ -198,7 +204,10 @@ static int discard_tx(struct xz_ctx *c, void *arg)
 	return xz_ctx_audit(c, "list.discard", "list_version", id, NULL, NULL);
 }
 
-int xz_lists_discard(struct xz_ctx *c, int64_t id) { return xz_ctx_tx(c, discard_tx, &id); }
+int xz_lists_discard(struct xz_ctx *c, int64_t id)
+{
+	return xz_ctx_tx(c, discard_tx, &id);
+}
 
 static int items_of(struct xz_ctx *c, int64_t version_id, json_t **rows)
 {
@@ -227,15 +236,22 @@ int xz_lists_items(struct xz_ctx *c, int64_t version_id, json_t **rows)
 /* diff_items: added, removed and changed items of a against b (by code). */
 static json_t *diff_items(json_t *a, json_t *b)
 {
-	static const char *const fields[] = {"name", "kind", "legal_basis", "department_id",
-					     "domain", "delegation", "resp_department_id", "duty",
-					     "time_limit_days", NULL};
+	static const char *const fields[] = {"name",
+					     "kind",
+					     "legal_basis",
+					     "department_id",
+					     "domain",
+					     "delegation",
+					     "resp_department_id",
+					     "duty",
+					     "time_limit_days",
+					     NULL};
 	json_t *added = json_array(), *removed = json_array(), *changed = json_array(), *it,
 	       *idx = json_object();
 	size_t i;
-	json_array_foreach(b, i, it)
-		json_object_set(idx, xz_row_str(it, "code"), it);
-	json_array_foreach(a, i, it) {
+	json_array_foreach(b, i, it) json_object_set(idx, xz_row_str(it, "code"), it);
+	json_array_foreach(a, i, it)
+	{
 		json_t *old = json_object_get(idx, xz_row_str(it, "code")), *diff;
 		const char *const *f;
 		if (!old) {
@@ -250,16 +266,15 @@ static json_t *diff_items(json_t *a, json_t *b)
 							      json_object_get(old, *f), "to",
 							      json_object_get(it, *f)));
 		if (json_object_size(diff))
-			json_array_append_new(changed, json_pack("{s:s,s:s,s:o}", "code",
-								 xz_row_str(it, "code"), "name",
-								 xz_row_str(it, "name"), "fields", diff));
+			json_array_append_new(
+			    changed, json_pack("{s:s,s:s,s:o}", "code", xz_row_str(it, "code"),
+					       "name", xz_row_str(it, "name"), "fields", diff));
 		else
 			json_decref(diff);
 		json_object_del(idx, xz_row_str(it, "code"));
 	}
-	json_array_foreach(b, i, it)
-		if (json_object_get(idx, xz_row_str(it, "code")))
-			json_array_append(removed, it);
+	json_array_foreach(b, i, it) if (json_object_get(idx, xz_row_str(it, "code")))
+	    json_array_append(removed, it);
 	json_decref(idx);
 	return json_pack("{s:o,s:o,s:o}", "added", added, "removed", removed, "changed", changed);
 }
@@ -303,12 +318,12 @@ static int check_item(struct xz_ctx *c, int64_t county, const struct xz_power_in
 		size_t max;
 		bool required;
 	} text[] = {
-		{"code", "编码", in->code, XZ_MAX_CODE, true},
-		{"name", "名称", in->name, XZ_MAX_NAME * 2, true},
-		{"kind", "类别", in->kind, XZ_MAX_NAME, true},
-		{"legal_basis", "法律依据", in->legal_basis, XZ_MAX_TEXT, false},
-		{"domain", "执法领域", in->domain, XZ_MAX_NAME, false},
-		{"duty", "责任事项", in->duty, XZ_MAX_TEXT, false},
+	    {"code", "编码", in->code, XZ_MAX_CODE, true},
+	    {"name", "名称", in->name, XZ_MAX_NAME * 2, true},
+	    {"kind", "类别", in->kind, XZ_MAX_NAME, true},
+	    {"legal_basis", "法律依据", in->legal_basis, XZ_MAX_TEXT, false},
+	    {"domain", "执法领域", in->domain, XZ_MAX_NAME, false},
+	    {"duty", "责任事项", in->duty, XZ_MAX_TEXT, false},
 	};
 	size_t i;
 	int64_t dept;
@@ -316,43 +331,45 @@ static int check_item(struct xz_ctx *c, int64_t county, const struct xz_power_in
 		const char *v = text[i].v;
 		if ((text[i].required && (!v || !*v)) || (v && strlen(v) > text[i].max))
 			return xz_ctx_fail(
-				c, XZ_EMALFORMED, "invalid_field",
-				xz_arena_printf(c->arena, "%s%s缺失或过长", where, text[i].zh),
-				xz_arena_printf(c->arena, "%s%s missing or too long", where_en,
-						text[i].key),
-				text[i].key);
+			    c, XZ_EMALFORMED, "invalid_field",
+			    xz_arena_printf(c->arena, "%s%s缺失或过长", where, text[i].zh),
+			    xz_arena_printf(c->arena, "%s%s missing or too long", where_en,
+					    text[i].key),
+			    text[i].key);
 	}
 	if (!one_of(in->kind, xz_power_kinds))
 		return xz_ctx_fail(
-			c, XZ_EMALFORMED, "invalid_field",
-			xz_arena_printf(c->arena,
-					"%s类别须为行政处罚、行政强制、行政检查等权力类别之一", where),
-			xz_arena_printf(c->arena, "%skind is not a known power kind", where_en), "kind");
+		    c, XZ_EMALFORMED, "invalid_field",
+		    xz_arena_printf(c->arena,
+				    "%s类别须为行政处罚、行政强制、行政检查等权力类别之一", where),
+		    xz_arena_printf(c->arena, "%skind is not a known power kind", where_en),
+		    "kind");
 	if (!one_of(in->delegation ? in->delegation : "none", xz_power_delegations))
 		return xz_ctx_fail(
-			c, XZ_EMALFORMED, "invalid_field",
-			xz_arena_printf(c->arena, "%s下放方式须为无、赋权或委托", where),
-			xz_arena_printf(c->arena, "%sdelegation must be none, delegated or entrusted",
-					where_en),
-			"delegation");
+		    c, XZ_EMALFORMED, "invalid_field",
+		    xz_arena_printf(c->arena, "%s下放方式须为无、赋权或委托", where),
+		    xz_arena_printf(c->arena, "%sdelegation must be none, delegated or entrusted",
+				    where_en),
+		    "delegation");
 	if (in->time_limit_days < 0 || in->time_limit_days > 365)
-		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field",
-				   xz_arena_printf(c->arena, "%s办理时限须为0到365个工作日", where),
-				   xz_arena_printf(c->arena, "%stime_limit_days must be 0..365",
-						   where_en),
-				   "time_limit_days");
+		return xz_ctx_fail(
+		    c, XZ_EMALFORMED, "invalid_field",
+		    xz_arena_printf(c->arena, "%s办理时限须为0到365个工作日", where),
+		    xz_arena_printf(c->arena, "%stime_limit_days must be 0..365", where_en),
+		    "time_limit_days");
 	for (i = 0; i < 2; i++) {
 		const char *key = i ? "resp_department_id" : "department_id";
 		dept = i ? in->resp_department_id : in->department_id;
 		if (!dept && i)
 			continue;
-		if (dept && xz_db_int(c->db,
-				      "SELECT id FROM departments WHERE id = $1 AND county_id = $2",
-				      XZ_ARGS(XZ_INT(dept), XZ_INT(county)), &dept) == 0)
+		if (dept &&
+		    xz_db_int(c->db, "SELECT id FROM departments WHERE id = $1 AND county_id = $2",
+			      XZ_ARGS(XZ_INT(dept), XZ_INT(county)), &dept) == 0)
 			continue;
 		return xz_ctx_fail(c, XZ_ERULE, "invalid_reference",
 				   xz_arena_printf(c->arena, "%s部门不存在", where),
-				   xz_arena_printf(c->arena, "%sunknown department", where_en), key);
+				   xz_arena_printf(c->arena, "%sunknown department", where_en),
+				   key);
 	}
 	return 0;
 }
@@ -368,16 +385,16 @@ static int insert_item(struct xz_ctx *c, int64_t version_id, const struct xz_pow
 		       int64_t *id)
 {
 	return duplicate_code(
-		c, xz_db_int(c->db,
-			     "INSERT INTO power_items (version_id, " ITEM_COLS
-			     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-			     XZ_ARGS(XZ_INT(version_id), XZ_TEXT(in->code), XZ_TEXT(in->name),
-				     XZ_TEXT(in->kind), XZ_TEXT(in->legal_basis ? in->legal_basis : ""),
-				     XZ_INT(in->department_id), XZ_TEXT(in->domain ? in->domain : ""),
-				     XZ_TEXT(in->delegation ? in->delegation : "none"),
-				     XZ_ID(in->resp_department_id), XZ_TEXT(in->duty ? in->duty : ""),
-				     XZ_INT(in->time_limit_days)),
-			     id));
+	    c, xz_db_int(c->db,
+			 "INSERT INTO power_items (version_id, " ITEM_COLS
+			 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+			 XZ_ARGS(XZ_INT(version_id), XZ_TEXT(in->code), XZ_TEXT(in->name),
+				 XZ_TEXT(in->kind), XZ_TEXT(in->legal_basis ? in->legal_basis : ""),
+				 XZ_INT(in->department_id), XZ_TEXT(in->domain ? in->domain : ""),
+				 XZ_TEXT(in->delegation ? in->delegation : "none"),
+				 XZ_ID(in->resp_department_id), XZ_TEXT(in->duty ? in->duty : ""),
+				 XZ_INT(in->time_limit_days)),
+			 id));
 }
 
 static json_t *item_json(const struct xz_power_in *in)
@@ -400,17 +417,19 @@ int xz_powers_list(struct xz_ctx *c, const struct xz_power_query *q, json_t **ro
 		return rc;
 	if (q->q && *q->q)
 		like = xz_arena_printf(c->arena, "%%%s%%", q->q);
-	rc = xz_db_query(c->db,
-			 POWER_SELECT "WHERE v.county_id = $1 AND p.id > $2 AND "
-			 "(CASE WHEN CAST($3 AS BIGINT) IS NOT NULL THEN v.id = $3 WHEN CAST($4 AS "
-			 "BIGINT) IS NOT NULL THEN v.number = $4 ELSE v.state = 'published' END) AND "
-			 "(CAST($5 AS BIGINT) IS NULL OR p.department_id = $5 OR p.resp_department_id "
-			 "= $5) AND (CAST($6 AS TEXT) IS NULL OR p.code LIKE $6 OR p.name LIKE $6) "
-			 "ORDER BY p.id LIMIT $7",
-			 XZ_ARGS(XZ_INT(county), XZ_INT(q->after), XZ_ID(q->version_id),
-				 XZ_ID(q->version_number), XZ_ID(q->department_id), XZ_TEXT(like),
-				 XZ_INT(q->limit)),
-			 rows);
+	rc = xz_db_query(
+	    c->db,
+	    POWER_SELECT
+	    "WHERE v.county_id = $1 AND p.id > $2 AND "
+	    "(CASE WHEN CAST($3 AS BIGINT) IS NOT NULL THEN v.id = $3 WHEN CAST($4 AS "
+	    "BIGINT) IS NOT NULL THEN v.number = $4 ELSE v.state = 'published' END) AND "
+	    "(CAST($5 AS BIGINT) IS NULL OR p.department_id = $5 OR p.resp_department_id "
+	    "= $5) AND (CAST($6 AS TEXT) IS NULL OR p.code LIKE $6 OR p.name LIKE $6) "
+	    "ORDER BY p.id LIMIT $7",
+	    XZ_ARGS(XZ_INT(county), XZ_INT(q->after), XZ_ID(q->version_id),
+		    XZ_ID(q->version_number), XZ_ID(q->department_id), XZ_TEXT(like),
+		    XZ_INT(q->limit)),
+	    rows);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
@@ -438,13 +457,13 @@ static int power_create_tx(struct xz_ctx *c, void *arg)
 	if ((rc = draft_version(c, a->version_id, &ver)) == 0 &&
 	    (rc = check_item(c, xz_row_int(ver, "county_id"), a->in, "", "")) == 0 &&
 	    (rc = insert_item(c, a->version_id, a->in, &a->id)) == 0)
-		rc = xz_ctx_audit_new(c, "power.create", "power_item", a->id, NULL, item_json(a->in));
+		rc = xz_ctx_audit_new(c, "power.create", "power_item", a->id, NULL,
+				      item_json(a->in));
 	json_decref(ver);
 	return rc;
 }
 
-int xz_power_create(struct xz_ctx *c, int64_t version_id, const struct xz_power_in *in,
-		    int64_t *id)
+int xz_power_create(struct xz_ctx *c, int64_t version_id, const struct xz_power_in *in, int64_t *id)
 {
 	struct power_args a = {.version_id = version_id, .in = in};
 	int rc = xz_ctx_tx(c, power_create_tx, &a);
@@ -463,17 +482,18 @@ static int power_update_tx(struct xz_ctx *c, void *arg)
 	    (rc = check_item(c, xz_row_int(ver, "county_id"), in, "", "")) < 0)
 		goto out;
 	rc = duplicate_code(
-		c, xz_db_exec(c->db,
-			      "UPDATE power_items SET code = $2, name = $3, kind = $4, legal_basis = "
-			      "$5, department_id = $6, domain = $7, delegation = $8, "
-			      "resp_department_id = $9, duty = $10, time_limit_days = $11 WHERE id = $1",
-			      XZ_ARGS(XZ_INT(a->id), XZ_TEXT(in->code), XZ_TEXT(in->name),
-				      XZ_TEXT(in->kind), XZ_TEXT(in->legal_basis ? in->legal_basis : ""),
-				      XZ_INT(in->department_id), XZ_TEXT(in->domain ? in->domain : ""),
-				      XZ_TEXT(in->delegation ? in->delegation : "none"),
-				      XZ_ID(in->resp_department_id), XZ_TEXT(in->duty ? in->duty : ""),
-				      XZ_INT(in->time_limit_days)),
-			      NULL));
+	    c,
+	    xz_db_exec(c->db,
+		       "UPDATE power_items SET code = $2, name = $3, kind = $4, legal_basis = "
+		       "$5, department_id = $6, domain = $7, delegation = $8, "
+		       "resp_department_id = $9, duty = $10, time_limit_days = $11 WHERE id = $1",
+		       XZ_ARGS(XZ_INT(a->id), XZ_TEXT(in->code), XZ_TEXT(in->name),
+			       XZ_TEXT(in->kind), XZ_TEXT(in->legal_basis ? in->legal_basis : ""),
+			       XZ_INT(in->department_id), XZ_TEXT(in->domain ? in->domain : ""),
+			       XZ_TEXT(in->delegation ? in->delegation : "none"),
+			       XZ_ID(in->resp_department_id), XZ_TEXT(in->duty ? in->duty : ""),
+			       XZ_INT(in->time_limit_days)),
+		       NULL));
 	if (rc == 0)
 		rc = xz_ctx_audit_new(c, "power.update", "power_item", a->id, json_incref(old),
 				      item_json(in));
@@ -504,26 +524,40 @@ static int power_delete_tx(struct xz_ctx *c, void *arg)
 	return rc;
 }
 
-int xz_power_delete(struct xz_ctx *c, int64_t id) { return xz_ctx_tx(c, power_delete_tx, &id); }
+int xz_power_delete(struct xz_ctx *c, int64_t id)
+{
+	return xz_ctx_tx(c, power_delete_tx, &id);
+}
 
 /* ---- sheets: import, export, template ---- */
 
 static const struct {
 	const char *key, *zh;
 } sheet_cols[] = {
-	{"code", "编码"},
-	{"name", "名称"},
-	{"kind", "类别"},
-	{"legal_basis", "法律依据"},
-	{"department_code", "实施部门编码"},
-	{"domain", "执法领域"},
-	{"delegation", "下放方式"},
-	{"resp_department_code", "责任部门编码"},
-	{"duty", "责任事项"},
-	{"time_limit_days", "办理时限（工作日）"},
+    {"code", "编码"},
+    {"name", "名称"},
+    {"kind", "类别"},
+    {"legal_basis", "法律依据"},
+    {"department_code", "实施部门编码"},
+    {"domain", "执法领域"},
+    {"delegation", "下放方式"},
+    {"resp_department_code", "责任部门编码"},
+    {"duty", "责任事项"},
+    {"time_limit_days", "办理时限（工作日）"},
 };
-enum { COL_CODE, COL_NAME, COL_KIND, COL_BASIS, COL_DEPT, COL_DOMAIN, COL_DELEG, COL_RESP,
-       COL_DUTY, COL_DAYS, NCOLS };
+enum {
+	COL_CODE,
+	COL_NAME,
+	COL_KIND,
+	COL_BASIS,
+	COL_DEPT,
+	COL_DOMAIN,
+	COL_DELEG,
+	COL_RESP,
+	COL_DUTY,
+	COL_DAYS,
+	NCOLS
+};
 
 static const struct {
 	const char *key, *zh;
@@ -592,17 +626,19 @@ static int import_tx(struct xz_ctx *c, void *arg)
 	county = xz_row_int(ver, "county_id");
 	for (k = 0; k < NCOLS; k++) {
 		col[k] = -1;
-		json_array_foreach(head, i, cell) {
+		json_array_foreach(head, i, cell)
+		{
 			const char *h = json_string_value(cell);
 			if (h && (!strcmp(h, sheet_cols[k].zh) || !strcmp(h, sheet_cols[k].key)))
 				col[k] = (int)i;
 		}
 		if (col[k] < 0 && k <= COL_DEPT && k != COL_BASIS) {
-			rc = xz_ctx_fail(c, XZ_EMALFORMED, "missing_column",
-					 xz_arena_printf(c->arena, "表头缺少「%s」列", sheet_cols[k].zh),
-					 xz_arena_printf(c->arena, "The header lacks column %s",
-							 sheet_cols[k].key),
-					 sheet_cols[k].key);
+			rc = xz_ctx_fail(
+			    c, XZ_EMALFORMED, "missing_column",
+			    xz_arena_printf(c->arena, "表头缺少「%s」列", sheet_cols[k].zh),
+			    xz_arena_printf(c->arena, "The header lacks column %s",
+					    sheet_cols[k].key),
+			    sheet_cols[k].key);
 			goto out;
 		}
 	}
@@ -616,7 +652,8 @@ static int import_tx(struct xz_ctx *c, void *arg)
 		if (json_object_get(seen, in.code)) {
 			rc = xz_ctx_fail(c, XZ_ERULE, "duplicate_code",
 					 xz_arena_printf(c->arena, "%s编码重复", where),
-					 xz_arena_printf(c->arena, "%sduplicate code", where_en), "code");
+					 xz_arena_printf(c->arena, "%sduplicate code", where_en),
+					 "code");
 			goto out;
 		}
 		json_object_set_new(seen, in.code, json_true());
@@ -661,8 +698,8 @@ int xz_lists_sheet(struct xz_ctx *c, int64_t version_id, json_t **rows, int64_t 
 	if (!version_id) {
 		json_array_append_new(*rows, json_pack("[s,s,s,s,s,s,s,s,s,i]", "ZF-CF-001",
 						       "对违法建设行为的行政处罚", "行政处罚",
-						       "《中华人民共和国城乡规划法》第六十四条", "ZF",
-						       "村镇建设", "赋权", "ZF",
+						       "《中华人民共和国城乡规划法》第六十四条",
+						       "ZF", "村镇建设", "赋权", "ZF",
 						       "发现、制止、立案查处违法建设", 5));
 		return 0;
 	}
@@ -670,20 +707,20 @@ int xz_lists_sheet(struct xz_ctx *c, int64_t version_id, json_t **rows, int64_t 
 	    (rc = items_of(c, version_id, &items)) < 0)
 		goto out;
 	*number = xz_row_int(ver, "number");
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		const char *dlg = xz_row_str(it, "delegation");
 		for (d = 0; d < XZ_ARRAY_LEN(delegation_zh); d++)
 			if (dlg && !strcmp(delegation_zh[d].key, dlg))
 				dlg = delegation_zh[d].zh;
 		json_array_append_new(
-			*rows, json_pack("[O,O,O,O,O,O,s,O,O,O]", json_object_get(it, "code"),
-					 json_object_get(it, "name"), json_object_get(it, "kind"),
-					 json_object_get(it, "legal_basis"),
-					 json_object_get(it, "department_code"),
-					 json_object_get(it, "domain"), dlg ? dlg : "",
-					 json_object_get(it, "resp_department_code"),
-					 json_object_get(it, "duty"),
-					 json_object_get(it, "time_limit_days")));
+		    *rows,
+		    json_pack("[O,O,O,O,O,O,s,O,O,O]", json_object_get(it, "code"),
+			      json_object_get(it, "name"), json_object_get(it, "kind"),
+			      json_object_get(it, "legal_basis"),
+			      json_object_get(it, "department_code"), json_object_get(it, "domain"),
+			      dlg ? dlg : "", json_object_get(it, "resp_department_code"),
+			      json_object_get(it, "duty"), json_object_get(it, "time_limit_days")));
 	}
 out:
 	if (rc < 0) {
@@ -715,7 +752,8 @@ int xz_categories_tree(struct xz_ctx *c, json_t **tree)
 		goto out;
 	}
 	*tree = json_array();
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		json_t *parent;
 		json_object_del(row, "county_id");
 		json_object_set_new(row, "children", json_array());
@@ -756,9 +794,10 @@ static int check_category(struct xz_ctx *c, int64_t county, int64_t id,
 				   "time limits out of range", "handle_days");
 	if (in->parent_id &&
 	    (in->parent_id == id ||
-	     xz_db_int(c->db,
-		       "SELECT COALESCE(parent_id, 0) FROM categories WHERE id = $1 AND county_id = $2",
-		       XZ_ARGS(XZ_INT(in->parent_id), XZ_INT(county)), &grand) < 0 ||
+	     xz_db_int(
+		 c->db,
+		 "SELECT COALESCE(parent_id, 0) FROM categories WHERE id = $1 AND county_id = $2",
+		 XZ_ARGS(XZ_INT(in->parent_id), XZ_INT(county)), &grand) < 0 ||
 	     grand))
 		return xz_ctx_fail(c, XZ_ERULE, "invalid_parent", "上级类别须为一级类别",
 				   "The parent must be a top-level category", "parent_id");
@@ -789,16 +828,16 @@ static int category_tx(struct xz_ctx *c, void *arg)
 		goto out;
 	codes = in->power_codes ? json_dumps(in->power_codes, JSON_COMPACT) : NULL;
 	if (a->id)
-		rc = xz_db_exec(c->db,
-				"UPDATE categories SET parent_id = $2, code = $3, name = $4, sort = $5, "
-				"power_codes = $6, accept_hours = $7, handle_days = $8, verify_days = "
-				"$9, version = version + 1, updated_at = $10 WHERE id = $1",
-				XZ_ARGS(XZ_INT(a->id), XZ_ID(in->parent_id), XZ_TEXT(in->code),
-					XZ_TEXT(in->name), XZ_INT(in->sort),
-					XZ_TEXT(codes ? codes : "[]"), XZ_INT(in->accept_hours),
-					XZ_INT(in->handle_days), XZ_INT(in->verify_days),
-					XZ_INT(c->now)),
-				NULL);
+		rc = xz_db_exec(
+		    c->db,
+		    "UPDATE categories SET parent_id = $2, code = $3, name = $4, sort = $5, "
+		    "power_codes = $6, accept_hours = $7, handle_days = $8, verify_days = "
+		    "$9, version = version + 1, updated_at = $10 WHERE id = $1",
+		    XZ_ARGS(XZ_INT(a->id), XZ_ID(in->parent_id), XZ_TEXT(in->code),
+			    XZ_TEXT(in->name), XZ_INT(in->sort), XZ_TEXT(codes ? codes : "[]"),
+			    XZ_INT(in->accept_hours), XZ_INT(in->handle_days),
+			    XZ_INT(in->verify_days), XZ_INT(c->now)),
+		    NULL);
 	else
 		rc = xz_db_int(c->db,
 			       "INSERT INTO categories (county_id, parent_id, code, name, sort, "
@@ -816,12 +855,12 @@ static int category_tx(struct xz_ctx *c, void *arg)
 				 "The category code already exists", "code");
 		goto out;
 	}
-	after = json_pack("{s:I,s:s,s:s,s:I,s:O,s:I,s:I,s:I}", "parent_id",
-			  (json_int_t)in->parent_id, "code", in->code, "name", in->name, "sort",
-			  (json_int_t)in->sort, "power_codes",
-			  in->power_codes ? in->power_codes : json_null(), "accept_hours",
-			  (json_int_t)in->accept_hours, "handle_days", (json_int_t)in->handle_days,
-			  "verify_days", (json_int_t)in->verify_days);
+	after =
+	    json_pack("{s:I,s:s,s:s,s:I,s:O,s:I,s:I,s:I}", "parent_id", (json_int_t)in->parent_id,
+		      "code", in->code, "name", in->name, "sort", (json_int_t)in->sort,
+		      "power_codes", in->power_codes ? in->power_codes : json_null(),
+		      "accept_hours", (json_int_t)in->accept_hours, "handle_days",
+		      (json_int_t)in->handle_days, "verify_days", (json_int_t)in->verify_days);
 	if (rc == 0)
 		rc = xz_ctx_audit_new(c, old ? "category.update" : "category.create", "category",
 				      a->id, json_incref(old), after);
@@ -833,8 +872,8 @@ out:
 	return rc;
 }
 
-int xz_category_save(struct xz_ctx *c, int64_t county, int64_t id,
-		     const struct xz_category_in *in, int64_t *out_id)
+int xz_category_save(struct xz_ctx *c, int64_t county, int64_t id, const struct xz_category_in *in,
+		     int64_t *out_id)
 {
 	struct category_args a = {.id = id, .in = in};
 	int rc;

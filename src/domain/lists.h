@@ -91,7 +91,7 @@ int xz_category_get(struct xz_ctx *c, const char *perm, int64_t id, json_t **row
 /* xz_category_save: create (id 0, in county; 0 = the caller's) or update
  * (id, at the version the caller read: `version`, checked by the caller
  * with the row from xz_category_get). *out_id is the record's id. */
-int xz_category_save(struct xz_ctx *c, int64_t county, int64_t id,
-		     const struct xz_category_in *in, int64_t *out_id);
+int xz_category_save(struct xz_ctx *c, int64_t county, int64_t id, const struct xz_category_in *in,
+		     int64_t *out_id);
 
 #endif

@@ -13,7 +13,6 @@
 #include "domain/patrol.h"
 #include "domain/scope.h"
 
-
 int xz_patrol_items(struct xz_ctx *c, json_t **rows)
 {
 	int rc = xz_db_query(c->db,
@@ -35,21 +34,23 @@ static int items_tx(struct xz_ctx *c, void *arg)
 		it = json_array_get(items, i);
 		id = xz_row_int(it, "id");
 		if (id > 0 &&
-		    (rc = xz_db_exec(c->db,
-				     "UPDATE patrol_items SET groupname = $2, name = $3, category_code "
-				     "= $4, sort = $5, active = 1 WHERE id = $1",
-				     XZ_ARGS(XZ_INT(id), XZ_TEXT(xz_row_str(it, "group")),
-					     XZ_TEXT(xz_row_str(it, "name")), XZ_TEXT(xz_row_str(it, "category_code")),
-					     XZ_INT(i)),
-				     &changes)) < 0)
+		    (rc = xz_db_exec(
+			 c->db,
+			 "UPDATE patrol_items SET groupname = $2, name = $3, category_code "
+			 "= $4, sort = $5, active = 1 WHERE id = $1",
+			 XZ_ARGS(XZ_INT(id), XZ_TEXT(xz_row_str(it, "group")),
+				 XZ_TEXT(xz_row_str(it, "name")),
+				 XZ_TEXT(xz_row_str(it, "category_code")), XZ_INT(i)),
+			 &changes)) < 0)
 			return rc;
 		if (!changes &&
-		    (rc = xz_db_exec(c->db,
-				     "INSERT INTO patrol_items (groupname, name, category_code, sort) "
-				     "VALUES ($1, $2, $3, $4)",
-				     XZ_ARGS(XZ_TEXT(xz_row_str(it, "group")), XZ_TEXT(xz_row_str(it, "name")),
-					     XZ_TEXT(xz_row_str(it, "category_code")), XZ_INT(i)),
-				     NULL)) < 0)
+		    (rc = xz_db_exec(
+			 c->db,
+			 "INSERT INTO patrol_items (groupname, name, category_code, sort) "
+			 "VALUES ($1, $2, $3, $4)",
+			 XZ_ARGS(XZ_TEXT(xz_row_str(it, "group")), XZ_TEXT(xz_row_str(it, "name")),
+				 XZ_TEXT(xz_row_str(it, "category_code")), XZ_INT(i)),
+			 NULL)) < 0)
 			return rc;
 	}
 	return xz_ctx_audit(c, "patrol.items", "patrol_items", 0, NULL, (json_t *)items);
@@ -97,7 +98,8 @@ static int record_tx(struct xz_ctx *c, void *arg)
 	int rc;
 	if (in->ended_at < in->started_at)
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_time", "起止时间无效",
-				   "started_at/ended_at must be ISO 8601 and in order", "started_at");
+				   "started_at/ended_at must be ISO 8601 and in order",
+				   "started_at");
 	if (dist < 0)
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_track", "轨迹须为[[经度,纬度],…]",
 				   "track must be [[lon,lat],…]", "track");
@@ -106,18 +108,18 @@ static int record_tx(struct xz_ctx *c, void *arg)
 	tj = in->track ? json_dumps(in->track, JSON_COMPACT) : NULL;
 	cj = in->checked ? json_dumps(in->checked, JSON_COMPACT) : NULL;
 	fj = in->findings ? json_dumps(in->findings, JSON_COMPACT) : NULL;
-	if ((rc = xz_db_int(c->db,
-			    "INSERT INTO patrols (user_id, person_id, cell_id, township_id, "
-			    "county_id, started_at, ended_at, distance_m, track_json, checked_json, "
-			    "findings_json, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-			    "$10, $11, $12) RETURNING id",
-			    XZ_ARGS(XZ_INT(c->user ? c->user->id : 0),
-				    XZ_ID(c->user ? c->user->person_id : 0), XZ_INT(in->cell_id),
-				    XZ_INT(xz_row_int(cell, "township_id")), XZ_INT(xz_row_int(cell, "county_id")),
-				    XZ_INT(in->started_at), XZ_INT(in->ended_at), XZ_REAL(dist),
-				    XZ_TEXT(tj ? tj : "[]"), XZ_TEXT(cj ? cj : "[]"),
-				    XZ_TEXT(fj ? fj : "[]"), XZ_INT(c->now)),
-			    &a->id)) == 0)
+	if ((rc = xz_db_int(
+		 c->db,
+		 "INSERT INTO patrols (user_id, person_id, cell_id, township_id, "
+		 "county_id, started_at, ended_at, distance_m, track_json, checked_json, "
+		 "findings_json, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+		 "$10, $11, $12) RETURNING id",
+		 XZ_ARGS(XZ_INT(c->user ? c->user->id : 0), XZ_ID(c->user ? c->user->person_id : 0),
+			 XZ_INT(in->cell_id), XZ_INT(xz_row_int(cell, "township_id")),
+			 XZ_INT(xz_row_int(cell, "county_id")), XZ_INT(in->started_at),
+			 XZ_INT(in->ended_at), XZ_REAL(dist), XZ_TEXT(tj ? tj : "[]"),
+			 XZ_TEXT(cj ? cj : "[]"), XZ_TEXT(fj ? fj : "[]"), XZ_INT(c->now)),
+		 &a->id)) == 0)
 		rc = xz_ctx_audit(c, "patrol.create", "patrol", a->id, NULL, NULL);
 	free(tj);
 	free(cj);
@@ -141,17 +143,18 @@ int xz_patrols_list(struct xz_ctx *c, int64_t cell, int64_t after, int64_t limit
 	*rows = NULL;
 	if (c->user && !xz_authz_filter(c->user, "patrol.read", &f))
 		return xz_scope_deny(c, "patrol.read");
-	rc = xz_db_query(c->db,
-			 "SELECT p.id, p.user_id, u.display_name AS patroller, p.cell_id, c.name AS "
-			 "cell_name, p.township_id, p.started_at, p.ended_at, p.distance_m, "
-			 "p.checked_json, p.findings_json FROM patrols p JOIN users u ON u.id = "
-			 "p.user_id JOIN grid_cells c ON c.id = p.cell_id WHERE p.id > $1 AND "
-			 "(CAST($2 AS BIGINT) IS NULL OR p.township_id = $2) AND (CAST($3 AS BIGINT) "
-			 "IS NULL OR p.county_id = $3) AND (CAST($4 AS BIGINT) IS NULL OR p.user_id = "
-			 "$4) AND (CAST($5 AS BIGINT) IS NULL OR p.cell_id = $5) ORDER BY p.id LIMIT $6",
-			 XZ_ARGS(XZ_INT(after), XZ_ID(f.township_id), XZ_ID(f.county_id),
-				 XZ_ID(f.user_id), XZ_ID(cell), XZ_INT(limit)),
-			 rows);
+	rc = xz_db_query(
+	    c->db,
+	    "SELECT p.id, p.user_id, u.display_name AS patroller, p.cell_id, c.name AS "
+	    "cell_name, p.township_id, p.started_at, p.ended_at, p.distance_m, "
+	    "p.checked_json, p.findings_json FROM patrols p JOIN users u ON u.id = "
+	    "p.user_id JOIN grid_cells c ON c.id = p.cell_id WHERE p.id > $1 AND "
+	    "(CAST($2 AS BIGINT) IS NULL OR p.township_id = $2) AND (CAST($3 AS BIGINT) "
+	    "IS NULL OR p.county_id = $3) AND (CAST($4 AS BIGINT) IS NULL OR p.user_id = "
+	    "$4) AND (CAST($5 AS BIGINT) IS NULL OR p.cell_id = $5) ORDER BY p.id LIMIT $6",
+	    XZ_ARGS(XZ_INT(after), XZ_ID(f.township_id), XZ_ID(f.county_id), XZ_ID(f.user_id),
+		    XZ_ID(cell), XZ_INT(limit)),
+	    rows);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
@@ -159,11 +162,12 @@ int xz_patrol_get(struct xz_ctx *c, int64_t id, json_t **row)
 {
 	json_t *raised = NULL;
 	struct xz_place pl;
-	int rc = xz_db_one(c->db,
-			   "SELECT id, user_id, cell_id, township_id, county_id, started_at, "
-			   "ended_at, distance_m, track_json, checked_json, findings_json FROM patrols "
-			   "WHERE id = $1",
-			   XZ_ARGS(XZ_INT(id)), row);
+	int rc =
+	    xz_db_one(c->db,
+		      "SELECT id, user_id, cell_id, township_id, county_id, started_at, "
+		      "ended_at, distance_m, track_json, checked_json, findings_json FROM patrols "
+		      "WHERE id = $1",
+		      XZ_ARGS(XZ_INT(id)), row);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
 	pl = (struct xz_place){.county_id = xz_row_int(*row, "county_id"),

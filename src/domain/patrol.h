@@ -40,8 +40,7 @@ double xz_patrol_track_m(const json_t *track);
 int xz_patrol_record(struct xz_ctx *c, const struct xz_patrol_in *in, int64_t *id);
 /* xz_patrols_list: patrols the caller may read, keyset after/limit,
  * optionally of one cell. */
-int xz_patrols_list(struct xz_ctx *c, int64_t cell_id, int64_t after, int64_t limit,
-		    json_t **rows);
+int xz_patrols_list(struct xz_ctx *c, int64_t cell_id, int64_t after, int64_t limit, json_t **rows);
 /* xz_patrol_get: one patrol in scope with "problems" it raised. */
 int xz_patrol_get(struct xz_ctx *c, int64_t id, json_t **row);
 

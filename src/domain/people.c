@@ -27,15 +27,15 @@ static json_t *domains_parsed(json_t *row)
 /* ---- people ---- */
 
 static const struct xz_field person_fields[] = {
-	{"name", XZ_F_TEXT, true, 0, NULL, "姓名"},
-	{"unit_id", XZ_F_ID, false, 0, NULL, "所在机构"},
-	{"township_id", XZ_F_ID, false, 0, NULL, "所在乡镇（街道）"},
-	{"county_id", XZ_F_ID, false, 0, NULL, "所在县（市、区）"},
-	{"phone", XZ_F_TEXT, false, 32, NULL, "电话"},
-	{"title", XZ_F_TEXT, false, 0, NULL, "职务"},
-	{"is_auxiliary", XZ_F_FLAG, false, 0, NULL, "协管员"},
-	{"active", XZ_F_FLAG, false, 0, NULL, "在岗"},
-	{NULL, 0, false, 0, NULL, NULL},
+    {"name", XZ_F_TEXT, true, 0, NULL, "姓名"},
+    {"unit_id", XZ_F_ID, false, 0, NULL, "所在机构"},
+    {"township_id", XZ_F_ID, false, 0, NULL, "所在乡镇（街道）"},
+    {"county_id", XZ_F_ID, false, 0, NULL, "所在县（市、区）"},
+    {"phone", XZ_F_TEXT, false, 32, NULL, "电话"},
+    {"title", XZ_F_TEXT, false, 0, NULL, "职务"},
+    {"is_auxiliary", XZ_F_FLAG, false, 0, NULL, "协管员"},
+    {"active", XZ_F_FLAG, false, 0, NULL, "在岗"},
+    {NULL, 0, false, 0, NULL, NULL},
 };
 static const char *const person_derived[] = {"department_id", NULL};
 
@@ -48,18 +48,19 @@ static int person_derive(struct xz_ctx *c, json_t *row)
 	int rc = 0;
 	if (xz_row_int(row, "unit_id")) {
 		if ((rc = xz_record_ref(c, "units", "id, township_id, county_id, department_id",
-				     xz_row_int(row, "unit_id"), "unit_id", &u)) < 0)
+					xz_row_int(row, "unit_id"), "unit_id", &u)) < 0)
 			goto out;
 		json_object_set_new(row, "township_id", json_integer(xz_row_int(u, "township_id")));
 		json_object_set_new(row, "county_id", json_integer(xz_row_int(u, "county_id")));
-		json_object_set_new(row, "department_id", json_integer(xz_row_int(u, "department_id")));
+		json_object_set_new(row, "department_id",
+				    json_integer(xz_row_int(u, "department_id")));
 	} else if (xz_row_int(row, "township_id")) {
-		if ((rc = xz_record_ref(c, "regions", "id, level, county_id", xz_row_int(row, "township_id"),
-				     "township_id", &t)) < 0)
+		if ((rc = xz_record_ref(c, "regions", "id, level, county_id",
+					xz_row_int(row, "township_id"), "township_id", &t)) < 0)
 			goto out;
 		if (strcmp(xz_row_str(t, "level"), "township")) {
 			rc = xz_ctx_fail(c, XZ_ERULE, "invalid_reference", "须为乡镇（街道）",
-				     "township_id must be a township", "township_id");
+					 "township_id must be a township", "township_id");
 			goto out;
 		}
 		json_object_set_new(row, "county_id", json_integer(xz_row_int(t, "county_id")));
@@ -72,10 +73,11 @@ static int person_derive(struct xz_ctx *c, json_t *row)
 		json_object_set_new(row, "county_id", json_integer(c->user->county_id));
 	} else {
 		rc = xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field", "须指定所在机构或乡镇",
-			     "unit_id or township_id is required", "unit_id");
+				 "unit_id or township_id is required", "unit_id");
 		goto out;
 	}
-	if (!json_object_get(row, "is_auxiliary") || json_is_null(json_object_get(row, "is_auxiliary")))
+	if (!json_object_get(row, "is_auxiliary") ||
+	    json_is_null(json_object_get(row, "is_auxiliary")))
 		json_object_set_new(row, "is_auxiliary", json_integer(0));
 	if (!json_object_get(row, "active") || json_is_null(json_object_get(row, "active")))
 		json_object_set_new(row, "active", json_integer(1));
@@ -111,11 +113,12 @@ static int person_decorate(struct xz_ctx *c, json_t *rows)
 		json_object_set_new(by_id, key, json_array());
 	}
 	if (n) {
-		rc = xz_db_query(c->db,
-				 "SELECT id, person_id, cert_no, issuer, domains, valid_from, valid_to FROM "
-				 "qualifications WHERE person_id BETWEEN $1 AND $2 ORDER BY person_id, "
-				 "valid_to DESC",
-				 XZ_ARGS(XZ_INT(lo), XZ_INT(hi)), &q);
+		rc = xz_db_query(
+		    c->db,
+		    "SELECT id, person_id, cert_no, issuer, domains, valid_from, valid_to FROM "
+		    "qualifications WHERE person_id BETWEEN $1 AND $2 ORDER BY person_id, "
+		    "valid_to DESC",
+		    XZ_ARGS(XZ_INT(lo), XZ_INT(hi)), &q);
 		if (rc < 0) {
 			rc = xz_ctx_fail_db(c, rc);
 			goto out;
@@ -141,27 +144,27 @@ out:
 	return rc;
 }
 
-static const char *const person_filters[] = {"unit_id", "unit_id", "township_id", "township_id",
-					     NULL, NULL};
+static const char *const person_filters[] = {"unit_id",	    "unit_id", "township_id",
+					     "township_id", NULL,      NULL};
 
 const struct xz_resource xz_kind_people = {
-	.name = "people",
-	.table = "people",
-	.label = "人员",
-	.read_perm = "people.read",
-	.write_perm = "people.write",
-	.columns = "id, name, unit_id, department_id, township_id, county_id, phone, title, "
-		   "is_auxiliary, active, version, created_at, updated_at",
-	.county_col = "county_id",
-	.township_col = "township_id",
-	.department_col = "department_id",
-	.unit_col = "unit_id",
-	.fields = person_fields,
-	.derived = person_derived,
-	.derive = person_derive,
-	.place = person_place,
-	.decorate = person_decorate,
-	.filters = person_filters,
+    .name = "people",
+    .table = "people",
+    .label = "人员",
+    .read_perm = "people.read",
+    .write_perm = "people.write",
+    .columns = "id, name, unit_id, department_id, township_id, county_id, phone, title, "
+	       "is_auxiliary, active, version, created_at, updated_at",
+    .county_col = "county_id",
+    .township_col = "township_id",
+    .department_col = "department_id",
+    .unit_col = "unit_id",
+    .fields = person_fields,
+    .derived = person_derived,
+    .derive = person_derive,
+    .place = person_place,
+    .decorate = person_decorate,
+    .filters = person_filters,
 };
 
 /* person_for: the person with this id if the caller may `perm` them. */
@@ -211,14 +214,14 @@ static int qual_add_tx(struct xz_ctx *c, void *arg)
 	if ((rc = person_for(c, "people.write", a->id, &person)) < 0)
 		return rc;
 	dom = json_dumps(in->domains, JSON_COMPACT);
-	rc = xz_db_one(c->db,
-		       "INSERT INTO qualifications (person_id, cert_no, issuer, domains, valid_from, "
-		       "valid_to, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id, person_id, "
-		       "cert_no, issuer, domains, valid_from, valid_to",
-		       XZ_ARGS(XZ_INT(a->id), XZ_TEXT(in->cert_no), XZ_TEXT(in->issuer),
-			       XZ_TEXT(dom), XZ_TEXT(in->valid_from), XZ_TEXT(in->valid_to),
-			       XZ_INT(c->now)),
-		       &a->row);
+	rc = xz_db_one(
+	    c->db,
+	    "INSERT INTO qualifications (person_id, cert_no, issuer, domains, valid_from, "
+	    "valid_to, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id, person_id, "
+	    "cert_no, issuer, domains, valid_from, valid_to",
+	    XZ_ARGS(XZ_INT(a->id), XZ_TEXT(in->cert_no), XZ_TEXT(in->issuer), XZ_TEXT(dom),
+		    XZ_TEXT(in->valid_from), XZ_TEXT(in->valid_to), XZ_INT(c->now)),
+	    &a->row);
 	free(dom);
 	json_decref(person);
 	if (rc == XZ_ECONFLICT)
@@ -229,8 +232,8 @@ static int qual_add_tx(struct xz_ctx *c, void *arg)
 	return xz_ctx_audit(c, "qualification.create", "person", a->id, NULL, a->row);
 }
 
-int xz_qualification_add(struct xz_ctx *c, int64_t person_id,
-			 const struct xz_qualification_in *in, json_t **row)
+int xz_qualification_add(struct xz_ctx *c, int64_t person_id, const struct xz_qualification_in *in,
+			 json_t **row)
 {
 	struct qual_args a = {.id = person_id, .in = in};
 	int rc = xz_ctx_tx(c, qual_add_tx, &a);
@@ -247,10 +250,11 @@ static int qual_remove_tx(struct xz_ctx *c, void *arg)
 	struct qual_args *a = arg;
 	json_t *person = NULL;
 	int rc;
-	if ((rc = xz_db_one(c->db,
-			    "SELECT id, person_id, cert_no, issuer, domains, valid_from, valid_to FROM "
-			    "qualifications WHERE id = $1",
-			    XZ_ARGS(XZ_INT(a->id)), &a->row)) < 0 ||
+	if ((rc = xz_db_one(
+		 c->db,
+		 "SELECT id, person_id, cert_no, issuer, domains, valid_from, valid_to FROM "
+		 "qualifications WHERE id = $1",
+		 XZ_ARGS(XZ_INT(a->id)), &a->row)) < 0 ||
 	    (rc = person_for(c, "people.write", xz_row_int(a->row, "person_id"), &person)) < 0)
 		return rc;
 	json_decref(person);
@@ -291,7 +295,8 @@ int xz_qualification_check(struct xz_ctx *c, int64_t pid, const char *date, cons
 	if (xz_row_int(person, "is_auxiliary"))
 		reason = "auxiliary";
 	else
-		json_array_foreach(q, i, row) {
+		json_array_foreach(q, i, row)
+		{
 			bool in_period = strcmp(xz_row_str(row, "valid_from"), date) <= 0 &&
 					 strcmp(xz_row_str(row, "valid_to"), date) >= 0;
 			bool in_domain = !domain;
@@ -308,7 +313,8 @@ int xz_qualification_check(struct xz_ctx *c, int64_t pid, const char *date, cons
 			}
 			if (!in_period && in_domain)
 				reason = "expired_or_not_yet_valid";
-			else if (in_period && !in_domain && strcmp(reason, "expired_or_not_yet_valid"))
+			else if (in_period && !in_domain &&
+				 strcmp(reason, "expired_or_not_yet_valid"))
 				reason = "domain_not_covered";
 		}
 	*out = json_pack("{s:I,s:s,s:s?,s:b,s:s,s:o}", "person_id", (json_int_t)pid, "date", date,

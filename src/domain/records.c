@@ -52,11 +52,10 @@ int xz_record_ref(struct xz_ctx *c, const char *table, const char *cols, int64_t
 	select_by_id(&b, cols, table, id);
 	rc = xz_db_one(c->db, b.text, b.p, b.n, row);
 	if (rc == XZ_ENOTFOUND)
-		return xz_ctx_fail(c, XZ_ERULE, "invalid_reference",
-				   xz_arena_printf(c->arena, "字段%s引用的记录不存在", field),
-				   xz_arena_printf(c->arena, "Field %s refers to a missing record",
-						   field),
-				   field);
+		return xz_ctx_fail(
+		    c, XZ_ERULE, "invalid_reference",
+		    xz_arena_printf(c->arena, "字段%s引用的记录不存在", field),
+		    xz_arena_printf(c->arena, "Field %s refers to a missing record", field), field);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
@@ -99,8 +98,7 @@ int xz_record_list(struct xz_ctx *c, const struct xz_resource *res,
 	xz_sql_opt_eq(&b, res->list_township_col ? res->list_township_col : res->township_col,
 		      XZ_ID(f.township_id));
 	xz_sql_add(&b, " AND ");
-	xz_sql_opt_eq(&b,
-		      res->list_department_col ? res->list_department_col : res->department_col,
+	xz_sql_opt_eq(&b, res->list_department_col ? res->list_department_col : res->department_col,
 		      XZ_ID(f.department_id));
 	xz_sql_add(&b, " AND ");
 	xz_sql_opt_eq(&b, res->list_unit_col ? res->list_unit_col : res->unit_col,
@@ -152,8 +150,7 @@ int xz_record_get(struct xz_ctx *c, const struct xz_resource *res, int64_t id, j
 	return rc;
 }
 
-int xz_record_for_write(struct xz_ctx *c, const struct xz_resource *res, int64_t id,
-			json_t **row)
+int xz_record_for_write(struct xz_ctx *c, const struct xz_resource *res, int64_t id, json_t **row)
 {
 	return scoped(c, res, res->write_perm, id, row);
 }
@@ -258,13 +255,14 @@ static int write_tx(struct xz_ctx *c, void *arg)
 					    "A record with this code already exists", "code")
 			      : xz_ctx_fail(c, rc, "version_conflict",
 					    "记录已被他人修改或编码重复，请刷新后重试",
-					    "Conflict: changed meanwhile or duplicate code", "version");
+					    "Conflict: changed meanwhile or duplicate code",
+					    "version");
 	if (rc < 0 || (create && res->created && (rc = res->created(c, a->id, a->row)) < 0) ||
 	    (rc = xz_record_load(c, res, a->id, &a->after)) < 0)
 		return rc;
-	return xz_ctx_audit(c,
-			    xz_arena_printf(c->arena, "%s.%s", res->name, create ? "create" : "update"),
-			    res->name, a->id, a->before, a->after);
+	return xz_ctx_audit(
+	    c, xz_arena_printf(c->arena, "%s.%s", res->name, create ? "create" : "update"),
+	    res->name, a->id, a->before, a->after);
 }
 
 static int write(struct xz_ctx *c, const struct xz_resource *res, int64_t id, json_t *before,
@@ -282,14 +280,13 @@ static int write(struct xz_ctx *c, const struct xz_resource *res, int64_t id, js
 	return 0;
 }
 
-int xz_record_create(struct xz_ctx *c, const struct xz_resource *res, json_t *row,
-		     json_t **after)
+int xz_record_create(struct xz_ctx *c, const struct xz_resource *res, json_t *row, json_t **after)
 {
 	return write(c, res, 0, NULL, row, after);
 }
 
-int xz_record_update(struct xz_ctx *c, const struct xz_resource *res, int64_t id,
-		     json_t *before, json_t *row, json_t **after)
+int xz_record_update(struct xz_ctx *c, const struct xz_resource *res, int64_t id, json_t *before,
+		     json_t *row, json_t **after)
 {
 	return write(c, res, id, before, row, after);
 }
@@ -308,8 +305,8 @@ static int delete_tx(struct xz_ctx *c, void *arg)
 				   "The record is still referenced and cannot be deleted", NULL);
 	if (rc < 0)
 		return rc;
-	return xz_ctx_audit(c, xz_arena_printf(c->arena, "%s.delete", a->res->name),
-			    a->res->name, a->id, a->before, NULL);
+	return xz_ctx_audit(c, xz_arena_printf(c->arena, "%s.delete", a->res->name), a->res->name,
+			    a->id, a->before, NULL);
 }
 
 int xz_record_delete(struct xz_ctx *c, const struct xz_resource *res, int64_t id)

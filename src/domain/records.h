@@ -41,13 +41,13 @@ struct xz_field {
 	const char *name;
 	enum xz_field_type type;
 	bool required;
-	size_t max;                /* text length in bytes; 0 = XZ_MAX_NAME */
+	size_t max;		   /* text length in bytes; 0 = XZ_MAX_NAME */
 	const char *const *one_of; /* allowed values for text, NULL-terminated */
-	const char *label;         /* Chinese label for messages */
+	const char *label;	   /* Chinese label for messages */
 };
 
 struct xz_resource {
-	const char *name;  /* "units" */
+	const char *name; /* "units" */
 	const char *table;
 	const char *label; /* "派驻机构" */
 	const char *read_perm, *write_perm;
@@ -97,18 +97,16 @@ int xz_record_list(struct xz_ctx *c, const struct xz_resource *res,
 /* xz_record_get: one record the caller may read, decorated. */
 int xz_record_get(struct xz_ctx *c, const struct xz_resource *res, int64_t id, json_t **row);
 /* xz_record_for_write: the stored record the caller may change. */
-int xz_record_for_write(struct xz_ctx *c, const struct xz_resource *res, int64_t id,
-			json_t **row);
+int xz_record_for_write(struct xz_ctx *c, const struct xz_resource *res, int64_t id, json_t **row);
 /* xz_record_create: derive, authorise at its place and insert row (fields
  * already in stored form); *after is the stored record, decorated. */
-int xz_record_create(struct xz_ctx *c, const struct xz_resource *res, json_t *row,
-		     json_t **after);
+int xz_record_create(struct xz_ctx *c, const struct xz_resource *res, json_t *row, json_t **after);
 /* xz_record_update: write row (before merged with the change, including
  * before's "version") over record id; before is what the caller read
  * with xz_record_for_write. 409 version_conflict when changed meanwhile.
  * *after is the stored record, decorated. */
-int xz_record_update(struct xz_ctx *c, const struct xz_resource *res, int64_t id,
-		     json_t *before, json_t *row, json_t **after);
+int xz_record_update(struct xz_ctx *c, const struct xz_resource *res, int64_t id, json_t *before,
+		     json_t *row, json_t **after);
 /* xz_record_delete: delete a record the caller may change (409 in_use
  * while referenced). */
 int xz_record_delete(struct xz_ctx *c, const struct xz_resource *res, int64_t id);

@@ -95,18 +95,18 @@ int xz_shape_texts(struct xz_req *r, const struct xz_text_rule *rules, size_t n)
 		size_t len = t->value ? strlen(t->value) : 0;
 		if ((t->required && !len) || len > t->max)
 			return xz_fail(
-				r, XZ_EMALFORMED, "invalid_field",
-				xz_arena_printf(r->arena, "%s%s（至多%zu字节）", t->field,
-						len > t->max ? "过长" : "不能为空", t->max),
-				xz_arena_printf(r->arena, "%s %s (at most %zu bytes)", t->field,
-						len > t->max ? "is too long" : "is required", t->max),
-				t->field);
+			    r, XZ_EMALFORMED, "invalid_field",
+			    xz_arena_printf(r->arena, "%s%s（至多%zu字节）", t->field,
+					    len > t->max ? "过长" : "不能为空", t->max),
+			    xz_arena_printf(r->arena, "%s %s (at most %zu bytes)", t->field,
+					    len > t->max ? "is too long" : "is required", t->max),
+			    t->field);
 	}
 	return 0;
 }
 
-int xz_shape_enum(struct xz_req *r, const char *field, const char *v,
-		  const char *const *allowed, bool required)
+int xz_shape_enum(struct xz_req *r, const char *field, const char *v, const char *const *allowed,
+		  bool required)
 {
 	const char *const *a;
 	if (!v && !required)
@@ -114,9 +114,9 @@ int xz_shape_enum(struct xz_req *r, const char *field, const char *v,
 	for (a = allowed; v && *a; a++)
 		if (!strcmp(*a, v))
 			return 0;
-	return xz_fail(r, XZ_EMALFORMED, "invalid_field",
-		       xz_arena_printf(r->arena, "%s的取值不允许", field),
-		       xz_arena_printf(r->arena, "%s has a value that is not allowed", field), field);
+	return xz_fail(
+	    r, XZ_EMALFORMED, "invalid_field", xz_arena_printf(r->arena, "%s的取值不允许", field),
+	    xz_arena_printf(r->arena, "%s has a value that is not allowed", field), field);
 }
 
 int xz_shape_range(struct xz_req *r, const char *field, int64_t v, int64_t lo, int64_t hi)
@@ -131,8 +131,8 @@ int xz_shape_range(struct xz_req *r, const char *field, int64_t v, int64_t lo, i
 		       field);
 }
 
-int xz_shape_ids(struct xz_req *r, const char *field, const json_t *arr, size_t max,
-		 int64_t *out, size_t *n)
+int xz_shape_ids(struct xz_req *r, const char *field, const json_t *arr, size_t max, int64_t *out,
+		 size_t *n)
 {
 	size_t i;
 	const json_t *v;
@@ -160,8 +160,8 @@ bad:
 		       field);
 }
 
-int xz_shape_strings(struct xz_req *r, const char *field, const json_t *arr, size_t min,
-		     size_t max, size_t maxlen)
+int xz_shape_strings(struct xz_req *r, const char *field, const json_t *arr, size_t min, size_t max,
+		     size_t maxlen)
 {
 	size_t i;
 	const json_t *v;
@@ -177,13 +177,14 @@ int xz_shape_strings(struct xz_req *r, const char *field, const json_t *arr, siz
 	}
 	return 0;
 bad:
-	return xz_fail(r, XZ_EMALFORMED, "invalid_field",
-		       xz_arena_printf(r->arena, "%s须为%zu到%zu项的字符串数组（每项至多%zu字节）",
-				       field, min, max, maxlen),
-		       xz_arena_printf(r->arena,
-				       "%s must be an array of %zu to %zu strings of at most %zu bytes",
-				       field, min, max, maxlen),
-		       field);
+	return xz_fail(
+	    r, XZ_EMALFORMED, "invalid_field",
+	    xz_arena_printf(r->arena, "%s须为%zu到%zu项的字符串数组（每项至多%zu字节）", field, min,
+			    max, maxlen),
+	    xz_arena_printf(r->arena,
+			    "%s must be an array of %zu to %zu strings of at most %zu bytes", field,
+			    min, max, maxlen),
+	    field);
 }
 
 int xz_shape_positions(struct xz_req *r, const char *field, const char *code, const json_t *arr,
@@ -223,7 +224,8 @@ int xz_shape_query_text(struct xz_req *r, const char *name, size_t max, const ch
 		return 0;
 	return xz_fail(r, XZ_EMALFORMED, "invalid_query",
 		       xz_arena_printf(r->arena, "查询参数%s过长（至多%zu字节）", name, max),
-		       xz_arena_printf(r->arena, "Query argument %s is too long (at most %zu bytes)",
-				       name, max),
+		       xz_arena_printf(r->arena,
+				       "Query argument %s is too long (at most %zu bytes)", name,
+				       max),
 		       name);
 }

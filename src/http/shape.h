@@ -47,28 +47,28 @@ struct xz_text_rule {
 /* xz_shape_texts: check every rule in order; the first failure answers 400
  * invalid_field naming its field. */
 int xz_shape_texts(struct xz_req *r, const struct xz_text_rule *rules, size_t n);
-#define XZ_SHAPE_TEXTS(r, ...)                                                         \
-	xz_shape_texts((r), (const struct xz_text_rule[]){__VA_ARGS__},                     \
-		       sizeof((const struct xz_text_rule[]){__VA_ARGS__}) /                 \
-			       sizeof(struct xz_text_rule))
+#define XZ_SHAPE_TEXTS(r, ...)                                                                     \
+	xz_shape_texts((r), (const struct xz_text_rule[]){__VA_ARGS__},                            \
+		       sizeof((const struct xz_text_rule[]){__VA_ARGS__}) /                        \
+			   sizeof(struct xz_text_rule))
 
 /* xz_shape_enum: v (may be NULL unless required) is one of the
  * NULL-terminated set; 400 invalid_field otherwise. */
-int xz_shape_enum(struct xz_req *r, const char *field, const char *v,
-		  const char *const *allowed, bool required);
+int xz_shape_enum(struct xz_req *r, const char *field, const char *v, const char *const *allowed,
+		  bool required);
 
 /* xz_shape_range: lo <= v <= hi; 400 invalid_field otherwise. */
 int xz_shape_range(struct xz_req *r, const char *field, int64_t v, int64_t lo, int64_t hi);
 
 /* xz_shape_ids: arr (borrowed; NULL allowed) is an array of at most max
  * positive integers; copied into out[max] when out is given, *n their count. */
-int xz_shape_ids(struct xz_req *r, const char *field, const json_t *arr, size_t max,
-		 int64_t *out, size_t *n);
+int xz_shape_ids(struct xz_req *r, const char *field, const json_t *arr, size_t max, int64_t *out,
+		 size_t *n);
 
 /* xz_shape_strings: arr (borrowed; NULL allowed unless min > 0) is an array
  * of min..max non-empty strings of at most maxlen bytes each. */
-int xz_shape_strings(struct xz_req *r, const char *field, const json_t *arr, size_t min,
-		     size_t max, size_t maxlen);
+int xz_shape_strings(struct xz_req *r, const char *field, const json_t *arr, size_t min, size_t max,
+		     size_t maxlen);
 
 /* xz_shape_positions: arr (borrowed; NULL allowed) is an array of at most
  * max positions [lon, lat, …] each valid as xz_point_valid says; on failure

@@ -13,8 +13,8 @@
  *   xz_sql_init(&b, "SELECT id FROM units WHERE id > ");
  *   xz_sql_param(&b, XZ_INT(after));
  *   xz_sql_add(&b, " AND ");
- *   xz_sql_opt_eq(&b, "county_id", XZ_ID(county));  // (CAST($2 AS BIGINT) IS NULL OR county_id = $2)
- *   xz_db_query(db, b.text, b.p, b.n, &rows);
+ *   xz_sql_opt_eq(&b, "county_id", XZ_ID(county));  // (CAST($2 AS BIGINT) IS NULL OR county_id =
+ * $2) xz_db_query(db, b.text, b.p, b.n, &rows);
  *
  * Text values (XZ_TEXT) are borrowed: they must outlive the statement.
  */

@@ -46,7 +46,8 @@ static void test_permissions_follow_the_table(void)
 static void test_county_scope(void)
 {
 	struct xz_user admin = {.id = 1, .county_id = 10, .roles = XZ_ROLE_ADMIN};
-	struct xz_user office = {.id = 2, .county_id = 10, .township_id = 11, .roles = XZ_ROLE_OFFICE};
+	struct xz_user office = {
+	    .id = 2, .county_id = 10, .township_id = 11, .roles = XZ_ROLE_OFFICE};
 	struct xz_user auditor = {.id = 3, .county_id = 10, .roles = XZ_ROLE_AUDITOR};
 	CHECK_EQ_INT(xz_authz_county(&admin, "list.write", 0), 10);
 	CHECK_EQ_INT(xz_authz_county(&admin, "list.write", 10), 10);

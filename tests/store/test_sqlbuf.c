@@ -20,8 +20,9 @@ static void test_builds_text_and_params(void)
 	xz_sql_opt_eq(&b, "county_id", XZ_ID(0));
 	xz_sql_add(&b, " AND name = ");
 	xz_sql_param(&b, XZ_TEXT("x"));
-	CHECK_EQ_STR(b.text, "SELECT id FROM units WHERE id > $1 AND (CAST($2 AS BIGINT) IS NULL OR "
-			     "county_id = $2) AND name = $3");
+	CHECK_EQ_STR(b.text,
+		     "SELECT id FROM units WHERE id > $1 AND (CAST($2 AS BIGINT) IS NULL OR "
+		     "county_id = $2) AND name = $3");
 	CHECK_EQ_INT(b.n, 3);
 	CHECK_EQ_INT(b.p[0].i, 7);
 	CHECK_EQ_INT(b.p[1].t, XZ_V_NULL);
