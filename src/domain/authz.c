@@ -238,11 +238,15 @@ int64_t xz_authz_county(const struct xz_user *u, const char *perm, int64_t count
 size_t xz_authz_permissions(const struct xz_user *u, const char **out, size_t max)
 {
 	size_t i, k, n = 0;
-	for (i = 0; u && i < XZ_ARRAY_LEN(grants) && n < max; i++) {
-		for (k = 0; k < n && strcmp(out[k], grants[i].perm); k++)
+	for (i = 0; u && i < XZ_ARRAY_LEN(grants); i++) {
+		/* first row of its name, and granted: name it once */
+		for (k = 0; k < i && strcmp(grants[k].perm, grants[i].perm); k++)
 			;
-		if (k == n && xz_authz(u, grants[i].perm, NULL))
-			out[n++] = grants[i].perm;
+		if (k == i && xz_authz(u, grants[i].perm, NULL)) {
+			if (n < max)
+				out[n] = grants[i].perm;
+			n++;
+		}
 	}
 	return n;
 }

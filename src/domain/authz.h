@@ -68,7 +68,8 @@ int64_t xz_authz_county(const struct xz_user *u, const char *perm, int64_t count
 
 /* xz_authz_permissions: the names of every permission some role of u grants
  * anywhere ("self" included), each once, in table order, into out[max];
- * answers how many. The strings are static. */
+ * answers how many there are, which may exceed max (then only max were
+ * written: the caller's buffer is too small). The strings are static. */
 size_t xz_authz_permissions(const struct xz_user *u, const char **out, size_t max);
 
 /* The number of distinct permission names is at most this. */

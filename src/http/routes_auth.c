@@ -5,6 +5,7 @@
  * an HttpOnly SameSite=Strict cookie (the browser), with a CSRF token the
  * browser echoes on unsafe requests.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,8 +131,13 @@ static int me(struct xz_req *r)
 {
 	const char *perms[XZ_AUTHZ_MAX_PERMS];
 	size_t i, n = xz_authz_permissions(r->user, perms, XZ_ARRAY_LEN(perms));
-	json_t *o = user_json(r, r->user), *p = json_array();
-	for (i = 0; i < n; i++)
+	json_t *o, *p;
+	/* an invariant of the grants table, not of the request: never a
+	 * shortened list */
+	assert(n <= XZ_ARRAY_LEN(perms));
+	o = user_json(r, r->user);
+	p = json_array();
+	for (i = 0; i < n && i < XZ_ARRAY_LEN(perms); i++)
 		json_array_append_new(p, json_string(perms[i]));
 	json_object_set_new(o, "csrf", json_string(r->user->csrf));
 	json_object_set_new(o, "permissions", p);

@@ -39,7 +39,9 @@ static void test_permissions_follow_the_table(void)
 		for (k = i + 1; k < n; k++)
 			CHECK(strcmp(p[i], p[k]));
 	}
-	CHECK_EQ_INT(xz_authz_permissions(&admin, p, 2), 2);
+	/* a short buffer gets what fits, and the answer says how many there are */
+	CHECK_EQ_INT(xz_authz_permissions(&admin, p, 2), n);
+	CHECK(n <= XZ_AUTHZ_MAX_PERMS);
 	CHECK_EQ_INT(xz_authz_permissions(NULL, p, XZ_ARRAY_LEN(p)), 0);
 }
 
