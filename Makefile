@@ -23,7 +23,7 @@ UNIT_BIN := $(UNIT_SRC:tests/%.c=build/tests/%)
 DB ?= data/xiezhi.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan
+.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan format-report
 
 all: build/xiezhi web
 
@@ -87,15 +87,28 @@ run:
 	@$(MAKE) --no-print-directory all
 	@scripts/run.sh "$(DB)" "$(LISTEN)"
 
+# check-banned looks at code, not comments ("the system (CLI)" is prose):
+# each file with its comments stripped by the preprocessor, macros untouched.
 check-banned:
-	@! grep -nE '\b(sprintf|strcpy|strcat|atoi|gets|system)\s*\(' $(SRC) $$(find src -name '*.h') \
-		|| (echo "banned function used (see STYLE.md)"; exit 1)
+	@bad=0; for f in $(SRC) $$(find src -name '*.h' | sort); do \
+		if $(CC) -fpreprocessed -dD -E -P $$f 2>/dev/null | \
+			grep -qE '\b(sprintf|strcpy|strcat|atoi|gets|system)\s*\('; then \
+			echo "$$f: banned function used"; bad=1; fi; done; \
+	[ $$bad = 0 ] || (echo "banned function used (see STYLE.md)"; exit 1)
 
+# lint is what the test run enforces: the banned functions. The clang-format
+# check left it (issue 9): Debian 12's clang-format 14 disagrees with the tree
+# on CJK column widths and braced lists in most files, and a tree-wide
+# reformat must wait for the parallel branches to merge. format-report lists
+# the files it would change, without failing; run clang-format -i on new files.
 lint: check-banned
-	clang-format --dry-run --Werror $(SRC) $$(find src -name '*.h')
+
+format-report:
+	@for f in $(SRC) $$(find src -name '*.h' | sort); do \
+		clang-format --dry-run --Werror $$f >/dev/null 2>&1 || echo "$$f"; done
 
 test: deps-test
-	@$(MAKE) --no-print-directory check-banned all asan $(UNIT_BIN) $(UNIT_SRC:tests/%.c=build/asan/tests/%)
+	@$(MAKE) --no-print-directory lint all asan $(UNIT_BIN) $(UNIT_SRC:tests/%.c=build/asan/tests/%)
 	@scripts/test.sh
 
 bench: deps-test all

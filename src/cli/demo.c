@@ -7,6 +7,7 @@
  * role. Deterministic: the same database every time.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/xz.h"
@@ -14,6 +15,8 @@
 #include "core/xtime.h"
 #include "store/db.h"
 #include "domain/audit.h"
+#include "domain/ctx.h"
+#include "domain/org.h"
 #include "domain/authz.h"
 #include "domain/users.h"
 #include "cli/demo.h"
@@ -59,53 +62,55 @@ static void name_for(int n, char *buf, size_t size)
 	snprintf(buf, size, "%.3s%s", surnames + s * 3, given[(n * 5 + 1) % XZ_ARRAY_LEN(given)]);
 }
 
-static int64_t insert_id(struct xz_db *db, const char *sql, const struct xz_val *p, int n, int *rc)
+/* record: create a record of kind through the domain (its rules, its
+ * audit entry); answers its id, 0 after a failure (kept in *rc). */
+static int64_t record(struct xz_ctx *c, const struct xz_resource *kind, json_t *row, int *rc)
 {
-	json_t *row = NULL;
+	json_t *after = NULL;
 	int64_t id = 0;
-	if (*rc < 0)
-		return 0;
-	*rc = xz_db_one(db, sql, p, n, &row);
-	if (*rc == 0)
-		id = json_integer_value(json_object_get(row, "id"));
-	else
-		xz_log_error("demo insert failed: %s", xz_db_errmsg(db));
+	if (*rc == 0 && (*rc = xz_record_create(c, kind, row, &after)) == 0)
+		id = json_integer_value(json_object_get(after, "id"));
+	else if (*rc < 0 && c->err_code)
+		xz_log_error("demo %s: %s", kind->name, c->err_msg_en);
+	json_decref(after);
 	json_decref(row);
 	return id;
 }
 
-static int64_t region(struct xz_db *db, int64_t parent, const char *level, const char *code,
-		      const char *name, int64_t county, int64_t township, int *rc)
+static int64_t region(struct xz_ctx *c, int64_t parent, const char *level, const char *code,
+		      const char *name, int *rc)
 {
-	int64_t now = xz_now();
-	return insert_id(db,
-			 "INSERT INTO regions (parent_id, level, code, name, county_id, township_id, "
-			 "created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$7) RETURNING id",
-			 XZ_ARGS(XZ_ID(parent), XZ_TEXT(level), XZ_TEXT(code), XZ_TEXT(name),
-				 XZ_ID(county), XZ_ID(township), XZ_INT(now)),
-			 rc);
+	return record(c, &xz_kind_regions,
+		      json_pack("{s:o,s:s,s:s,s:s}", "parent_id",
+				parent ? json_integer(parent) : json_null(), "level", level, "code",
+				code, "name", name),
+		      rc);
 }
 
-static int64_t person(struct xz_db *db, const char *name, int64_t unit, int64_t dept,
-		      int64_t township, int64_t county, const char *title, int aux, int n, int *rc)
+/* person: of a unit, or (unit 0) of a township. */
+static int64_t person(struct xz_ctx *c, const char *name, int64_t unit, int64_t township,
+		      const char *title, int aux, int n, int *rc)
 {
 	char phone[32];
 	snprintf(phone, sizeof(phone), "1390578%04d", 1000 + n);
-	return insert_id(db,
-			 "INSERT INTO people (name, unit_id, department_id, township_id, county_id, phone, "
-			 "title, is_auxiliary, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,"
-			 "$9,$9) RETURNING id",
-			 XZ_ARGS(XZ_TEXT(name), XZ_ID(unit), XZ_ID(dept), XZ_ID(township),
-				 XZ_INT(county), XZ_TEXT(phone), XZ_TEXT(title), XZ_INT(aux),
-				 XZ_INT(xz_now())),
-			 rc);
+	return record(c, &xz_kind_people,
+		      json_pack("{s:s,s:o,s:o,s:s,s:s,s:i}", "name", name, "unit_id",
+				unit ? json_integer(unit) : json_null(), "township_id",
+				unit ? json_null() : json_integer(township), "phone", phone, "title",
+				title, "is_auxiliary", aux),
+		      rc);
 }
 
-static void qualification(struct xz_db *db, int64_t pid, int n, const char *domains, bool expired,
-			  int *rc)
+static void qualification(struct xz_ctx *c, int64_t pid, int n, const char *domains,
+			  bool expired, int *rc)
 {
 	char cert[32], from[XZ_DATE_LEN], to[XZ_DATE_LEN];
-	int64_t today = xz_day_of(xz_now());
+	int64_t today = xz_day_of(c->now);
+	struct xz_qualification_in in = {.cert_no = cert,
+					 .issuer = "浙江省人民政府法制办公室",
+					 .valid_from = from,
+					 .valid_to = to};
+	json_t *row = NULL;
 	if (*rc < 0)
 		return;
 	snprintf(cert, sizeof(cert), "浙执%07d", 3311020 + n);
@@ -113,12 +118,32 @@ static void qualification(struct xz_db *db, int64_t pid, int n, const char *doma
 	/* expired ones ended last month; one in five valid ones ends within 30 days */
 	xz_date_format(expired ? today - 20 - n % 10 : (n % 5 == 0 ? today + 20 : today + 700 + n),
 		       to);
-	*rc = xz_db_exec(db,
-			 "INSERT INTO qualifications (person_id, cert_no, issuer, domains, valid_from, "
-			 "valid_to, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
-			 XZ_ARGS(XZ_INT(pid), XZ_TEXT(cert), XZ_TEXT("浙江省人民政府法制办公室"),
-				 XZ_TEXT(domains), XZ_TEXT(from), XZ_TEXT(to), XZ_INT(xz_now())),
-			 NULL);
+	in.domains = json_loads(domains, 0, NULL);
+	*rc = xz_qualification_add(c, pid, &in, &row);
+	json_decref(in.domains);
+	json_decref(row);
+}
+
+/* contact: name the unit's joint-enforcement contact (one of its own). */
+static void contact(struct xz_ctx *c, int64_t unit, int64_t pid, int *rc)
+{
+	json_t *before = NULL, *row, *after = NULL;
+	if (*rc < 0 || (*rc = xz_record_for_write(c, &xz_kind_units, unit, &before)) < 0)
+		return;
+	row = json_deep_copy(before);
+	json_object_set_new(row, "contact_person_id", json_integer(pid));
+	*rc = xz_record_update(c, &xz_kind_units, unit, before, row, &after);
+	json_decref(before);
+	json_decref(row);
+	json_decref(after);
+}
+
+static void leader(struct xz_ctx *c, int64_t town, int64_t pid, const char *position, int *rc)
+{
+	json_t *row = NULL;
+	if (*rc == 0)
+		*rc = xz_leadership_add(c, town, pid, position, &row);
+	json_decref(row);
 }
 
 static void account(struct xz_db *db, const char *username, const char *display, int64_t region_id,
@@ -147,69 +172,64 @@ static void account(struct xz_db *db, const char *username, const char *display,
 int xz_demo_create(struct xz_db *db)
 {
 	int64_t city, county, town[4], dept[XZ_ARRAY_LEN(depts)], unit[4][XZ_ARRAY_LEN(depts)];
-	int64_t now = xz_now(), have = 0, pid, first_office = 0, first_leader = 0;
+	int64_t have = 0, pid, first_office = 0, first_leader = 0;
 	int64_t first_contact = 0, first_staff = 0, first_grid = 0;
+	struct xz_arena *arena = xz_arena_new();
+	struct xz_ctx ctx, *c = &ctx;
 	char name[64], code[32];
 	size_t t, d, v;
 	int rc = 0, n = 0;
 
-	if ((rc = xz_db_int(db, "SELECT COUNT(*) FROM regions", XZ_NOARGS, &have)) < 0)
+	xz_ctx_system(c, db, arena, "cli");
+	if ((rc = xz_db_int(db, "SELECT COUNT(*) FROM regions", XZ_NOARGS, &have)) < 0 ||
+	    (have && (rc = XZ_ECONFLICT)) || (rc = xz_db_begin(db)) < 0) {
+		xz_arena_free(arena);
 		return rc;
-	if (have)
-		return XZ_ECONFLICT;
-	if ((rc = xz_db_begin(db)) < 0)
-		return rc;
-	city = region(db, 0, "city", "331100", "丽水市", 0, 0, &rc);
-	county = region(db, city, "county", "331102", "莲都区", 0, 0, &rc);
-	if (rc == 0)
-		rc = xz_db_exec(db, "UPDATE regions SET county_id = $1 WHERE id = $1",
-				XZ_ARGS(XZ_INT(county)), NULL);
-	for (t = 0; t < XZ_ARRAY_LEN(townships); t++) {
-		town[t] = region(db, county, "township", townships[t][0], townships[t][1], county, 0, &rc);
-		if (rc == 0)
-			rc = xz_db_exec(db, "UPDATE regions SET township_id = $1 WHERE id = $1",
-					XZ_ARGS(XZ_INT(town[t])), NULL);
 	}
+	/* the organisation, through the same use cases as the administrator's
+	 * screens (domain/records.c with the kinds of org.c and people.c) */
+	city = region(c, 0, "city", "331100", "丽水市", &rc);
+	county = region(c, city, "county", "331102", "莲都区", &rc);
+	for (t = 0; t < XZ_ARRAY_LEN(townships); t++)
+		town[t] = region(c, county, "township", townships[t][0], townships[t][1], &rc);
 	for (v = 0; v < XZ_ARRAY_LEN(villages); v++) {
 		t = (size_t)(villages[v][0][0] - '0');
 		snprintf(code, sizeof(code), "%s%s", townships[t][0], villages[v][1]);
-		region(db, town[t], "village", code, villages[v][2], county, town[t], &rc);
+		region(c, town[t], "village", code, villages[v][2], &rc);
 	}
-	for (d = 0; d < XZ_ARRAY_LEN(depts); d++)
-		dept[d] = insert_id(db,
-				    "INSERT INTO departments (county_id, code, name, domains, created_at, "
-				    "updated_at) VALUES ($1,$2,$3,$4,$5,$5) RETURNING id",
-				    XZ_ARGS(XZ_INT(county), XZ_TEXT(depts[d].code),
-					    XZ_TEXT(depts[d].name), XZ_TEXT(depts[d].domains),
-					    XZ_INT(now)),
-				    &rc);
+	for (d = 0; d < XZ_ARRAY_LEN(depts); d++) {
+		json_t *domains = json_loads(depts[d].domains, 0, NULL);
+		char *text = json_dumps(domains, JSON_COMPACT);
+		dept[d] = record(c, &xz_kind_departments,
+				 json_pack("{s:I,s:s,s:s,s:s}", "county_id", (json_int_t)county, "code",
+					   depts[d].code, "name", depts[d].name, "domains", text),
+				 &rc);
+		free(text);
+		json_decref(domains);
+	}
 	for (t = 0; t < XZ_ARRAY_LEN(townships); t++) {
 		for (d = 0; d < XZ_ARRAY_LEN(depts); d++) {
 			const char *tn = townships[t][1];
 			snprintf(name, sizeof(name), "%s%s", tn, depts[d].unit_suffix);
 			snprintf(code, sizeof(code), "%s-%s", depts[d].code, townships[t][0]);
-			unit[t][d] = insert_id(db,
-					       "INSERT INTO units (department_id, township_id, county_id, code, "
-					       "name, kind, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,"
-					       "$7,$7) RETURNING id",
-					       XZ_ARGS(XZ_INT(dept[d]), XZ_INT(town[t]), XZ_INT(county),
-						       XZ_TEXT(code), XZ_TEXT(name),
-						       XZ_TEXT(depts[d].unit_kind), XZ_INT(now)),
-					       &rc);
+			unit[t][d] = record(c, &xz_kind_units,
+					    json_pack("{s:I,s:I,s:s,s:s,s:s}", "department_id",
+						      (json_int_t)dept[d], "township_id",
+						      (json_int_t)town[t], "code", code, "name", name,
+						      "kind", depts[d].unit_kind),
+					    &rc);
 			/* each unit: a head (the named contact), an officer, and in the
 			 * enforcement squad two more officers and an auxiliary */
 			for (int k = 0; k < (d == 0 ? 5 : 2); k++) {
 				bool aux = d == 0 && k == 4;
 				name_for(++n, name, sizeof(name));
-				pid = person(db, name, unit[t][d], dept[d], town[t], county,
+				pid = person(c, name, unit[t][d], town[t],
 					     k == 0 ? "负责人" : (aux ? "协管员" : "执法队员"), aux, n,
 					     &rc);
 				if (!aux)
-					qualification(db, pid, n, depts[d].domains, n % 9 == 4, &rc);
-				if (k == 0 && rc == 0)
-					rc = xz_db_exec(db,
-							"UPDATE units SET contact_person_id = $2 WHERE id = $1",
-							XZ_ARGS(XZ_INT(unit[t][d]), XZ_INT(pid)), NULL);
+					qualification(c, pid, n, depts[d].domains, n % 9 == 4, &rc);
+				if (k == 0)
+					contact(c, unit[t][d], pid, &rc);
 				if (t == 0 && d == 0 && k == 0)
 					first_contact = pid;
 				if (t == 0 && d == 0 && k == 1)
@@ -218,32 +238,26 @@ int xz_demo_create(struct xz_db *db)
 		}
 		/* the township's own people: office staff, leader, deputy, grid members */
 		name_for(++n, name, sizeof(name));
-		pid = person(db, name, 0, 0, town[t], county, "执法办公室主任", 0, n, &rc);
+		pid = person(c, name, 0, town[t], "执法办公室主任", 0, n, &rc);
 		if (!first_office)
 			first_office = pid;
 		name_for(++n, name, sizeof(name));
-		pid = person(db, name, 0, 0, town[t], county, "镇长（组长）", 0, n, &rc);
+		pid = person(c, name, 0, town[t], "镇长（组长）", 0, n, &rc);
 		if (!first_leader)
 			first_leader = pid;
-		if (rc == 0)
-			rc = xz_db_exec(db,
-					"INSERT INTO leadership (township_id, person_id, position, "
-					"created_at) VALUES ($1,$2,'leader',$3)",
-					XZ_ARGS(XZ_INT(town[t]), XZ_INT(pid), XZ_INT(now)), NULL);
+		leader(c, town[t], pid, "leader", &rc);
 		name_for(++n, name, sizeof(name));
-		pid = person(db, name, 0, 0, town[t], county, "副镇长（副组长）", 0, n, &rc);
-		if (rc == 0)
-			rc = xz_db_exec(db,
-					"INSERT INTO leadership (township_id, person_id, position, "
-					"created_at) VALUES ($1,$2,'deputy',$3)",
-					XZ_ARGS(XZ_INT(town[t]), XZ_INT(pid), XZ_INT(now)), NULL);
+		pid = person(c, name, 0, town[t], "副镇长（副组长）", 0, n, &rc);
+		leader(c, town[t], pid, "deputy", &rc);
 		for (int g = 0; g < 3; g++) {
 			name_for(++n, name, sizeof(name));
-			pid = person(db, name, 0, 0, town[t], county, "全科网格员", 0, n, &rc);
+			pid = person(c, name, 0, town[t], "全科网格员", 0, n, &rc);
 			if (!first_grid)
 				first_grid = pid;
 		}
 	}
+	if (rc < 0 && c->err_code)
+		xz_log_error("demo: %s: %s", c->err_code, c->err_msg_en);
 	account(db, "admin", "系统管理员", county, 0, 0, 0, XZ_ROLE_ADMIN, &rc);
 	account(db, "secadmin", "安全管理员", county, 0, 0, 0, XZ_ROLE_SECADMIN, &rc);
 	account(db, "auditor", "审计管理员", county, 0, 0, 0, XZ_ROLE_AUDITOR, &rc);
@@ -269,6 +283,7 @@ int xz_demo_create(struct xz_db *db)
 					   .detail = "demo county created"};
 		rc = xz_audit_append(db, &e);
 	}
+	xz_arena_free(arena);
 	if (rc < 0) {
 		xz_db_rollback(db);
 		return rc;

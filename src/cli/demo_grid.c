@@ -13,7 +13,10 @@
 #include "core/xz.h"
 #include "core/xtime.h"
 #include "store/db.h"
-#include "domain/geo.h"
+#include "domain/calendar_db.h"
+#include "domain/ctx.h"
+#include "domain/grid.h"
+#include "domain/lists.h"
 #include "cli/demo.h"
 
 extern const char xz_data_calendar_cn_2026[];
@@ -152,144 +155,139 @@ static void rect(double x0, double y0, double x1, double y1, char *buf, size_t s
 		 x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
 }
 
-static double rect_area(double x0, double y0, double x1, double y1)
-{
-	json_t *geo;
-	struct xz_geom *g = NULL;
-	char buf[512];
-	double a = 0;
-	rect(x0, y0, x1, y1, buf, sizeof(buf));
-	geo = json_loads(buf, 0, NULL);
-	if (geo && xz_geom_from_geojson(geo, &g, NULL) == 0)
-		a = xz_geom_area_m2(g);
-	xz_geom_free(g);
-	json_decref(geo);
-	return a;
-}
-
-static int shape(struct xz_db *db, int64_t region, double x0, double y0, double x1, double y1)
+/* feature: a rectangle as a GeoJSON Feature with properties (stolen). */
+static json_t *feature(double x0, double y0, double x1, double y1, json_t *props)
 {
 	char buf[512];
 	rect(x0, y0, x1, y1, buf, sizeof(buf));
-	return xz_db_exec(db,
-			  "INSERT INTO region_shapes (region_id, geometry_json, minx, miny, maxx, "
-			  "maxy, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			  XZ_ARGS(XZ_INT(region), XZ_TEXT(buf), XZ_REAL(x0), XZ_REAL(y0),
-				  XZ_REAL(x1), XZ_REAL(y1), XZ_INT(xz_now())),
-			  NULL);
+	return json_pack("{s:s,s:o,s:o}", "type", "Feature", "properties", props, "geometry",
+			 json_loads(buf, 0, NULL));
 }
 
-static int grid(struct xz_db *db, int64_t county, const int64_t town[4])
+/* grid: township and village outlines and three cells a village, imported
+ * as the administrator imports a grid (domain/grid_cells.c: every cell
+ * inside its township, all or nothing); each village's grid member looks
+ * after its three cells, set as the office sets members. */
+static int grid(struct xz_ctx *c, int64_t county, const int64_t town[4])
 {
-	json_t *villages = NULL, *grids = NULL, *v;
-	char buf[512], code[64], name[128];
-	int64_t cell = 0, now = xz_now();
+	json_t *villages = NULL, *grids = NULL, *feats = json_array(), *summary = NULL, *v;
+	json_t *members = json_object(), *cells = NULL, *cell;
+	char code[64], name[128];
 	size_t t, i;
 	int rc = 0;
 	for (t = 0; t < 4 && rc == 0; t++) {
 		double tx = 119.84 + (double)(t % 2) * TOWN_W, ty = 28.40 + (double)(t / 2) * TOWN_H;
-		if ((rc = shape(db, town[t], tx, ty, tx + TOWN_W, ty + TOWN_H)) < 0)
-			break;
+		json_t *town_row = NULL;
 		json_decref(villages);
 		json_decref(grids);
 		villages = grids = NULL;
-		if ((rc = xz_db_query(db,
+		if ((rc = xz_db_one(c->db, "SELECT code FROM regions WHERE id = $1",
+				    XZ_ARGS(XZ_INT(town[t])), &town_row)) < 0 ||
+		    (rc = xz_db_query(c->db,
 				      "SELECT id, code, name FROM regions WHERE parent_id = $1 ORDER BY "
 				      "code",
 				      XZ_ARGS(XZ_INT(town[t])), &villages)) < 0 ||
-		    (rc = xz_db_query(db,
+		    (rc = xz_db_query(c->db,
 				      "SELECT id FROM people WHERE township_id = $1 AND title = "
 				      "'全科网格员' ORDER BY id",
-				      XZ_ARGS(XZ_INT(town[t])), &grids)) < 0)
+				      XZ_ARGS(XZ_INT(town[t])), &grids)) < 0) {
+			json_decref(town_row);
 			break;
+		}
+		json_array_append_new(feats, feature(tx, ty, tx + TOWN_W, ty + TOWN_H,
+						     json_pack("{s:O}", "region_code",
+							       json_object_get(town_row, "code"))));
+		json_decref(town_row);
 		json_array_foreach(villages, i, v) {
 			double vx = tx + (double)i * (TOWN_W / 3), vw = TOWN_W / 3;
-			int64_t vid = json_integer_value(json_object_get(v, "id"));
-			if ((rc = shape(db, vid, vx, ty, vx + vw, ty + TOWN_H)) < 0)
-				break;
-			for (int k = 0; k < 3 && rc == 0; k++) {
+			json_array_append_new(feats, feature(vx, ty, vx + vw, ty + TOWN_H,
+							     json_pack("{s:O}", "region_code",
+								       json_object_get(v, "code"))));
+			for (int k = 0; k < 3; k++) {
 				double cy = ty + k * (TOWN_H / 3);
-				rect(vx, cy, vx + vw, cy + TOWN_H / 3, buf, sizeof(buf));
 				snprintf(code, sizeof(code), "%s-%02d",
 					 json_string_value(json_object_get(v, "code")), k + 1);
 				snprintf(name, sizeof(name), "%s第%d网格",
 					 json_string_value(json_object_get(v, "name")), k + 1);
-				rc = xz_db_int(db,
-					       "INSERT INTO grid_cells (code, name, village_id, township_id, "
-					       "county_id, geometry_json, minx, miny, maxx, maxy, area_m2, "
-					       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-					       "$8, $9, $10, $11, $12, $12) RETURNING id",
-					       XZ_ARGS(XZ_TEXT(code), XZ_TEXT(name), XZ_INT(vid),
-						       XZ_INT(town[t]), XZ_INT(county), XZ_TEXT(buf),
-						       XZ_REAL(vx), XZ_REAL(cy), XZ_REAL(vx + vw),
-						       XZ_REAL(cy + TOWN_H / 3),
-						       XZ_REAL(rect_area(vx, cy, vx + vw, cy + TOWN_H / 3)),
-						       XZ_INT(now)),
-					       &cell);
-				/* the village's grid member looks after its three cells */
-				if (rc == 0 && json_array_size(grids))
-					rc = xz_db_exec(
-						db,
-						"INSERT INTO grid_members (cell_id, person_id, role) "
-						"VALUES ($1, $2, $3)",
-						XZ_ARGS(XZ_INT(cell),
-							XZ_INT(json_integer_value(json_object_get(
-								json_array_get(grids, i % json_array_size(grids)),
-								"id"))),
-							XZ_TEXT(k == 0 ? "leader" : "member")),
-						NULL);
+				json_array_append_new(
+					feats, feature(vx, cy, vx + vw, cy + TOWN_H / 3,
+						       json_pack("{s:s,s:s,s:O}", "code", code, "name",
+								 name, "village_id",
+								 json_object_get(v, "id"))));
+				if (json_array_size(grids))
+					json_object_set_new(
+						members, code,
+						json_pack("[{s:O,s:s}]", "person_id",
+							  json_object_get(json_array_get(
+										  grids, i % json_array_size(grids)),
+									  "id"),
+							  "role", k == 0 ? "leader" : "member"));
 			}
 		}
 	}
+	if (rc == 0 && (rc = xz_grid_import(c, county, feats, &summary)) == 0)
+		rc = xz_db_query(c->db, "SELECT id, code FROM grid_cells WHERE county_id = $1",
+				 XZ_ARGS(XZ_INT(county)), &cells);
+	json_array_foreach(cells, i, cell) {
+		json_t *m = json_object_get(members, json_string_value(json_object_get(cell, "code")));
+		if (rc == 0 && m)
+			rc = xz_grid_members_set(c, json_integer_value(json_object_get(cell, "id")), m);
+	}
+	json_decref(cells);
+	json_decref(members);
+	json_decref(summary);
+	json_decref(feats);
 	json_decref(villages);
 	json_decref(grids);
 	return rc;
 }
 
-static int lists(struct xz_db *db, int64_t county)
+/* lists: the county's list, drafted, filled and published, and the
+ * category tree, through the same use cases as the administrator's screens
+ * (domain/lists.c), so the demo obeys the rules. */
+static int lists(struct xz_ctx *c, int64_t county)
 {
-	int64_t ver = 0, dept, resp, cat;
+	int64_t ver = 0, id = 0;
 	size_t i;
-	int rc = xz_db_int(db,
-			   "INSERT INTO list_versions (county_id, number, state, note, created_at, "
-			   "published_at) VALUES ($1, 1, 'published', '2026年版权责清单（演示）', $2, "
-			   "$2) RETURNING id",
-			   XZ_ARGS(XZ_INT(county), XZ_INT(xz_now())), &ver);
+	int rc = xz_lists_draft(c, county, "2026年版权责清单（演示）", &ver);
 	for (i = 0; i < XZ_ARRAY_LEN(powers) && rc == 0; i++) {
-		if ((rc = xz_db_int(db, "SELECT id FROM departments WHERE code = $1",
-				    XZ_ARGS(XZ_TEXT(powers[i].dept)), &dept)) < 0 ||
-		    (rc = xz_db_int(db, "SELECT id FROM departments WHERE code = $1",
-				    XZ_ARGS(XZ_TEXT(powers[i].resp)), &resp)) < 0)
+		struct xz_power_in in = {
+			.code = powers[i].code,
+			.name = powers[i].name,
+			.kind = powers[i].kind,
+			.legal_basis = powers[i].basis,
+			.domain = powers[i].domain,
+			.delegation = powers[i].delegation,
+			.duty = powers[i].duty,
+			.time_limit_days = powers[i].days,
+		};
+		if ((rc = xz_db_int(c->db, "SELECT id FROM departments WHERE code = $1",
+				    XZ_ARGS(XZ_TEXT(powers[i].dept)), &in.department_id)) < 0 ||
+		    (rc = xz_db_int(c->db, "SELECT id FROM departments WHERE code = $1",
+				    XZ_ARGS(XZ_TEXT(powers[i].resp)), &in.resp_department_id)) < 0)
 			break;
-		rc = xz_db_exec(db,
-				"INSERT INTO power_items (version_id, code, name, kind, legal_basis, "
-				"department_id, domain, delegation, resp_department_id, duty, "
-				"time_limit_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-				XZ_ARGS(XZ_INT(ver), XZ_TEXT(powers[i].code), XZ_TEXT(powers[i].name),
-					XZ_TEXT(powers[i].kind), XZ_TEXT(powers[i].basis), XZ_INT(dept),
-					XZ_TEXT(powers[i].domain), XZ_TEXT(powers[i].delegation),
-					XZ_INT(resp), XZ_TEXT(powers[i].duty), XZ_INT(powers[i].days)),
-				NULL);
+		rc = xz_power_create(c, ver, &in, &id);
 	}
+	if (rc == 0)
+		rc = xz_lists_publish(c, ver);
 	for (i = 0; i < XZ_ARRAY_LEN(categories) && rc == 0; i++) {
-		int64_t parent = 0;
-		if (categories[i].parent &&
-		    (rc = xz_db_int(db, "SELECT id FROM categories WHERE code = $1",
-				    XZ_ARGS(XZ_TEXT(categories[i].parent)), &parent)) < 0)
-			break;
-		rc = xz_db_int(db,
-			       "INSERT INTO categories (parent_id, code, name, sort, power_codes, "
-			       "accept_hours, handle_days, verify_days, created_at, updated_at) VALUES "
-			       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-			       XZ_ARGS(XZ_ID(parent), XZ_TEXT(categories[i].code),
-				       XZ_TEXT(categories[i].name), XZ_INT(i),
-				       XZ_TEXT(categories[i].codes), XZ_INT(categories[i].accept_hours),
-				       XZ_INT(categories[i].handle_days),
-				       XZ_INT(categories[i].verify_days), XZ_INT(xz_now())),
-			       &cat);
+		struct xz_category_in in = {
+			.code = categories[i].code,
+			.name = categories[i].name,
+			.sort = (int64_t)i,
+			.accept_hours = categories[i].accept_hours,
+			.handle_days = categories[i].handle_days,
+			.verify_days = categories[i].verify_days,
+			.power_codes = json_loads(categories[i].codes, 0, NULL),
+		};
+		if (!categories[i].parent ||
+		    (rc = xz_db_int(c->db, "SELECT id FROM categories WHERE code = $1",
+				    XZ_ARGS(XZ_TEXT(categories[i].parent)), &in.parent_id)) == 0)
+			rc = xz_category_save(c, county, 0, &in, &id);
+		json_decref(in.power_codes);
 	}
 	for (i = 0; i < XZ_ARRAY_LEN(patrol_items) && rc == 0; i++)
-		rc = xz_db_exec(db,
+		rc = xz_db_exec(c->db,
 				"INSERT INTO patrol_items (groupname, name, category_code, sort) VALUES "
 				"($1, $2, $3, $4)",
 				XZ_ARGS(XZ_TEXT(patrol_items[i][0]), XZ_TEXT(patrol_items[i][1]),
@@ -298,38 +296,25 @@ static int lists(struct xz_db *db, int64_t county)
 	return rc;
 }
 
-static int calendar(struct xz_db *db)
+/* calendar: China's 2026 arrangement as the county's calendar. */
+static int calendar(struct xz_ctx *c, int64_t county)
 {
-	json_t *days = json_loads(xz_data_calendar_cn_2026, 0, NULL), *d;
-	size_t i;
-	int rc = days ? 0 : XZ_EINTERNAL;
-	json_array_foreach(days, i, d) {
-		if ((rc = xz_db_exec(db,
-				     "INSERT INTO calendar_days (day, kind, name, updated_at) VALUES "
-				     "($1, $2, $3, $4)",
-				     XZ_ARGS(XZ_TEXT(json_string_value(json_object_get(d, "date"))),
-					     XZ_TEXT(json_string_value(json_object_get(d, "kind"))),
-					     XZ_TEXT(json_string_value(json_object_get(d, "name")) ?: ""),
-					     XZ_INT(xz_now())),
-				     NULL)) < 0)
-			break;
-	}
+	json_t *days = json_loads(xz_data_calendar_cn_2026, 0, NULL);
+	int rc = days ? xz_calendar_put(c, county, days, false) : XZ_EINTERNAL;
 	json_decref(days);
-	if (rc == 0)
-		rc = xz_db_exec(db,
-				"INSERT INTO settings (key, value) VALUES ('calendar_rev', '1') ON "
-				"CONFLICT (key) DO UPDATE SET value = CAST(CAST(settings.value AS "
-				"BIGINT) + 1 AS TEXT)",
-				XZ_NOARGS, NULL);
 	return rc;
 }
 
 int xz_demo_grid(struct xz_db *db, int64_t county, const int64_t town[4])
 {
-	int rc = grid(db, county, town);
-	if (rc == 0)
-		rc = lists(db, county);
-	if (rc == 0)
-		rc = calendar(db);
+	struct xz_arena *arena = xz_arena_new();
+	struct xz_ctx c;
+	int rc;
+	xz_ctx_system(&c, db, arena, "cli");
+	if ((rc = grid(&c, county, town)) == 0 && (rc = lists(&c, county)) == 0)
+		rc = calendar(&c, county);
+	if (rc < 0 && c.err_code)
+		fprintf(stderr, "xiezhi demo: %s: %s\n", c.err_code, c.err_msg_en);
+	xz_arena_free(arena);
 	return rc;
 }

@@ -119,10 +119,13 @@ char *xz_arena_printf(struct xz_arena *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n > XZ_MAX_TEXT * 4)
-		n = XZ_MAX_TEXT * 4;
+	/* an invariant, not an input check: callers bound what they format
+	 * (limits.h), so a longer result is a bug and is never truncated */
+	if (n < 0 || (size_t)n > XZ_MAX_ARENA_STRING) {
+		fprintf(stderr, "xiezhi: xz_arena_printf(\"%.60s\") would make %d bytes (limit %u)\n",
+			fmt, n, XZ_MAX_ARENA_STRING);
+		abort();
+	}
 	p = xz_arena_alloc(a, (size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);

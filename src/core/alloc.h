@@ -26,7 +26,9 @@ struct xz_arena *xz_arena_new(void);
 void *xz_arena_alloc(struct xz_arena *a, size_t n);
 /* xz_arena_strdup: copy of s (NULL gives NULL), owned by the arena. */
 char *xz_arena_strdup(struct xz_arena *a, const char *s);
-/* xz_arena_printf: formatted string owned by the arena (bounded by XZ_MAX_TEXT*4). */
+/* xz_arena_printf: formatted string owned by the arena. A result longer than
+ * XZ_MAX_ARENA_STRING (or a format error) aborts with a message: callers
+ * bound what they format; nothing is silently truncated. */
 char *xz_arena_printf(struct xz_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* xz_arena_free: release every block. NULL is allowed. */

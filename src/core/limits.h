@@ -35,5 +35,14 @@
 #define XZ_MAX_PDF (16u << 20)           /* one rendered PDF document: 16 MiB */
 #define XZ_MAX_DOC_BODY (256u << 10)     /* body text of a 公文, UTF-8 bytes  */
 #define XZ_MAX_OPEN311_BODY (64u << 10)  /* an Open311 form post: 64 KiB      */
+#define XZ_MAX_CATEGORY_CODES 20         /* power codes one category maps onto */
+#define XZ_MAX_CALENDAR_DAYS 3660        /* days in one calendar import       */
+#define XZ_MAX_CALENDARS 16              /* county calendars cached at once   */
+#define XZ_MAX_TRACK_POINTS 20000        /* positions in one patrol track     */
+#define XZ_MAX_PATROL_ITEMS 500          /* items of the patrol checklist     */
+#define XZ_MAX_CELL_MEMBERS 200          /* grid members of one cell          */
+#define XZ_MAX_QUAL_DOMAINS 32           /* domains of one qualification      */
+#define XZ_MAX_SQL 8192                  /* one dynamically built SQL text    */
+#define XZ_MAX_ARENA_STRING (80u << 10)  /* one xz_arena_printf result        */
 
 #endif

@@ -288,3 +288,30 @@ unsigned xz_authz_joint_relation(const struct xz_user *u, const struct xz_joint_
 		who |= XZ_JW_OWNER;
 	return who;
 }
+
+int64_t xz_authz_county(const struct xz_user *u, const char *perm, int64_t county)
+{
+	struct xz_place f;
+	if (!u)
+		return county > 0 ? county : 0;
+	if (!county)
+		return xz_authz_filter(u, perm, &f) ? f.county_id : 0;
+	f = (struct xz_place){.county_id = county};
+	return xz_authz(u, perm, &f) ? county : 0;
+}
+
+size_t xz_authz_permissions(const struct xz_user *u, const char **out, size_t max)
+{
+	size_t i, k, n = 0;
+	for (i = 0; u && i < XZ_ARRAY_LEN(grants); i++) {
+		/* first row of its name, and granted: name it once */
+		for (k = 0; k < i && strcmp(grants[k].perm, grants[i].perm); k++)
+			;
+		if (k == i && xz_authz(u, grants[i].perm, NULL)) {
+			if (n < max)
+				out[n] = grants[i].perm;
+			n++;
+		}
+	}
+	return n;
+}

@@ -8,6 +8,7 @@
 #define XZ_AUTHZ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum xz_role {
@@ -92,5 +93,20 @@ struct xz_joint_rel {
 /* xz_authz_joint_relation: the XZ_JW_* bits u holds towards the action
  * described by in (0 for NULL u). */
 unsigned xz_authz_joint_relation(const struct xz_user *u, const struct xz_joint_rel *in);
+/* xz_authz_county: the county a county-keyed record (list, category,
+ * calendar day) is read or written in under perm. u NULL is the system
+ * (the CLI, the scheduler), which acts in the county it names. For a user, county 0 means
+ * "my own": the county of xz_authz_filter; a named county must be within
+ * the user's scope. Returns 0 when the user may not act there. */
+int64_t xz_authz_county(const struct xz_user *u, const char *perm, int64_t county);
+
+/* xz_authz_permissions: the names of every permission some role of u grants
+ * anywhere ("self" included), each once, in table order, into out[max];
+ * answers how many there are, which may exceed max (then only max were
+ * written: the caller's buffer is too small). The strings are static. */
+size_t xz_authz_permissions(const struct xz_user *u, const char **out, size_t max);
+
+/* The number of distinct permission names is at most this. */
+#define XZ_AUTHZ_MAX_PERMS 128
 
 #endif

@@ -11,7 +11,10 @@
 
 #include "core/xz.h"
 #include "store/db.h"
+#include "domain/ctx.h"
+#include "domain/grid.h"
 #include "domain/routing.h"
+#include "domain/scope.h"
 
 static void add_reason(struct xz_routing *out, const char *s)
 {
@@ -30,8 +33,11 @@ int xz_routing_resolve(struct xz_db *db, const char *category_code, int64_t town
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = xz_db_one(db, "SELECT name, power_codes FROM categories WHERE code = $1",
-		       XZ_ARGS(XZ_TEXT(category_code)), &cat);
+	/* the category of the township's county (categories belong to one) */
+	rc = xz_db_one(db,
+		       "SELECT name, power_codes FROM categories WHERE code = $1 AND county_id = "
+		       "(SELECT county_id FROM regions WHERE id = $2)",
+		       XZ_ARGS(XZ_TEXT(category_code), XZ_INT(township_id)), &cat);
 	if (rc == XZ_ENOTFOUND)
 		add_reason(out, "问题类别不存在，由执法办公室人工指派。");
 	if (rc < 0)
@@ -120,4 +126,63 @@ out:
 	json_decref(item);
 	json_decref(unit);
 	return rc;
+}
+
+int xz_routing_explain(struct xz_ctx *c, const char *category, int64_t town, const double *lon,
+		       const double *lat, json_t **out)
+{
+	struct xz_routing rt;
+	struct xz_place place = {0};
+	int64_t cell = 0, cat_id = 0;
+	json_t *unit = NULL;
+	int rc;
+	*out = NULL;
+	if (!town && lon && lat) {
+		struct xz_located at;
+		rc = xz_grid_locate(c->db, *lon, *lat, &at);
+		if (rc == XZ_ENOTFOUND)
+			return xz_ctx_fail(c, rc, "outside_grid", "该位置不在任何网格内",
+					   "The point lies outside every grid cell", "lon");
+		if (rc < 0)
+			return xz_ctx_fail_db(c, rc);
+		town = at.township_id;
+		cell = at.cell_id;
+	}
+	if (!town)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_query", "须给出乡镇township或经纬度",
+				   "township or lon/lat is required", "township");
+	place.township_id = town;
+	if (xz_db_int(c->db, "SELECT county_id FROM regions WHERE id = $1 AND level = 'township'",
+		      XZ_ARGS(XZ_INT(town)), &place.county_id) < 0 ||
+	    !xz_scope_may(c, "routing.read", &(struct xz_place){.county_id = place.county_id}))
+		return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "乡镇（街道）不存在",
+				   "No such township", "township");
+	if (xz_db_int(c->db, "SELECT id FROM categories WHERE code = $1 AND county_id = $2",
+		      XZ_ARGS(XZ_TEXT(category), XZ_INT(place.county_id)), &cat_id) < 0)
+		return xz_ctx_fail(c, XZ_ERULE, "invalid_category", "问题类别不存在",
+				   "No such problem category", "category");
+	rc = xz_routing_resolve(c->db, category, town, &rt);
+	if (rc == XZ_ENOTFOUND)
+		return xz_ctx_fail(c, rc, "no_responsible_unit",
+				   xz_arena_strdup(c->arena, rt.reason),
+				   "No responsible unit: the enforcement office decides by hand",
+				   "category");
+	if (rc < 0)
+		return xz_ctx_fail_db(c, rc);
+	xz_db_one(c->db,
+		  "SELECT u.name AS unit_name, d.name AS department_name FROM units u JOIN "
+		  "departments d ON d.id = u.department_id WHERE u.id = $1",
+		  XZ_ARGS(XZ_INT(rt.unit_id)), &unit);
+	*out = json_pack("{s:I,s:I,s:{s:I,s:s,s:s},s:I,s:I,s:s,s:s,s:I}", "unit_id",
+			 (json_int_t)rt.unit_id, "department_id", (json_int_t)rt.department_id,
+			 "power_item", "id", (json_int_t)rt.power_item_id, "code", rt.power_code,
+			 "name", rt.power_name, "list_version", (json_int_t)rt.list_version,
+			 "list_version_id", (json_int_t)rt.list_version_id, "reason", rt.reason,
+			 "category", category, "township_id", (json_int_t)town);
+	if (cell)
+		json_object_set_new(*out, "cell_id", json_integer(cell));
+	if (unit)
+		json_object_update(*out, unit);
+	json_decref(unit);
+	return 0;
 }

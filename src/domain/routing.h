@@ -33,4 +33,18 @@ struct xz_routing {
 int xz_routing_resolve(struct xz_db *db, const char *category_code, int64_t township_id,
 		       struct xz_routing *out);
 
+/* xz_routing_explain: the use case behind GET /routing: route category
+ * code in township (0: the township located from *lon, *lat, both given or
+ * both NULL) for the caller (ctx.h), whose routing.read scope must hold the
+ * township; the category must be one of the township's county. *out (caller
+ * owns) is {unit_id, department_id, power_item{id,code,name}, list_version,
+ * list_version_id, reason, category, township_id, [cell_id], unit_name,
+ * department_name}. Errors: outside_grid, invalid_query (no place),
+ * not_found (township outside scope), invalid_category,
+ * no_responsible_unit (the reason says why). */
+struct xz_ctx;
+#include <jansson.h>
+int xz_routing_explain(struct xz_ctx *c, const char *category, int64_t township,
+		       const double *lon, const double *lat, json_t **out);
+
 #endif

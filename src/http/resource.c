@@ -1,18 +1,17 @@
 /*
  * resource.c — the generic record routes described in resource.h.
  *
- * Input is validated field by field against the resource's declared shape
- * before anything is written: unknown fields are refused (400), a missing
+ * Input is validated field by field against the kind's declared shape
+ * before the domain is called: unknown fields are refused (400), a missing
  * required field or a value of the wrong type is 400 with the field named,
- * a broken rule (bad reference, value not allowed) is 422. Every write and
- * its audit entry commit together.
+ * a value not allowed is 422. The rules, the place checks, the write and
+ * its audit entry are domain/records.c's.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "core/xz.h"
 #include "core/xtime.h"
-#include "store/db.h"
 #include "http/resource.h"
 
 int64_t xz_jint(const json_t *o, const char *key)
@@ -154,289 +153,77 @@ static int read_input(struct xz_req *r, const struct xz_resource *res, json_t *r
 	return 0;
 }
 
-static struct xz_val val_of(json_t *v)
-{
-	if (json_is_integer(v))
-		return XZ_INT(json_integer_value(v));
-	if (json_is_real(v))
-		return XZ_REAL(json_real_value(v));
-	if (json_is_string(v))
-		return XZ_TEXT(json_string_value(v));
-	if (json_is_boolean(v))
-		return XZ_INT(json_is_true(v));
-	return XZ_NULL;
-}
-
-int xz_res_load(struct xz_req *r, const struct xz_resource *res, int64_t id, json_t **row)
-{
-	char *sql = xz_arena_printf(r->arena, "SELECT %s FROM %s WHERE id = $1", res->columns,
-				    res->table);
-	return xz_db_one(xz_req_db(r), sql, XZ_ARGS(XZ_INT(id)), row);
-}
-
 int xz_res_ref(struct xz_req *r, const char *table, const char *cols, int64_t id,
 	       const char *field, json_t **row)
 {
-	char *sql = xz_arena_printf(r->arena, "SELECT %s FROM %s WHERE id = $1", cols, table);
-	int rc = xz_db_one(xz_req_db(r), sql, XZ_ARGS(XZ_INT(id)), row);
-	if (rc == XZ_ENOTFOUND)
-		return xz_fail(r, XZ_ERULE, "invalid_reference",
-			       xz_arena_printf(r->arena, "字段%s引用的记录不存在", field),
-			       xz_arena_printf(r->arena, "Field %s refers to a missing record", field),
-			       field);
-	if (rc < 0)
-		return xz_fail_db(r, rc);
-	return 0;
+	return xz_record_ref(xz_req_ctx(r), table, cols, id, field, row);
 }
 
 int xz_res_list(struct xz_req *r, const struct xz_resource *res)
 {
-	struct xz_place f;
-	struct xz_val p[XZ_MAX_SQL_PARAMS];
-	int64_t after, limit, fid;
-	json_t *rows = NULL;
-	char *sql;
+	struct xz_record_filter f[XZ_MAX_SQL_PARAMS / 2];
 	const char *const *flt;
-	int n = 0, rc;
-
+	int64_t after, limit;
+	size_t n = 0;
+	json_t *rows = NULL;
+	int rc;
 	if ((rc = xz_req_page(r, &after, &limit)) < 0)
 		return rc;
-	if (!xz_authz_filter(r->user, res->read_perm, &f))
-		return xz_authorize(r, res->read_perm, NULL);
-	sql = xz_arena_printf(
-		r->arena,
-		"SELECT %s FROM %s WHERE id > $1 AND (CAST($2 AS BIGINT) IS NULL OR %s = $2) "
-		"AND (CAST($3 AS BIGINT) IS NULL OR %s = $3) AND (CAST($4 AS BIGINT) IS NULL OR "
-		"%s = $4) AND (CAST($5 AS BIGINT) IS NULL OR %s = $5)",
-		res->columns, res->table, res->county_col, res->township_col, res->department_col,
-		res->unit_col);
-	p[n++] = XZ_INT(after);
-	p[n++] = XZ_ID(f.county_id);
-	p[n++] = XZ_ID(f.township_id);
-	p[n++] = XZ_ID(f.department_id);
-	p[n++] = XZ_ID(f.unit_id);
-	for (flt = res->filters; flt && flt[0]; flt += 2) {
-		const char *v = xz_req_query(r, flt[0]);
-		if (!v)
+	for (flt = res->filters; flt && flt[0] && n < XZ_ARRAY_LEN(f); flt += 2) {
+		if (!xz_req_query(r, flt[0]))
 			continue;
-		if ((rc = xz_req_query_id(r, flt[0], &fid)) < 0)
+		if ((rc = xz_req_query_id(r, flt[0], &f[n].value)) < 0)
 			return rc;
-		sql = xz_arena_printf(r->arena, "%s AND %s = $%d", sql, flt[1], n + 1);
-		p[n++] = XZ_INT(fid);
+		f[n++].column = flt[1];
 	}
-	sql = xz_arena_printf(r->arena, "%s ORDER BY id LIMIT $%d", sql, n + 1);
-	p[n++] = XZ_INT(limit);
-	rc = xz_db_query(xz_req_db(r), sql, p, n, &rows);
-	if (rc < 0)
-		return xz_fail_db(r, rc);
-	if (res->decorate && (rc = res->decorate(r, rows)) < 0) {
-		json_decref(rows);
+	if ((rc = xz_record_list(xz_req_ctx(r), res, f, n, after, limit, &rows)) < 0)
 		return rc;
-	}
 	return xz_reply_page(r, rows, limit);
 }
 
-static void set_etag(struct xz_req *r, const json_t *row)
+/* reply_record: the record with its ETag (its version). */
+static int reply_record(struct xz_req *r, unsigned status, json_t *row)
 {
 	xz_req_header_add(r, "ETag",
 			  xz_arena_printf(r->arena, "\"%lld\"", (long long)xz_jint(row, "version")));
+	return xz_reply(r, status, xz_present(row));
 }
 
 int xz_res_get(struct xz_req *r, const struct xz_resource *res)
 {
-	struct xz_place pl = {0};
-	json_t *row = NULL, *rows;
+	json_t *row = NULL;
 	int64_t id;
 	int rc;
-	if ((rc = xz_req_id(r, 0, &id)) < 0)
+	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = xz_record_get(xz_req_ctx(r), res, id, &row)) < 0)
 		return rc;
-	rc = xz_res_load(r, res, id, &row);
-	if (rc < 0)
-		return xz_fail_db(r, rc);
-	res->place(row, &pl);
-	if ((rc = xz_authorize(r, res->read_perm, &pl)) < 0) {
-		json_decref(row);
-		/* a record outside one's place does not exist for the caller */
-		return rc == XZ_EFORBIDDEN ? xz_fail_db(r, XZ_ENOTFOUND) : rc;
-	}
-	set_etag(r, row);
-	rows = json_pack("[O]", row);
-	json_decref(row);
-	if (res->decorate && (rc = res->decorate(r, rows)) < 0) {
-		json_decref(rows);
-		return rc;
-	}
-	row = json_incref(json_array_get(rows, 0));
-	json_decref(rows);
-	return xz_reply(r, 200, xz_present(row));
-}
-
-/* write_columns: the fields and derived columns that are written. */
-static int write_row(struct xz_req *r, const struct xz_resource *res, json_t *row, int64_t id,
-		     int64_t *new_id)
-{
-	struct xz_val p[XZ_MAX_SQL_PARAMS];
-	const struct xz_field *f;
-	const char *const *d;
-	char *cols = "", *vals = "", *sets = "";
-	int n = 0, rc;
-	int64_t now = xz_now(), changes = 0;
-	json_t *ret = NULL;
-
-	for (f = res->fields; f->name; f++) {
-		p[n] = val_of(json_object_get(row, f->name));
-		n++;
-		cols = xz_arena_printf(r->arena, "%s%s", cols, f->name);
-		vals = xz_arena_printf(r->arena, "%s$%d", vals, n);
-		sets = xz_arena_printf(r->arena, "%s%s = $%d", sets, f->name, n);
-		cols = xz_arena_printf(r->arena, "%s, ", cols);
-		vals = xz_arena_printf(r->arena, "%s, ", vals);
-		sets = xz_arena_printf(r->arena, "%s, ", sets);
-	}
-	for (d = res->derived; d && *d; d++) {
-		p[n] = val_of(json_object_get(row, *d));
-		n++;
-		cols = xz_arena_printf(r->arena, "%s%s, ", cols, *d);
-		vals = xz_arena_printf(r->arena, "%s$%d, ", vals, n);
-		sets = xz_arena_printf(r->arena, "%s%s = $%d, ", sets, *d, n);
-	}
-	p[n++] = XZ_INT(now);
-	if (!id) {
-		char *sql = xz_arena_printf(r->arena,
-					    "INSERT INTO %s (%screated_at, updated_at) VALUES (%s$%d, $%d) "
-					    "RETURNING id",
-					    res->table, cols, vals, n, n);
-		rc = xz_db_one(xz_req_db(r), sql, p, n, &ret);
-		if (rc == 0)
-			*new_id = xz_jint(ret, "id");
-		json_decref(ret);
-		return rc;
-	}
-	p[n++] = XZ_INT(id);
-	p[n++] = XZ_INT(xz_jint(row, "version"));
-	rc = xz_db_exec(xz_req_db(r),
-			xz_arena_printf(r->arena,
-					"UPDATE %s SET %supdated_at = $%d, version = version + 1 "
-					"WHERE id = $%d AND version = $%d",
-					res->table, sets, n - 2, n - 1, n),
-			p, n, &changes);
-	if (rc == 0 && changes == 0)
-		rc = XZ_ECONFLICT; /* changed under us since we read it */
-	*new_id = id;
-	return rc;
-}
-
-static int finish_write(struct xz_req *r, const struct xz_resource *res, const char *verb,
-			int64_t id, json_t *before, unsigned status)
-{
-	json_t *after = NULL;
-	struct xz_db *db = xz_req_db(r);
-	int rc = xz_res_load(r, res, id, &after);
-	if (rc == 0)
-		rc = xz_req_audit(r, xz_arena_printf(r->arena, "%s.%s", res->name, verb), res->name,
-				  id, "ok", before, after);
-	if (rc == 0)
-		rc = xz_db_commit(db);
-	else
-		xz_db_rollback(db);
-	if (rc < 0) {
-		json_decref(after);
-		return xz_fail_db(r, rc);
-	}
-	set_etag(r, after);
-	{
-		json_t *rows = json_pack("[O]", after);
-		if (res->decorate)
-			res->decorate(r, rows);
-		json_decref(after);
-		after = json_incref(json_array_get(rows, 0));
-		json_decref(rows);
-	}
-	return xz_reply(r, status, xz_present(after));
+	return reply_record(r, 200, row);
 }
 
 int xz_res_create(struct xz_req *r, const struct xz_resource *res)
 {
-	struct xz_place pl = {0};
-	json_t *row = json_object();
-	int64_t id = 0;
+	json_t *row = json_object(), *after = NULL;
 	int rc;
-	struct xz_db *db;
-
-	if ((rc = read_input(r, res, row, true)) < 0)
-		goto out;
-	if (res->derive && (rc = res->derive(r, row)) < 0)
-		goto out;
-	res->place(row, &pl);
-	if ((rc = xz_authorize(r, res->write_perm, &pl)) < 0)
-		goto out;
-	db = xz_req_db(r);
-	if ((rc = xz_db_begin(db)) < 0) {
-		rc = xz_fail_db(r, rc);
-		goto out;
-	}
-	if ((rc = write_row(r, res, row, 0, &id)) < 0) {
-		xz_db_rollback(db);
-		rc = rc == XZ_ECONFLICT
-			     ? xz_fail(r, rc, "duplicate",
-				       xz_arena_printf(r->arena, "%s已存在（编码或名称重复）", res->label),
-				       "A record with this code already exists", "code")
-			     : xz_fail_db(r, rc);
-		goto out;
-	}
-	rc = finish_write(r, res, "create", id, NULL, 201);
-out:
+	if ((rc = read_input(r, res, row, true)) == 0 &&
+	    (rc = xz_record_create(xz_req_ctx(r), res, row, &after)) == 0)
+		rc = reply_record(r, 201, after);
 	json_decref(row);
 	return rc;
 }
 
 int xz_res_update(struct xz_req *r, const struct xz_resource *res)
 {
-	struct xz_place pl = {0};
-	json_t *before = NULL, *row = NULL;
-	int64_t id, out_id;
+	json_t *before = NULL, *row = NULL, *after = NULL;
+	int64_t id;
 	int rc;
-	struct xz_db *db;
-
-	if ((rc = xz_req_id(r, 0, &id)) < 0)
+	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = xz_req_json(r)) < 0 ||
+	    (rc = xz_record_for_write(xz_req_ctx(r), res, id, &before)) < 0)
 		return rc;
-	if ((rc = xz_req_json(r)) < 0)
-		return rc;
-	if ((rc = xz_res_load(r, res, id, &before)) < 0)
-		return xz_fail_db(r, rc);
-	res->place(before, &pl);
-	if ((rc = xz_authorize(r, res->write_perm, &pl)) < 0) {
-		rc = rc == XZ_EFORBIDDEN && !xz_authz(r->user, res->read_perm, &pl)
-			     ? xz_fail_db(r, XZ_ENOTFOUND)
-			     : rc;
-		goto out;
+	if ((rc = xz_check_version(r, xz_jint(before, "version"))) == 0) {
+		row = json_deep_copy(before);
+		if ((rc = read_input(r, res, row, false)) == 0 &&
+		    (rc = xz_record_update(xz_req_ctx(r), res, id, before, row, &after)) == 0)
+			rc = reply_record(r, 200, after);
 	}
-	if ((rc = xz_check_version(r, xz_jint(before, "version"))) < 0)
-		goto out;
-	row = json_deep_copy(before);
-	if ((rc = read_input(r, res, row, false)) < 0)
-		goto out;
-	if (res->derive && (rc = res->derive(r, row)) < 0)
-		goto out;
-	res->place(row, &pl); /* the new place must be allowed too */
-	if ((rc = xz_authorize(r, res->write_perm, &pl)) < 0)
-		goto out;
-	db = xz_req_db(r);
-	if ((rc = xz_db_begin(db)) < 0) {
-		rc = xz_fail_db(r, rc);
-		goto out;
-	}
-	if ((rc = write_row(r, res, row, id, &out_id)) < 0) {
-		xz_db_rollback(db);
-		rc = rc == XZ_ECONFLICT ? xz_fail(r, rc, "version_conflict",
-						  "记录已被他人修改或编码重复，请刷新后重试",
-						  "Conflict: changed meanwhile or duplicate code",
-						  "version")
-					: xz_fail_db(r, rc);
-		goto out;
-	}
-	rc = finish_write(r, res, "update", id, before, 200);
-out:
 	json_decref(before);
 	json_decref(row);
 	return rc;
@@ -444,50 +231,9 @@ out:
 
 int xz_res_delete(struct xz_req *r, const struct xz_resource *res)
 {
-	struct xz_place pl = {0};
-	json_t *before = NULL;
 	int64_t id;
 	int rc;
-	struct xz_db *db = xz_req_db(r);
-
-	if ((rc = xz_req_id(r, 0, &id)) < 0)
+	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = xz_record_delete(xz_req_ctx(r), res, id)) < 0)
 		return rc;
-	if ((rc = xz_res_load(r, res, id, &before)) < 0)
-		return xz_fail_db(r, rc);
-	res->place(before, &pl);
-	if ((rc = xz_authorize(r, res->write_perm, &pl)) < 0)
-		goto out;
-	if ((rc = xz_db_begin(db)) < 0) {
-		rc = xz_fail_db(r, rc);
-		goto out;
-	}
-	rc = xz_db_exec(db, xz_arena_printf(r->arena, "DELETE FROM %s WHERE id = $1", res->table),
-			XZ_ARGS(XZ_INT(id)), NULL);
-	if (rc == 0)
-		rc = xz_req_audit(r, xz_arena_printf(r->arena, "%s.delete", res->name), res->name, id,
-				  "ok", before, NULL);
-	if (rc < 0) {
-		xz_db_rollback(db);
-		rc = rc == XZ_ECONFLICT
-			     ? xz_fail(r, rc, "in_use", "该记录仍被其他记录引用，不能删除",
-				       "The record is still referenced and cannot be deleted", NULL)
-			     : xz_fail_db(r, rc);
-		goto out;
-	}
-	if ((rc = xz_db_commit(db)) < 0) {
-		rc = xz_fail_db(r, rc);
-		goto out;
-	}
-	rc = xz_reply(r, 200, json_pack("{s:b}", "ok", 1));
-out:
-	json_decref(before);
-	return rc;
-}
-
-bool xz_one_of(const char *v, const char *const *set)
-{
-	for (; v && set && *set; set++)
-		if (!strcmp(*set, v))
-			return true;
-	return false;
+	return xz_reply(r, 200, json_pack("{s:b}", "ok", 1));
 }

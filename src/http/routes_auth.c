@@ -5,6 +5,7 @@
  * an HttpOnly SameSite=Strict cookie (the browser), with a CSRF token the
  * browser echoes on unsafe requests.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,10 +124,23 @@ static int logout(struct xz_req *r)
 	return xz_reply(r, 200, json_pack("{s:b}", "ok", 1));
 }
 
+/* me: the caller's profile, the CSRF token, and "permissions": every
+ * permission the caller's roles grant anywhere (authz.c's table), so the
+ * screens ask the server what the user may do instead of listing roles. */
 static int me(struct xz_req *r)
 {
-	json_t *o = user_json(r, r->user);
+	const char *perms[XZ_AUTHZ_MAX_PERMS];
+	size_t i, n = xz_authz_permissions(r->user, perms, XZ_ARRAY_LEN(perms));
+	json_t *o, *p;
+	/* an invariant of the grants table, not of the request: never a
+	 * shortened list */
+	assert(n <= XZ_ARRAY_LEN(perms));
+	o = user_json(r, r->user);
+	p = json_array();
+	for (i = 0; i < n && i < XZ_ARRAY_LEN(perms); i++)
+		json_array_append_new(p, json_string(perms[i]));
 	json_object_set_new(o, "csrf", json_string(r->user->csrf));
+	json_object_set_new(o, "permissions", p);
 	return xz_reply(r, 200, o);
 }
 

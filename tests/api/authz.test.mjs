@@ -4,7 +4,7 @@
 // one's place (it does not exist for the caller).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ROLES } from './lib.mjs';
+import { startServer, ROLES, expectError } from './lib.mjs';
 
 let h, tok, ids;
 const T = ['grid', 'staff', 'contact', 'office', 'leader'];
@@ -135,4 +135,97 @@ test('denied attempts are in the audit trail', async () => {
   await h.api('GET', '/api/v1/audit', { token: tok.grid });
   const a = await h.api('GET', '/api/v1/audit?action=access', { token: tok.auditor });
   assert.ok(a.body.items.some((e) => e.outcome === 'denied' && e.username === 'grid'));
+});
+
+// ---- lists and calendars belong to a county (issue 9, item 4) ----
+
+let qt;
+async function qtAdmin() {
+  if (qt) return qt;
+  const c2 = h.sql("SELECT id FROM regions WHERE code = '331121'");
+  h.cli(['user', 'add', 'qtadmin', String(c2), 'admin'], { env: { ...process.env, XZ_PASSWORD: 'Other-County-Admin-1' } });
+  qt = await h.login('qtadmin', 'Other-County-Admin-1');
+  return qt;
+}
+
+test("another county's administrator neither sees nor changes this county's categories", async () => {
+  const other = await qtAdmin();
+  const mine = (await h.api('GET', '/api/v1/categories', { token: tok.admin })).body.items;
+  const cs = mine.find((c) => c.code === 'CS');
+  assert.ok(cs, 'the demo county has its tree');
+  assert.deepEqual((await h.api('GET', '/api/v1/categories', { token: other })).body.items, [], 'the other county sees none of them');
+  const put = await h.api('PUT', `/api/v1/categories/${cs.id}`, { token: other, body: { code: 'CS', name: '改名', version: cs.version } });
+  assert.equal(put.status, 404, JSON.stringify(put.body));
+  assert.equal(h.sql(`SELECT name FROM categories WHERE id = ${cs.id}`), '村镇建设', 'unchanged');
+  // nor can it hang a child under this county's category
+  const child = await h.api('POST', '/api/v1/categories', { token: other, body: { parent_id: cs.id, code: 'QT-CS99', name: '越界' } });
+  assert.equal(child.status, 422, JSON.stringify(child.body));
+  // its own category lands in its own county only
+  const own = await h.api('POST', '/api/v1/categories', { token: other, body: { code: 'QT-A', name: '青田类别' } });
+  assert.equal(own.status, 201, JSON.stringify(own.body));
+  assert.deepEqual((await h.api('GET', '/api/v1/categories', { token: other })).body.items.map((c) => c.code), ['QT-A']);
+  assert.ok(!(await h.api('GET', '/api/v1/categories', { token: tok.admin })).body.items.some((c) => c.code === 'QT-A'));
+  const mineAgain = await h.api('PUT', `/api/v1/categories/${own.body.id}`, { token: tok.admin, body: { code: 'QT-A', name: '越界', version: 1 } });
+  assert.equal(mineAgain.status, 404);
+  // routing reads the category of the township's county
+  expectError(assert, await h.api('GET', `/api/v1/routing?category=QT-A&township=${ids.town.own}`, { token: tok.office }), 422, 'invalid_category');
+});
+
+test("each county keeps its own calendar, and deadlines follow the caller's county", async () => {
+  const other = await qtAdmin();
+  const dl = async (token) => (await h.api('GET', '/api/v1/calendar/deadline?from=2026-12-23T10:00:00%2B08:00&amount=1&unit=working_days', { token })).body.due_at;
+  assert.ok((await h.api('GET', '/api/v1/calendar?year=2026', { token: tok.admin })).body.days.some((d) => d.date === '2026-10-01'));
+  assert.deepEqual((await h.api('GET', '/api/v1/calendar?year=2026', { token: other })).body.days, [], "the demo county's holidays are not the other county's");
+  const r = await h.api('PUT', '/api/v1/calendar/days/2026-12-24', { token: other, body: { kind: 'holiday', name: '县级调休' } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(await dl(other), '2026-12-25T23:59:59+08:00');
+  assert.equal(await dl(tok.admin), '2026-12-24T23:59:59+08:00', "the demo county's deadline does not move");
+  assert.ok(!(await h.api('GET', '/api/v1/calendar?year=2026', { token: tok.grid })).body.days.some((d) => d.date === '2026-12-24'));
+  // deleting a day in one county leaves the other's alone
+  assert.equal((await h.api('DELETE', '/api/v1/calendar/days/2026-10-01', { token: other })).status, 204);
+  assert.ok((await h.api('GET', '/api/v1/calendar?year=2026', { token: tok.admin })).body.days.some((d) => d.date === '2026-10-01'));
+  const imp = await h.api('POST', '/api/v1/calendar/import', { token: other, body: { days: [{ date: '2026-12-31', kind: 'holiday' }] } });
+  assert.equal(imp.status, 200);
+  assert.equal(h.sql("SELECT COUNT(*) FROM calendar_days WHERE day = '2026-12-31'"), '1', 'imported into one county');
+});
+
+// ---- the screens ask the server what the user may do ----
+
+test('/me lists the permissions each role grants', async () => {
+  const has = {
+    grid: ['problem.report', 'patrol.write', 'grid.read', 'self'],
+    staff: ['problem.handle', 'problem.read', 'joint.write'],
+    contact: ['problem.handle', 'people.read', 'joint.write'],
+    office: ['problem.office', 'people.write', 'grid.write', 'leadership.write'],
+    leader: ['problem.supervise', 'problem.evaluate', 'stats.read'],
+    dept: ['problem.supervise', 'unit.read', 'stats.read'],
+    admin: ['org.write', 'list.write', 'calendar.write', 'user.write', 'grid.write'],
+    secadmin: ['role.grant', 'security.write', 'user.read'],
+    auditor: ['audit.read', 'calendar.read'],
+  };
+  const lacks = {
+    grid: ['list.write', 'problem.office', 'user.read'],
+    staff: ['people.write', 'problem.office'],
+    contact: ['org.write'],
+    office: ['org.write', 'audit.read', 'role.grant', 'list.write'],
+    leader: ['problem.office', 'user.write'],
+    dept: ['problem.office', 'org.write'],
+    admin: ['role.grant', 'security.write', 'audit.read', 'problem.office'],
+    secadmin: ['user.write', 'audit.read', 'org.write'],
+    auditor: ['user.read', 'user.write', 'role.grant', 'list.read'],
+  };
+  for (const role of ROLES) {
+    const me = await h.api('GET', '/api/v1/me', { token: tok[role] });
+    assert.equal(me.status, 200);
+    const p = me.body.permissions;
+    assert.ok(Array.isArray(p), `${role}: permissions is a list`);
+    assert.equal(new Set(p).size, p.length, `${role}: each permission once`);
+    for (const x of has[role]) assert.ok(p.includes(x), `${role} holds ${x}`);
+    for (const x of lacks[role]) assert.ok(!p.includes(x), `${role} does not hold ${x}`);
+    assert.ok(me.body.csrf !== undefined && me.body.username === role, 'the rest of /me is unchanged');
+  }
+  // the list agrees with what the server enforces
+  const grid = (await h.api('GET', '/api/v1/me', { token: tok.grid })).body.permissions;
+  assert.equal((await h.api('GET', '/api/v1/users', { token: tok.grid })).status, 403);
+  assert.ok(!grid.includes('user.read'));
 });

@@ -157,3 +157,27 @@ test('grid members are people of the township; patrols are recorded with distanc
   expectError(assert, await h.api('POST', '/api/v1/patrols', { token: t.grid, body: { ...body, track: [[500, 1]] } }), 400, 'invalid_track');
   expectError(assert, await h.api('POST', '/api/v1/patrols', { token: t.staff, body }), 403, 'forbidden');
 });
+
+// Positions are checked in one place (http/shape.c): lon −180..180 and lat
+// −90..90, both given; the error names the field at fault and nothing is
+// written. (−1, −1) is a valid position, but outside every cell.
+test('a position out of range is refused naming the field, and nothing is written', async () => {
+  for (const [q, field] of [['lon=-181&lat=28.4', 'lon'], ['lon=119.85&lat=-91', 'lat'], ['lon=181&lat=-91', 'lon'], ['lon=NaN&lat=28.4', 'lon'], ['lat=28.4', 'lon'], ['lon=119.85', 'lat'], ['lon=119.85&lat=x', 'lat']]) {
+    for (const path of ['/api/v1/grid/locate', '/api/v1/routing']) {
+      const r = await h.api('GET', `${path}?category=CS01&${q}`, { token: t.office });
+      expectError(assert, r, 400, 'invalid_query');
+      assert.equal(r.body.error.field, field, `${path}?${q} names ${field}`);
+    }
+  }
+  expectError(assert, await h.api('GET', '/api/v1/grid/locate?lon=-1&lat=-1', { token: t.grid }), 404, 'outside_grid');
+  expectError(assert, await h.api('GET', '/api/v1/routing?category=CS01&lon=-1&lat=-1', { token: t.grid }), 404, 'outside_grid');
+  // a patrol whose track leaves the earth's range is refused whole
+  const cell = (await h.api('GET', '/api/v1/grid/cells', { token: t.grid })).body.features[0].properties;
+  const before = h.sql('SELECT COUNT(*) FROM patrols');
+  for (const track of [[[119.84, 28.4], [-181, 28.4]], [[119.84, -91]], [[119.84]], [['119.84', 28.4]]]) {
+    const r = await h.api('POST', '/api/v1/patrols', { token: t.grid, body: { cell_id: cell.id, started_at: '2026-11-20T09:00:00+08:00', ended_at: '2026-11-20T10:00:00+08:00', track } });
+    expectError(assert, r, 400, 'invalid_track');
+    assert.equal(r.body.error.field, 'track');
+  }
+  assert.equal(h.sql('SELECT COUNT(*) FROM patrols'), before, 'nothing written');
+});

@@ -203,3 +203,13 @@ test('the administrator edits the calendar and every deadline follows at once', 
   assert.equal((await h.api('DELETE', '/api/v1/calendar/days/2026-11-28', { token: t.admin })).status, 204);
   assert.equal((await dl('2026-11-26T10:00:00+08:00', 1, 'working_days')).due_at, '2026-11-27T23:59:59+08:00');
 });
+
+test('a category body is checked against its declared shape before anything is written', async () => {
+  const before = h.sql('SELECT COUNT(*) FROM categories');
+  for (const [body, field] of [[{ code: '', name: 'x' }, 'code'], [{ code: 'X'.repeat(65), name: 'x' }, 'code'], [{ code: 'SH1', name: '名'.repeat(100) }, 'name'], [{ code: 'SH2', name: 'x', power_codes: Array(21).fill('ZF-CF-001') }, 'power_codes'], [{ code: 'SH3', name: 'x', power_codes: [1] }, 'power_codes']]) {
+    const r = await h.api('POST', '/api/v1/categories', { token: t.admin, body });
+    expectError(assert, r, 400, 'invalid_field');
+    assert.equal(r.body.error.field, field, JSON.stringify(body).slice(0, 80));
+  }
+  assert.equal(h.sql('SELECT COUNT(*) FROM categories'), before, 'nothing written');
+});

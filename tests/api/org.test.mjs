@@ -124,6 +124,14 @@ test('qualification valid on a date for a domain; expired, auxiliary and wrong d
   assert.equal((await check('2026-06-01', '环境保护')).reason, 'domain_not_covered');
   expectError(assert, await h.api('POST', `/api/v1/people/${p.id}/qualifications`, { token: t.office, body: { cert_no: 'T-0002', issuer: 'x', domains: ['a'], valid_from: '2026-12-31', valid_to: '2026-01-01' } }), 422, 'invalid_period');
   expectError(assert, await h.api('POST', `/api/v1/people/${p.id}/qualifications`, { token: t.office, body: { cert_no: 'T-0001', issuer: 'x', domains: ['a'], valid_from: '2026-01-01', valid_to: '2026-12-31' } }), 409, 'duplicate');
+  // declared shapes: each limit named once (http/shape.c), the field named, nothing written
+  const quals = h.sql(`SELECT COUNT(*) FROM qualifications WHERE person_id = ${p.id}`);
+  for (const [body, field] of [[{ domains: [] }, 'domains'], [{ domains: [''] }, 'domains'], [{ domains: Array(33).fill('a') }, 'domains'], [{ cert_no: '' }, 'cert_no'], [{ issuer: 'x'.repeat(201) }, 'issuer']]) {
+    const r = await h.api('POST', `/api/v1/people/${p.id}/qualifications`, { token: t.office, body: { cert_no: 'T-0009', issuer: 'x', domains: ['a'], valid_from: '2026-01-01', valid_to: '2026-12-31', ...body } });
+    expectError(assert, r, 400, 'invalid_field');
+    assert.equal(r.body.error.field, field);
+  }
+  assert.equal(h.sql(`SELECT COUNT(*) FROM qualifications WHERE person_id = ${p.id}`), quals);
   const aux = (await h.api('POST', '/api/v1/people', { token: t.office, body: { name: '协管员甲', township_id: town, is_auxiliary: true } })).body;
   await h.api('POST', `/api/v1/people/${aux.id}/qualifications`, { token: t.office, body: { cert_no: 'T-0003', issuer: 'x', domains: ['村镇建设'], valid_from: '2026-01-01', valid_to: '2026-12-31' } });
   const ca = (await h.api('GET', `/api/v1/people/${aux.id}/qualification?date=2026-06-01&domain=${encodeURIComponent('村镇建设')}`, { token: t.office })).body;
