@@ -100,6 +100,13 @@ extern const struct xz_route xz_routes_lists[];
 extern const struct xz_route xz_routes_problems[];
 extern const struct xz_route xz_routes_events[];
 extern const struct xz_route xz_routes_joint[];
+extern const struct xz_route xz_routes_figures[];
+extern const struct xz_route xz_routes_bulletins[];
+
+/* xz_figures_place (routes_figures.c): the place the caller may count under
+ * perm, narrowed by the query's township_id, department_id and unit_id
+ * (403 when they lie outside it). */
+int xz_figures_place(struct xz_req *r, const char *perm, struct xz_place *f);
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);
