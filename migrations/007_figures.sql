@@ -78,6 +78,20 @@ CREATE UNIQUE INDEX figures_daily_key ON figures_daily(kind, township_id, day, u
   category, channel, cell_id, reporter_id, state, flags, due_day, county_id);
 CREATE INDEX figures_daily_county ON figures_daily(kind, county_id, day);
 CREATE INDEX figures_daily_unit ON figures_daily(kind, unit_id, day);
+-- a counter per township, bumped by the same triggers: a figure computed
+-- at version v of its place is still exact while the version is v
+CREATE TABLE figures_version (
+  township_id BIGINT PRIMARY KEY,
+  county_id BIGINT NOT NULL,
+  v BIGINT NOT NULL
+);
+INSERT INTO figures_version (township_id, county_id, v)
+SELECT township_id, MIN(county_id), 1 FROM problems GROUP BY township_id;
+
+-- today's deadlines that have passed are counted exactly from the open
+-- problems themselves, through this index alone
+CREATE INDEX problems_open_due ON problems(due_at, township_id, unit_id)
+  WHERE state IN ('reported','accepted','dispatched','in_hand','handled','verified');
 
 INSERT INTO figures_daily (kind, township_id, day, county_id, unit_id, department_id, category,
   channel, cell_id, reporter_id, state, flags, due_day, n, hours)
@@ -96,6 +110,8 @@ CREATE TRIGGER figures_problems_insert AFTER INSERT ON problems BEGIN
   ON CONFLICT (kind, township_id, day, unit_id, department_id, category, channel, cell_id,
     reporter_id, state, flags, due_day, county_id)
   DO UPDATE SET n = figures_daily.n + excluded.n, hours = figures_daily.hours + excluded.hours;
+  INSERT INTO figures_version (township_id, county_id, v) VALUES (NEW.township_id, NEW.county_id, 1)
+  ON CONFLICT (township_id) DO UPDATE SET v = figures_version.v + 1;
 END;
 CREATE TRIGGER figures_problems_before_update BEFORE UPDATE OF created_at, handled_at, closed_at,
   county_id, township_id, unit_id, department_id, category, channel, cell_id, reported_by, state,
@@ -107,6 +123,8 @@ CREATE TRIGGER figures_problems_before_update BEFORE UPDATE OF created_at, handl
   ON CONFLICT (kind, township_id, day, unit_id, department_id, category, channel, cell_id,
     reporter_id, state, flags, due_day, county_id)
   DO UPDATE SET n = figures_daily.n + excluded.n, hours = figures_daily.hours + excluded.hours;
+  INSERT INTO figures_version (township_id, county_id, v) VALUES (OLD.township_id, OLD.county_id, 1)
+  ON CONFLICT (township_id) DO UPDATE SET v = figures_version.v + 1;
 END;
 CREATE TRIGGER figures_problems_after_update AFTER UPDATE OF created_at, handled_at, closed_at,
   county_id, township_id, unit_id, department_id, category, channel, cell_id, reported_by, state,
@@ -118,6 +136,8 @@ CREATE TRIGGER figures_problems_after_update AFTER UPDATE OF created_at, handled
   ON CONFLICT (kind, township_id, day, unit_id, department_id, category, channel, cell_id,
     reporter_id, state, flags, due_day, county_id)
   DO UPDATE SET n = figures_daily.n + excluded.n, hours = figures_daily.hours + excluded.hours;
+  INSERT INTO figures_version (township_id, county_id, v) VALUES (NEW.township_id, NEW.county_id, 1)
+  ON CONFLICT (township_id) DO UPDATE SET v = figures_version.v + 1;
 END;
 CREATE TRIGGER figures_problems_delete BEFORE DELETE ON problems BEGIN
   INSERT INTO figures_daily (kind, township_id, day, county_id, unit_id, department_id, category,
@@ -127,6 +147,8 @@ CREATE TRIGGER figures_problems_delete BEFORE DELETE ON problems BEGIN
   ON CONFLICT (kind, township_id, day, unit_id, department_id, category, channel, cell_id,
     reporter_id, state, flags, due_day, county_id)
   DO UPDATE SET n = figures_daily.n + excluded.n, hours = figures_daily.hours + excluded.hours;
+  INSERT INTO figures_version (township_id, county_id, v) VALUES (OLD.township_id, OLD.county_id, 1)
+  ON CONFLICT (township_id) DO UPDATE SET v = figures_version.v + 1;
 END;
 -- @end
 -- @pg
@@ -143,8 +165,12 @@ CREATE FUNCTION figures_problems_trigger() RETURNS trigger LANGUAGE plpgsql AS $
 BEGIN
   IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND TG_WHEN = 'AFTER') THEN
     PERFORM figures_problems_apply(NEW.id, 1);
+    INSERT INTO figures_version (township_id, county_id, v) VALUES (NEW.township_id, NEW.county_id, 1)
+    ON CONFLICT (township_id) DO UPDATE SET v = figures_version.v + 1;
   ELSE
     PERFORM figures_problems_apply(OLD.id, -1);
+    INSERT INTO figures_version (township_id, county_id, v) VALUES (OLD.township_id, OLD.county_id, 1)
+    ON CONFLICT (township_id) DO UPDATE SET v = figures_version.v + 1;
   END IF;
   IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
   RETURN NEW;

@@ -21,6 +21,7 @@
  * (the reporter). Joint-enforcement indicators read the joint tables.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,27 +249,65 @@ static void sb_scope(struct sqlb *b, const char *a, const struct xz_fig_query *q
 		sb_add(b, " AND %s.reporter_id = $%d", a, sb_arg(b, XZ_INT(q->person_id)));
 }
 
+/* The states still in the loop (as migration 007's due_day has them). */
+#define OPEN_SQL "('reported','accepted','dispatched','in_hand','handled','verified')"
+
+/* sb_late_today: " FROM problems p WHERE …" for the problems created in
+ * [from, to) (has_period) in the place whose deadline fell today before
+ * now: read through the partial index problems_open_due alone (the place
+ * comparisons carry a unary plus so that the planner does not prefer a
+ * place index and walk a whole township). */
+static void sb_late_today(struct sqlb *b, const struct xz_fig_query *q, int64_t now,
+			  bool has_period, int64_t from, int64_t to)
+{
+	const struct xz_place *f = &q->place;
+	int t = sb_arg(b, XZ_INT(xz_day_start(xz_day_of(now)))), n = sb_arg(b, XZ_INT(now));
+	sb_add(b, " FROM problems p WHERE p.state IN " OPEN_SQL " AND p.due_at >= $%d AND "
+		  "p.due_at < $%d",
+	       t, n);
+	if (has_period) {
+		int a1 = sb_arg(b, XZ_INT(from)), a2 = sb_arg(b, XZ_INT(to));
+		sb_add(b, " AND p.created_at >= $%d AND p.created_at < $%d", a1, a2);
+	}
+	if (f->county_id)
+		sb_add(b, " AND +p.county_id = $%d", sb_arg(b, XZ_INT(f->county_id)));
+	if (f->township_id)
+		sb_add(b, " AND +p.township_id = $%d", sb_arg(b, XZ_INT(f->township_id)));
+	if (f->department_id)
+		sb_add(b, " AND +p.department_id = $%d", sb_arg(b, XZ_INT(f->department_id)));
+	if (f->unit_id)
+		sb_add(b, " AND +p.unit_id = $%d", sb_arg(b, XZ_INT(f->unit_id)));
+	if (q->cell_id)
+		sb_add(b, " AND +p.cell_id = $%d", sb_arg(b, XZ_INT(q->cell_id)));
+	if (q->person_id)
+		sb_add(b, " AND +p.reported_by = $%d", sb_arg(b, XZ_INT(q->person_id)));
+}
+
 /* ---- groups ------------------------------------------------------------ */
 
 struct group {
 	const char *name;
 	const char *expr;  /* over facts alias f */
+	const char *pexpr; /* the same over problems alias p */
 	const char *joint; /* over joint_actions a, NULL: not for joint figures */
 };
 
+#define CREATED_DAY "(p.created_at + 28800) / 86400"
+
 static const struct group groups[] = {
-    {"all", "0", "0"},
-    {"township", "f.township_id", "COALESCE(a.township_id, 0)"},
-    {"unit", "f.unit_id", NULL},
-    {"department", "f.department_id", "COALESCE(a.department_id, 0)"},
-    {"category", "f.category", NULL},
-    {"channel", "f.channel", NULL},
-    {"cell", "f.cell_id", NULL},
-    {"person", "f.reporter_id", NULL},
-    {"state", "f.state", NULL},
-    {"day", "f.day", NULL},
-    {"week", "f.day", NULL},
-    {"month", "f.day", NULL},
+	{"all", "0", "0", "0"},
+	{"township", "f.township_id", "p.township_id", "COALESCE(a.township_id, 0)"},
+	{"unit", "f.unit_id", "COALESCE(p.unit_id, 0)", NULL},
+	{"department", "f.department_id", "COALESCE(p.department_id, 0)",
+	 "COALESCE(a.department_id, 0)"},
+	{"category", "f.category", "p.category", NULL},
+	{"channel", "f.channel", "p.channel", NULL},
+	{"cell", "f.cell_id", "COALESCE(p.cell_id, 0)", NULL},
+	{"person", "f.reporter_id", "COALESCE(p.reported_by, 0)", NULL},
+	{"state", "f.state", "p.state", NULL},
+	{"day", "f.day", CREATED_DAY, NULL},
+	{"week", "f.day", CREATED_DAY, NULL},
+	{"month", "f.day", CREATED_DAY, NULL},
 };
 
 static const struct group *group_find(const char *name)
@@ -627,14 +666,10 @@ static int facts_values(struct xz_ctx *c, const struct xz_fig_query *q, const st
 	if (any_today) {
 		/* today's deadlines, exactly: open, due today, already passed */
 		memset(b, 0, sizeof(*b));
-		int t = sb_arg(b, XZ_INT(xz_day_start(xz_day_of(c->now))));
-		int now = sb_arg(b, XZ_INT(c->now));
-		sb_add(b, "SELECT %s AS g, COUNT(*) AS n", g->expr);
-		sb_source(b, "'c'", q->from, q->to, true);
-		sb_add(b, " AND f.due_day > 0 AND f.due_at >= $%d AND f.due_at < $%d", t, now);
-		sb_scope(b, "f", q);
+		sb_add(b, "SELECT %s AS g, COUNT(*) AS n", g->pexpr);
+		sb_late_today(b, q, c->now, true, q->from, q->to);
 		if (strcmp(g->name, "all"))
-			sb_add(b, " GROUP BY %s", g->expr);
+			sb_add(b, " GROUP BY %s", g->pexpr);
 		if ((rc = sb_query(c, b, &rows)) < 0)
 			goto out;
 		json_array_foreach(rows, i, row)
@@ -994,13 +1029,15 @@ static void dash_source(struct sqlb *b, bool has_period, int64_t from, int64_t t
 		sb_source(b, "'c'", from, to, false);
 }
 
-int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool has_period,
-			 int64_t from, int64_t to, json_t **out)
+/* dash_compute: the dashboard at this instant's day, without the part of
+ * overdue that depends on the instant (today's deadlines). */
+static int dash_compute(struct xz_ctx *c, const struct xz_place *place, bool has_period,
+			int64_t from, int64_t to, json_t **out)
 {
 	struct xz_fig_query q = {.place = *place};
 	struct sqlb *b = xz_arena_alloc(c->arena, sizeof(*b));
 	int64_t now = c->now, today = xz_day_of(now), closed = 0, ontime = 0, overdue = 0;
-	json_t *grouped = NULL, *late_today = NULL, *cats = NULL, *units = NULL, *trend = NULL,
+	json_t *grouped = NULL, *cats = NULL, *units = NULL, *trend = NULL,
 	       *closed_by_day = NULL, *res = NULL, *row, *by_cat = NULL, *by_unit = NULL;
 	size_t i;
 	int rc, t;
@@ -1017,21 +1054,6 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 	sb_scope(b, "f", &q);
 	sb_add(b, " GROUP BY f.state, f.channel, f.category, f.unit_id");
 	if ((rc = sb_query(c, b, &grouped)) < 0)
-		goto out;
-	/* the deadlines of today that have passed, exactly */
-	memset(b, 0, sizeof(*b));
-	{
-		int ts = sb_arg(b, XZ_INT(xz_day_start(today))), tn = sb_arg(b, XZ_INT(now));
-		sb_add(b, "SELECT f.unit_id, COUNT(*) AS n");
-		if (has_period)
-			sb_source(b, "'c'", from, to, true);
-		else
-			sb_add(b, " FROM figures_facts f WHERE f.kind = 'c'");
-		sb_add(b, " AND f.due_day > 0 AND f.due_at >= $%d AND f.due_at < $%d", ts, tn);
-	}
-	sb_scope(b, "f", &q);
-	sb_add(b, " GROUP BY f.unit_id");
-	if ((rc = sb_query(c, b, &late_today)) < 0)
 		goto out;
 	/* reported per day over the last thirty days (within the period) */
 	memset(b, 0, sizeof(*b));
@@ -1129,15 +1151,6 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 							    json_integer(jint(e, "closed") + n));
 			}
 		}
-		json_array_foreach(late_today, i, row)
-		{
-			overdue += jint(row, "n");
-			snprintf(k, sizeof(k), "%lld", (long long)jint(row, "unit_id"));
-			if (jint(row, "unit_id") && (e = json_object_get(un, k)))
-				json_object_set_new(
-				    e, "overdue",
-				    json_integer(jint(e, "overdue") + jint(row, "n")));
-		}
 		/* drop the states and channels whose sums went back to zero */
 		by_cat = json_array();
 		json_object_foreach(ca, key, val) if (jint(val, "n"))
@@ -1191,7 +1204,6 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 	res = NULL;
 out:
 	json_decref(grouped);
-	json_decref(late_today);
 	json_decref(cats);
 	json_decref(units);
 	json_decref(trend);
@@ -1200,4 +1212,98 @@ out:
 	json_decref(by_unit);
 	json_decref(res);
 	return rc;
+}
+
+/* The dashboard is asked often and changes only when problems do: answers
+ * are kept per place and period with the version of the place's figures
+ * (figures_version, bumped by the triggers in the writing transaction), so
+ * a kept answer is used only while nothing it counts has changed. The part
+ * of overdue that moves with the clock (today's deadlines) is added fresh. */
+#define DASH_CACHE 32
+static pthread_mutex_t dash_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char key[128];
+	int64_t version;
+	uint64_t used;
+	json_t *body;
+} dash_cache[DASH_CACHE];
+static uint64_t dash_tick;
+
+int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool has_period,
+			 int64_t from, int64_t to, json_t **out)
+{
+	struct xz_fig_query q = {.place = *place};
+	struct sqlb *b = xz_arena_alloc(c->arena, sizeof(*b));
+	json_t *late = NULL, *res = NULL, *row, *e;
+	int64_t version = 0, overdue;
+	char key[128];
+	size_t i, k, slot = 0;
+	int rc;
+	*out = NULL;
+	/* the version first: data read after it is at least as new */
+	if (place->township_id)
+		rc = xz_db_int(c->db,
+			       "SELECT COALESCE(SUM(v), 0) FROM figures_version WHERE township_id = $1",
+			       XZ_ARGS(XZ_INT(place->township_id)), &version);
+	else
+		rc = xz_db_int(c->db,
+			       "SELECT COALESCE(SUM(v), 0) FROM figures_version WHERE county_id = $1",
+			       XZ_ARGS(XZ_INT(place->county_id)), &version);
+	if (rc < 0 && rc != XZ_ENOTFOUND)
+		return xz_ctx_fail_db(c, rc);
+	snprintf(key, sizeof(key), "%lld/%lld/%lld/%lld/%d/%lld/%lld/%lld",
+		 (long long)place->county_id, (long long)place->township_id,
+		 (long long)place->department_id, (long long)place->unit_id, has_period,
+		 (long long)(has_period ? from : 0), (long long)(has_period ? to : 0),
+		 (long long)xz_day_of(c->now));
+	pthread_mutex_lock(&dash_lock);
+	for (i = 0; i < DASH_CACHE; i++)
+		if (dash_cache[i].body && !strcmp(dash_cache[i].key, key) &&
+		    dash_cache[i].version == version) {
+			res = json_deep_copy(dash_cache[i].body);
+			dash_cache[i].used = ++dash_tick;
+			break;
+		}
+	pthread_mutex_unlock(&dash_lock);
+	if (!res) {
+		if ((rc = dash_compute(c, place, has_period, from, to, &res)) < 0)
+			return rc;
+		pthread_mutex_lock(&dash_lock);
+		for (i = 0; i < DASH_CACHE; i++) {
+			if (!strcmp(dash_cache[i].key, key)) {
+				slot = i;
+				break;
+			}
+			if (dash_cache[i].used < dash_cache[slot].used)
+				slot = i;
+		}
+		json_decref(dash_cache[slot].body);
+		snprintf(dash_cache[slot].key, sizeof(dash_cache[slot].key), "%s", key);
+		dash_cache[slot].version = version;
+		dash_cache[slot].used = ++dash_tick;
+		dash_cache[slot].body = json_deep_copy(res);
+		pthread_mutex_unlock(&dash_lock);
+	}
+	/* the deadlines of today that have passed, exactly, now */
+	memset(b, 0, sizeof(*b));
+	sb_add(b, "SELECT COALESCE(p.unit_id, 0) AS unit_id, COUNT(*) AS n");
+	sb_late_today(b, &q, c->now, has_period, from, to);
+	sb_add(b, " GROUP BY COALESCE(p.unit_id, 0)");
+	if ((rc = sb_query(c, b, &late)) < 0) {
+		json_decref(res);
+		return rc;
+	}
+	overdue = jint(res, "overdue");
+	json_array_foreach(late, i, row) {
+		json_t *units = json_object_get(res, "by_unit");
+		overdue += jint(row, "n");
+		json_array_foreach(units, k, e) if (jint(row, "unit_id") &&
+						    jint(e, "unit_id") == jint(row, "unit_id"))
+			json_object_set_new(e, "overdue",
+					    json_integer(jint(e, "overdue") + jint(row, "n")));
+	}
+	json_object_set_new(res, "overdue", json_integer(overdue));
+	json_decref(late);
+	*out = res;
+	return 0;
 }

@@ -210,3 +210,19 @@ test('bad input is refused naming the field; an empty period answers zeros', asy
   assert.deepEqual(r.body.items[0].values.reported, { value: 0, numerator: 0, denominator: null });
   assert.deepEqual(r.body.items[0].values.on_time_closing_rate, { value: null, numerator: 0, denominator: 0 });
 });
+
+test('a kept dashboard answer is never stale: a new problem counts at once', async () => {
+  const before = (await h.api('GET', '/api/v1/stats/problems', { token: t.office })).body;
+  const again = (await h.api('GET', '/api/v1/stats/problems', { token: t.office })).body;
+  assert.deepEqual(again, before);
+  const r = await h.api('POST', '/api/v1/problems', { token: t.grid, body: { channel: 'patrol', category: 'CS01', description: '看板缓存测试', lon: 119.845, lat: 28.405 } });
+  assert.equal(r.status, 201);
+  const after = (await h.api('GET', '/api/v1/stats/problems', { token: t.office })).body;
+  assert.equal(after.by_state.reported, (before.by_state.reported || 0) + 1);
+  assert.equal(after.by_channel.patrol, (before.by_channel.patrol || 0) + 1);
+  const office = await h.api('POST', `/api/v1/problems/${r.body.id}/actions`, { token: t.office, body: { action: 'reject', reason: '测试' } });
+  assert.equal(office.status, 200);
+  const last = (await h.api('GET', '/api/v1/stats/problems', { token: t.office })).body;
+  assert.equal(last.by_state.reported || 0, before.by_state.reported || 0);
+  assert.equal(last.by_state.rejected, (before.by_state.rejected || 0) + 1);
+});
