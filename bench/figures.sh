@@ -19,11 +19,14 @@ dur=${XZ_BENCH_SECONDS:-8}
 port=${XZ_BENCH_PORT:-18097}
 dir=$(mktemp -d); pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
-db=$dir/bench.db
-build/xiezhi --db "$db" demo >/dev/null 2>&1
-t0=$(date +%s)
-sed "s/1000000 - (SELECT COUNT(\*) FROM problems)/$rows - (SELECT COUNT(*) FROM problems)/" bench/problems_1m.sql | sqlite3 "$db"
-echo "filled to $(sqlite3 "$db" 'SELECT COUNT(*) FROM problems') problems in $(( $(date +%s) - t0 )) s (day sums: $(sqlite3 "$db" 'SELECT COUNT(*) FROM figures_daily') rows)"
+db=${XZ_BENCH_DB:-$dir/bench.db}
+if [ -z "${XZ_BENCH_DB:-}" ]; then # XZ_BENCH_DB: reuse a database filled before
+  build/xiezhi --db "$db" demo >/dev/null 2>&1
+  t0=$(date +%s)
+  sed "s/1000000 - (SELECT COUNT(\*) FROM problems)/$rows - (SELECT COUNT(*) FROM problems)/" bench/problems_1m.sql | sqlite3 "$db"
+  echo "filled to $(sqlite3 "$db" 'SELECT COUNT(*) FROM problems') problems in $(( $(date +%s) - t0 )) s"
+fi
+echo "day sums: $(sqlite3 "$db" 'SELECT COUNT(*) FROM figures_daily') rows"
 build/xiezhi --db "$db" --listen 127.0.0.1:$port serve 2>"$dir/serve.log" & pid=$!
 for i in $(seq 100); do curl -sf http://127.0.0.1:$port/api/v1/health >/dev/null && break; sleep 0.05; done
 login() { curl -s -X POST http://127.0.0.1:$port/api/v1/auth/login -d "{\"username\":\"$1\",\"password\":\"Xiezhi-demo-2026\"}" | sed -E 's/.*"token":"([^"]+)".*/\1/'; }

@@ -89,9 +89,11 @@ INSERT INTO figures_version (township_id, county_id, v)
 SELECT township_id, MIN(county_id), 1 FROM problems GROUP BY township_id;
 
 -- today's deadlines that have passed are counted exactly from the open
--- problems themselves, through this index alone
-CREATE INDEX problems_open_due ON problems(due_at, township_id, unit_id)
-  WHERE state IN ('reported','accepted','dispatched','in_hand','handled','verified');
+-- problems themselves, through this index alone (and the overdue list)
+CREATE INDEX problems_open_due ON problems(due_at, county_id, township_id, department_id, unit_id,
+  created_at) WHERE state IN ('reported','accepted','dispatched','in_hand','handled','verified');
+-- the problems behind the rework figure, for the bulletin's list
+CREATE INDEX problems_rework ON problems(handled_at) WHERE rework_count > 0;
 
 INSERT INTO figures_daily (kind, township_id, day, county_id, unit_id, department_id, category,
   channel, cell_id, reporter_id, state, flags, due_day, n, hours)

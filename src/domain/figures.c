@@ -234,7 +234,7 @@ static int sb_query(struct xz_ctx *c, struct sqlb *b, json_t **rows)
  * indexes apply). */
 static void sb_scope(struct sqlb *b, const char *a, const struct xz_fig_query *q)
 {
-	if (q->place.county_id)
+	if (q->place.county_id && !q->place.township_id) /* a township lies in one county */
 		sb_add(b, " AND %s.county_id = $%d", a, sb_arg(b, XZ_INT(q->place.county_id)));
 	if (q->place.township_id)
 		sb_add(b, " AND %s.township_id = $%d", a, sb_arg(b, XZ_INT(q->place.township_id)));
@@ -252,24 +252,19 @@ static void sb_scope(struct sqlb *b, const char *a, const struct xz_fig_query *q
 /* The states still in the loop (as migration 007's due_day has them). */
 #define OPEN_SQL "('reported','accepted','dispatched','in_hand','handled','verified')"
 
-/* sb_late_today: " FROM problems p WHERE …" for the problems created in
- * [from, to) (has_period) in the place whose deadline fell today before
- * now: read through the partial index problems_open_due alone (the place
- * comparisons carry a unary plus so that the planner does not prefer a
- * place index and walk a whole township). */
-static void sb_late_today(struct sqlb *b, const struct xz_fig_query *q, int64_t now,
-			  bool has_period, int64_t from, int64_t to)
+/* sb_open_place: the conditions on problems p of the period (created in
+ * [from, to) when has_period) and the place, each place comparison with a
+ * unary plus so that the planner keeps to the partial index on deadlines
+ * (problems_open_due) instead of walking a whole township. */
+static void sb_open_place(struct sqlb *b, const struct xz_fig_query *q, bool has_period,
+			  int64_t from, int64_t to)
 {
 	const struct xz_place *f = &q->place;
-	int t = sb_arg(b, XZ_INT(xz_day_start(xz_day_of(now)))), n = sb_arg(b, XZ_INT(now));
-	sb_add(b, " FROM problems p WHERE p.state IN " OPEN_SQL " AND p.due_at >= $%d AND "
-		  "p.due_at < $%d",
-	       t, n);
 	if (has_period) {
 		int a1 = sb_arg(b, XZ_INT(from)), a2 = sb_arg(b, XZ_INT(to));
 		sb_add(b, " AND p.created_at >= $%d AND p.created_at < $%d", a1, a2);
 	}
-	if (f->county_id)
+	if (f->county_id && !f->township_id) /* a township lies in one county */
 		sb_add(b, " AND +p.county_id = $%d", sb_arg(b, XZ_INT(f->county_id)));
 	if (f->township_id)
 		sb_add(b, " AND +p.township_id = $%d", sb_arg(b, XZ_INT(f->township_id)));
@@ -281,6 +276,19 @@ static void sb_late_today(struct sqlb *b, const struct xz_fig_query *q, int64_t 
 		sb_add(b, " AND +p.cell_id = $%d", sb_arg(b, XZ_INT(q->cell_id)));
 	if (q->person_id)
 		sb_add(b, " AND +p.reported_by = $%d", sb_arg(b, XZ_INT(q->person_id)));
+}
+
+/* sb_late_today: " FROM problems p WHERE …" for the open problems of the
+ * period and place whose deadline fell today before now. */
+static void sb_late_today(struct sqlb *b, const struct xz_fig_query *q, int64_t now,
+			  bool has_period, int64_t from, int64_t to)
+{
+	int t = sb_arg(b, XZ_INT(xz_day_start(xz_day_of(now)))), n = sb_arg(b, XZ_INT(now));
+	sb_add(b,
+	       " FROM problems p WHERE p.state IN " OPEN_SQL " AND p.due_at >= $%d AND "
+	       "p.due_at < $%d",
+	       t, n);
+	sb_open_place(b, q, has_period, from, to);
 }
 
 /* ---- groups ------------------------------------------------------------ */
@@ -858,6 +866,52 @@ out:
 
 /* ---- drill-down ----------------------------------------------------------- */
 
+#define RECORD_COLUMNS                                                                 \
+	"SELECT p.id, p.township_id, p.unit_id, p.cell_id, p.channel, p.category, "          \
+	"p.description, p.address, p.state, p.on_time, p.created_at, p.handled_at, "        \
+	"p.closed_at, p.due_at FROM problems p"
+
+/* fast_records: the problems behind overdue and rework straight from the
+ * problems through their partial indexes (the same definitions as the
+ * facts': open with a passed deadline among those reported in the period;
+ * handled in the period after a failed verification). */
+static int fast_records(struct xz_ctx *c, const struct xz_fig_query *q,
+			const struct xz_indicator *x, int64_t after, int64_t limit, json_t **ids)
+{
+	struct sqlb *b = xz_arena_alloc(c->arena, sizeof(*b));
+	int a1, a2;
+	int rc;
+	memset(b, 0, sizeof(*b));
+	a1 = sb_arg(b, XZ_INT(q->from));
+	a2 = sb_arg(b, XZ_INT(q->to));
+	if (!strcmp(x->code, "overdue"))
+		sb_add(b, RECORD_COLUMNS " WHERE p.state IN " OPEN_SQL " AND p.due_at < $%d AND "
+					 "p.created_at >= $%d AND p.created_at < $%d",
+		       sb_arg(b, XZ_INT(c->now)), a1, a2);
+	else
+		sb_add(b, RECORD_COLUMNS " WHERE p.rework_count > 0 AND p.handled_at >= $%d AND "
+					 "p.handled_at < $%d",
+		       a1, a2);
+	if (q->place.county_id)
+		sb_add(b, " AND +p.county_id = $%d", sb_arg(b, XZ_INT(q->place.county_id)));
+	if (q->place.township_id)
+		sb_add(b, " AND +p.township_id = $%d", sb_arg(b, XZ_INT(q->place.township_id)));
+	if (q->place.department_id)
+		sb_add(b, " AND +p.department_id = $%d", sb_arg(b, XZ_INT(q->place.department_id)));
+	if (q->place.unit_id)
+		sb_add(b, " AND +p.unit_id = $%d", sb_arg(b, XZ_INT(q->place.unit_id)));
+	if (q->cell_id)
+		sb_add(b, " AND +p.cell_id = $%d", sb_arg(b, XZ_INT(q->cell_id)));
+	if (q->person_id)
+		sb_add(b, " AND +p.reported_by = $%d", sb_arg(b, XZ_INT(q->person_id)));
+	if (after > 0)
+		sb_add(b, " AND p.id < $%d", sb_arg(b, XZ_INT(after)));
+	sb_add(b, " ORDER BY p.id DESC LIMIT %lld", (long long)limit);
+	if ((rc = sb_query(c, b, ids)) < 0)
+		return rc;
+	return 0;
+}
+
 int xz_figures_records(struct xz_ctx *c, const struct xz_fig_query *q, bool den, int64_t after,
 		       int64_t limit, json_t **ids)
 {
@@ -872,6 +926,8 @@ int xz_figures_records(struct xz_ctx *c, const struct xz_fig_query *q, bool den,
 		return xz_ctx_fail(c, XZ_ERULE, "no_records", "该指标没有可下钻的问题记录",
 				   "This indicator has no problem records to drill into", "code");
 	pred = den && x->den ? x->den : x->num;
+	if (!den && (!strcmp(x->code, "overdue") || !strcmp(x->code, "rework_rate")))
+		return fast_records(c, q, x, after, limit, ids);
 	sb_add(b, "SELECT p.id, p.township_id, p.unit_id, p.cell_id, p.channel, p.category, "
 		  "p.description, p.address, p.state, p.on_time, p.created_at, p.handled_at, "
 		  "p.closed_at, "
@@ -1226,6 +1282,9 @@ static struct {
 	int64_t version;
 	uint64_t used;
 	json_t *body;
+	json_t *late;       /* today's passed deadlines per unit, counted at … */
+	int64_t late_from;  /* … this instant, unchanged before … */
+	int64_t late_until; /* … this one (the next deadline) */
 } dash_cache[DASH_CACHE];
 static uint64_t dash_tick;
 
@@ -1261,13 +1320,39 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 		if (dash_cache[i].body && !strcmp(dash_cache[i].key, key) &&
 		    dash_cache[i].version == version) {
 			res = json_deep_copy(dash_cache[i].body);
+			if (dash_cache[i].late && dash_cache[i].late_from <= c->now &&
+			    c->now < dash_cache[i].late_until)
+				late = json_incref(dash_cache[i].late);
 			dash_cache[i].used = ++dash_tick;
 			break;
 		}
 	pthread_mutex_unlock(&dash_lock);
-	if (!res) {
-		if ((rc = dash_compute(c, place, has_period, from, to, &res)) < 0)
+	if (!res && (rc = dash_compute(c, place, has_period, from, to, &res)) < 0)
+		return rc;
+	if (!late) {
+		/* the deadlines of today that have passed, exactly, now; and the
+		 * next deadline to come, until which this count holds */
+		int64_t next = 0, tomorrow = xz_day_start(xz_day_of(c->now) + 1);
+		memset(b, 0, sizeof(*b));
+		sb_add(b, "SELECT COALESCE(p.unit_id, 0) AS unit_id, COUNT(*) AS n");
+		sb_late_today(b, &q, c->now, has_period, from, to);
+		sb_add(b, " GROUP BY COALESCE(p.unit_id, 0)");
+		if ((rc = sb_query(c, b, &late)) < 0) {
+			json_decref(res);
 			return rc;
+		}
+		memset(b, 0, sizeof(*b));
+		sb_add(b,
+		       "SELECT COALESCE(MIN(p.due_at), 0) FROM problems p WHERE p.state IN " OPEN_SQL
+		       " AND p.due_at >= $%d AND p.due_at < $%d",
+		       sb_arg(b, XZ_INT(c->now)), sb_arg(b, XZ_INT(tomorrow)));
+		sb_open_place(b, &q, has_period, from, to);
+		if (!b->overflow &&
+		    (rc = xz_db_int(c->db, b->text, b->args, b->n, &next)) < 0) {
+			json_decref(res);
+			json_decref(late);
+			return xz_ctx_fail_db(c, rc);
+		}
 		pthread_mutex_lock(&dash_lock);
 		for (i = 0; i < DASH_CACHE; i++) {
 			if (!strcmp(dash_cache[i].key, key)) {
@@ -1277,21 +1362,19 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 			if (dash_cache[i].used < dash_cache[slot].used)
 				slot = i;
 		}
-		json_decref(dash_cache[slot].body);
-		snprintf(dash_cache[slot].key, sizeof(dash_cache[slot].key), "%s", key);
-		dash_cache[slot].version = version;
+		if (strcmp(dash_cache[slot].key, key) || dash_cache[slot].version != version) {
+			json_decref(dash_cache[slot].body);
+			json_decref(dash_cache[slot].late);
+			snprintf(dash_cache[slot].key, sizeof(dash_cache[slot].key), "%s", key);
+			dash_cache[slot].version = version;
+			dash_cache[slot].body = json_deep_copy(res);
+		}
+		json_decref(dash_cache[slot].late);
+		dash_cache[slot].late = json_incref(late);
+		dash_cache[slot].late_from = c->now;
+		dash_cache[slot].late_until = next > 0 ? next : tomorrow;
 		dash_cache[slot].used = ++dash_tick;
-		dash_cache[slot].body = json_deep_copy(res);
 		pthread_mutex_unlock(&dash_lock);
-	}
-	/* the deadlines of today that have passed, exactly, now */
-	memset(b, 0, sizeof(*b));
-	sb_add(b, "SELECT COALESCE(p.unit_id, 0) AS unit_id, COUNT(*) AS n");
-	sb_late_today(b, &q, c->now, has_period, from, to);
-	sb_add(b, " GROUP BY COALESCE(p.unit_id, 0)");
-	if ((rc = sb_query(c, b, &late)) < 0) {
-		json_decref(res);
-		return rc;
 	}
 	overdue = jint(res, "overdue");
 	json_array_foreach(late, i, row) {
