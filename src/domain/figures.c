@@ -663,7 +663,7 @@ static int facts_values(struct xz_ctx *c, const struct xz_fig_query *q, const st
 		json_t *it =
 		    item_for(map, order, group_key(c->arena, g->name, json_object_get(row, "g")));
 		for (k = 0; k < n; k++) {
-			char nk[8], dk[8];
+			char nk[16], dk[16];
 			snprintf(nk, sizeof(nk), "n%d", k);
 			snprintf(dk, sizeof(dk), "d%d", k);
 			add_num(it, ind[k]->code, jint(row, nk), ind[k]->den ? jint(row, dk) : 0);

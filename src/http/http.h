@@ -64,6 +64,9 @@ struct xz_req {
 	const char *raw_type;
 	bool raw_malloced;
 	struct MHD_Response *stream; /* a streamed answer (SSE), queued as is */
+	int raw_fd;                  /* raw_is_fd: a file sent as the body (exports); */
+	size_t raw_fd_len;           /* the server closes it                          */
+	bool raw_is_fd;
 	const char *err_code, *err_msg, *err_msg_en, *err_field;
 	const char *hdr_name[XZ_MAX_EXTRA_HEADERS];
 	const char *hdr_value[XZ_MAX_EXTRA_HEADERS];

@@ -11,6 +11,7 @@
 #include "core/limits.h"
 #include "core/xtime.h"
 #include "domain/figures.h"
+#include "domain/search.h"
 #include "http/http.h"
 
 static const char *query_arg(void *arg, const char *name)
@@ -135,7 +136,64 @@ static int indicators_hotspots(struct xz_req *r)
 	return xz_reply(r, 200, json_pack("{s:o}", "items", items));
 }
 
+/* ---- the problem list's exports (CSV, XLSX): the list's filters ---- */
+
+static bool yes(const char *v)
+{
+	return v && (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"));
+}
+
+static int problems_export(struct xz_req *r, bool xlsx)
+{
+	struct xz_problem_filter f = {0};
+	int fd = -1, rc;
+	size_t len = 0;
+	if ((rc = xz_req_query_id(r, xz_req_query(r, "township") ? "township" : "township_id",
+				  &f.township_id)) < 0 ||
+	    (rc = xz_req_query_id(r, xz_req_query(r, "unit") ? "unit" : "unit_id", &f.unit_id)) <
+		    0 ||
+	    (rc = xz_req_query_id(r, xz_req_query(r, "cell") ? "cell" : "cell_id", &f.cell_id)) < 0)
+		return rc;
+	if (!xz_authz_filter(r->user, "export.problems", &f.place))
+		return xz_authorize(r, "export.problems", NULL);
+	f.state = xz_req_query(r, "state");
+	f.channel = xz_req_query(r, "channel");
+	f.category = xz_req_query(r, "category");
+	f.q = xz_req_query(r, "q");
+	f.light = xz_req_query(r, "light");
+	f.overdue = yes(xz_req_query(r, "overdue"));
+	f.supervised = yes(xz_req_query(r, "supervised"));
+	f.mine_user_id = yes(xz_req_query(r, "mine")) ? r->user->id : 0;
+	if ((rc = xz_search_export(xz_req_ctx(r), &f, xlsx, &fd, &len)) < 0)
+		return rc;
+	{
+		char day[XZ_DATE_LEN];
+		xz_req_header_add(r, "Content-Disposition",
+				  xz_arena_printf(r->arena, "attachment; filename=\"problems-%s.%s\"",
+						  xz_date_format(xz_day_of(xz_req_ctx(r)->now), day),
+						  xlsx ? "xlsx" : "csv"));
+	}
+	r->raw_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+			   : "text/csv; charset=utf-8";
+	r->raw_fd = fd;
+	r->raw_fd_len = len;
+	r->raw_is_fd = true;
+	return 0;
+}
+
+static int problems_export_csv(struct xz_req *r)
+{
+	return problems_export(r, false);
+}
+
+static int problems_export_xlsx(struct xz_req *r)
+{
+	return problems_export(r, true);
+}
+
 const struct xz_route xz_routes_figures[] = {
+	{"GET", "/api/v1/problems/export.csv", problems_export_csv, "export.problems", 0},
+	{"GET", "/api/v1/problems/export.xlsx", problems_export_xlsx, "export.problems", 0},
     {"GET", "/api/v1/indicators", indicators_list, "figures.read", 0},
     {"GET", "/api/v1/indicators/values", indicators_values, "figures.read", 0},
     {"GET", "/api/v1/indicators/records", indicators_records, "figures.read", 0},

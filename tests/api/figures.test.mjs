@@ -6,7 +6,11 @@
 // each role counts only its place; bad input is refused naming the field.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError } from './lib.mjs';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, expectError, ENGINE } from './lib.mjs';
 
 let h, t, town, now;
 const OPEN = "('reported','accepted','dispatched','in_hand','handled','verified')";
@@ -23,6 +27,7 @@ before(async () => {
 after(async () => { if (process.env.XZ_DEBUG) console.error(h.stderr.slice(-3000)); await h.close(); });
 
 const num = (s) => (s === '' ? 0 : Number(s));
+const count = (sql) => Number(h.sql(sql));
 const iso = (sec) => new Date(sec * 1000).toISOString();
 const dayStart = (sec) => Math.floor((sec + 28800) / 86400) * 86400 - 28800;
 
@@ -225,4 +230,54 @@ test('a kept dashboard answer is never stale: a new problem counts at once', asy
   const last = (await h.api('GET', '/api/v1/stats/problems', { token: t.office })).body;
   assert.equal(last.by_state.reported || 0, before.by_state.reported || 0);
   assert.equal(last.by_state.rejected, (before.by_state.rejected || 0) + 1);
+});
+
+test('the problem list exports as CSV and XLSX with its filters; formulas are neutralised', async () => {
+  const r = await h.api('POST', '/api/v1/problems', { token: t.grid, body: { channel: 'patrol', category: 'CS01', description: '=HYPERLINK("http://x","点我") 河边违建导出测试', lon: 119.845, lat: 28.405 } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  let res = await h.api('GET', '/api/v1/problems/export.csv?state=closed', { token: t.office, raw: true });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /text\/csv/);
+  assert.match(res.headers.get('content-disposition'), /attachment; filename="problems-.*\.csv"/);
+  const raw = Buffer.from(await res.arrayBuffer());
+  assert.deepEqual([...raw.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM for Excel');
+  let text = raw.toString();
+  const lines = text.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+  assert.equal(lines.length - 1, count(`SELECT COUNT(*) FROM problems WHERE township_id = ${town} AND state = 'closed'`));
+  assert.match(lines[0], /^"编号","乡镇"/);
+  res = await h.api('GET', `/api/v1/problems/export.csv?q=${encodeURIComponent('导出测试')}`, { token: t.office, raw: true });
+  text = await res.text();
+  assert.ok(text.includes(`"'=HYPERLINK(""http://x"",""点我"") 河边违建导出测试"`), text.slice(0, 400));
+  res = await h.api('GET', '/api/v1/problems/export.xlsx?channel=patrol', { token: t.office, raw: true });
+  assert.equal(res.status, 200);
+  const buf = Buffer.from(await res.arrayBuffer());
+  assert.equal(buf.subarray(0, 2).toString(), 'PK');
+  const dir = mkdtempSync(join(tmpdir(), 'xz-exp-'));
+  try {
+    writeFileSync(join(dir, 'p.xlsx'), buf);
+    const sheet = execFileSync('unzip', ['-p', join(dir, 'p.xlsx'), 'xl/worksheets/sheet1.xml']).toString();
+    assert.equal((sheet.match(/<row /g) || []).length - 1, count(`SELECT COUNT(*) FROM problems WHERE township_id = ${town} AND channel = 'patrol'`));
+    assert.ok(!/<f>/.test(sheet), 'no formula cells');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+  // a unit exports only its own problems; a grid member may not export
+  const unit = count("SELECT unit_id FROM users WHERE username = 'contact'");
+  res = await h.api('GET', '/api/v1/problems/export.csv', { token: t.contact, raw: true });
+  assert.equal((await res.text()).split('\r\n').filter(Boolean).length - 1, count(`SELECT COUNT(*) FROM problems WHERE unit_id = ${unit}`));
+  expectError(assert, await h.api('GET', '/api/v1/problems/export.csv', { token: t.grid }), 403, 'forbidden');
+  expectError(assert, await h.api('GET', '/api/v1/problems/export.csv?state=nonsense', { token: t.office }), 400, 'invalid_query');
+});
+
+test('text search goes through the trigram index and finds what a scan finds', async () => {
+  for (const q of ['违法建', '垃圾', '河边违建导出']) {
+    const res = await h.api('GET', `/api/v1/problems/export.csv?q=${encodeURIComponent(q)}`, { token: t.office, raw: true });
+    const ids = (await res.text()).replace(/^\uFEFF/, '').split('\r\n').filter(Boolean).slice(1).map((l) => Number(l.split(',')[0].replace(/"/g, '')));
+    const want = h.sql(`SELECT id FROM problems WHERE township_id = ${town} AND (description LIKE '%${q}%' OR address LIKE '%${q}%') ORDER BY id DESC`).split('\n').filter(Boolean).map(Number);
+    assert.deepEqual(ids, want, q);
+  }
+  if (ENGINE === 'sqlite') {
+    const plan = h.sql("EXPLAIN QUERY PLAN SELECT rowid FROM problems_fts WHERE problems_fts MATCH '\"违法建\"'");
+    assert.match(plan, /VIRTUAL TABLE INDEX/);
+  } else {
+    assert.equal(h.sql("SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'problems_text_trgm'"), '1');
+  }
 });
