@@ -1364,7 +1364,6 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 		}
 		if (strcmp(dash_cache[slot].key, key) || dash_cache[slot].version != version) {
 			json_decref(dash_cache[slot].body);
-			json_decref(dash_cache[slot].late);
 			snprintf(dash_cache[slot].key, sizeof(dash_cache[slot].key), "%s", key);
 			dash_cache[slot].version = version;
 			dash_cache[slot].body = json_deep_copy(res);
