@@ -582,19 +582,23 @@ int xz_figures_parse(struct xz_ctx *c, struct xz_fig_query *q,
 	/* the default period: the last 30 days, today included */
 	q->from = xz_day_start(today - 29);
 	q->to = xz_day_start(today + 1);
-	if (from_s && xz_time_parse(from_s, &q->from) < 0) {
+	/* a date (tried first: the time parser takes it as its midnight) names
+	 * its whole day: from its start, to its end */
+	if (from_s) {
 		int64_t d;
-		if (xz_date_parse(from_s, &d) < 0)
-			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_query",
-					   "from须为ISO 8601时间", "from must be ISO 8601", "from");
-		q->from = xz_day_start(d);
+		if (xz_date_parse(from_s, &d) == 0)
+			q->from = xz_day_start(d);
+		else if (xz_time_parse(from_s, &q->from) < 0)
+			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_query", "from须为ISO 8601时间",
+					   "from must be ISO 8601", "from");
 	}
-	if (to_s && xz_time_parse(to_s, &q->to) < 0) {
+	if (to_s) {
 		int64_t d;
-		if (xz_date_parse(to_s, &d) < 0)
+		if (xz_date_parse(to_s, &d) == 0)
+			q->to = xz_day_start(d + 1);
+		else if (xz_time_parse(to_s, &q->to) < 0)
 			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_query", "to须为ISO 8601时间",
 					   "to must be ISO 8601", "to");
-		q->to = xz_day_start(d + 1); /* a date names its whole day */
 	}
 	if (q->to < q->from)
 		return xz_ctx_fail(c, XZ_ERULE, "invalid_period", "to不得早于from",

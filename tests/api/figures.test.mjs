@@ -214,6 +214,11 @@ test('bad input is refused naming the field; an empty period answers zeros', asy
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.deepEqual(r.body.items[0].values.reported, { value: 0, numerator: 0, denominator: null });
   assert.deepEqual(r.body.items[0].values.on_time_closing_rate, { value: null, numerator: 0, denominator: 0 });
+  // a date names its whole day: from=to=today counts today's problems
+  const d = new Date((now + 28800) * 1000).toISOString().slice(0, 10);
+  r = await h.api('GET', `/api/v1/indicators/values?codes=reported&from=${d}&to=${d}`, { token: t.office });
+  assert.equal(r.body.items[0].values.reported.value, count(`SELECT COUNT(*) FROM problems WHERE township_id = ${town} AND created_at >= ${dayStart(now)} AND created_at < ${dayStart(now) + 86400}`));
+  assert.ok(r.body.items[0].values.reported.value > 0, 'the demo reports problems today');
 });
 
 test('a kept dashboard answer is never stale: a new problem counts at once', async () => {
