@@ -14,6 +14,8 @@
  */
 #include <cairo.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,16 +34,33 @@
 
 /* The indicators a bulletin shows, in this order. */
 static const char *const bulletin_codes[] = {
-	"reported",	    "accepted",		  "rejected",	      "merged",
-	"dispatched",	    "accurate_dispatch_rate", "handled",     "on_time_handling_rate",
-	"closed",	    "closing_rate",	  "on_time_closing_rate", "rework_rate",
-	"return_rate",	    "overdue",		  "supervised",	      "avg_handling_hours",
-	"repeated_places",  "joint_actions",	  "joint_routine",    "joint_special",
-	"joint_emergency",  "special_forward_rate", "notice_same_day_rate",
+    "reported",
+    "accepted",
+    "rejected",
+    "merged",
+    "dispatched",
+    "accurate_dispatch_rate",
+    "handled",
+    "on_time_handling_rate",
+    "closed",
+    "closing_rate",
+    "on_time_closing_rate",
+    "rework_rate",
+    "return_rate",
+    "overdue",
+    "supervised",
+    "avg_handling_hours",
+    "repeated_places",
+    "joint_actions",
+    "joint_routine",
+    "joint_special",
+    "joint_emergency",
+    "special_forward_rate",
+    "notice_same_day_rate",
 };
 /* The per-unit columns of the ranking. */
-static const char *const unit_codes[] = {"reported", "closed", "on_time_closing_rate", "overdue",
-					 "rework_rate", "return_rate"};
+static const char *const unit_codes[] = {"reported", "closed",	    "on_time_closing_rate",
+					 "overdue",  "rework_rate", "return_rate"};
 
 #define LIST_MAX 50 /* problems listed as overdue or reworked */
 
@@ -157,8 +176,8 @@ static void set_codes(struct xz_fig_query *q, const char *const *codes, size_t n
 static int values_all(struct xz_ctx *c, const struct xz_place *p, int64_t s, int64_t e,
 		      json_t **vals)
 {
-	struct xz_fig_query q = {.place = *p, .from = xz_day_start(s), .to = xz_day_start(e + 1),
-				 .group = "all"};
+	struct xz_fig_query q = {
+	    .place = *p, .from = xz_day_start(s), .to = xz_day_start(e + 1), .group = "all"};
 	json_t *items = NULL;
 	int rc;
 	set_codes(&q, bulletin_codes, XZ_ARRAY_LEN(bulletin_codes));
@@ -181,7 +200,8 @@ static json_t *change(const struct xz_indicator *x, json_t *now, json_t *then)
 		double bv = json_number_value(b);
 		if (bv == 0)
 			return json_null();
-		return json_real((double)llround(10000.0 * (json_number_value(a) - bv) / bv) / 100.0);
+		return json_real((double)llround(10000.0 * (json_number_value(a) - bv) / bv) /
+				 100.0);
 	}
 	return json_real((double)llround(100.0 * (json_number_value(a) - json_number_value(b))) /
 			 100.0);
@@ -190,8 +210,8 @@ static json_t *change(const struct xz_indicator *x, json_t *now, json_t *then)
 static int grouped(struct xz_ctx *c, const struct xz_place *p, int64_t s, int64_t e,
 		   const char *group, const char *const *codes, size_t n, json_t **items)
 {
-	struct xz_fig_query q = {.place = *p, .from = xz_day_start(s), .to = xz_day_start(e + 1),
-				 .group = group};
+	struct xz_fig_query q = {
+	    .place = *p, .from = xz_day_start(s), .to = xz_day_start(e + 1), .group = group};
 	set_codes(&q, codes, n);
 	return xz_figures_values(c, &q, items);
 }
@@ -215,7 +235,8 @@ static json_t *rank_units(json_t *items)
 {
 	size_t i, n = 0, k;
 	json_t *it, **v = xz_calloc(json_array_size(items) + 1, sizeof(*v)), *out = json_array();
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		json_t *vals = json_object_get(it, "values"), *g = json_object_get(it, "group");
 		json_t *row;
 		if (!jint(g, "id"))
@@ -223,9 +244,9 @@ static json_t *rank_units(json_t *items)
 		row = json_pack("{s:O,s:O}", "unit_id", json_object_get(g, "id"), "name",
 				json_object_get(g, "name"));
 		for (k = 0; k < XZ_ARRAY_LEN(unit_codes); k++)
-			json_object_set(row, unit_codes[k],
-					json_object_get(json_object_get(vals, unit_codes[k]),
-							"value"));
+			json_object_set(
+			    row, unit_codes[k],
+			    json_object_get(json_object_get(vals, unit_codes[k]), "value"));
 		v[n++] = row;
 	}
 	qsort(v, n, sizeof(*v), cmp_units);
@@ -241,17 +262,16 @@ static json_t *flat(json_t *items, const char *code, size_t max)
 {
 	json_t *out = json_array(), *it;
 	size_t i;
-	json_array_foreach(items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		json_t *v = json_object_get(json_object_get(it, "values"), code);
 		if (!jint(v, "value"))
 			continue;
-		json_array_append_new(out, json_pack("{s:O,s:O,s:O}", "id",
-						     json_object_get(json_object_get(it, "group"),
-								     "id"),
-						     "name",
-						     json_object_get(json_object_get(it, "group"),
-								     "name"),
-						     code, json_object_get(v, "value")));
+		json_array_append_new(
+		    out, json_pack("{s:O,s:O,s:O}", "id",
+				   json_object_get(json_object_get(it, "group"), "id"), "name",
+				   json_object_get(json_object_get(it, "group"), "name"), code,
+				   json_object_get(v, "value")));
 	}
 	/* most first */
 	for (i = 1; i < json_array_size(out); i++) {
@@ -272,8 +292,8 @@ static json_t *flat(json_t *items, const char *code, size_t max)
 static int records(struct xz_ctx *c, const struct xz_place *p, int64_t s, int64_t e,
 		   const char *code, json_t **rows)
 {
-	struct xz_fig_query q = {.place = *p, .from = xz_day_start(s), .to = xz_day_start(e + 1),
-				 .group = "all"};
+	struct xz_fig_query q = {
+	    .place = *p, .from = xz_day_start(s), .to = xz_day_start(e + 1), .group = "all"};
 	json_t *row, *v;
 	const char *k;
 	size_t i;
@@ -283,14 +303,16 @@ static int records(struct xz_ctx *c, const struct xz_place *p, int64_t s, int64_
 	if ((rc = xz_figures_records(c, &q, false, 0, LIST_MAX, rows)) < 0)
 		return rc;
 	/* instants as people read them, as the API presents them */
-	json_array_foreach(*rows, i, row) {
+	json_array_foreach(*rows, i, row)
+	{
 		void *tmp;
-		json_object_foreach_safe(row, tmp, k, v) {
+		json_object_foreach_safe(row, tmp, k, v)
+		{
 			size_t n = strlen(k);
 			char t[XZ_TIME_LEN];
 			if (n > 3 && !strcmp(k + n - 3, "_at") && json_is_integer(v))
-				json_object_set_new(row, k,
-						    json_string(xz_time_format(json_integer_value(v), t)));
+				json_object_set_new(
+				    row, k, json_string(xz_time_format(json_integer_value(v), t)));
 		}
 	}
 	return 0;
@@ -318,17 +340,17 @@ static int compose(struct xz_ctx *c, const struct xz_place *p, const char *kind,
 		goto out;
 	{
 		char a[XZ_DATE_LEN], b[XZ_DATE_LEN];
-		rc = xz_db_query(c->db,
-				 "SELECT r.unit_id, u.name AS unit_name, r.analysis, r.figures_json, "
-				 "r.filed_at FROM unit_reports r JOIN units u ON u.id = r.unit_id "
-				 "WHERE r.period_start = $1 AND r.period_end = $2 AND (CAST($3 AS "
-				 "BIGINT) IS NULL OR r.township_id = $3) AND (CAST($4 AS BIGINT) IS "
-				 "NULL OR u.department_id = $4) AND (CAST($5 AS BIGINT) IS NULL OR "
-				 "u.county_id = $5) ORDER BY r.unit_id",
-				 XZ_ARGS(XZ_TEXT(xz_date_format(s, a)), XZ_TEXT(xz_date_format(e, b)),
-					 XZ_ID(p->township_id), XZ_ID(p->department_id),
-					 XZ_ID(p->county_id)),
-				 &reports);
+		rc = xz_db_query(
+		    c->db,
+		    "SELECT r.unit_id, u.name AS unit_name, r.analysis, r.figures_json, "
+		    "r.filed_at FROM unit_reports r JOIN units u ON u.id = r.unit_id "
+		    "WHERE r.period_start = $1 AND r.period_end = $2 AND (CAST($3 AS "
+		    "BIGINT) IS NULL OR r.township_id = $3) AND (CAST($4 AS BIGINT) IS "
+		    "NULL OR u.department_id = $4) AND (CAST($5 AS BIGINT) IS NULL OR "
+		    "u.county_id = $5) ORDER BY r.unit_id",
+		    XZ_ARGS(XZ_TEXT(xz_date_format(s, a)), XZ_TEXT(xz_date_format(e, b)),
+			    XZ_ID(p->township_id), XZ_ID(p->department_id), XZ_ID(p->county_id)),
+		    &reports);
 		if (rc < 0) {
 			rc = xz_ctx_fail_db(c, rc);
 			goto out;
@@ -339,18 +361,18 @@ static int compose(struct xz_ctx *c, const struct xz_place *p, const char *kind,
 		const struct xz_indicator *x = xz_figures_find(bulletin_codes[i]);
 		json_t *v = json_object_get(cur, x->code), *pv = json_object_get(prev, x->code),
 		       *lv = json_object_get(last, x->code);
-		json_array_append_new(
-			figs, json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:o,s:o}", "code", x->code,
-					"name", x->name, "unit",
-					x->unit == XZ_FIG_PERCENT ? "%"
-					: x->unit == XZ_FIG_HOURS ? "小时"
-								  : "件",
-					"value", json_object_get(v, "value"), "numerator",
-					json_object_get(v, "numerator"), "denominator",
-					json_object_get(v, "denominator"), "previous",
-					json_object_get(pv, "value"), "last_year",
-					json_object_get(lv, "value"), "mom", change(x, v, pv), "yoy",
-					change(x, v, lv)));
+		json_array_append_new(figs,
+				      json_pack("{s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:O,s:o,s:o}", "code",
+						x->code, "name", x->name, "unit",
+						x->unit == XZ_FIG_PERCENT ? "%"
+						: x->unit == XZ_FIG_HOURS ? "小时"
+									  : "件",
+						"value", json_object_get(v, "value"), "numerator",
+						json_object_get(v, "numerator"), "denominator",
+						json_object_get(v, "denominator"), "previous",
+						json_object_get(pv, "value"), "last_year",
+						json_object_get(lv, "value"), "mom",
+						change(x, v, pv), "yoy", change(x, v, lv)));
 	}
 	res = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:O,s:O,s:O,s:O}", "period",
 			period_json(kind, s, e), "previous", period_json(NULL, ps, pe), "last_year",
@@ -360,7 +382,7 @@ static int compose(struct xz_ctx *c, const struct xz_place *p, const char *kind,
 			rework, "unit_reports", reports);
 	{
 		json_t *j = json_object(), *v;
-		const char *k[] = {"joint_routine", "joint_special", "joint_emergency",
+		const char *k[] = {"joint_routine", "joint_special",	    "joint_emergency",
 				   "joint_actions", "special_forward_rate", "notice_same_day_rate"};
 		for (i = 0; i < XZ_ARRAY_LEN(k); i++)
 			if ((v = json_object_get(cur, k[i])))
@@ -402,10 +424,10 @@ static const char *issuer(struct xz_ctx *c, const struct xz_place *p)
 	return name;
 }
 
-#define BULLETIN_SELECT                                                                \
-	"SELECT b.id, b.county_id, b.township_id, b.department_id, b.period_kind, "   \
-	"b.period_start, b.period_end, b.state, b.title, b.analysis, b.content_json, b.year, " \
-	"b.seq, b.number, b.created_by, b.created_at, b.published_by, b.published_at, "  \
+#define BULLETIN_SELECT                                                                            \
+	"SELECT b.id, b.county_id, b.township_id, b.department_id, b.period_kind, "                \
+	"b.period_start, b.period_end, b.state, b.title, b.analysis, b.content_json, b.year, "     \
+	"b.seq, b.number, b.created_by, b.created_at, b.published_by, b.published_at, "            \
 	"b.version, b.updated_at FROM bulletins b "
 
 int xz_bulletin_load(struct xz_ctx *c, int64_t id, struct xz_place *place, json_t **out)
@@ -443,18 +465,19 @@ static int compose_write(struct xz_ctx *c, void *arg)
 	char a[XZ_DATE_LEN], b[XZ_DATE_LEN];
 	json_t *row = NULL;
 	int rc;
-	rc = xz_db_one(c->db,
-		       "INSERT INTO bulletins (county_id, township_id, department_id, period_kind, "
-		       "period_start, period_end, title, analysis, content_json, created_by, "
-		       "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-		       "$11) RETURNING id",
-		       XZ_ARGS(XZ_INT(in->place.county_id), XZ_ID(in->place.township_id),
-			       XZ_ID(in->place.department_id), XZ_TEXT(t->kind),
-			       XZ_TEXT(xz_date_format(in->start_day, a)),
-			       XZ_TEXT(xz_date_format(in->end_day, b)), XZ_TEXT(t->title),
-			       XZ_TEXT(in->analysis ? in->analysis : ""), XZ_TEXT(text),
-			       XZ_INT(c->user ? c->user->id : 0), XZ_INT(c->now)),
-		       &row);
+	rc = xz_db_one(
+	    c->db,
+	    "INSERT INTO bulletins (county_id, township_id, department_id, period_kind, "
+	    "period_start, period_end, title, analysis, content_json, created_by, "
+	    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+	    "$11) RETURNING id",
+	    XZ_ARGS(XZ_INT(in->place.county_id), XZ_ID(in->place.township_id),
+		    XZ_ID(in->place.department_id), XZ_TEXT(t->kind),
+		    XZ_TEXT(xz_date_format(in->start_day, a)),
+		    XZ_TEXT(xz_date_format(in->end_day, b)), XZ_TEXT(t->title),
+		    XZ_TEXT(in->analysis ? in->analysis : ""), XZ_TEXT(text),
+		    XZ_INT(c->user ? c->user->id : 0), XZ_INT(c->now)),
+	    &row);
 	free(text);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
@@ -484,10 +507,9 @@ int xz_bulletin_compose(struct xz_ctx *c, const struct xz_bulletin_in *in, json_
 		return rc;
 	t.kind = in->kind ? in->kind : guess_kind(in->start_day, in->end_day);
 	t.title = in->title && *in->title
-			  ? in->title
-			  : xz_arena_printf(c->arena, "%s综合执法工作通报（%s）", issuer(c, &in->place),
-					    period_label(c->arena, t.kind, in->start_day,
-							 in->end_day));
+		      ? in->title
+		      : xz_arena_printf(c->arena, "%s综合执法工作通报（%s）", issuer(c, &in->place),
+					period_label(c->arena, t.kind, in->start_day, in->end_day));
 	if ((rc = compose(c, &in->place, t.kind, in->start_day, in->end_day, &t.content)) < 0)
 		return rc;
 	rc = xz_ctx_tx(c, compose_write, &t);
@@ -521,12 +543,12 @@ static int edit_write(struct xz_ctx *c, void *arg)
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
 	if (!changed)
-		return xz_ctx_fail(c, XZ_ECONFLICT, "version_conflict",
-				   "通报已被他人修改，请刷新后重试",
-				   "The bulletin was changed meanwhile; reload and retry", "version");
-	return xz_ctx_audit_new(c, "bulletin.edit", "bulletin", t->id, NULL,
-				json_pack("{s:s?,s:b}", "title", t->title, "recomposed",
-					  t->content != NULL));
+		return xz_ctx_fail(
+		    c, XZ_ECONFLICT, "version_conflict", "通报已被他人修改，请刷新后重试",
+		    "The bulletin was changed meanwhile; reload and retry", "version");
+	return xz_ctx_audit_new(
+	    c, "bulletin.edit", "bulletin", t->id, NULL,
+	    json_pack("{s:s?,s:b}", "title", t->title, "recomposed", t->content != NULL));
 }
 
 static int already_published(struct xz_ctx *c)
@@ -578,9 +600,9 @@ struct publish_tx {
 
 /* told_sql: the users a bulletin reaches — everyone of the units of its
  * township (or of its department's line). */
-#define TOLD_SQL                                                                       \
-	"FROM users u JOIN units n ON n.id = u.unit_id WHERE u.disabled = 0 AND n.county_id = " \
-	"$1 AND (CAST($2 AS BIGINT) IS NULL OR n.township_id = $2) AND (CAST($3 AS BIGINT) IS " \
+#define TOLD_SQL                                                                                   \
+	"FROM users u JOIN units n ON n.id = u.unit_id WHERE u.disabled = 0 AND n.county_id = "    \
+	"$1 AND (CAST($2 AS BIGINT) IS NULL OR n.township_id = $2) AND (CAST($3 AS BIGINT) IS "    \
 	"NULL OR n.department_id = $3)"
 
 static int publish_write(struct xz_ctx *c, void *arg)
@@ -591,35 +613,37 @@ static int publish_write(struct xz_ctx *c, void *arg)
 	const char *number, *iss = issuer(c, &t->p), *title = jstr(t->b, "title");
 	int rc;
 	xz_civil_from_days(xz_day_of(c->now), &y, &m, &d);
-	if ((rc = xz_db_int(c->db,
-			    "SELECT COALESCE(MAX(seq), 0) + 1 FROM bulletins WHERE county_id = $1 AND "
-			    "COALESCE(township_id, 0) = $2 AND COALESCE(department_id, 0) = $3 AND "
-			    "year = $4",
-			    XZ_ARGS(XZ_INT(t->p.county_id), XZ_INT(t->p.township_id),
-				    XZ_INT(t->p.department_id), XZ_INT(y)),
-			    &seq)) < 0)
+	if ((rc = xz_db_int(
+		 c->db,
+		 "SELECT COALESCE(MAX(seq), 0) + 1 FROM bulletins WHERE county_id = $1 AND "
+		 "COALESCE(township_id, 0) = $2 AND COALESCE(department_id, 0) = $3 AND "
+		 "year = $4",
+		 XZ_ARGS(XZ_INT(t->p.county_id), XZ_INT(t->p.township_id),
+			 XZ_INT(t->p.department_id), XZ_INT(y)),
+		 &seq)) < 0)
 		return xz_ctx_fail_db(c, rc);
 	number = xz_arena_printf(c->arena, "%s综合执法通报〔%d〕第%lld期", iss, y, (long long)seq);
-	if ((rc = xz_db_exec(c->db,
-			     "UPDATE bulletins SET state = 'published', year = $2, seq = $3, number = "
-			     "$4, published_by = $5, published_at = $6, version = version + 1, "
-			     "updated_at = $6 WHERE id = $1 AND state = 'draft'",
-			     XZ_ARGS(XZ_INT(t->id), XZ_INT(y), XZ_INT(seq), XZ_TEXT(number),
-				     XZ_INT(c->user ? c->user->id : 0), XZ_INT(c->now)),
-			     &changed)) < 0)
+	if ((rc = xz_db_exec(
+		 c->db,
+		 "UPDATE bulletins SET state = 'published', year = $2, seq = $3, number = "
+		 "$4, published_by = $5, published_at = $6, version = version + 1, "
+		 "updated_at = $6 WHERE id = $1 AND state = 'draft'",
+		 XZ_ARGS(XZ_INT(t->id), XZ_INT(y), XZ_INT(seq), XZ_TEXT(number),
+			 XZ_INT(c->user ? c->user->id : 0), XZ_INT(c->now)),
+		 &changed)) < 0)
 		return xz_ctx_fail_db(c, rc);
 	if (!changed)
 		return already_published(c);
-	if ((rc = xz_db_exec(c->db,
-			     "INSERT INTO notifications (user_id, kind, title, body, problem_id, "
-			     "created_at) SELECT u.id, 'bulletin', $4, $5, NULL, $6 " TOLD_SQL,
-			     XZ_ARGS(XZ_INT(t->p.county_id), XZ_ID(t->p.township_id),
-				     XZ_ID(t->p.department_id),
-				     XZ_TEXT(xz_arena_printf(c->arena, "通报：%s", title)),
-				     XZ_TEXT(xz_arena_printf(c->arena, "%s 已发布，请及时查阅（通报 %lld）",
-							     number, (long long)t->id)),
-				     XZ_INT(c->now)),
-			     NULL)) < 0)
+	if ((rc = xz_db_exec(
+		 c->db,
+		 "INSERT INTO notifications (user_id, kind, title, body, problem_id, "
+		 "created_at) SELECT u.id, 'bulletin', $4, $5, NULL, $6 " TOLD_SQL,
+		 XZ_ARGS(XZ_INT(t->p.county_id), XZ_ID(t->p.township_id), XZ_ID(t->p.department_id),
+			 XZ_TEXT(xz_arena_printf(c->arena, "通报：%s", title)),
+			 XZ_TEXT(xz_arena_printf(c->arena, "%s 已发布，请及时查阅（通报 %lld）",
+						 number, (long long)t->id)),
+			 XZ_INT(c->now)),
+		 NULL)) < 0)
 		return xz_ctx_fail_db(c, rc);
 	return xz_ctx_audit_new(c, "bulletin.publish", "bulletin", t->id, NULL,
 				json_pack("{s:s}", "number", number));
@@ -648,11 +672,12 @@ int xz_bulletin_read(struct xz_ctx *c, int64_t id)
 	if (!c->user)
 		return 0;
 	/* insert once; a concurrent first read loses the race harmlessly */
-	rc = xz_db_exec(c->db,
-			"INSERT INTO bulletin_reads (bulletin_id, user_id, read_at) SELECT $1, $2, $3 "
-			"WHERE NOT EXISTS (SELECT 1 FROM bulletin_reads WHERE bulletin_id = $1 AND "
-			"user_id = $2)",
-			XZ_ARGS(XZ_INT(id), XZ_INT(c->user->id), XZ_INT(c->now)), NULL);
+	rc = xz_db_exec(
+	    c->db,
+	    "INSERT INTO bulletin_reads (bulletin_id, user_id, read_at) SELECT $1, $2, $3 "
+	    "WHERE NOT EXISTS (SELECT 1 FROM bulletin_reads WHERE bulletin_id = $1 AND "
+	    "user_id = $2)",
+	    XZ_ARGS(XZ_INT(id), XZ_INT(c->user->id), XZ_INT(c->now)), NULL);
 	if (rc < 0 && rc != XZ_ECONFLICT)
 		return xz_ctx_fail_db(c, rc);
 	return 0;
@@ -667,18 +692,18 @@ int xz_bulletin_readers(struct xz_ctx *c, int64_t id, json_t **out)
 	if ((rc = xz_bulletin_load(c, id, &p, &b)) < 0)
 		return rc;
 	json_decref(b);
-	rc = xz_db_query(c->db,
-			 "SELECT u.id AS user_id, u.display_name, n.id AS unit_id, n.name AS "
-			 "unit_name, r.read_at FROM users u JOIN units n ON n.id = u.unit_id LEFT "
-			 "JOIN bulletin_reads r ON r.bulletin_id = $4 AND r.user_id = u.id WHERE "
-			 "u.disabled = 0 AND n.county_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR "
-			 "n.township_id = $2) AND (CAST($3 AS BIGINT) IS NULL OR n.department_id = "
-			 "$3) UNION SELECT u.id, u.display_name, u.unit_id, NULL, r.read_at FROM "
-			 "bulletin_reads r JOIN users u ON u.id = r.user_id WHERE r.bulletin_id = $4 "
-			 "AND u.unit_id IS NULL ORDER BY 3, 1",
-			 XZ_ARGS(XZ_INT(p.county_id), XZ_ID(p.township_id), XZ_ID(p.department_id),
-				 XZ_INT(id)),
-			 out);
+	rc = xz_db_query(
+	    c->db,
+	    "SELECT u.id AS user_id, u.display_name, n.id AS unit_id, n.name AS "
+	    "unit_name, r.read_at FROM users u JOIN units n ON n.id = u.unit_id LEFT "
+	    "JOIN bulletin_reads r ON r.bulletin_id = $4 AND r.user_id = u.id WHERE "
+	    "u.disabled = 0 AND n.county_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR "
+	    "n.township_id = $2) AND (CAST($3 AS BIGINT) IS NULL OR n.department_id = "
+	    "$3) UNION SELECT u.id, u.display_name, u.unit_id, NULL, r.read_at FROM "
+	    "bulletin_reads r JOIN users u ON u.id = r.user_id WHERE r.bulletin_id = $4 "
+	    "AND u.unit_id IS NULL ORDER BY 3, 1",
+	    XZ_ARGS(XZ_INT(p.county_id), XZ_ID(p.township_id), XZ_ID(p.department_id), XZ_INT(id)),
+	    out);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
 	return 0;
@@ -688,18 +713,18 @@ int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place, int with_dr
 		     int64_t before, int64_t limit, json_t **rows)
 {
 	int rc = xz_db_query(
-		c->db,
-		"SELECT b.id, b.county_id, b.township_id, b.department_id, b.period_kind, "
-		"b.period_start, b.period_end, b.state, b.title, b.number, b.created_at, "
-		"b.published_at, (SELECT COUNT(*) FROM bulletin_reads r WHERE r.bulletin_id = b.id) "
-		"AS reads FROM bulletins b WHERE b.county_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR "
-		"b.township_id = $2 OR b.township_id IS NULL) AND (CAST($3 AS BIGINT) IS NULL OR "
-		"b.department_id = $3) AND (b.state = 'published' OR $4 = 1) AND (CAST($5 AS BIGINT) "
-		"IS NULL OR b.id < $5) ORDER BY b.id DESC LIMIT $6",
-		XZ_ARGS(XZ_INT(place->county_id), XZ_ID(place->township_id),
-			XZ_ID(place->department_id), XZ_INT(with_drafts ? 1 : 0), XZ_ID(before),
-			XZ_INT(limit)),
-		rows);
+	    c->db,
+	    "SELECT b.id, b.county_id, b.township_id, b.department_id, b.period_kind, "
+	    "b.period_start, b.period_end, b.state, b.title, b.number, b.created_at, "
+	    "b.published_at, (SELECT COUNT(*) FROM bulletin_reads r WHERE r.bulletin_id = b.id) "
+	    "AS reads FROM bulletins b WHERE b.county_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR "
+	    "b.township_id = $2 OR b.township_id IS NULL) AND (CAST($3 AS BIGINT) IS NULL OR "
+	    "b.department_id = $3) AND (b.state = 'published' OR $4 = 1) AND (CAST($5 AS BIGINT) "
+	    "IS NULL OR b.id < $5) ORDER BY b.id DESC LIMIT $6",
+	    XZ_ARGS(XZ_INT(place->county_id), XZ_ID(place->township_id),
+		    XZ_ID(place->department_id), XZ_INT(with_drafts ? 1 : 0), XZ_ID(before),
+		    XZ_INT(limit)),
+	    rows);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
 	return 0;
@@ -707,8 +732,8 @@ int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place, int with_dr
 
 /* ---- the units' own reports ------------------------------------------------ */
 
-static const char *const report_codes[] = {"reported", "handled", "closed",
-					   "on_time_closing_rate", "overdue", "return_rate"};
+static const char *const report_codes[] = {
+    "reported", "handled", "closed", "on_time_closing_rate", "overdue", "return_rate"};
 
 struct report_tx {
 	int64_t unit_id, township_id, s, e;
@@ -729,14 +754,15 @@ static int report_write(struct xz_ctx *c, void *arg)
 				XZ_TEXT(xz_date_format(t->e, b))),
 			NULL);
 	if (rc >= 0)
-		rc = xz_db_exec(c->db,
-				"INSERT INTO unit_reports (unit_id, township_id, period_start, "
-				"period_end, figures_json, analysis, filed_by, filed_at) VALUES ($1, "
-				"$2, $3, $4, $5, $6, $7, $8)",
-				XZ_ARGS(XZ_INT(t->unit_id), XZ_INT(t->township_id), XZ_TEXT(a),
-					XZ_TEXT(b), XZ_TEXT(text), XZ_TEXT(t->analysis),
-					XZ_INT(c->user ? c->user->id : 0), XZ_INT(c->now)),
-				NULL);
+		rc = xz_db_exec(
+		    c->db,
+		    "INSERT INTO unit_reports (unit_id, township_id, period_start, "
+		    "period_end, figures_json, analysis, filed_by, filed_at) VALUES ($1, "
+		    "$2, $3, $4, $5, $6, $7, $8)",
+		    XZ_ARGS(XZ_INT(t->unit_id), XZ_INT(t->township_id), XZ_TEXT(a), XZ_TEXT(b),
+			    XZ_TEXT(text), XZ_TEXT(t->analysis), XZ_INT(c->user ? c->user->id : 0),
+			    XZ_INT(c->now)),
+		    NULL);
 	free(text);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
@@ -747,10 +773,12 @@ static int report_write(struct xz_ctx *c, void *arg)
 int xz_unit_report_file(struct xz_ctx *c, int64_t unit_id, int64_t start_day, int64_t end_day,
 			const char *analysis, json_t **out)
 {
-	struct report_tx t = {.unit_id = unit_id, .s = start_day, .e = end_day,
-			      .analysis = analysis};
-	struct xz_fig_query q = {.place.unit_id = unit_id, .from = xz_day_start(start_day),
-				 .to = xz_day_start(end_day + 1), .group = "all"};
+	struct report_tx t = {
+	    .unit_id = unit_id, .s = start_day, .e = end_day, .analysis = analysis};
+	struct xz_fig_query q = {.place.unit_id = unit_id,
+				 .from = xz_day_start(start_day),
+				 .to = xz_day_start(end_day + 1),
+				 .group = "all"};
 	json_t *items = NULL;
 	char a[XZ_DATE_LEN], b[XZ_DATE_LEN];
 	int rc;
@@ -769,14 +797,15 @@ int xz_unit_report_file(struct xz_ctx *c, int64_t unit_id, int64_t start_day, in
 	json_decref(t.figures);
 	if (rc < 0)
 		return rc;
-	rc = xz_db_one(c->db,
-		       "SELECT r.id, r.unit_id, u.name AS unit_name, r.township_id, r.period_start, "
-		       "r.period_end, r.figures_json, r.analysis, r.filed_by, r.filed_at FROM "
-		       "unit_reports r JOIN units u ON u.id = r.unit_id WHERE r.unit_id = $1 AND "
-		       "r.period_start = $2 AND r.period_end = $3",
-		       XZ_ARGS(XZ_INT(unit_id), XZ_TEXT(xz_date_format(start_day, a)),
-			       XZ_TEXT(xz_date_format(end_day, b))),
-		       out);
+	rc =
+	    xz_db_one(c->db,
+		      "SELECT r.id, r.unit_id, u.name AS unit_name, r.township_id, r.period_start, "
+		      "r.period_end, r.figures_json, r.analysis, r.filed_by, r.filed_at FROM "
+		      "unit_reports r JOIN units u ON u.id = r.unit_id WHERE r.unit_id = $1 AND "
+		      "r.period_start = $2 AND r.period_end = $3",
+		      XZ_ARGS(XZ_INT(unit_id), XZ_TEXT(xz_date_format(start_day, a)),
+			      XZ_TEXT(xz_date_format(end_day, b))),
+		      out);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
@@ -785,17 +814,17 @@ int xz_unit_report_status(struct xz_ctx *c, const struct xz_place *place, int64_
 {
 	char a[XZ_DATE_LEN], b[XZ_DATE_LEN];
 	int rc = xz_db_query(
-		c->db,
-		"SELECT n.id AS unit_id, n.name AS unit_name, r.id AS report_id, r.analysis, "
-		"r.figures_json, r.filed_by, r.filed_at FROM units n LEFT JOIN unit_reports r ON "
-		"r.unit_id = n.id AND r.period_start = $1 AND r.period_end = $2 WHERE (CAST($3 AS "
-		"BIGINT) IS NULL OR n.county_id = $3) AND (CAST($4 AS BIGINT) IS NULL OR "
-		"n.township_id = $4) AND (CAST($5 AS BIGINT) IS NULL OR n.department_id = $5) AND "
-		"(CAST($6 AS BIGINT) IS NULL OR n.id = $6) ORDER BY n.id",
-		XZ_ARGS(XZ_TEXT(xz_date_format(start_day, a)), XZ_TEXT(xz_date_format(end_day, b)),
-			XZ_ID(place->county_id), XZ_ID(place->township_id),
-			XZ_ID(place->department_id), XZ_ID(place->unit_id)),
-		out);
+	    c->db,
+	    "SELECT n.id AS unit_id, n.name AS unit_name, r.id AS report_id, r.analysis, "
+	    "r.figures_json, r.filed_by, r.filed_at FROM units n LEFT JOIN unit_reports r ON "
+	    "r.unit_id = n.id AND r.period_start = $1 AND r.period_end = $2 WHERE (CAST($3 AS "
+	    "BIGINT) IS NULL OR n.county_id = $3) AND (CAST($4 AS BIGINT) IS NULL OR "
+	    "n.township_id = $4) AND (CAST($5 AS BIGINT) IS NULL OR n.department_id = $5) AND "
+	    "(CAST($6 AS BIGINT) IS NULL OR n.id = $6) ORDER BY n.id",
+	    XZ_ARGS(XZ_TEXT(xz_date_format(start_day, a)), XZ_TEXT(xz_date_format(end_day, b)),
+		    XZ_ID(place->county_id), XZ_ID(place->township_id), XZ_ID(place->department_id),
+		    XZ_ID(place->unit_id)),
+	    out);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
@@ -820,10 +849,56 @@ static const char *change_text(struct xz_arena *a, json_t *v, const char *unit)
 	if (d == 0)
 		return "持平";
 	if (!strcmp(unit, "件"))
-		return xz_arena_printf(a, "%s%.2f%%", d > 0 ? "上升" : d < 0 ? "下降" : "持平",
+		return xz_arena_printf(a, "%s%.2f%%",
+				       d > 0   ? "上升"
+				       : d < 0 ? "下降"
+					       : "持平",
 				       d < 0 ? -d : d);
-	return xz_arena_printf(a, "%s%.2f%s", d > 0 ? "上升" : d < 0 ? "下降" : "持平",
+	return xz_arena_printf(a, "%s%.2f%s",
+			       d > 0   ? "上升"
+			       : d < 0 ? "下降"
+				       : "持平",
 			       d < 0 ? -d : d, !strcmp(unit, "%") ? "个百分点" : unit);
+}
+
+/* A growing text, bounded by what an official document's body may hold
+ * (XZ_MAX_DOC_BODY): past it the rest is left out, and said so. */
+struct text {
+	char *p;
+	size_t len, cap;
+	bool full;
+};
+
+static void tx(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tx(struct text *t, const char *fmt, ...)
+{
+	static const char more[] = "\n（以下从略）";
+	va_list ap;
+	int n;
+	if (t->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (t->len + (size_t)n + sizeof(more) > XZ_MAX_DOC_BODY) {
+		t->full = true;
+		fmt = "%s";
+		n = (int)sizeof(more) - 1;
+	}
+	if (t->len + (size_t)n + 1 > t->cap) {
+		t->cap = (t->len + (size_t)n + 1) * 2;
+		t->p = xz_realloc(t->p, t->cap);
+	}
+	if (t->full)
+		memcpy(t->p + t->len, more, sizeof(more));
+	else {
+		va_start(ap, fmt);
+		vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	t->len += (size_t)n;
 }
 
 /* body_text: the bulletin as the paragraphs of an official document. */
@@ -831,72 +906,78 @@ static char *body_text(struct xz_ctx *c, const json_t *b)
 {
 	struct xz_arena *a = c->arena;
 	json_t *ct = json_object_get(b, "content"), *it;
-	const char *t = "";
+	struct text t = {0};
 	size_t i;
-	t = xz_arena_printf(a, "一、总体情况");
-	json_array_foreach(json_object_get(ct, "figures"), i, it) {
+	tx(&t, "一、总体情况");
+	json_array_foreach(json_object_get(ct, "figures"), i, it)
+	{
 		const char *unit = jstr(it, "unit");
-		t = xz_arena_printf(a, "%s\n%s：%s，环比%s，同比%s。", t, jstr(it, "name"),
-				    num_text(a, json_object_get(it, "value"), unit),
-				    change_text(a, json_object_get(it, "mom"), unit),
-				    change_text(a, json_object_get(it, "yoy"), unit));
+		tx(&t, "\n%s：%s，环比%s，同比%s。", jstr(it, "name"),
+		   num_text(a, json_object_get(it, "value"), unit),
+		   change_text(a, json_object_get(it, "mom"), unit),
+		   change_text(a, json_object_get(it, "yoy"), unit));
 	}
-	t = xz_arena_printf(a, "%s\n二、各派驻机构办理情况（按按期结案率排名）", t);
+	tx(&t, "\n二、各派驻机构办理情况（按按期结案率排名）");
 	json_array_foreach(json_object_get(ct, "units"), i, it)
-		t = xz_arena_printf(a, "%s\n%lld. %s：上报%s，结案%s，按期结案率%s，超期%s。", t,
-				    (long long)jint(it, "rank"), jstr(it, "name"),
-				    num_text(a, json_object_get(it, "reported"), "件"),
-				    num_text(a, json_object_get(it, "closed"), "件"),
-				    num_text(a, json_object_get(it, "on_time_closing_rate"), "%"),
-				    num_text(a, json_object_get(it, "overdue"), "件"));
-	t = xz_arena_printf(a, "%s\n三、热点问题", t);
-	json_array_foreach(json_object_get(ct, "hotspots"), i, it) {
+	{
+		tx(&t, "\n%lld. %s：上报%s，结案%s，按期结案率%s，超期%s。",
+		   (long long)jint(it, "rank"), jstr(it, "name"),
+		   num_text(a, json_object_get(it, "reported"), "件"),
+		   num_text(a, json_object_get(it, "closed"), "件"),
+		   num_text(a, json_object_get(it, "on_time_closing_rate"), "%"),
+		   num_text(a, json_object_get(it, "overdue"), "件"));
+	}
+	tx(&t, "\n三、热点问题");
+	json_array_foreach(json_object_get(ct, "hotspots"), i, it)
+	{
 		json_t *rep = json_object_get(it, "repeated"), *r;
 		size_t k;
-		t = xz_arena_printf(a, "%s\n%s：%lld件", t, jstr(it, "name"),
-				    (long long)jint(it, "n"));
+		tx(&t, "\n%s：%lld件", jstr(it, "name"), (long long)jint(it, "n"));
 		json_array_foreach(rep, k, r)
-			t = xz_arena_printf(a, "%s，%s重复%lld次", t, jstr(r, "name"),
-					    (long long)jint(r, "n"));
-		t = xz_arena_printf(a, "%s。", t);
+		{
+			tx(&t, "，%s重复%lld次", jstr(r, "name"), (long long)jint(r, "n"));
+		}
+		tx(&t, "。");
 	}
-	t = xz_arena_printf(a, "%s\n四、超期未办结问题（%zu件）", t,
-			    json_array_size(json_object_get(ct, "overdue")));
-	json_array_foreach(json_object_get(ct, "overdue"), i, it) if (i < 20) t =
-		xz_arena_printf(a, "%s\n%lld号：%s", t, (long long)jint(it, "id"),
-				jstr(it, "description"));
-	t = xz_arena_printf(a, "%s\n五、返工问题（%zu件）", t,
-			    json_array_size(json_object_get(ct, "rework")));
-	json_array_foreach(json_object_get(ct, "rework"), i, it) if (i < 20) t =
-		xz_arena_printf(a, "%s\n%lld号：%s", t, (long long)jint(it, "id"),
-				jstr(it, "description"));
+	tx(&t, "\n四、超期未办结问题（%zu件）", json_array_size(json_object_get(ct, "overdue")));
+	json_array_foreach(json_object_get(ct, "overdue"), i, it)
+	{
+		if (i < 20)
+			tx(&t, "\n%lld号：%s", (long long)jint(it, "id"), jstr(it, "description"));
+	}
+	tx(&t, "\n五、返工问题（%zu件）", json_array_size(json_object_get(ct, "rework")));
+	json_array_foreach(json_object_get(ct, "rework"), i, it)
+	{
+		if (i < 20)
+			tx(&t, "\n%lld号：%s", (long long)jint(it, "id"), jstr(it, "description"));
+	}
 	{
 		json_t *j = json_object_get(ct, "joint");
-		t = xz_arena_printf(
-			a,
-			"%s\n六、联合执法\n本期发起常规联合执法%s、专项联合执法%s、应急联合执法%s；专项申"
-			"请按时转呈率%s，互动告知当日反馈率%s。",
-			t, num_text(a, json_object_get(json_object_get(j, "joint_routine"), "value"), "件"),
-			num_text(a, json_object_get(json_object_get(j, "joint_special"), "value"), "件"),
-			num_text(a, json_object_get(json_object_get(j, "joint_emergency"), "value"),
-				 "件"),
-			num_text(a, json_object_get(json_object_get(j, "special_forward_rate"), "value"),
-				 "%"),
-			num_text(a, json_object_get(json_object_get(j, "notice_same_day_rate"), "value"),
-				 "%"));
+		tx(&t,
+		   "\n六、联合执法\n本期发起常规联合执法%s、专项联合执法%s、应急联合执法%"
+		   "s；专项申"
+		   "请按时转呈率%s，互动告知当日反馈率%s。",
+		   num_text(a, json_object_get(json_object_get(j, "joint_routine"), "value"), "件"),
+		   num_text(a, json_object_get(json_object_get(j, "joint_special"), "value"), "件"),
+		   num_text(a, json_object_get(json_object_get(j, "joint_emergency"), "value"),
+			    "件"),
+		   num_text(a, json_object_get(json_object_get(j, "special_forward_rate"), "value"),
+			    "%"),
+		   num_text(a, json_object_get(json_object_get(j, "notice_same_day_rate"), "value"),
+			    "%"));
 	}
 	if (json_array_size(json_object_get(ct, "unit_reports"))) {
-		t = xz_arena_printf(a, "%s\n七、派驻机构报告摘要", t);
+		tx(&t, "\n七、派驻机构报告摘要");
 		json_array_foreach(json_object_get(ct, "unit_reports"), i, it)
-			t = xz_arena_printf(a, "%s\n%s：%.300s", t, jstr(it, "unit_name"),
-					    jstr(it, "analysis"));
+		{
+			tx(&t, "\n%s：%.300s", jstr(it, "unit_name"), jstr(it, "analysis"));
+		}
 	}
 	if (*jstr(b, "analysis"))
-		t = xz_arena_printf(a, "%s\n%s、分析研判\n%s", t,
-				    json_array_size(json_object_get(ct, "unit_reports")) ? "八"
-											: "七",
-				    jstr(b, "analysis"));
-	return xz_strdup(t);
+		tx(&t, "\n%s、分析研判\n%s",
+		   json_array_size(json_object_get(ct, "unit_reports")) ? "八" : "七",
+		   jstr(b, "analysis"));
+	return t.p ? t.p : xz_strdup("");
 }
 
 /* The charts of the attachment: horizontal bars, one chart per table. */
@@ -911,16 +992,18 @@ static void bars(cairo_t *cr, PangoLayout *lay, double x, double y, double w, co
 	json_t *it;
 	size_t i;
 	char buf[64];
-	json_array_foreach(rows, i, it) if (i < max &&
-					     json_number_value(json_object_get(it, value_key)) >
-						     maxv) maxv =
-		json_number_value(json_object_get(it, value_key));
+	json_array_foreach(rows, i, it)
+	{
+		if (i < max && json_number_value(json_object_get(it, value_key)) > maxv)
+			maxv = json_number_value(json_object_get(it, value_key));
+	}
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	pango_layout_set_text(lay, title, -1);
 	cairo_move_to(cr, x, y);
 	pango_cairo_show_layout(cr, lay);
 	y += 24;
-	json_array_foreach(rows, i, it) {
+	json_array_foreach(rows, i, it)
+	{
 		double v = json_number_value(json_object_get(it, value_key));
 		if (i >= max)
 			break;
@@ -975,20 +1058,19 @@ int xz_bulletin_pdf(struct xz_ctx *c, const json_t *b, unsigned char **buf, size
 	int rc;
 	iss = xz_arena_printf(c->arena, "%s综合行政执法", issuer(c, &p));
 	struct xz_doc doc = {
-		.issuer = iss,
-		.header_suffix = "通报",
-		.doc_number = json_is_string(json_object_get(b, "number")) ? jstr(b, "number")
-									   : "（草稿）",
-		.title = jstr(b, "title"),
-		.recipient = "各派驻机构、有关单位",
-		.body = body,
-		.signer = iss,
-		.date_cn = xz_date_cn(xz_day_of(jint(b, "published_at") ? jint(b, "published_at")
-									 : c->now),
-				      date),
-		.attach = draw_charts,
-		.attach_arg = &cs,
-		.attach_pages = 1,
+	    .issuer = iss,
+	    .header_suffix = "通报",
+	    .doc_number =
+		json_is_string(json_object_get(b, "number")) ? jstr(b, "number") : "（草稿）",
+	    .title = jstr(b, "title"),
+	    .recipient = "各派驻机构、有关单位",
+	    .body = body,
+	    .signer = iss,
+	    .date_cn = xz_date_cn(
+		xz_day_of(jint(b, "published_at") ? jint(b, "published_at") : c->now), date),
+	    .attach = draw_charts,
+	    .attach_arg = &cs,
+	    .attach_pages = 1,
 	};
 	rc = xz_doc_render_pdf(&doc, buf, len);
 	xz_free(body);
@@ -1011,7 +1093,8 @@ static void sheet(lxw_workbook *wb, lxw_format *bold, const char *name, const ch
 		worksheet_write_string(ws, 0, (lxw_col_t)j, heads[j], bold);
 		width[j] = (double)strlen(heads[j]) * 2 / 3 + 2;
 	}
-	json_array_foreach(rows, i, it) {
+	json_array_foreach(rows, i, it)
+	{
 		for (j = 0; j < ncols && j < 16; j++) {
 			json_t *v = json_object_get(it, keys[j]);
 			double wd = 8;
@@ -1054,17 +1137,18 @@ int xz_bulletin_xlsx(struct xz_ctx *c, const json_t *b, unsigned char **buf, siz
 	bold = workbook_add_format(wb);
 	format_set_bold(bold);
 	{
-		const char *h[] = {"指标", "代码", "本期", "单位", "分子", "分母", "上期", "环比",
-				   "去年同期", "同比"};
-		const char *k[] = {"name",	"code",	    "value",	 "unit", "numerator",
-				   "denominator", "previous", "mom", "last_year", "yoy"};
+		const char *h[] = {"指标", "代码", "本期", "单位",     "分子",
+				   "分母", "上期", "环比", "去年同期", "同比"};
+		const char *k[] = {"name",	  "code",     "value", "unit",	    "numerator",
+				   "denominator", "previous", "mom",   "last_year", "yoy"};
 		sheet(wb, bold, "指标", h, k, 10, json_object_get(ct, "figures"));
 	}
 	{
-		const char *h[] = {"名次", "派驻机构", "上报", "结案", "按期结案率(%)", "超期",
-				   "返工率(%)", "退回率(%)"};
-		const char *k[] = {"rank", "name", "reported", "closed", "on_time_closing_rate",
-				   "overdue", "rework_rate", "return_rate"};
+		const char *h[] = {"名次",	    "派驻机构", "上报",	     "结案",
+				   "按期结案率(%)", "超期",	"返工率(%)", "退回率(%)"};
+		const char *k[] = {
+		    "rank",    "name",	      "reported",   "closed", "on_time_closing_rate",
+		    "overdue", "rework_rate", "return_rate"};
 		sheet(wb, bold, "单位排名", h, k, 8, json_object_get(ct, "units"));
 	}
 	{
@@ -1074,7 +1158,8 @@ int xz_bulletin_xlsx(struct xz_ctx *c, const json_t *b, unsigned char **buf, siz
 	}
 	{
 		const char *h[] = {"编号", "类别", "问题描述", "状态", "上报时间", "时限"};
-		const char *k[] = {"id", "category", "description", "state", "created_at", "due_at"};
+		const char *k[] = {"id",    "category",	  "description",
+				   "state", "created_at", "due_at"};
 		sheet(wb, bold, "超期问题", h, k, 6, json_object_get(ct, "overdue"));
 		sheet(wb, bold, "返工问题", h, k, 6, json_object_get(ct, "rework"));
 	}

@@ -303,19 +303,19 @@ struct group {
 #define CREATED_DAY "(p.created_at + 28800) / 86400"
 
 static const struct group groups[] = {
-	{"all", "0", "0", "0"},
-	{"township", "f.township_id", "p.township_id", "COALESCE(a.township_id, 0)"},
-	{"unit", "f.unit_id", "COALESCE(p.unit_id, 0)", NULL},
-	{"department", "f.department_id", "COALESCE(p.department_id, 0)",
-	 "COALESCE(a.department_id, 0)"},
-	{"category", "f.category", "p.category", NULL},
-	{"channel", "f.channel", "p.channel", NULL},
-	{"cell", "f.cell_id", "COALESCE(p.cell_id, 0)", NULL},
-	{"person", "f.reporter_id", "COALESCE(p.reported_by, 0)", NULL},
-	{"state", "f.state", "p.state", NULL},
-	{"day", "f.day", CREATED_DAY, NULL},
-	{"week", "f.day", CREATED_DAY, NULL},
-	{"month", "f.day", CREATED_DAY, NULL},
+    {"all", "0", "0", "0"},
+    {"township", "f.township_id", "p.township_id", "COALESCE(a.township_id, 0)"},
+    {"unit", "f.unit_id", "COALESCE(p.unit_id, 0)", NULL},
+    {"department", "f.department_id", "COALESCE(p.department_id, 0)",
+     "COALESCE(a.department_id, 0)"},
+    {"category", "f.category", "p.category", NULL},
+    {"channel", "f.channel", "p.channel", NULL},
+    {"cell", "f.cell_id", "COALESCE(p.cell_id, 0)", NULL},
+    {"person", "f.reporter_id", "COALESCE(p.reported_by, 0)", NULL},
+    {"state", "f.state", "p.state", NULL},
+    {"day", "f.day", CREATED_DAY, NULL},
+    {"week", "f.day", CREATED_DAY, NULL},
+    {"month", "f.day", CREATED_DAY, NULL},
 };
 
 static const struct group *group_find(const char *name)
@@ -589,8 +589,8 @@ int xz_figures_parse(struct xz_ctx *c, struct xz_fig_query *q,
 		if (xz_date_parse(from_s, &d) == 0)
 			q->from = xz_day_start(d);
 		else if (xz_time_parse(from_s, &q->from) < 0)
-			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_query", "from须为ISO 8601时间",
-					   "from must be ISO 8601", "from");
+			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_query",
+					   "from须为ISO 8601时间", "from must be ISO 8601", "from");
 	}
 	if (to_s) {
 		int64_t d;
@@ -870,9 +870,9 @@ out:
 
 /* ---- drill-down ----------------------------------------------------------- */
 
-#define RECORD_COLUMNS                                                                 \
-	"SELECT p.id, p.township_id, p.unit_id, p.cell_id, p.channel, p.category, "          \
-	"p.description, p.address, p.state, p.on_time, p.created_at, p.handled_at, "        \
+#define RECORD_COLUMNS                                                                             \
+	"SELECT p.id, p.township_id, p.unit_id, p.cell_id, p.channel, p.category, "                \
+	"p.description, p.address, p.state, p.on_time, p.created_at, p.handled_at, "               \
 	"p.closed_at, p.due_at FROM problems p"
 
 /* fast_records: the problems behind overdue and rework straight from the
@@ -889,12 +889,14 @@ static int fast_records(struct xz_ctx *c, const struct xz_fig_query *q,
 	a1 = sb_arg(b, XZ_INT(q->from));
 	a2 = sb_arg(b, XZ_INT(q->to));
 	if (!strcmp(x->code, "overdue"))
-		sb_add(b, RECORD_COLUMNS " WHERE p.state IN " OPEN_SQL " AND p.due_at < $%d AND "
-					 "p.created_at >= $%d AND p.created_at < $%d",
+		sb_add(b,
+		       RECORD_COLUMNS " WHERE p.state IN " OPEN_SQL " AND p.due_at < $%d AND "
+				      "p.created_at >= $%d AND p.created_at < $%d",
 		       sb_arg(b, XZ_INT(c->now)), a1, a2);
 	else
-		sb_add(b, RECORD_COLUMNS " WHERE p.rework_count > 0 AND p.handled_at >= $%d AND "
-					 "p.handled_at < $%d",
+		sb_add(b,
+		       RECORD_COLUMNS " WHERE p.rework_count > 0 AND p.handled_at >= $%d AND "
+				      "p.handled_at < $%d",
 		       a1, a2);
 	if (q->place.county_id)
 		sb_add(b, " AND +p.county_id = $%d", sb_arg(b, XZ_INT(q->place.county_id)));
@@ -1097,8 +1099,8 @@ static int dash_compute(struct xz_ctx *c, const struct xz_place *place, bool has
 	struct xz_fig_query q = {.place = *place};
 	struct sqlb *b = xz_arena_alloc(c->arena, sizeof(*b));
 	int64_t now = c->now, today = xz_day_of(now), closed = 0, ontime = 0, overdue = 0;
-	json_t *grouped = NULL, *cats = NULL, *units = NULL, *trend = NULL,
-	       *closed_by_day = NULL, *res = NULL, *row, *by_cat = NULL, *by_unit = NULL;
+	json_t *grouped = NULL, *cats = NULL, *units = NULL, *trend = NULL, *closed_by_day = NULL,
+	       *res = NULL, *row, *by_cat = NULL, *by_unit = NULL;
 	size_t i;
 	int rc, t;
 	*out = NULL;
@@ -1213,11 +1215,17 @@ static int dash_compute(struct xz_ctx *c, const struct xz_place *place, bool has
 		}
 		/* drop the states and channels whose sums went back to zero */
 		by_cat = json_array();
-		json_object_foreach(ca, key, val) if (jint(val, "n"))
-		    json_array_append(by_cat, val);
+		json_object_foreach(ca, key, val)
+		{
+			if (jint(val, "n"))
+				json_array_append(by_cat, val);
+		}
 		by_unit = json_array();
-		json_object_foreach(un, key, val) if (jint(val, "n"))
-		    json_array_append(by_unit, val);
+		json_object_foreach(un, key, val)
+		{
+			if (jint(val, "n"))
+				json_array_append(by_unit, val);
+		}
 		sort_desc_n(by_cat);
 		sort_desc_n(by_unit);
 		while (json_array_size(by_cat) > 20)
@@ -1225,10 +1233,16 @@ static int dash_compute(struct xz_ctx *c, const struct xz_place *place, bool has
 		res = json_object();
 		{
 			json_t *st2 = json_object(), *ch2 = json_object();
-			json_object_foreach(st, key, val) if (json_integer_value(val))
-			    json_object_set(st2, key, val);
-			json_object_foreach(ch, key, val) if (json_integer_value(val))
-			    json_object_set(ch2, key, val);
+			json_object_foreach(st, key, val)
+			{
+				if (json_integer_value(val))
+					json_object_set(st2, key, val);
+			}
+			json_object_foreach(ch, key, val)
+			{
+				if (json_integer_value(val))
+					json_object_set(ch2, key, val);
+			}
 			json_object_set_new(res, "by_state", st2);
 			json_object_set_new(res, "by_channel", ch2);
 		}
@@ -1250,10 +1264,16 @@ static int dash_compute(struct xz_ctx *c, const struct xz_place *place, bool has
 		for (int64_t d = today - 29; d <= today; d++) {
 			char day[XZ_DATE_LEN];
 			int64_t rep = 0, clo = 0;
-			json_array_foreach(trend, i, row) if (jint(row, "d") == d) rep =
-			    jint(row, "n");
-			json_array_foreach(closed_by_day, i, row) if (jint(row, "d") == d) clo =
-			    jint(row, "n");
+			json_array_foreach(trend, i, row)
+			{
+				if (jint(row, "d") == d)
+					rep = jint(row, "n");
+			}
+			json_array_foreach(closed_by_day, i, row)
+			{
+				if (jint(row, "d") == d)
+					clo = jint(row, "n");
+			}
 			json_array_append_new(
 			    tr, json_pack("{s:s,s:I,s:I}", "day", xz_date_format(d, day),
 					  "reported", (json_int_t)rep, "closed", (json_int_t)clo));
@@ -1286,7 +1306,7 @@ static struct {
 	int64_t version;
 	uint64_t used;
 	json_t *body;
-	json_t *late;       /* today's passed deadlines per unit, counted at … */
+	json_t *late;	    /* today's passed deadlines per unit, counted at … */
 	int64_t late_from;  /* … this instant, unchanged before … */
 	int64_t late_until; /* … this one (the next deadline) */
 } dash_cache[DASH_CACHE];
@@ -1305,13 +1325,13 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 	*out = NULL;
 	/* the version first: data read after it is at least as new */
 	if (place->township_id)
-		rc = xz_db_int(c->db,
-			       "SELECT COALESCE(SUM(v), 0) FROM figures_version WHERE township_id = $1",
-			       XZ_ARGS(XZ_INT(place->township_id)), &version);
+		rc = xz_db_int(
+		    c->db, "SELECT COALESCE(SUM(v), 0) FROM figures_version WHERE township_id = $1",
+		    XZ_ARGS(XZ_INT(place->township_id)), &version);
 	else
-		rc = xz_db_int(c->db,
-			       "SELECT COALESCE(SUM(v), 0) FROM figures_version WHERE county_id = $1",
-			       XZ_ARGS(XZ_INT(place->county_id)), &version);
+		rc = xz_db_int(
+		    c->db, "SELECT COALESCE(SUM(v), 0) FROM figures_version WHERE county_id = $1",
+		    XZ_ARGS(XZ_INT(place->county_id)), &version);
 	if (rc < 0 && rc != XZ_ENOTFOUND)
 		return xz_ctx_fail_db(c, rc);
 	snprintf(key, sizeof(key), "%lld/%lld/%lld/%lld/%d/%lld/%lld/%lld",
@@ -1346,13 +1366,13 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 			return rc;
 		}
 		memset(b, 0, sizeof(*b));
-		sb_add(b,
-		       "SELECT COALESCE(MIN(p.due_at), 0) FROM problems p WHERE p.state IN " OPEN_SQL
-		       " AND p.due_at >= $%d AND p.due_at < $%d",
-		       sb_arg(b, XZ_INT(c->now)), sb_arg(b, XZ_INT(tomorrow)));
+		sb_add(
+		    b,
+		    "SELECT COALESCE(MIN(p.due_at), 0) FROM problems p WHERE p.state IN " OPEN_SQL
+		    " AND p.due_at >= $%d AND p.due_at < $%d",
+		    sb_arg(b, XZ_INT(c->now)), sb_arg(b, XZ_INT(tomorrow)));
 		sb_open_place(b, &q, has_period, from, to);
-		if (!b->overflow &&
-		    (rc = xz_db_int(c->db, b->text, b->args, b->n, &next)) < 0) {
+		if (!b->overflow && (rc = xz_db_int(c->db, b->text, b->args, b->n, &next)) < 0) {
 			json_decref(res);
 			json_decref(late);
 			return xz_ctx_fail_db(c, rc);
@@ -1380,13 +1400,17 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 		pthread_mutex_unlock(&dash_lock);
 	}
 	overdue = jint(res, "overdue");
-	json_array_foreach(late, i, row) {
+	json_array_foreach(late, i, row)
+	{
 		json_t *units = json_object_get(res, "by_unit");
 		overdue += jint(row, "n");
-		json_array_foreach(units, k, e) if (jint(row, "unit_id") &&
-						    jint(e, "unit_id") == jint(row, "unit_id"))
-			json_object_set_new(e, "overdue",
-					    json_integer(jint(e, "overdue") + jint(row, "n")));
+		json_array_foreach(units, k, e)
+		{
+			if (jint(row, "unit_id") && jint(e, "unit_id") == jint(row, "unit_id"))
+				json_object_set_new(
+				    e, "overdue",
+				    json_integer(jint(e, "overdue") + jint(row, "n")));
+		}
 	}
 	json_object_set_new(res, "overdue", json_integer(overdue));
 	json_decref(late);

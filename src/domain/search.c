@@ -64,25 +64,27 @@ void xz_search_text(struct xz_ctx *c, const char *q, int first, struct xz_proble
 		*o++ = '"';
 		*o = 0;
 		int m = arg(w, first, XZ_TEXT(phrase));
-		w->sql = xz_arena_printf(c->arena,
-					 " AND (CAST(p.id AS TEXT) = $%d OR p.id IN (SELECT rowid FROM "
-					 "problems_fts WHERE problems_fts MATCH $%d))",
-					 idn, m);
+		w->sql =
+		    xz_arena_printf(c->arena,
+				    " AND (CAST(p.id AS TEXT) = $%d OR p.id IN (SELECT rowid FROM "
+				    "problems_fts WHERE problems_fts MATCH $%d))",
+				    idn, m);
 		return;
 	}
 	if (utf8_chars(q) >= 3) {
 		/* the expression of the GIN index problems_text_trgm */
 		int like = arg(w, first, XZ_TEXT(xz_arena_printf(c->arena, "%%%s%%", q)));
-		w->sql = xz_arena_printf(c->arena,
-					 " AND (CAST(p.id AS TEXT) = $%d OR (p.description || ' ' || "
-					 "COALESCE(p.address, '')) LIKE $%d)",
-					 idn, like);
+		w->sql =
+		    xz_arena_printf(c->arena,
+				    " AND (CAST(p.id AS TEXT) = $%d OR (p.description || ' ' || "
+				    "COALESCE(p.address, '')) LIKE $%d)",
+				    idn, like);
 	} else {
 		int like = arg(w, first, XZ_TEXT(xz_arena_printf(c->arena, "%%%s%%", q)));
-		w->sql = xz_arena_printf(
-			c->arena,
-			" AND (CAST(p.id AS TEXT) = $%d OR p.description LIKE $%d OR p.address LIKE $%d)",
-			idn, like, like);
+		w->sql = xz_arena_printf(c->arena,
+					 " AND (CAST(p.id AS TEXT) = $%d OR p.description LIKE $%d "
+					 "OR p.address LIKE $%d)",
+					 idn, like, like);
 	}
 }
 
@@ -104,14 +106,15 @@ int xz_search_where(struct xz_ctx *c, const struct xz_problem_filter *f, int fir
 	w->sql = "";
 	if ((f->state && !one_of(f->state, xz_problem_states)) ||
 	    (f->channel && !one_of(f->channel, xz_problem_channels)) ||
-	    (f->light && !one_of(f->light, (const char *const[]){"red", "yellow", "green", NULL})) ||
+	    (f->light &&
+	     !one_of(f->light, (const char *const[]){"red", "yellow", "green", NULL})) ||
 	    (f->q && strlen(f->q) > XZ_MAX_NAME))
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_query", "筛选条件无效",
 				   "Invalid filter (state, channel, light or q)", "state");
-#define EQ(cond, v)                                                                    \
-	do {                                                                           \
-		int n_ = arg(w, first, v);                                             \
-		s = xz_arena_printf(c->arena, "%s AND " cond, s, n_);                  \
+#define EQ(cond, v)                                                                                \
+	do {                                                                                       \
+		int n_ = arg(w, first, v);                                                         \
+		s = xz_arena_printf(c->arena, "%s AND " cond, s, n_);                              \
 	} while (0)
 	if (f->place.county_id)
 		EQ("p.county_id = $%d", XZ_INT(f->place.county_id));
@@ -133,10 +136,11 @@ int xz_search_where(struct xz_ctx *c, const struct xz_problem_filter *f, int fir
 		EQ("p.channel = $%d", XZ_TEXT(f->channel));
 	if (f->category) {
 		int n = arg(w, first, XZ_TEXT(f->category));
-		s = xz_arena_printf(c->arena,
-				    "%s AND p.category IN (SELECT code FROM categories WHERE code = $%d "
-				    "OR parent_id = (SELECT id FROM categories WHERE code = $%d))",
-				    s, n, n);
+		s = xz_arena_printf(
+		    c->arena,
+		    "%s AND p.category IN (SELECT code FROM categories WHERE code = $%d "
+		    "OR parent_id = (SELECT id FROM categories WHERE code = $%d))",
+		    s, n, n);
 	}
 	if (f->mine_user_id)
 		EQ("p.reported_by = $%d", XZ_INT(f->mine_user_id));
@@ -146,9 +150,10 @@ int xz_search_where(struct xz_ctx *c, const struct xz_problem_filter *f, int fir
 		EQ("p.due_at < $%d AND p.state IN " OPEN_SQL, XZ_INT(c->now));
 	else if (f->light && !strcmp(f->light, "yellow")) {
 		int n = arg(w, first, XZ_INT(c->now));
-		s = xz_arena_printf(c->arena,
-				    "%s AND p.due_at >= $%d AND p.warn_at <= $%d AND p.state IN " OPEN_SQL,
-				    s, n, n);
+		s = xz_arena_printf(
+		    c->arena,
+		    "%s AND p.due_at >= $%d AND p.warn_at <= $%d AND p.state IN " OPEN_SQL, s, n,
+		    n);
 	} else if (f->light && !strcmp(f->light, "green"))
 		EQ("(p.due_at IS NULL OR p.warn_at > $%d OR p.state NOT IN " OPEN_SQL ")",
 		   XZ_INT(c->now));
@@ -162,8 +167,8 @@ int xz_search_where(struct xz_ctx *c, const struct xz_problem_filter *f, int fir
 
 /* ---- exports ---------------------------------------------------------------- */
 
-static const char *const heads[] = {"编号", "乡镇",   "网格",   "渠道",   "类别",
-				    "问题描述", "地址", "状态", "承办单位", "上报时间",
+static const char *const heads[] = {"编号",	"乡镇",	    "网格",    "渠道",	   "类别",
+				    "问题描述", "地址",	    "状态",    "承办单位", "上报时间",
 				    "办理时限", "结案时间", "是否按期"};
 #define NCOLS 13
 
@@ -201,7 +206,8 @@ static const char *instant(struct xz_arena *a, json_t *row, const char *k)
 static void cells(struct xz_arena *a, json_t *row, const char **v)
 {
 	json_t *ot = json_object_get(row, "on_time");
-	v[0] = xz_arena_printf(a, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+	v[0] =
+	    xz_arena_printf(a, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
 	v[1] = json_string_value(json_object_get(row, "township_name"));
 	v[2] = json_string_value(json_object_get(row, "cell_name"));
 	v[3] = json_string_value(json_object_get(row, "channel"));
@@ -247,7 +253,8 @@ int xz_search_export(struct xz_ctx *c, const struct xz_problem_filter *f, bool x
 		bold = workbook_add_format(wb);
 		format_set_bold(bold);
 		for (int i = 0; i < NCOLS; i++) {
-			static const double width[NCOLS] = {8, 10, 16, 10, 14, 48, 24, 10, 24, 26, 26, 26, 8};
+			static const double width[NCOLS] = {8,	10, 16, 10, 14, 48, 24,
+							    10, 24, 26, 26, 26, 8};
 			worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, width[i], NULL);
 			worksheet_write_string(ws, 0, (lxw_col_t)i, heads[i], bold);
 		}
@@ -270,33 +277,35 @@ int xz_search_export(struct xz_ctx *c, const struct xz_problem_filter *f, bool x
 		args[0] = XZ_INT(last > 0 ? last : INT64_MAX);
 		args[1] = XZ_INT(EXPORT_PAGE);
 		memcpy(args + 2, w.args, sizeof(w.args[0]) * (size_t)w.nargs);
-		rc = xz_db_query(c->db,
-				 xz_arena_printf(c->arena,
-						 "SELECT p.id, t.name AS township_name, g.name AS "
-						 "cell_name, p.channel, k.name AS category_name, "
-						 "p.description, p.address, p.state, u.name AS unit_name, "
-						 "p.created_at, p.due_at, p.closed_at, p.on_time FROM "
-						 "problems p LEFT JOIN regions t ON t.id = p.township_id "
-						 "LEFT JOIN grid_cells g ON g.id = p.cell_id LEFT JOIN "
-						 "categories k ON k.code = p.category LEFT JOIN units u ON "
-						 "u.id = p.unit_id WHERE p.id < $1%s ORDER BY p.id DESC "
-						 "LIMIT $2",
-						 w.sql),
-				 args, w.nargs + 2, &rows);
+		rc = xz_db_query(
+		    c->db,
+		    xz_arena_printf(c->arena,
+				    "SELECT p.id, t.name AS township_name, g.name AS "
+				    "cell_name, p.channel, k.name AS category_name, "
+				    "p.description, p.address, p.state, u.name AS unit_name, "
+				    "p.created_at, p.due_at, p.closed_at, p.on_time FROM "
+				    "problems p LEFT JOIN regions t ON t.id = p.township_id "
+				    "LEFT JOIN grid_cells g ON g.id = p.cell_id LEFT JOIN "
+				    "categories k ON k.code = p.category LEFT JOIN units u ON "
+				    "u.id = p.unit_id WHERE p.id < $1%s ORDER BY p.id DESC "
+				    "LIMIT $2",
+				    w.sql),
+		    args, w.nargs + 2, &rows);
 		if (rc < 0) {
 			rc = xz_ctx_fail_db(c, rc);
 			goto out;
 		}
-		json_array_foreach(rows, i, row) {
+		json_array_foreach(rows, i, row)
+		{
 			const char *v[NCOLS];
 			cells(c->arena, row, v);
 			row_no++;
 			for (int k = 0; k < NCOLS; k++) {
 				if (xlsx && k == 0)
-					worksheet_write_number(ws, (lxw_row_t)row_no, 0,
-							       (double)json_integer_value(
-								       json_object_get(row, "id")),
-							       NULL);
+					worksheet_write_number(
+					    ws, (lxw_row_t)row_no, 0,
+					    (double)json_integer_value(json_object_get(row, "id")),
+					    NULL);
 				else if (xlsx)
 					worksheet_write_string(ws, (lxw_row_t)row_no, (lxw_col_t)k,
 							       v[k], NULL);

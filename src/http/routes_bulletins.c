@@ -16,8 +16,7 @@
 
 /* parse_day: "YYYY-MM-DD", or an ISO 8601 instant taken as its day (an end
  * at exactly midnight means the day before: the period is inclusive). */
-static int parse_day(struct xz_req *r, const char *s, bool end, const char *field,
-		     int64_t *day)
+static int parse_day(struct xz_req *r, const char *s, bool end, const char *field, int64_t *day)
 {
 	int64_t t;
 	if (s && xz_date_parse(s, day) == 0)
@@ -36,11 +35,11 @@ static int parse_day(struct xz_req *r, const char *s, bool end, const char *fiel
 static int text_limit(struct xz_req *r, const char *s, size_t max, const char *field)
 {
 	if (s && strlen(s) > max)
-		return xz_fail(r, XZ_ERULE, "too_long",
-			       xz_arena_printf(r->arena, "%s过长（至多%zu字节）", field, max),
-			       xz_arena_printf(r->arena, "%s is too long (at most %zu bytes)", field,
-					       max),
-			       field);
+		return xz_fail(
+		    r, XZ_ERULE, "too_long",
+		    xz_arena_printf(r->arena, "%s过长（至多%zu字节）", field, max),
+		    xz_arena_printf(r->arena, "%s is too long (at most %zu bytes)", field, max),
+		    field);
 	return 0;
 }
 
@@ -94,7 +93,8 @@ static int load(struct xz_req *r, int64_t *id, json_t **b, bool *composer)
 	struct xz_place p;
 	int rc;
 	*b = NULL;
-	if ((rc = xz_req_id(r, 0, id)) < 0 || (rc = xz_bulletin_load(xz_req_ctx(r), *id, &p, b)) < 0)
+	if ((rc = xz_req_id(r, 0, id)) < 0 ||
+	    (rc = xz_bulletin_load(xz_req_ctx(r), *id, &p, b)) < 0)
 		return rc;
 	*composer = xz_authz(r->user, "bulletin.compose", &p);
 	if (!*composer && (strcmp(xz_jstr(*b, "state"), "published") ||
@@ -103,8 +103,8 @@ static int load(struct xz_req *r, int64_t *id, json_t **b, bool *composer)
 		*b = NULL;
 		/* a draft is not there for a reader */
 		if (xz_authz(r->user, "bulletin.read", &p))
-			return xz_fail(r, XZ_ENOTFOUND, "not_found", "记录不存在", "Record not found",
-				       NULL);
+			return xz_fail(r, XZ_ENOTFOUND, "not_found", "记录不存在",
+				       "Record not found", NULL);
 		return xz_authorize(r, "bulletin.read", &p);
 	}
 	return 0;
@@ -192,7 +192,8 @@ static int bulletin_action(struct xz_req *r)
 	if (!strcmp(action, "publish"))
 		rc = xz_bulletin_publish(xz_req_ctx(r), id, &out);
 	else
-		rc = xz_bulletin_edit(xz_req_ctx(r), id, xz_jint(b, "version"), NULL, NULL, 1, &out);
+		rc =
+		    xz_bulletin_edit(xz_req_ctx(r), id, xz_jint(b, "version"), NULL, NULL, 1, &out);
 	json_decref(b);
 	if (rc < 0)
 		return rc;
@@ -217,10 +218,11 @@ static int bulletin_export(struct xz_req *r, bool pdf)
 	xz_req_header_add(r, "Content-Disposition",
 			  xz_arena_printf(r->arena, "attachment; filename=\"bulletin-%lld.%s\"",
 					  (long long)id, pdf ? "pdf" : "xlsx"));
-	return xz_reply_bytes(r, 200,
-			      pdf ? "application/pdf"
-				  : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-			      buf, len, true);
+	return xz_reply_bytes(
+	    r, 200,
+	    pdf ? "application/pdf"
+		: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	    buf, len, true);
 }
 
 static int bulletin_pdf(struct xz_req *r)
@@ -276,23 +278,26 @@ static int report_status(struct xz_req *r)
 		json_t *row;
 		size_t i, filed = 0;
 		json_array_foreach(rows, i, row)
+		{
 			filed += json_is_integer(json_object_get(row, "report_id"));
+		}
 		xz_present_all(rows);
 		return xz_reply(r, 200,
-				json_pack("{s:o,s:I,s:I}", "items", rows, "filed", (json_int_t)filed,
-					  "missing", (json_int_t)(json_array_size(rows) - filed)));
+				json_pack("{s:o,s:I,s:I}", "items", rows, "filed",
+					  (json_int_t)filed, "missing",
+					  (json_int_t)(json_array_size(rows) - filed)));
 	}
 }
 
 const struct xz_route xz_routes_bulletins[] = {
-	{"GET", "/api/v1/bulletins", bulletin_list, "bulletin.read", 0},
-	{"POST", "/api/v1/bulletins", bulletin_create, "bulletin.compose", 0},
-	{"GET", "/api/v1/bulletins/{id}", bulletin_get, "bulletin.read", 0},
-	{"PUT", "/api/v1/bulletins/{id}", bulletin_edit, "bulletin.compose", 0},
-	{"POST", "/api/v1/bulletins/{id}/actions", bulletin_action, "bulletin.compose", 0},
-	{"GET", "/api/v1/bulletins/{id}/bulletin.pdf", bulletin_pdf, "bulletin.read", 0},
-	{"GET", "/api/v1/bulletins/{id}/bulletin.xlsx", bulletin_xlsx, "bulletin.read", 0},
-	{"GET", "/api/v1/unit-reports", report_status, "report.read", 0},
-	{"POST", "/api/v1/unit-reports", report_file, "report.file", 0},
-	{NULL, NULL, NULL, NULL, 0},
+    {"GET", "/api/v1/bulletins", bulletin_list, "bulletin.read", 0},
+    {"POST", "/api/v1/bulletins", bulletin_create, "bulletin.compose", 0},
+    {"GET", "/api/v1/bulletins/{id}", bulletin_get, "bulletin.read", 0},
+    {"PUT", "/api/v1/bulletins/{id}", bulletin_edit, "bulletin.compose", 0},
+    {"POST", "/api/v1/bulletins/{id}/actions", bulletin_action, "bulletin.compose", 0},
+    {"GET", "/api/v1/bulletins/{id}/bulletin.pdf", bulletin_pdf, "bulletin.read", 0},
+    {"GET", "/api/v1/bulletins/{id}/bulletin.xlsx", bulletin_xlsx, "bulletin.read", 0},
+    {"GET", "/api/v1/unit-reports", report_status, "report.read", 0},
+    {"POST", "/api/v1/unit-reports", report_file, "report.file", 0},
+    {NULL, NULL, NULL, NULL, 0},
 };

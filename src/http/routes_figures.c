@@ -151,7 +151,7 @@ static int problems_export(struct xz_req *r, bool xlsx)
 	if ((rc = xz_req_query_id(r, xz_req_query(r, "township") ? "township" : "township_id",
 				  &f.township_id)) < 0 ||
 	    (rc = xz_req_query_id(r, xz_req_query(r, "unit") ? "unit" : "unit_id", &f.unit_id)) <
-		    0 ||
+		0 ||
 	    (rc = xz_req_query_id(r, xz_req_query(r, "cell") ? "cell" : "cell_id", &f.cell_id)) < 0)
 		return rc;
 	if (!xz_authz_filter(r->user, "export.problems", &f.place))
@@ -168,10 +168,11 @@ static int problems_export(struct xz_req *r, bool xlsx)
 		return rc;
 	{
 		char day[XZ_DATE_LEN];
-		xz_req_header_add(r, "Content-Disposition",
-				  xz_arena_printf(r->arena, "attachment; filename=\"problems-%s.%s\"",
-						  xz_date_format(xz_day_of(xz_req_ctx(r)->now), day),
-						  xlsx ? "xlsx" : "csv"));
+		xz_req_header_add(
+		    r, "Content-Disposition",
+		    xz_arena_printf(r->arena, "attachment; filename=\"problems-%s.%s\"",
+				    xz_date_format(xz_day_of(xz_req_ctx(r)->now), day),
+				    xlsx ? "xlsx" : "csv"));
 	}
 	r->raw_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 			   : "text/csv; charset=utf-8";
@@ -192,8 +193,8 @@ static int problems_export_xlsx(struct xz_req *r)
 }
 
 const struct xz_route xz_routes_figures[] = {
-	{"GET", "/api/v1/problems/export.csv", problems_export_csv, "export.problems", 0},
-	{"GET", "/api/v1/problems/export.xlsx", problems_export_xlsx, "export.problems", 0},
+    {"GET", "/api/v1/problems/export.csv", problems_export_csv, "export.problems", 0},
+    {"GET", "/api/v1/problems/export.xlsx", problems_export_xlsx, "export.problems", 0},
     {"GET", "/api/v1/indicators", indicators_list, "figures.read", 0},
     {"GET", "/api/v1/indicators/values", indicators_values, "figures.read", 0},
     {"GET", "/api/v1/indicators/records", indicators_records, "figures.read", 0},
