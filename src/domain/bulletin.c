@@ -709,8 +709,8 @@ int xz_bulletin_readers(struct xz_ctx *c, int64_t id, json_t **out)
 	return 0;
 }
 
-int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place, int with_drafts,
-		     int64_t before, int64_t limit, json_t **rows)
+int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place,
+		     const struct xz_place *drafts_of, int64_t before, int64_t limit, json_t **rows)
 {
 	int rc = xz_db_query(
 	    c->db,
@@ -719,11 +719,13 @@ int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place, int with_dr
 	    "b.published_at, (SELECT COUNT(*) FROM bulletin_reads r WHERE r.bulletin_id = b.id) "
 	    "AS reads FROM bulletins b WHERE b.county_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR "
 	    "b.township_id = $2 OR b.township_id IS NULL) AND (CAST($3 AS BIGINT) IS NULL OR "
-	    "b.department_id = $3) AND (b.state = 'published' OR $4 = 1) AND (CAST($5 AS BIGINT) "
-	    "IS NULL OR b.id < $5) ORDER BY b.id DESC LIMIT $6",
+	    "b.department_id = $3) AND (b.state = 'published' OR ($4 = 1 AND "
+	    "COALESCE(b.township_id, 0) = $7 AND COALESCE(b.department_id, 0) = $8)) AND "
+	    "(CAST($5 AS BIGINT) IS NULL OR b.id < $5) ORDER BY b.id DESC LIMIT $6",
 	    XZ_ARGS(XZ_INT(place->county_id), XZ_ID(place->township_id),
-		    XZ_ID(place->department_id), XZ_INT(with_drafts ? 1 : 0), XZ_ID(before),
-		    XZ_INT(limit)),
+		    XZ_ID(place->department_id), XZ_INT(drafts_of ? 1 : 0), XZ_ID(before),
+		    XZ_INT(limit), XZ_INT(drafts_of ? drafts_of->township_id : 0),
+		    XZ_INT(drafts_of ? drafts_of->department_id : 0)),
 	    rows);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);

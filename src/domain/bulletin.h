@@ -65,10 +65,12 @@ int xz_bulletin_read(struct xz_ctx *c, int64_t id);
  * null). Caller owns *out. */
 int xz_bulletin_readers(struct xz_ctx *c, int64_t id, json_t **out);
 
-/* xz_bulletin_list: bulletins in the place, newest first, keyset paged;
- * drafts only when with_drafts. Caller owns *rows. */
-int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place, int with_drafts,
-		     int64_t before, int64_t limit, json_t **rows);
+/* xz_bulletin_list: published bulletins in the place, newest first, keyset
+ * paged, and the drafts composed at drafts_of (the caller's composing
+ * place; NULL: none). Caller owns *rows. */
+int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place,
+		     const struct xz_place *drafts_of, int64_t before, int64_t limit,
+		     json_t **rows);
 
 /* xz_bulletin_pdf / xz_bulletin_xlsx: the exports of a loaded bulletin
  * (borrowed). *buf (len bytes) is the caller's: xz_free. */

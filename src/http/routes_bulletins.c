@@ -86,6 +86,23 @@ static int bulletin_create(struct xz_req *r)
 	return xz_reply(r, 201, xz_present(out));
 }
 
+/* composes: may the caller compose (edit, publish) a bulletin at p? Only at
+ * its own composing place: an office its township's, a department its
+ * line's. (authz's township scope alone would also admit a county-level
+ * record, i.e. a department's bulletin, to every office of the county.) */
+static bool composes(struct xz_req *r, const struct xz_place *p)
+{
+	struct xz_place m;
+	if (!xz_authz_filter(r->user, "bulletin.compose", &m) || m.county_id != p->county_id ||
+	    !xz_authz(r->user, "bulletin.compose", p))
+		return false;
+	if (m.township_id)
+		return p->township_id == m.township_id && !p->department_id;
+	if (m.department_id)
+		return p->department_id == m.department_id;
+	return false;
+}
+
 /* load: the bulletin the caller may see (drafts only for who may compose
  * it); *composer says whether the caller may compose at its place. */
 static int load(struct xz_req *r, int64_t *id, json_t **b, bool *composer)
@@ -96,7 +113,7 @@ static int load(struct xz_req *r, int64_t *id, json_t **b, bool *composer)
 	if ((rc = xz_req_id(r, 0, id)) < 0 ||
 	    (rc = xz_bulletin_load(xz_req_ctx(r), *id, &p, b)) < 0)
 		return rc;
-	*composer = xz_authz(r->user, "bulletin.compose", &p);
+	*composer = composes(r, &p);
 	if (!*composer && (strcmp(xz_jstr(*b, "state"), "published") ||
 			   !xz_authz(r->user, "bulletin.read", &p))) {
 		json_decref(*b);
@@ -134,7 +151,7 @@ fail:
 
 static int bulletin_list(struct xz_req *r)
 {
-	struct xz_place f;
+	struct xz_place f, mine;
 	int64_t before, limit;
 	json_t *rows = NULL;
 	bool drafts;
@@ -143,8 +160,10 @@ static int bulletin_list(struct xz_req *r)
 		return rc;
 	if (!xz_authz_filter(r->user, "bulletin.read", &f))
 		return xz_authorize(r, "bulletin.read", NULL);
-	drafts = xz_authz(r->user, "bulletin.compose", NULL);
-	if ((rc = xz_bulletin_list(xz_req_ctx(r), &f, drafts, before, limit, &rows)) < 0)
+	/* drafts: only those composed at the caller's own composing place */
+	drafts = xz_authz_filter(r->user, "bulletin.compose", &mine);
+	if ((rc = xz_bulletin_list(xz_req_ctx(r), &f, drafts ? &mine : NULL, before, limit,
+				   &rows)) < 0)
 		return rc;
 	return xz_reply_page(r, xz_present_all(rows), limit);
 }

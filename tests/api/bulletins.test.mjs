@@ -205,6 +205,16 @@ test('a department composes for its own line, county-wide', async () => {
   const [from, to] = period(month.start, month.end);
   assert.equal(fig.reported.value, count(`SELECT COUNT(*) FROM problems WHERE department_id = ${dept} AND created_at >= ${from} AND created_at < ${to}`));
   for (const u of r.body.content.units) assert.equal(count(`SELECT department_id FROM units WHERE id = ${u.unit_id}`), dept);
+  // its draft is in its own archive, not in a township office's
+  assert.ok((await h.api('GET', '/api/v1/bulletins', { token: t.dept })).body.items.some((b) => b.id === r.body.id));
+  assert.ok(!(await h.api('GET', '/api/v1/bulletins', { token: t.office })).body.items.some((b) => b.id === r.body.id));
+  expectError(assert, await h.api('GET', `/api/v1/bulletins/${r.body.id}`, { token: t.office }), 404, 'not_found');
+  expectError(assert, await h.api('POST', `/api/v1/bulletins/${r.body.id}/actions`, { token: t.office, body: { action: 'publish' } }), 404, 'not_found');
+  const pub = await h.api('POST', `/api/v1/bulletins/${r.body.id}/actions`, { token: t.dept, body: { action: 'publish' } });
+  assert.equal(pub.status, 200);
+  assert.match(pub.body.number, /^莲都区综合行政执法局综合执法通报〔\d{4}〕第1期$/);
+  // published, it reaches the users of the department's units in every township
+  assert.equal(count(`SELECT COUNT(*) FROM notifications WHERE kind = 'bulletin' AND body LIKE '%（通报 ${r.body.id}）%'`), count(`SELECT COUNT(*) FROM users u JOIN units n ON n.id = u.unit_id WHERE n.department_id = ${dept} AND u.disabled = 0`));
   expectError(assert, await h.api('POST', '/api/v1/bulletins', { token: t.dept, body: { department_id: dept + 1, period_start: month.start, period_end: month.end } }), 403, 'forbidden');
   expectError(assert, await h.api('POST', '/api/v1/bulletins', { token: t.grid, body: { township_id: town, period_start: month.start, period_end: month.end } }), 403, 'forbidden');
 });
