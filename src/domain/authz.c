@@ -84,7 +84,25 @@ static const struct grant grants[] = {
 	{"problem.request_escalation", XZ_ROLE_CONTACT, S_UNIT},
 	{"problem.take_up", XZ_ROLE_DEPT, S_LINE},
 	{"stats.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
-	{"stats.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"stats.read", XZ_ROLE_DEPT, S_LINE},
+	{"stats.read", XZ_ROLE_ADMIN, S_COUNTY},
+	/* figures and bulletins (R7): each role counts only its place — a
+	 * department its own line, a unit itself */
+	{"figures.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"figures.read", XZ_ROLE_CONTACT | XZ_ROLE_STAFF, S_UNIT},
+	{"figures.read", XZ_ROLE_DEPT, S_LINE},
+	{"figures.read", XZ_ROLE_ADMIN, S_COUNTY},
+	{"bulletin.compose", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"bulletin.compose", XZ_ROLE_DEPT, S_LINE},
+	{"bulletin.read", TOWNSHIP_ROLES, S_TOWNSHIP},
+	{"bulletin.read", XZ_ROLE_DEPT, S_LINE},
+	{"bulletin.read", XZ_ROLE_ADMIN, S_COUNTY},
+	{"report.file", XZ_ROLE_CONTACT | XZ_ROLE_STAFF, S_UNIT},
+	{"report.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"report.read", XZ_ROLE_CONTACT | XZ_ROLE_STAFF, S_UNIT},
+	{"export.problems", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"export.problems", XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_UNIT},
+	{"export.problems", XZ_ROLE_DEPT, S_LINE},
 	/* joint enforcement (R5, R9.2): who may move an action is the state
 	 * machine's table (domain/jointaction.c); these rows admit the roles */
 	{"joint.read", TOWNSHIP_ROLES, S_TOWNSHIP},

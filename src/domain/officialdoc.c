@@ -537,6 +537,14 @@ int xz_doc_render_pdf(const struct xz_doc *doc, unsigned char **pdf, size_t *len
 	footer(&r, doc);
 	page_number(&r);
 	cairo_show_page(r.cr);
+	for (int i = 0; doc->attach && i < doc->attach_pages; i++) {
+		r.page++;
+		cairo_save(r.cr);
+		doc->attach(doc->attach_arg, i, r.cr, TEXT_LEFT, TEXT_TOP, TEXT_W, TEXT_BOTTOM - TEXT_TOP);
+		cairo_restore(r.cr);
+		page_number(&r);
+		cairo_show_page(r.cr);
+	}
 
 	if (cairo_status(r.cr) != CAIRO_STATUS_SUCCESS) {
 		rc = sink.over ? XZ_ETOOBIG : XZ_EINTERNAL;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct _cairo; /* cairo_t */
+
 /* All strings are UTF-8, borrowed for the duration of the call. */
 struct xz_doc {
 	const char *issuer;	   /* 发文机关, red header; required */
@@ -25,6 +27,13 @@ struct xz_doc {
 	const char *cc;		   /* 抄送, "抄送：" is prefixed; may be NULL */
 	const char *printer_line;  /* 印发机关和印发日期; a "\t" splits left part from
 				      right-aligned part; may be NULL */
+	/* 附件 pages after the document (charts of a bulletin): attach draws
+	 * page i (0 … attach_pages-1) on cr inside the text block at x, y of
+	 * width w and height h (points); the page number is added. May be NULL. */
+	void (*attach)(void *arg, int page, struct _cairo *cr, double x, double y, double w,
+		       double h);
+	void *attach_arg;
+	int attach_pages;
 };
 
 /* xz_doc_render_pdf: render doc as an A4 PDF. On success returns 0 and sets

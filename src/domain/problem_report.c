@@ -17,6 +17,7 @@
 #include "domain/grid.h"
 #include "domain/jointaction.h"
 #include "domain/problem.h"
+#include "domain/search.h"
 #include "domain/problem_int.h"
 #include "domain/routing.h"
 
@@ -352,12 +353,13 @@ int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, json_t
 		p[n++] = XZ_TEXT(in->category);
 	}
 	if (in->q && *in->q) {
-		sql = xz_arena_printf(c->arena,
-				      "%s AND (p.description LIKE $%d OR p.address LIKE $%d OR "
-				      "CAST(p.id AS TEXT) = $%d)",
-				      sql, n + 1, n + 1, n + 2);
-		p[n++] = XZ_TEXT(xz_arena_printf(c->arena, "%%%s%%", in->q));
-		p[n++] = XZ_TEXT(in->q);
+		/* Chinese text through the trigram index (search.c) */
+		struct xz_problem_where w;
+		int k;
+		xz_search_text(c, in->q, n + 1, &w);
+		sql = xz_arena_printf(c->arena, "%s%s", sql, w.sql);
+		for (k = 0; k < w.nargs; k++)
+			p[n++] = w.args[k];
 	}
 	if (in->mine && c->user)
 		FILTER("p.reported_by = $%d", XZ_INT(c->user->id));

@@ -64,6 +64,9 @@ struct xz_req {
 	const char *raw_type;
 	bool raw_malloced;
 	struct MHD_Response *stream; /* a streamed answer (SSE), queued as is */
+	int raw_fd;                  /* raw_is_fd: a file sent as the body (exports); */
+	size_t raw_fd_len;           /* the server closes it                          */
+	bool raw_is_fd;
 	const char *err_code, *err_msg, *err_msg_en, *err_field;
 	const char *hdr_name[XZ_MAX_EXTRA_HEADERS];
 	const char *hdr_value[XZ_MAX_EXTRA_HEADERS];
@@ -103,6 +106,13 @@ extern const struct xz_route xz_routes_joint[];
 extern const struct xz_route xz_routes_open311[];
 extern const struct xz_route xz_routes_meta[];
 extern const struct xz_route xz_routes_meetings[];
+extern const struct xz_route xz_routes_figures[];
+extern const struct xz_route xz_routes_bulletins[];
+
+/* xz_figures_place (routes_figures.c): the place the caller may count under
+ * perm, narrowed by the query's township_id, department_id and unit_id
+ * (403 when they lie outside it). */
+int xz_figures_place(struct xz_req *r, const char *perm, struct xz_place *f);
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);

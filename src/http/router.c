@@ -14,6 +14,8 @@ static const struct xz_route *const tables[] = {
 	xz_routes_admin,
 	xz_routes_grid,
 	xz_routes_lists,
+	xz_routes_figures, /* before problems: /problems/export.csv is not /problems/{id} */
+	xz_routes_bulletins,
 	xz_routes_problems,
 	xz_routes_events,
 	xz_routes_joint,

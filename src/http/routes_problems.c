@@ -17,6 +17,7 @@
 #include "core/xtime.h"
 #include "store/db.h"
 #include "domain/evidence.h"
+#include "domain/figures.h"
 #include "domain/problem.h"
 #include "http/resource.h"
 
@@ -469,45 +470,15 @@ static int inbox_read_all(struct xz_req *r)
 	return rc < 0 ? rc : xz_reply(r, 200, json_pack("{s:I}", "read", (json_int_t)n));
 }
 
-/* ---- figures for the dashboard and bulletins (R7) ---- */
-
-/* sort_desc_n: rows by "n" descending, then by code or unit_id. */
-static int cmp_n(const void *a, const void *b)
-{
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	int64_t d = xz_jint(y, "n") - xz_jint(x, "n");
-	if (d)
-		return d > 0 ? 1 : -1;
-	if (xz_jstr(x, "code") && xz_jstr(y, "code"))
-		return strcmp(xz_jstr(x, "code"), xz_jstr(y, "code"));
-	d = xz_jint(x, "unit_id") - xz_jint(y, "unit_id");
-	return d > 0 ? 1 : d < 0 ? -1 : 0;
-}
-
-static void sort_desc_n(json_t *arr)
-{
-	size_t n = json_array_size(arr), i;
-	json_t **v;
-	if (n < 2)
-		return;
-	v = xz_malloc(n * sizeof(*v));
-	for (i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(arr, i));
-	qsort(v, n, sizeof(*v), cmp_n);
-	json_array_clear(arr);
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, v[i]);
-	xz_free(v);
-}
+/* ---- figures for the dashboard (R7): counted by domain/figures.c ---- */
 
 static int stats_problems(struct xz_req *r)
 {
 	struct xz_place f = {0};
-	int64_t town = 0, now = xz_now(), from, to, closed = 0, ontime = 0, overdue = 0;
+	struct xz_ctx *c;
+	int64_t town = 0, from = 0, to, now;
 	const char *from_s = xz_req_query(r, "from"), *to_s = xz_req_query(r, "to");
-	json_t *groups = NULL, *cats = NULL, *units = NULL, *by_cat = NULL, *by_unit = NULL,
-	       *trend = NULL, *closed_by_day = NULL, *out = NULL, *row, *obj;
-	size_t i;
+	json_t *out = NULL;
 	int rc;
 	if (!xz_authz_filter(r->user, "stats.read", &f))
 		return xz_authorize(r, "stats.read", NULL);
@@ -518,163 +489,15 @@ static int stats_problems(struct xz_req *r)
 				    &(struct xz_place){.county_id = f.county_id, .township_id = town});
 	if (town)
 		f.township_id = town;
-	from = 0;
+	c = xz_req_ctx(r);
+	now = c->now;
 	to = now + 86400;
 	if ((from_s && xz_time_parse(from_s, &from) < 0) || (to_s && xz_time_parse(to_s, &to) < 0))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "from/to须为ISO 8601时间",
 			       "from/to must be ISO 8601", "from");
-	/* each place condition is either a plain comparison or a constant
-	 * test of its (unset) parameter: no OR, so indexes apply */
-	const char *where = xz_arena_printf(
-		r->arena,
-		" WHERE %s AND %s AND %s AND %s AND %s",
-		/* a township lies in one county: its condition alone keeps the
-		 * pass inside the covering index problems_stats */
-		f.county_id && !f.township_id
-			? "p.county_id = $1"
-			: "(CAST($1 AS BIGINT) IS NULL OR CAST($1 AS BIGINT) IS NOT NULL)",
-		f.township_id ? "p.township_id = $2" : "CAST($2 AS BIGINT) IS NULL",
-		f.department_id ? "p.department_id = $3" : "CAST($3 AS BIGINT) IS NULL",
-		f.unit_id ? "p.unit_id = $4" : "CAST($4 AS BIGINT) IS NULL",
-		from_s || to_s ? "p.created_at >= $5 AND p.created_at < $6"
-			       : "CAST($5 AS BIGINT) IS NOT NULL AND CAST($6 AS BIGINT) IS NOT NULL");
-#define PLACE                                                                          \
-	XZ_ID(f.county_id), XZ_ID(f.township_id), XZ_ID(f.department_id), XZ_ID(f.unit_id),      \
-		XZ_INT(from), XZ_INT(to)
-	struct xz_db *db = xz_req_db(r);
-	/* one grouped pass over the place's problems, folded here into the
-	 * breakdowns; the two trends read the (township, created_at) and
-	 * (township, closed_at) indexes for the last thirty days */
-	if ((rc = xz_db_query(
-		     db,
-		     xz_arena_printf(r->arena,
-				     "SELECT p.state, p.channel, p.category, p.unit_id, COUNT(*) AS n, "
-				     "SUM(CASE WHEN p.due_at < $7 AND p.state IN ('reported','accepted',"
-				     "'dispatched','in_hand','handled','verified') THEN 1 ELSE 0 END) AS "
-				     "od, SUM(CASE WHEN p.on_time = 1 AND p.state = 'closed' THEN 1 ELSE 0 "
-				     "END) AS ot FROM problems p%s GROUP BY p.state, p.channel, "
-				     "p.category, p.unit_id",
-				     where),
-		     XZ_ARGS(PLACE, XZ_INT(now)), &groups)) < 0 ||
-	    (rc = xz_db_query(db, "SELECT code, name FROM categories", XZ_NOARGS, &cats)) < 0 ||
-	    (rc = xz_db_query(db,
-			      "SELECT id, name FROM units",
-			      XZ_NOARGS, &units)) < 0 ||
-	    (rc = xz_db_query(db,
-			      xz_arena_printf(r->arena,
-					      "SELECT (p.created_at + 28800) / 86400 AS d, COUNT(*) AS n "
-					      "FROM problems p%s AND p.created_at >= $7 GROUP BY "
-					      "(p.created_at + 28800) / 86400",
-					      where),
-			      XZ_ARGS(PLACE, XZ_INT(now - 30 * 86400)), &trend)) < 0 ||
-	    (rc = xz_db_query(db,
-			      xz_arena_printf(r->arena,
-					      "SELECT (p.closed_at + 28800) / 86400 AS d, COUNT(*) AS n "
-					      "FROM problems p%s AND p.closed_at >= $7 GROUP BY "
-					      "(p.closed_at + 28800) / 86400",
-					      where),
-			      XZ_ARGS(PLACE, XZ_INT(now - 30 * 86400)), &closed_by_day)) < 0) {
-		rc = xz_fail_db(r, rc);
-		goto out;
-	}
-#undef PLACE
-	{
-		json_t *st = json_object(), *ch = json_object(), *ca = json_object(), *un = json_object(),
-		       *names = json_object(), *unames = json_object(), *e, *val;
-		const char *key;
-		char k[32];
-		json_array_foreach(cats, i, row)
-			json_object_set(names, xz_jstr(row, "code"), json_object_get(row, "name"));
-		json_array_foreach(units, i, row) {
-			snprintf(k, sizeof(k), "%lld", (long long)xz_jint(row, "id"));
-			json_object_set(unames, k, json_object_get(row, "name"));
-		}
-		json_array_foreach(groups, i, row) {
-			int64_t n = xz_jint(row, "n"), od = xz_jint(row, "od"), ot = xz_jint(row, "ot");
-			bool is_closed = !strcmp(xz_jstr(row, "state"), "closed");
-			const char *cat = xz_jstr(row, "category");
-			json_object_set_new(st, xz_jstr(row, "state"),
-					    json_integer(xz_jint(st, xz_jstr(row, "state")) + n));
-			json_object_set_new(ch, xz_jstr(row, "channel"),
-					    json_integer(xz_jint(ch, xz_jstr(row, "channel")) + n));
-			if (!(e = json_object_get(ca, cat))) {
-				e = json_pack("{s:s,s:O,s:i}", "code", cat, "name",
-					      json_object_get(names, cat) ?: json_null(), "n", 0);
-				json_object_set_new(ca, cat, e);
-			}
-			json_object_set_new(e, "n", json_integer(xz_jint(e, "n") + n));
-			overdue += od;
-			if (is_closed) {
-				closed += n;
-				ontime += ot;
-			}
-			if (xz_jint(row, "unit_id")) {
-				snprintf(k, sizeof(k), "%lld", (long long)xz_jint(row, "unit_id"));
-				if (!(e = json_object_get(un, k))) {
-					e = json_pack("{s:I,s:O,s:i,s:i,s:i,s:i}", "unit_id",
-						      (json_int_t)xz_jint(row, "unit_id"), "name",
-						      json_object_get(unames, k) ?: json_null(), "n", 0,
-						      "overdue", 0, "on_time", 0, "closed", 0);
-					json_object_set_new(un, k, e);
-				}
-				json_object_set_new(e, "n", json_integer(xz_jint(e, "n") + n));
-				json_object_set_new(e, "overdue", json_integer(xz_jint(e, "overdue") + od));
-				json_object_set_new(e, "on_time", json_integer(xz_jint(e, "on_time") + ot));
-				if (is_closed)
-					json_object_set_new(e, "closed",
-							    json_integer(xz_jint(e, "closed") + n));
-			}
-		}
-		by_cat = json_array();
-		json_object_foreach(ca, key, val)
-			json_array_append(by_cat, val);
-		by_unit = json_array();
-		json_object_foreach(un, key, val)
-			json_array_append(by_unit, val);
-		/* most first, then by code or id for a stable order */
-		sort_desc_n(by_cat);
-		sort_desc_n(by_unit);
-		while (json_array_size(by_cat) > 20)
-			json_array_remove(by_cat, json_array_size(by_cat) - 1);
-		out = json_object();
-		json_object_set_new(out, "by_state", st);
-		json_object_set_new(out, "by_channel", ch);
-		json_decref(ca);
-		json_decref(un);
-		json_decref(names);
-		json_decref(unames);
-	}
-	json_object_set(out, "by_category", by_cat);
-	json_object_set(out, "by_unit", by_unit);
-	json_object_set_new(out, "overdue", json_integer(overdue));
-	json_object_set_new(out, "closed", json_integer(closed));
-	json_object_set_new(out, "on_time_rate", closed ? json_real((double)ontime / (double)closed)
-							: json_null());
-	obj = json_array();
-	for (int64_t d = xz_day_of(now) - 29; d <= xz_day_of(now); d++) {
-		char day[XZ_DATE_LEN];
-		int64_t rep = 0, clo = 0;
-		json_array_foreach(trend, i, row)
-			if (xz_jint(row, "d") == d)
-				rep = xz_jint(row, "n");
-		json_array_foreach(closed_by_day, i, row)
-			if (xz_jint(row, "d") == d)
-				clo = xz_jint(row, "n");
-		json_array_append_new(obj, json_pack("{s:s,s:I,s:I}", "day", xz_date_format(d, day),
-						     "reported", (json_int_t)rep, "closed",
-						     (json_int_t)clo));
-	}
-	json_object_set_new(out, "trend", obj);
-	rc = xz_reply(r, 200, out);
-out:
-	json_decref(groups);
-	json_decref(cats);
-	json_decref(units);
-	json_decref(by_cat);
-	json_decref(by_unit);
-	json_decref(trend);
-	json_decref(closed_by_day);
-	return rc;
+	if ((rc = xz_figures_dashboard(c, &f, from_s || to_s, from, to, &out)) < 0)
+		return rc;
+	return xz_reply(r, 200, out);
 }
 
 const struct xz_route xz_routes_problems[] = {

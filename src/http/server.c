@@ -370,6 +370,23 @@ static enum MHD_Result respond(struct xz_req *r, const struct xz_route *rt)
 		r->stream = NULL;
 		return ret;
 	}
+	if (r->raw_is_fd) { /* a file (an export), sent from disk and closed by MHD */
+		struct MHD_Response *resp = MHD_create_response_from_fd(r->raw_fd_len, r->raw_fd);
+		int i;
+		r->raw_is_fd = false;
+		if (!resp) {
+			close(r->raw_fd);
+			return MHD_NO;
+		}
+		MHD_add_response_header(resp, "Content-Type", r->raw_type);
+		add_security_headers(resp);
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		for (i = 0; i < r->nhdr; i++)
+			MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+		ret = MHD_queue_response(r->conn, r->status ? r->status : 200, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
 	if (r->raw) {
 		ret = queue_buffer(r, r->status ? r->status : 200, r->raw_type, r->raw, r->raw_len,
 				   true);

@@ -11,6 +11,7 @@ import { reportView } from './report.js';
 import { gridAdminView, listsView, categoriesView, calendarView, routingView } from './admin.js';
 import { dashboardView } from './dashboard.js';
 import { open311View } from './admin.js';
+import { bulletinsView, bulletinView, unitReportsView } from './bulletins.js';
 import { jointListView, jointView, jointNewView, noticesView } from './joint.js';
 import { meetingsView, meetingView, meetingItemsView } from './meetings.js';
 
@@ -48,6 +49,9 @@ function screens() {
     { id: 'supervise', title: '督办与审批', show: has('leader', 'office'), render: superviseView, group: '问题处置' },
     { id: 'map', title: '网格地图', show: has('office', 'leader', 'admin', 'grid', 'dept'), render: mapView, group: '问题处置' },
     { id: 'dashboard', title: '统计分析', show: has('office', 'leader', 'dept', 'admin'), render: dashboardView, group: '问题处置' },
+    { id: 'bulletins', title: '通报', show: has('office', 'leader', 'contact', 'staff', 'grid', 'dept', 'admin'), render: bulletinsView, group: '问题处置' },
+    { id: 'bulletin', title: '通报', show: true, nav: false, render: bulletinView },
+    { id: 'unit-reports', title: '派驻机构报告', show: has('office', 'leader', 'contact', 'staff'), render: unitReportsView, group: '问题处置' },
     { id: 'joint', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), render: jointListView, group: '联合执法' },
     { id: 'joint-new', title: has('office', 'dept', 'admin') ? '新建行动' : '申请专项行动', show: has('office', 'dept', 'admin') || (has('contact') && !!state.me.unit_id), render: jointNewView, group: '联合执法' },
     { id: 'notices', title: '协同通知', show: has('contact', 'staff', 'office', 'leader'), render: noticesView, group: '联合执法' },

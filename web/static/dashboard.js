@@ -3,23 +3,72 @@
 // category and unit, the on-time rate, overdue problems and the 30-day
 // trend, drawn with the bundled ECharts (animation off under WebDriver so
 // test screenshots are stable), and a hot-spot map colouring each grid
-// cell by its number of problems.
-import { api, esc, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL } from './core.js';
+// cell by its number of problems. A period picker bounds every figure; a
+// click on a figure (a card, a unit's bar, a cell) lists the problems
+// behind it (/indicators/records); the list exports as XLSX or CSV.
+import { api, esc, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL, fmtTime, today, plusDays } from './core.js';
 import { loadGrid, gridMap } from './map.js';
 
 const PALETTE = ['#8b1a1a', '#3e6fb0', '#e9a100', '#1a9847', '#7a4fb0', '#d9622b', '#2a9d9f', '#667085', '#c2185b', '#5d7d2a'];
 
+// The period of the screen, kept across renders: dates, inclusive.
+const period = { from: plusDays(-29), to: today() };
+const isoFrom = () => `${period.from}T00:00:00+08:00`;
+const isoTo = () => new Date(Date.parse(`${period.to}T00:00:00+08:00`) + 86400000).toISOString();
+const qs = (o) => Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+
+// drill: the problems behind a figure, in a panel under the cards.
+async function drill(main, title, args) {
+  const box = main.querySelector('#drill');
+  box.innerHTML = '<p class="loading">正在加载…</p>';
+  try {
+    const r = await api('GET', `/indicators/records?${qs({ from: isoFrom(), to: isoTo(), limit: 200, ...args })}`);
+    box.innerHTML = `<div class="card"><b>${esc(title)}</b>（${r.items.length}${r.next ? '+' : ''} 件）<button id="drill-close" class="small">关闭</button>
+      <table class="list" id="drill-list"><thead><tr><th>编号</th><th>问题</th><th>状态</th><th>上报时间</th></tr></thead><tbody>
+      ${r.items.map((p) => `<tr><td><a href="#/problem/${p.id}">${esc(p.id)}</a></td><td>${esc(p.description)}</td><td>${esc(STATE_LABEL[p.state] || p.state)}</td><td>${esc(fmtTime(p.created_at))}</td></tr>`).join('') || '<tr><td colspan="4" class="muted">无</td></tr>'}
+      </tbody></table></div>`;
+    box.querySelector('#drill-close').addEventListener('click', () => { box.innerHTML = ''; });
+  } catch (e) { box.innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+}
+
 export async function dashboardView(main) {
-  main.innerHTML = `<h2>统计分析</h2><div id="kpi" class="kpis"></div>
+  main.innerHTML = `<h2>统计分析</h2>
+    <form id="period" class="card row wrap"><label>起 <input type="date" name="from" value="${esc(period.from)}"></label>
+      <label>止 <input type="date" name="to" value="${esc(period.to)}"></label>
+      <button type="submit">统计</button><button type="button" data-p="month">本月</button><button type="button" data-p="year">本年</button>
+      <span class="grow"></span><a class="button" id="export-xlsx" href="/api/v1/problems/export.xlsx" download>导出问题清单XLSX</a> <a class="button" id="export-csv" href="/api/v1/problems/export.csv" download>CSV</a></form>
+    <div id="figs" class="kpis"></div><div id="drill"></div><div id="kpi" class="kpis"></div>
     <div class="charts">
       <div class="card chart-card"><b>按状态</b><div class="chart" id="c-state"></div></div>
       <div class="card chart-card"><b>按来源渠道</b><div class="chart" id="c-channel"></div></div>
       <div class="card chart-card wide"><b>近30天上报与结案趋势</b><div class="chart" id="c-trend"></div></div>
       <div class="card chart-card"><b>问题类别（前10）</b><div class="chart" id="c-cat"></div></div>
-      <div class="card chart-card"><b>责任单位（办理量与超期）</b><div class="chart" id="c-unit"></div></div>
-      <div class="card chart-card wide"><b>问题热点（按网格）</b><div class="map" id="c-heat"></div></div>
+      <div class="card chart-card"><b>责任单位（期内上报，点击查看问题）</b><div class="chart" id="c-unit"></div></div>
+      <div class="card chart-card wide"><b>问题热点（按网格，期内上报）</b><div class="map" id="c-heat"></div></div>
     </div>`;
-  const [s] = await Promise.all([api('GET', '/stats/problems'), loadECharts()]);
+  const pf = main.querySelector('#period');
+  pf.addEventListener('submit', (ev) => { ev.preventDefault(); period.from = pf.from.value; period.to = pf.to.value; dashboardView(main); });
+  pf.querySelectorAll('[data-p]').forEach((b) => b.addEventListener('click', () => {
+    const t = today();
+    period.from = b.dataset.p === 'month' ? `${t.slice(0, 8)}01` : `${t.slice(0, 5)}01-01`;
+    period.to = t;
+    dashboardView(main);
+  }));
+  const codes = ['reported', 'closed', 'on_time_closing_rate', 'overdue', 'supervised', 'rework_rate'];
+  const [s, v, byUnit] = await Promise.all([
+    api('GET', `/stats/problems?${qs({ from: isoFrom(), to: isoTo() })}`),
+    api('GET', `/indicators/values?${qs({ codes: codes.join(','), from: isoFrom(), to: isoTo() })}`),
+    api('GET', `/indicators/values?${qs({ codes: 'reported,overdue', from: isoFrom(), to: isoTo(), group_by: 'unit' })}`),
+    loadECharts()]);
+  const catalog = await api('GET', '/indicators');
+  const names = Object.fromEntries(catalog.items.map((i) => [i.code, i]));
+  const vals = v.items[0]?.values || {};
+  main.querySelector('#figs').innerHTML = codes.map((c) => {
+    const x = vals[c] || {};
+    const shown = x.value === null || x.value === undefined ? '—' : names[c]?.unit === '%' ? `${x.value}%` : x.value;
+    return `<button type="button" class="card kpi figure" data-code="${c}" title="${esc(names[c]?.formula || '')}"><span class="muted">${esc(names[c]?.name || c)}</span><b>${esc(shown)}</b>${x.denominator ? `<small class="muted">${esc(x.numerator)} / ${esc(x.denominator)}</small>` : ''}</button>`;
+  }).join('');
+  main.querySelectorAll('#figs .figure').forEach((el) => el.addEventListener('click', () => drill(main, names[el.dataset.code]?.name || el.dataset.code, { code: el.dataset.code })));
   const E = window.echarts;
   const anim = !navigator.webdriver;
   const total = Object.values(s.by_state || {}).reduce((a, b) => a + b, 0);
@@ -48,20 +97,23 @@ export async function dashboardView(main) {
   const cat = (s.by_category || []).slice().sort((a, b) => b.n - a.n).slice(0, 10).reverse();
   chart('c-cat', { tooltip: { trigger: 'axis' }, grid, xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: cat.map((c) => c.name) },
     series: [{ type: 'bar', data: cat.map((c) => c.n), label: { show: true, position: 'right' }, itemStyle: { color: '#e9a100' } }] });
-  const units = (s.by_unit || []).slice(0, 12);
-  chart('c-unit', { tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { ...grid, top: 32 }, xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: units.map((u) => (u.name || '未派遣').replace(/^.{2,4}镇/, '')) },
-    series: [{ name: '办理量', type: 'bar', data: units.map((u) => u.n), itemStyle: { color: '#3e6fb0' } }, { name: '超期', type: 'bar', data: units.map((u) => u.overdue || 0), itemStyle: { color: '#d92d20' } }] });
+  const units = byUnit.items.filter((u) => u.values.reported.value).sort((a, b) => b.values.reported.value - a.values.reported.value).slice(0, 12);
+  chart('c-unit', { tooltip: { trigger: 'axis' }, legend: { top: 0 }, grid: { ...grid, top: 32 }, xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: units.map((u) => (u.group.name || '未派遣').replace(/^.{2,4}镇/, '')) },
+    series: [{ name: '上报', type: 'bar', data: units.map((u) => u.values.reported.value), itemStyle: { color: '#3e6fb0' } }, { name: '超期', type: 'bar', data: units.map((u) => u.values.overdue.value || 0), itemStyle: { color: '#d92d20' } }] });
+  charts[charts.length - 1].on('click', (p) => {
+    const u = units[p.dataIndex];
+    if (u) drill(main, `${u.group.name}：${p.seriesName}`, { code: p.seriesName === '超期' ? 'overdue' : 'reported', unit_id: u.group.id || undefined });
+  });
   const onResize = () => { if (!document.body.contains(main.querySelector('#c-state'))) { window.removeEventListener('resize', onResize); return; } charts.forEach((c) => c.resize()); };
   window.addEventListener('resize', onResize);
 
-  // hot spots: problems per cell
+  // hot spots: problems reported per cell in the period, counted by the server
   try {
-    const [{ cells, shapes }, probs] = await Promise.all([loadGrid(), api('GET', '/problems?limit=500')]);
-    const heat = {};
-    probs.items.forEach((p) => { if (p.cell_id) heat[p.cell_id] = (heat[p.cell_id] || 0) + 1; });
-    await gridMap(main.querySelector('#c-heat'), { cells, shapes, heat });
-    const top = cells.features.map((f) => [f.properties, heat[f.properties.id] || 0]).sort((a, b) => b[1] - a[1]).slice(0, 3).filter(([, n]) => n);
-    main.querySelector('#c-heat').insertAdjacentHTML('afterend', `<p class="muted">问题最多的网格：${top.map(([p, n]) => `${esc(p.village_name || '')}${esc(p.name)}（${n} 件）`).join('、') || '暂无'}</p>`);
+    const [{ cells, shapes }, hot] = await Promise.all([loadGrid(), api('GET', `/indicators/hotspots?${qs({ from: isoFrom(), to: isoTo() })}`)]);
+    const heat = Object.fromEntries(hot.items.map((h) => [h.cell_id, h.n]));
+    await gridMap(main.querySelector('#c-heat'), { cells, shapes, heat, onCell: (p) => drill(main, `${p.name}：期内上报`, { code: 'reported', cell_id: p.id }) });
+    const top = hot.items.slice(0, 3);
+    main.querySelector('#c-heat').insertAdjacentHTML('afterend', `<p class="muted" id="hot-top">问题最多的网格：${top.map((h) => `${esc(h.name)}（${h.n} 件${h.repeated.length ? '，' + h.repeated.map((r) => `${esc(r.name)}重复${r.n}次`).join('、') : ''}）`).join('、') || '暂无'}</p>`);
   } catch (e) {
     main.querySelector('#c-heat').innerHTML = `<p class="error">${esc(e.message)}</p>`;
   }

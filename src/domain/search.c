@@ -1,0 +1,359 @@
+/*
+ * search.c — the problem list's filters as one condition, Chinese text
+ * search through a trigram index, and the streamed exports of a filtered
+ * list (see search.h).
+ *
+ * Text: FTS5's trigram tokenizer (SQLite) and pg_trgm (PostgreSQL) both
+ * index every three-character window, so a query of three characters or
+ * more is answered from the index as a substring match; shorter queries
+ * (two-character words are common in Chinese: 垃圾, 违建) fall back to a
+ * LIKE scan, as the trigram indexes themselves would.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "core/xz.h"
+#include "core/limits.h"
+#include "core/xtime.h"
+#include "domain/ctx.h"
+#include "domain/problem.h"
+#include "domain/search.h"
+
+#define OPEN_SQL "('reported','accepted','dispatched','in_hand','handled','verified')"
+#define EXPORT_PAGE 1000 /* rows read from the database at a time */
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static int arg(struct xz_problem_where *w, int first, struct xz_val v)
+{
+	if (w->nargs >= XZ_SEARCH_MAX_ARGS)
+		return first + XZ_SEARCH_MAX_ARGS - 1; /* cannot happen: the filters are fewer */
+	w->args[w->nargs++] = v;
+	return first + w->nargs - 1;
+}
+
+void xz_search_text(struct xz_ctx *c, const char *q, int first, struct xz_problem_where *w)
+{
+	int idn;
+	w->sql = "";
+	w->nargs = 0;
+	if (!q || !*q)
+		return;
+	idn = arg(w, first, XZ_TEXT(q));
+	if (utf8_chars(q) >= 3 && xz_db_engine(c->db) == XZ_DB_SQLITE) {
+		/* a phrase: the query's own quotes doubled */
+		const char *p;
+		char *phrase = xz_arena_alloc(c->arena, 2 * strlen(q) + 3), *o = phrase;
+		*o++ = '"';
+		for (p = q; *p; p++) {
+			if (*p == '"')
+				*o++ = '"';
+			*o++ = *p;
+		}
+		*o++ = '"';
+		*o = 0;
+		int m = arg(w, first, XZ_TEXT(phrase));
+		w->sql =
+		    xz_arena_printf(c->arena,
+				    " AND (CAST(p.id AS TEXT) = $%d OR p.id IN (SELECT rowid FROM "
+				    "problems_fts WHERE problems_fts MATCH $%d))",
+				    idn, m);
+		return;
+	}
+	if (utf8_chars(q) >= 3) {
+		/* the expression of the GIN index problems_text_trgm */
+		int like = arg(w, first, XZ_TEXT(xz_arena_printf(c->arena, "%%%s%%", q)));
+		w->sql =
+		    xz_arena_printf(c->arena,
+				    " AND (CAST(p.id AS TEXT) = $%d OR (p.description || ' ' || "
+				    "COALESCE(p.address, '')) LIKE $%d)",
+				    idn, like);
+	} else {
+		int like = arg(w, first, XZ_TEXT(xz_arena_printf(c->arena, "%%%s%%", q)));
+		w->sql = xz_arena_printf(c->arena,
+					 " AND (CAST(p.id AS TEXT) = $%d OR p.description LIKE $%d "
+					 "OR p.address LIKE $%d)",
+					 idn, like, like);
+	}
+}
+
+static bool one_of(const char *v, const char *const *set)
+{
+	for (; v && *set; set++)
+		if (!strcmp(*set, v))
+			return true;
+	return false;
+}
+
+int xz_search_where(struct xz_ctx *c, const struct xz_search_filter *f, int first,
+		    struct xz_problem_where *w)
+{
+	struct xz_problem_where text = {0};
+	const char *s = "";
+	int i;
+	w->nargs = 0;
+	w->sql = "";
+	if ((f->state && !one_of(f->state, xz_problem_fsm.states)) ||
+	    (f->channel && !one_of(f->channel, xz_problem_channels)) ||
+	    (f->light &&
+	     !one_of(f->light, (const char *const[]){"red", "yellow", "green", NULL})) ||
+	    (f->q && strlen(f->q) > XZ_MAX_NAME))
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_query", "筛选条件无效",
+				   "Invalid filter (state, channel, light or q)", "state");
+#define EQ(cond, v)                                                                                \
+	do {                                                                                       \
+		int n_ = arg(w, first, v);                                                         \
+		s = xz_arena_printf(c->arena, "%s AND " cond, s, n_);                              \
+	} while (0)
+	if (f->place.county_id)
+		EQ("p.county_id = $%d", XZ_INT(f->place.county_id));
+	if (f->place.township_id)
+		EQ("p.township_id = $%d", XZ_INT(f->place.township_id));
+	if (f->place.department_id)
+		EQ("p.department_id = $%d", XZ_INT(f->place.department_id));
+	if (f->place.unit_id)
+		EQ("p.unit_id = $%d", XZ_INT(f->place.unit_id));
+	if (f->state)
+		EQ("p.state = $%d", XZ_TEXT(f->state));
+	if (f->township_id)
+		EQ("p.township_id = $%d", XZ_INT(f->township_id));
+	if (f->unit_id)
+		EQ("p.unit_id = $%d", XZ_INT(f->unit_id));
+	if (f->cell_id)
+		EQ("p.cell_id = $%d", XZ_INT(f->cell_id));
+	if (f->channel)
+		EQ("p.channel = $%d", XZ_TEXT(f->channel));
+	if (f->category) {
+		int n = arg(w, first, XZ_TEXT(f->category));
+		s = xz_arena_printf(
+		    c->arena,
+		    "%s AND p.category IN (SELECT code FROM categories WHERE code = $%d "
+		    "OR parent_id = (SELECT id FROM categories WHERE code = $%d))",
+		    s, n, n);
+	}
+	if (f->mine_user_id)
+		EQ("p.reported_by = $%d", XZ_INT(f->mine_user_id));
+	if (f->supervised)
+		s = xz_arena_printf(c->arena, "%s AND p.supervised = 1", s);
+	if (f->overdue || (f->light && !strcmp(f->light, "red")))
+		EQ("p.due_at < $%d AND p.state IN " OPEN_SQL, XZ_INT(c->now));
+	else if (f->light && !strcmp(f->light, "yellow")) {
+		int n = arg(w, first, XZ_INT(c->now));
+		s = xz_arena_printf(
+		    c->arena,
+		    "%s AND p.due_at >= $%d AND p.warn_at <= $%d AND p.state IN " OPEN_SQL, s, n,
+		    n);
+	} else if (f->light && !strcmp(f->light, "green"))
+		EQ("(p.due_at IS NULL OR p.warn_at > $%d OR p.state NOT IN " OPEN_SQL ")",
+		   XZ_INT(c->now));
+#undef EQ
+	xz_search_text(c, f->q, first + w->nargs, &text);
+	for (i = 0; i < text.nargs; i++)
+		w->args[w->nargs++] = text.args[i];
+	w->sql = xz_arena_printf(c->arena, "%s%s", s, text.sql);
+	return 0;
+}
+
+/* ---- exports ---------------------------------------------------------------- */
+
+static const char *const heads[] = {"编号",	"乡镇",	    "网格",    "渠道",	   "类别",
+				    "问题描述", "地址",	    "状态",    "承办单位", "上报时间",
+				    "办理时限", "结案时间", "是否按期"};
+#define NCOLS 13
+
+/* neutral: a cell a spreadsheet would read as a formula gets a leading
+ * apostrophe (the cell stays text). */
+static const char *neutral(struct xz_arena *a, const char *s)
+{
+	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r'))
+		return xz_arena_printf(a, "'%s", s);
+	return s ? s : "";
+}
+
+static void csv_field(FILE *out, const char *s, bool last)
+{
+	/* every field quoted, quotes doubled (libcsv's csv_fwrite) */
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+	fputs(last ? "\r\n" : ",", out);
+}
+
+static const char *instant(struct xz_arena *a, json_t *row, const char *k)
+{
+	json_t *v = json_object_get(row, k);
+	char t[XZ_TIME_LEN];
+	if (!json_is_integer(v))
+		return "";
+	return xz_arena_strdup(a, xz_time_format(json_integer_value(v), t));
+}
+
+static void cells(struct xz_arena *a, json_t *row, const char **v)
+{
+	json_t *ot = json_object_get(row, "on_time");
+	v[0] =
+	    xz_arena_printf(a, "%lld", (long long)json_integer_value(json_object_get(row, "id")));
+	v[1] = json_string_value(json_object_get(row, "township_name"));
+	v[2] = json_string_value(json_object_get(row, "cell_name"));
+	v[3] = json_string_value(json_object_get(row, "channel"));
+	v[4] = json_string_value(json_object_get(row, "category_name"));
+	v[5] = json_string_value(json_object_get(row, "description"));
+	v[6] = json_string_value(json_object_get(row, "address"));
+	v[7] = json_string_value(json_object_get(row, "state"));
+	v[8] = json_string_value(json_object_get(row, "unit_name"));
+	v[9] = instant(a, row, "created_at");
+	v[10] = instant(a, row, "due_at");
+	v[11] = instant(a, row, "closed_at");
+	v[12] = json_is_integer(ot) ? (json_integer_value(ot) ? "是" : "否") : "";
+	for (int i = 0; i < NCOLS; i++)
+		v[i] = neutral(a, v[i]);
+}
+
+int xz_search_export(struct xz_ctx *c, const struct xz_search_filter *f, bool xlsx, int *fd,
+		     size_t *len)
+{
+	struct xz_problem_where w = {0};
+	char path[] = "/tmp/xz-export-XXXXXX";
+	lxw_workbook *wb = NULL;
+	lxw_worksheet *ws = NULL;
+	lxw_format *bold = NULL;
+	FILE *out = NULL;
+	int64_t last = 0, row_no = 0;
+	int rc, tmp = -1;
+	*fd = -1;
+	*len = 0;
+	if ((rc = xz_search_where(c, f, 3, &w)) < 0)
+		return rc;
+	if ((tmp = mkstemp(path)) < 0)
+		return xz_ctx_fail(c, XZ_EIO, "export_failed", "导出失败", "Export failed", NULL);
+	if (xlsx) {
+		lxw_workbook_options opt = {.constant_memory = 1, .tmpdir = "/tmp"};
+		close(tmp);
+		tmp = -1;
+		if (!(wb = workbook_new_opt(path, &opt)) ||
+		    !(ws = workbook_add_worksheet(wb, "问题清单"))) {
+			rc = XZ_EIO;
+			goto out;
+		}
+		bold = workbook_add_format(wb);
+		format_set_bold(bold);
+		for (int i = 0; i < NCOLS; i++) {
+			static const double width[NCOLS] = {8,	10, 16, 10, 14, 48, 24,
+							    10, 24, 26, 26, 26, 8};
+			worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, width[i], NULL);
+			worksheet_write_string(ws, 0, (lxw_col_t)i, heads[i], bold);
+		}
+		worksheet_freeze_panes(ws, 1, 0);
+	} else {
+		if (!(out = fdopen(tmp, "w+b"))) {
+			rc = XZ_EIO;
+			goto out;
+		}
+		tmp = -1;
+		fputs("\xEF\xBB\xBF", out);
+		for (int i = 0; i < NCOLS; i++)
+			csv_field(out, heads[i], i == NCOLS - 1);
+	}
+	for (;;) {
+		/* a page at a time, newest first, by keyset */
+		struct xz_val args[XZ_SEARCH_MAX_ARGS + 2];
+		json_t *rows = NULL, *row;
+		size_t i;
+		args[0] = XZ_INT(last > 0 ? last : INT64_MAX);
+		args[1] = XZ_INT(EXPORT_PAGE);
+		memcpy(args + 2, w.args, sizeof(w.args[0]) * (size_t)w.nargs);
+		rc = xz_db_query(
+		    c->db,
+		    xz_arena_printf(c->arena,
+				    "SELECT p.id, t.name AS township_name, g.name AS "
+				    "cell_name, p.channel, k.name AS category_name, "
+				    "p.description, p.address, p.state, u.name AS unit_name, "
+				    "p.created_at, p.due_at, p.closed_at, p.on_time FROM "
+				    "problems p LEFT JOIN regions t ON t.id = p.township_id "
+				    "LEFT JOIN grid_cells g ON g.id = p.cell_id LEFT JOIN "
+				    "categories k ON k.code = p.category LEFT JOIN units u ON "
+				    "u.id = p.unit_id WHERE p.id < $1%s ORDER BY p.id DESC "
+				    "LIMIT $2",
+				    w.sql),
+		    args, w.nargs + 2, &rows);
+		if (rc < 0) {
+			rc = xz_ctx_fail_db(c, rc);
+			goto out;
+		}
+		json_array_foreach(rows, i, row)
+		{
+			const char *v[NCOLS];
+			cells(c->arena, row, v);
+			row_no++;
+			for (int k = 0; k < NCOLS; k++) {
+				if (xlsx && k == 0)
+					worksheet_write_number(
+					    ws, (lxw_row_t)row_no, 0,
+					    (double)json_integer_value(json_object_get(row, "id")),
+					    NULL);
+				else if (xlsx)
+					worksheet_write_string(ws, (lxw_row_t)row_no, (lxw_col_t)k,
+							       v[k], NULL);
+				else
+					csv_field(out, v[k], k == NCOLS - 1);
+			}
+			last = json_integer_value(json_object_get(row, "id"));
+		}
+		i = json_array_size(rows);
+		json_decref(rows);
+		if (i < EXPORT_PAGE)
+			break;
+		if (row_no >= 1048575) /* a worksheet's last row */
+			break;
+	}
+	if (xlsx) {
+		lxw_error e = workbook_close(wb);
+		wb = NULL;
+		if (e != LXW_NO_ERROR || (tmp = open(path, O_RDONLY)) < 0) {
+			rc = XZ_EIO;
+			goto out;
+		}
+	} else {
+		if (fflush(out) != 0 || (tmp = dup(fileno(out))) < 0) {
+			rc = XZ_EIO;
+			goto out;
+		}
+	}
+	{
+		off_t end = lseek(tmp, 0, SEEK_END);
+		if (end < 0 || lseek(tmp, 0, SEEK_SET) < 0) {
+			rc = XZ_EIO;
+			goto out;
+		}
+		*len = (size_t)end;
+	}
+	*fd = tmp;
+	tmp = -1;
+	rc = 0;
+out:
+	if (wb)
+		workbook_close(wb);
+	if (out)
+		fclose(out);
+	if (tmp >= 0)
+		close(tmp);
+	unlink(path);
+	if (rc < 0 && !c->err_code)
+		rc = xz_ctx_fail(c, rc, "export_failed", "导出失败", "Export failed", NULL);
+	return rc;
+}
