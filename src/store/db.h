@@ -87,8 +87,23 @@ int xz_db_rollback(struct xz_db *db);
 const char *xz_db_errmsg(struct xz_db *db);
 
 /* Migrations: applies every embedded migration for the engine that is not
- * yet recorded in schema_migrations, each in its own transaction. */
+ * yet recorded in schema_migrations, each in its own transaction, with the
+ * SHA-256 of its text. XZ_ECONFLICT (and an ERROR log line naming the
+ * migration) when a recorded checksum differs from the binary's or the
+ * database holds a migration this binary does not know. */
 int xz_db_migrate(struct xz_db *db, int *applied);
+
+/* What the database's schema is, compared with this binary's. */
+struct xz_schema_status {
+	int version;        /* highest migration recorded in the database */
+	int binary_version; /* highest migration this binary carries */
+	int pending;        /* migrations of the binary not yet applied */
+	char problem[512];  /* why the schema does not match ("" when it does) */
+};
+/* xz_db_schema_status: read schema_migrations without changing anything.
+ * 0 when every recorded migration is known with the same checksum (pending
+ * ones may remain), XZ_ECONFLICT with st->problem set otherwise. */
+int xz_db_schema_status(struct xz_db *db, struct xz_schema_status *st);
 
 /* A fixed pool of connections shared by the server's threads. */
 struct xz_pool;
