@@ -35,6 +35,7 @@ struct xz_app {
 	const char *evidence_dir;  /* where uploaded evidence is stored */
 	bool test_mode;            /* enables the test clock endpoint */
 	bool secure_cookies;       /* set Secure on cookies (behind TLS)     */
+	const char *trusted_proxies; /* "addr,addr": whose X-Forwarded-For is believed */
 	struct xz_ratelimit *login_rl;
 };
 

@@ -16,7 +16,7 @@ test('backup, change, restore: the database is as it was at the backup', () => {
     const before = sqlOn(d.url, 'SELECT COUNT(*) FROM people');
     sqlOn(d.url, "UPDATE people SET name = '被改动' WHERE id = 1");
     cli(d.url, ['user', 'disable', 'grid']);
-    assert.match(cli(d.url, ['restore', file]), /restored/);
+    assert.match(cli(d.url, ['restore', '--force', file]), /restored/);
     assert.equal(sqlOn(d.url, 'SELECT COUNT(*) FROM people'), before);
     assert.notEqual(sqlOn(d.url, 'SELECT name FROM people WHERE id = 1'), '被改动');
     assert.equal(sqlOn(d.url, "SELECT disabled FROM users WHERE username = 'grid'"), '0');
