@@ -54,7 +54,9 @@ struct xz_req {
 	json_t *in; /* parsed JSON body, owned by the request */
 	struct xz_user *user; /* NULL when not logged in */
 	struct xz_db *db;     /* borrowed lazily by xz_req_db() */
-	char source[64];      /* client address */
+	char source[64];      /* client address (behind a trusted proxy: the one it names) */
+	bool local;           /* the client is this machine (loopback, not relayed) */
+	unsigned sent_status; /* the status queued, for the request log and metrics */
 	const char *perm;     /* the route's permission */
 
 	/* response */
@@ -101,6 +103,10 @@ extern const struct xz_route xz_routes_lists[];
 extern const struct xz_route xz_routes_problems[];
 extern const struct xz_route xz_routes_events[];
 extern const struct xz_route xz_routes_joint[];
+
+/* xz_events_streams_close: end every live-update stream (and any opened
+ * later) so the server can stop; routes_events.c. */
+void xz_events_streams_close(void);
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);
@@ -180,6 +186,10 @@ int xz_authorize(struct xz_req *r, const char *perm, const struct xz_place *plac
 
 /* Server lifecycle (server.c). */
 int xz_server_run(struct xz_app *app, const char *listen);
+/* xz_scheduler_pass: one scheduler pass on db (the background thread and
+ * the test-mode tick): its outcome recorded for /health and /metrics, a
+ * failure's reason logged. Negative when it failed. */
+int xz_scheduler_pass(struct xz_db *db, int *found);
 
 
 #endif

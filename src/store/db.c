@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -25,6 +26,28 @@ struct xz_db {
 	bool failed; /* an inner scope rolled back: the outermost must too */
 	char err[512]; /* the text of the last failure, kept until the next one */
 };
+
+/* Statement counters for /metrics: how many, and the time they took. */
+static _Atomic uint64_t stat_calls, stat_ns;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void count_call(uint64_t t0)
+{
+	stat_calls++;
+	stat_ns += now_ns() - t0;
+}
+
+void xz_db_stats(uint64_t *calls, uint64_t *ns)
+{
+	*calls = stat_calls;
+	*ns = stat_ns;
+}
 
 /* keep_error: remember why a call failed, read from the engine at once
  * (a later ROLLBACK or finalize would replace the engine's own text). */
@@ -84,14 +107,16 @@ const char *xz_db_url(const struct xz_db *db)
 
 const char *xz_db_errmsg(struct xz_db *db)
 {
-	return db->err[0] ? db->err : "no error recorded";
+	return db->err;
 }
 
 int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	       int64_t *changes)
 {
 	int64_t ch = 0;
+	uint64_t t0 = now_ns();
 	int rc = keep_error(db, db->drv->query(db->conn, sql, p, n, NULL, &ch));
+	count_call(t0);
 	if (changes)
 		*changes = ch;
 	return rc;
@@ -100,8 +125,12 @@ int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 int xz_db_query(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 		json_t **rows)
 {
+	uint64_t t0 = now_ns();
+	int rc;
 	*rows = NULL;
-	return keep_error(db, db->drv->query(db->conn, sql, p, n, rows, NULL));
+	rc = keep_error(db, db->drv->query(db->conn, sql, p, n, rows, NULL));
+	count_call(t0);
+	return rc;
 }
 
 int xz_db_one(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
@@ -466,6 +495,7 @@ void xz_pool_put(struct xz_pool *p, struct xz_db *db)
 		return;
 	while (db->depth > 0) /* a handler that forgot to finish its transaction */
 		xz_db_rollback(db);
+	db->err[0] = 0; /* the next borrower's failures are its own */
 	pthread_mutex_lock(&p->mu);
 	for (i = 0; i < p->size; i++) {
 		if (p->conns[i] == db) {
@@ -475,6 +505,14 @@ void xz_pool_put(struct xz_pool *p, struct xz_db *db)
 		}
 	}
 	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void xz_pool_stats(struct xz_pool *p, int *busy, int *size)
+{
+	pthread_mutex_lock(&p->mu);
+	*busy = p->size - p->free_count;
+	*size = p->size;
 	pthread_mutex_unlock(&p->mu);
 }
 
