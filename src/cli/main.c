@@ -891,11 +891,9 @@ int main(int argc, char **argv)
 	case C_USER: return cmd_user(&o, npos - 1, pos + 1);
 	default: break;
 	}
-	/* migrate, demo */
-	if ((rc = open_migrated(&o, &db)) < 0) {
-		fprintf(stderr, "xiezhi: migration failed on %s\n", o.db);
+	/* migrate, demo (open_migrated has said why it failed) */
+	if ((rc = open_migrated(&o, &db)) < 0)
 		return 1;
-	}
 	if (cmd == C_DEMO) {
 		rc = xz_demo_create(db);
 		if (rc == XZ_ECONFLICT)

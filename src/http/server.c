@@ -597,7 +597,11 @@ static void request_done(struct conn_state *cs, enum MHD_RequestTerminationCode 
 		status = 499;
 	xz_metrics_request(r->method, route, status, secs);
 	if (status >= 500) {
-		const char *dberr = r->db ? xz_db_errmsg(r->db) : "";
+		char dberr[300];
+		snprintf(dberr, sizeof(dberr), "%s", r->db ? xz_db_errmsg(r->db) : "");
+		for (char *q = dberr; *q; q++) /* keep the line's quoting intact */
+			if (*q == '"')
+				*q = '\'';
 		if (!r->err_code && r->ctx.err_code) {
 			r->err_code = r->ctx.err_code;
 			r->err_msg_en = r->ctx.err_msg_en;

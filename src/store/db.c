@@ -59,6 +59,8 @@ static int keep_error(struct xz_db *db, int rc)
 	m = db->drv->errmsg(db->conn);
 	if (!m || !*m || !strcmp(m, "not an error"))
 		m = xz_strerror(rc);
+	if (!strncmp(m, "ERROR:  ", 8)) /* PostgreSQL's severity prefix */
+		m += 8;
 	snprintf(db->err, sizeof(db->err), "%s", m);
 	db->err[strcspn(db->err, "\n")] = 0;
 	return rc;
