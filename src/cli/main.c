@@ -591,7 +591,8 @@ static int cmd_restore(const struct opts *o, const char *file)
 			close(null);
 		goto done;
 	}
-	if (sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	if (make_dirs(o->db, false, 0700) < 0 ||
+	    sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_open(o->db, &dst) != SQLITE_OK) {
 		rc = XZ_EIO;
 		goto out;

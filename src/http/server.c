@@ -651,9 +651,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
  * pass logs its reason. */
 static volatile int scheduler_stop;
 
+#define XZ_PG_SCHEDULER_KEY 7424002
 int xz_scheduler_pass(struct xz_db *db, int *found)
 {
-	int rc = xz_problem_tick(db, xz_now(), found);
+	int64_t mine = 1;
+	int rc;
+	*found = 0;
+	/* several servers on one PostgreSQL: one pass at a time; a server that
+	 * finds another's pass running leaves this turn to it */
+	if (xz_db_engine(db) == XZ_DB_PG &&
+	    (rc = xz_db_int(db, "SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END",
+			    XZ_ARGS(XZ_INT(XZ_PG_SCHEDULER_KEY)), &mine)) < 0)
+		goto out;
+	if (!mine) {
+		xz_metrics_scheduler(true, xz_now(), NULL);
+		return 0;
+	}
+	rc = xz_problem_tick(db, xz_now(), found);
+	if (xz_db_engine(db) == XZ_DB_PG)
+		xz_db_exec(db, "SELECT pg_advisory_unlock($1)", XZ_ARGS(XZ_INT(XZ_PG_SCHEDULER_KEY)),
+			   NULL);
+out:
 	if (rc < 0) {
 		const char *why = xz_db_errmsg(db);
 		if (!why[0])
