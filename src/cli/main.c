@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,25 +64,25 @@ static const struct {
 	bool value;
 	size_t off; /* where the value goes in struct opts */
 } options[] = {
-	{"--db", C_DB, true, offsetof(struct opts, db)},
-	{"--evidence", C_SERVE | C_BACKUP | C_RESTORE | C_CHECK | C_DEMO, true,
-	 offsetof(struct opts, evidence)},
-	{"--log-level", C_ALL, true, offsetof(struct opts, log_level)},
-	{"--listen", C_SERVE, true, offsetof(struct opts, listen)},
-	{"--web", C_SERVE, true, offsetof(struct opts, web)},
-	{"--trusted-proxies", C_SERVE, true, offsetof(struct opts, proxies)},
-	{"--test-mode", C_SERVE, false, offsetof(struct opts, test_mode)},
-	{"--secure-cookies", C_SERVE, false, offsetof(struct opts, secure)},
-	{"--force", C_RESTORE, false, offsetof(struct opts, force)},
+    {"--db", C_DB, true, offsetof(struct opts, db)},
+    {"--evidence", C_SERVE | C_BACKUP | C_RESTORE | C_CHECK | C_DEMO, true,
+     offsetof(struct opts, evidence)},
+    {"--log-level", C_ALL, true, offsetof(struct opts, log_level)},
+    {"--listen", C_SERVE, true, offsetof(struct opts, listen)},
+    {"--web", C_SERVE, true, offsetof(struct opts, web)},
+    {"--trusted-proxies", C_SERVE, true, offsetof(struct opts, proxies)},
+    {"--test-mode", C_SERVE, false, offsetof(struct opts, test_mode)},
+    {"--secure-cookies", C_SERVE, false, offsetof(struct opts, secure)},
+    {"--force", C_RESTORE, false, offsetof(struct opts, force)},
 };
 
 static const struct {
 	const char *name;
 	int bit, min_args, max_args;
 } commands[] = {
-	{"serve", C_SERVE, 0, 0},     {"migrate", C_MIGRATE, 0, 0}, {"demo", C_DEMO, 0, 0},
-	{"user", C_USER, 1, 5},       {"backup", C_BACKUP, 1, 1},   {"restore", C_RESTORE, 1, 1},
-	{"check", C_CHECK, 0, 0},     {"routes", C_ROUTES, 0, 0},
+    {"serve", C_SERVE, 0, 0}, {"migrate", C_MIGRATE, 0, 0}, {"demo", C_DEMO, 0, 0},
+    {"user", C_USER, 1, 5},   {"backup", C_BACKUP, 1, 1},   {"restore", C_RESTORE, 1, 1},
+    {"check", C_CHECK, 0, 0}, {"routes", C_ROUTES, 0, 0},
 };
 
 static int usage(void)
@@ -103,16 +105,19 @@ static int usage(void)
 	      "  serve                         run the HTTP server (migrates first)\n"
 	      "  migrate                       apply pending schema migrations\n"
 	      "  demo                          create the demo county (empty database only)\n"
-	      "  user add NAME REGION_ID ROLE[,ROLE…] [UNIT_ID]   (password from XZ_PASSWORD or stdin)\n"
+	      "  user add NAME REGION_ID ROLE[,ROLE…] [UNIT_ID]   (password from XZ_PASSWORD or "
+	      "stdin)\n"
 	      "  user passwd NAME              set a password (XZ_PASSWORD or stdin)\n"
 	      "  user disable NAME             disable an account and end its sessions\n"
 	      "  user list                     list accounts\n"
 	      "  backup FILE                   write the database to FILE and the evidence files\n"
-	      "                                to FILE.evidence/ (mode 0600, replaced only on success)\n"
+	      "                                to FILE.evidence/ (mode 0600, replaced only on "
+	      "success)\n"
 	      "  restore [--force] FILE        replace the database with a backup (refuses a\n"
 	      "                                database holding data without --force, and one a\n"
 	      "                                server is using)\n"
-	      "  check                         verify the database, schema, audit chain and evidence\n"
+	      "  check                         verify the database, schema, audit chain and "
+	      "evidence\n"
 	      "  routes                        list the API routes and their permissions\n",
 	      stderr);
 	return 2;
@@ -185,9 +190,10 @@ static int connect_db(const struct opts *o, struct xz_db **db)
 	}
 	if ((rc = xz_db_connect(o->db, db)) < 0)
 		fprintf(stderr,
-			is_pg(o->db) ? "xiezhi: cannot reach the database %s (is PostgreSQL running, "
-				       "and the URL's host, port, user and database right?)\n"
-				     : "xiezhi: cannot open the database %s (directory permissions?)\n",
+			is_pg(o->db)
+			    ? "xiezhi: cannot reach the database %s (is PostgreSQL running, "
+			      "and the URL's host, port, user and database right?)\n"
+			    : "xiezhi: cannot open the database %s (directory permissions?)\n",
 			shown_url(o->db, shown, sizeof(shown)));
 	return rc;
 }
@@ -264,8 +270,9 @@ static int cmd_user(const struct opts *o, int argc, char **argv)
 	if ((rc = open_migrated(o, &db)) < 0)
 		goto out;
 	if (!strcmp(argv[0], "list")) {
-		rc = xz_db_query(db, "SELECT u.id, u.username, u.display_name, u.disabled, u.region_id "
-				     "FROM users u ORDER BY u.id",
+		rc = xz_db_query(db,
+				 "SELECT u.id, u.username, u.display_name, u.disabled, u.region_id "
+				 "FROM users u ORDER BY u.id",
 				 XZ_NOARGS, &rows);
 		json_array_foreach(rows, i, row)
 		{
@@ -276,12 +283,13 @@ static int cmd_user(const struct opts *o, int argc, char **argv)
 			       json_string_value(json_object_get(row, "username")),
 			       json_string_value(json_object_get(row, "display_name")),
 			       (long long)json_integer_value(json_object_get(row, "region_id")),
-			       json_integer_value(json_object_get(row, "disabled")) ? " DISABLED" : "");
+			       json_integer_value(json_object_get(row, "disabled")) ? " DISABLED"
+										    : "");
 			xz_db_query(db, "SELECT role FROM user_roles WHERE user_id = $1",
 				    XZ_ARGS(XZ_INT(json_integer_value(json_object_get(row, "id")))),
 				    &roles);
-			json_array_foreach(roles, k, role)
-				printf("%s%s", k ? "," : "", json_string_value(json_object_get(role, "role")));
+			json_array_foreach(roles, k, role) printf(
+			    "%s%s", k ? "," : "", json_string_value(json_object_get(role, "role")));
 			printf("\n");
 			json_decref(roles);
 		}
@@ -304,35 +312,45 @@ static int cmd_user(const struct opts *o, int argc, char **argv)
 			rc = xz_user_create(db, &s, 0, &id, &why);
 		}
 		if (rc == 0) {
-			struct xz_audit_entry e = {.source = "cli", .action = "user.create",
-						   .object_type = "user", .outcome = "ok",
+			struct xz_audit_entry e = {.source = "cli",
+						   .action = "user.create",
+						   .object_type = "user",
+						   .outcome = "ok",
 						   .detail = argv[1]};
 			rc = xz_audit_append(db, &e);
 			printf("created user %s (id %lld)\n", argv[1], (long long)id);
 		}
 	} else if (!strcmp(argv[0], "passwd") && argc >= 2) {
-		rc = xz_db_int(db, "SELECT id FROM users WHERE username = $1", XZ_ARGS(XZ_TEXT(argv[1])),
-			       &id);
+		rc = xz_db_int(db, "SELECT id FROM users WHERE username = $1",
+			       XZ_ARGS(XZ_TEXT(argv[1])), &id);
 		if (rc == 0 && (rc = read_password(pw, sizeof(pw))) == 0)
 			rc = xz_user_set_password(db, id, pw, false, &why);
 		if (rc == 0) {
-			struct xz_audit_entry e = {.source = "cli", .action = "user.password_reset",
-						   .object_type = "user", .outcome = "ok",
+			struct xz_audit_entry e = {.source = "cli",
+						   .action = "user.password_reset",
+						   .object_type = "user",
+						   .outcome = "ok",
 						   .detail = argv[1]};
 			rc = xz_audit_append(db, &e);
 		}
 	} else if (!strcmp(argv[0], "disable") && argc >= 2) {
-		rc = xz_db_int(db, "SELECT id FROM users WHERE username = $1", XZ_ARGS(XZ_TEXT(argv[1])),
-			       &id);
+		rc = xz_db_int(db, "SELECT id FROM users WHERE username = $1",
+			       XZ_ARGS(XZ_TEXT(argv[1])), &id);
 		if (rc == 0)
-			rc = xz_db_exec(db, "UPDATE users SET disabled = 1, version = version + 1 WHERE id = $1",
-					XZ_ARGS(XZ_INT(id)), NULL);
+			rc = xz_db_exec(
+			    db,
+			    "UPDATE users SET disabled = 1, version = version + 1 WHERE id = $1",
+			    XZ_ARGS(XZ_INT(id)), NULL);
 		if (rc == 0)
-			rc = xz_db_exec(db, "UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL",
+			rc = xz_db_exec(db,
+					"UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND "
+					"ended_at IS NULL",
 					XZ_ARGS(XZ_INT(id), XZ_INT(xz_now())), NULL);
 		if (rc == 0) {
-			struct xz_audit_entry e = {.source = "cli", .action = "user.disable",
-						   .object_type = "user", .outcome = "ok",
+			struct xz_audit_entry e = {.source = "cli",
+						   .action = "user.disable",
+						   .object_type = "user",
+						   .outcome = "ok",
 						   .detail = argv[1]};
 			rc = xz_audit_append(db, &e);
 		}
@@ -433,8 +451,8 @@ static int sync_evidence(const char *from, const char *to, int *copied)
 				if (strlen(e3->d_name) != 64)
 					continue; /* temp files and dot entries */
 				snprintf(a, sizeof(a), "%.2000s/%s", sub, e3->d_name);
-				snprintf(b, sizeof(b), "%.2000s/%s/%s/%s", to, e1->d_name, e2->d_name,
-					 e3->d_name);
+				snprintf(b, sizeof(b), "%.2000s/%s/%s/%s", to, e1->d_name,
+					 e2->d_name, e3->d_name);
 				if (stat(b, &st) == 0)
 					continue;
 				if ((rc = make_dirs(b, false, 0700)) < 0)
@@ -466,12 +484,14 @@ static int cmd_backup(const struct opts *o, const char *file)
 	mode_t old = umask(077); /* main sets it too; kept here for the contract */
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", file) >= (int)sizeof(tmp) ||
 	    (fd = mkstemp(tmp)) < 0) {
-		fprintf(stderr, "xiezhi: cannot create a file beside %s: %s\n", file, strerror(errno));
+		fprintf(stderr, "xiezhi: cannot create a file beside %s: %s\n", file,
+			strerror(errno));
 		umask(old);
 		return 1;
 	}
 	if (is_pg(o->db)) {
-		char *argv[] = {"pg_dump", "--clean", "--if-exists", "--no-owner", (char *)o->db, NULL};
+		char *argv[] = {"pg_dump",    "--clean",     "--if-exists",
+				"--no-owner", (char *)o->db, NULL};
 		rc = run(argv, fd, NULL);
 		if (rc == 0 && fsync(fd) < 0)
 			rc = XZ_EIO;
@@ -504,7 +524,8 @@ done:
 	}
 	snprintf(ev, sizeof(ev), "%s.evidence", file);
 	if (sync_evidence(o->evidence, ev, &copied) < 0) {
-		fprintf(stderr, "xiezhi: database written to %s, but copying evidence to %s failed: %s\n",
+		fprintf(stderr,
+			"xiezhi: database written to %s, but copying evidence to %s failed: %s\n",
 			file, ev, strerror(errno));
 		umask(old);
 		return 1;
@@ -533,8 +554,9 @@ static int server_lock(const struct opts *o, bool exclusive, int *fd, struct xz_
 	if (connect_db(o, db) < 0)
 		return XZ_EUNAVAIL;
 	if (xz_db_int(*db,
-		      exclusive ? "SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END"
-				: "SELECT CASE WHEN pg_try_advisory_lock_shared($1) THEN 1 ELSE 0 END",
+		      exclusive
+			  ? "SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END"
+			  : "SELECT CASE WHEN pg_try_advisory_lock_shared($1) THEN 1 ELSE 0 END",
 		      XZ_ARGS(XZ_INT(XZ_PG_LOCK_KEY)), &got) < 0)
 		return XZ_EDB;
 	return got ? 0 : XZ_ECONFLICT;
@@ -575,10 +597,11 @@ static int cmd_restore(const struct opts *o, const char *file)
 		xz_db_disconnect(db);
 		db = NULL;
 		if (regions > 0 && !o->force) {
-			fprintf(stderr,
-				"xiezhi: %s holds data (%lld regions); restoring would replace it. "
-				"Nothing was changed. Take a backup of it, then run restore --force.\n",
-				o->db, (long long)regions);
+			fprintf(
+			    stderr,
+			    "xiezhi: %s holds data (%lld regions); restoring would replace it. "
+			    "Nothing was changed. Take a backup of it, then run restore --force.\n",
+			    o->db, (long long)regions);
 			rc = XZ_ECONFLICT;
 			goto fail;
 		}
@@ -610,7 +633,8 @@ done:
 	if (rc == 0) {
 		snprintf(ev, sizeof(ev), "%s.evidence", file);
 		if (sync_evidence(ev, o->evidence, &copied) < 0) {
-			fprintf(stderr, "xiezhi: database restored, but copying evidence from %s failed\n",
+			fprintf(stderr,
+				"xiezhi: database restored, but copying evidence from %s failed\n",
 				ev);
 			rc = XZ_EIO;
 		}
@@ -637,8 +661,9 @@ static int check_evidence(struct xz_db *db, const char *dir)
 	for (;;) {
 		json_decref(rows);
 		rows = NULL;
-		rc = xz_db_query(db, "SELECT id, sha256 FROM evidence WHERE id > $1 ORDER BY id LIMIT 1000",
-				 XZ_ARGS(XZ_INT(after)), &rows);
+		rc = xz_db_query(
+		    db, "SELECT id, sha256 FROM evidence WHERE id > $1 ORDER BY id LIMIT 1000",
+		    XZ_ARGS(XZ_INT(after)), &rows);
 		if (rc < 0 || json_array_size(rows) == 0)
 			break;
 		json_array_foreach(rows, i, row)
@@ -655,10 +680,12 @@ static int check_evidence(struct xz_db *db, const char *dir)
 				bad++;
 				continue;
 			}
-			snprintf(path, sizeof(path), "%.3000s/%.2s/%.2s/%s", dir, hex, hex + 2, hex);
+			snprintf(path, sizeof(path), "%.3000s/%.2s/%.2s/%s", dir, hex, hex + 2,
+				 hex);
 			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 				if (missing++ < 10)
-					printf("evidence #%lld: MISSING %s\n", (long long)after, path);
+					printf("evidence #%lld: MISSING %s\n", (long long)after,
+					       path);
 				continue;
 			}
 			crypto_hash_sha256_init(&s);
@@ -669,7 +696,8 @@ static int check_evidence(struct xz_db *db, const char *dir)
 			sodium_bin2hex(got, sizeof(got), h, sizeof(h));
 			if (n < 0 || strcmp(got, hex)) {
 				if (bad++ < 10)
-					printf("evidence #%lld: DAMAGED %s\n", (long long)after, path);
+					printf("evidence #%lld: DAMAGED %s\n", (long long)after,
+					       path);
 			}
 		}
 	}
@@ -700,7 +728,8 @@ static int cmd_check(const struct opts *o)
 		return 1;
 	if (xz_db_engine(db) == XZ_DB_SQLITE) {
 		rc = xz_db_one(db, "PRAGMA integrity_check", XZ_NOARGS, &row);
-		if (rc < 0 || strcmp(json_string_value(json_object_get(row, "integrity_check")), "ok")) {
+		if (rc < 0 ||
+		    strcmp(json_string_value(json_object_get(row, "integrity_check")), "ok")) {
 			printf("database: FAULT (integrity_check)\n");
 			faults++;
 		} else {
@@ -708,13 +737,15 @@ static int cmd_check(const struct opts *o)
 		}
 		json_decref(row);
 	} else {
-		printf("database: %s\n", xz_db_int(db, "SELECT 1", XZ_NOARGS, &count) == 0 ? "ok" : "FAULT");
+		printf("database: %s\n",
+		       xz_db_int(db, "SELECT 1", XZ_NOARGS, &count) == 0 ? "ok" : "FAULT");
 	}
 	if (xz_db_schema_status(db, &st) < 0) {
 		printf("schema: FAULT (%s)\n", st.problem);
 		faults++;
 	} else if (st.pending) {
-		printf("schema: %d migrations pending (database at %03d, binary at %03d; run migrate)\n",
+		printf("schema: %d migrations pending (database at %03d, binary at %03d; run "
+		       "migrate)\n",
 		       st.pending, st.version, st.binary_version);
 	} else {
 		printf("schema: ok (%03d)\n", st.version);
@@ -762,6 +793,14 @@ static int cmd_serve(const struct opts *o)
 	struct xz_app app = {0};
 	struct xz_db *db = NULL, *lockdb = NULL;
 	int rc, lockfd = -1;
+	sigset_t stop;
+	/* a stop signal during start-up waits for the server, which then
+	 * stops at once and cleanly (exit 0) */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	if ((rc = open_migrated(o, &db)) < 0)
 		return 1;
 	xz_db_disconnect(db);
@@ -852,7 +891,8 @@ static int parse(int argc, char **argv, struct opts *o, char **pos, int *npos, i
 		return usage_error("wrong number of arguments for %s", pos[0]);
 	for (size_t j = 0; j < XZ_ARRAY_LEN(options); j++)
 		if (given[j] && !(options[j].commands & *cmd)) {
-			fprintf(stderr, "xiezhi: %s does not apply to %s\n", options[j].name, pos[0]);
+			fprintf(stderr, "xiezhi: %s does not apply to %s\n", options[j].name,
+				pos[0]);
 			return usage();
 		}
 	return 0;
@@ -884,13 +924,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	switch (cmd) {
-	case C_SERVE: return cmd_serve(&o);
-	case C_ROUTES: xz_routes_each(print_route, NULL); return 0;
-	case C_CHECK: return cmd_check(&o);
-	case C_BACKUP: return cmd_backup(&o, pos[1]);
-	case C_RESTORE: return cmd_restore(&o, pos[1]);
-	case C_USER: return cmd_user(&o, npos - 1, pos + 1);
-	default: break;
+	case C_SERVE:
+		return cmd_serve(&o);
+	case C_ROUTES:
+		xz_routes_each(print_route, NULL);
+		return 0;
+	case C_CHECK:
+		return cmd_check(&o);
+	case C_BACKUP:
+		return cmd_backup(&o, pos[1]);
+	case C_RESTORE:
+		return cmd_restore(&o, pos[1]);
+	case C_USER:
+		return cmd_user(&o, npos - 1, pos + 1);
+	default:
+		break;
 	}
 	/* migrate, demo (open_migrated has said why it failed) */
 	if ((rc = open_migrated(&o, &db)) < 0)

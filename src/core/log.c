@@ -58,13 +58,13 @@ static void emit(enum xz_log_level l, const char *fmt, va_list ap)
 	}
 }
 
-#define XZ_LOG_FN(fn, l)                    \
-	void fn(const char *fmt, ...)       \
-	{                                   \
-		va_list ap;                 \
-		va_start(ap, fmt);          \
-		emit(l, fmt, ap);           \
-		va_end(ap);                 \
+#define XZ_LOG_FN(fn, l)                                                                           \
+	void fn(const char *fmt, ...)                                                              \
+	{                                                                                          \
+		va_list ap;                                                                        \
+		va_start(ap, fmt);                                                                 \
+		emit(l, fmt, ap);                                                                  \
+		va_end(ap);                                                                        \
 	}
 XZ_LOG_FN(xz_log_error, XZ_LOG_ERROR)
 XZ_LOG_FN(xz_log_warn, XZ_LOG_WARN)

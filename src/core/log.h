@@ -14,8 +14,7 @@ void xz_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void xz_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void xz_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* xz_log_at: a line at a level given at run time. */
-void xz_log_at(enum xz_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void xz_log_at(enum xz_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* xz_log_quiet: suppress info lines (tests and CLI); same as level warn. */
 void xz_log_quiet(int quiet);
 /* xz_log_set_level: "error", "warn", "info" or "debug"; -1 on anything else. */

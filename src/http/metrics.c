@@ -214,7 +214,8 @@ char *xz_metrics_render(const struct xz_metrics_gauges *g, size_t *len)
 	    "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %ld\n"
 	    "# HELP process_start_time_seconds When the process started.\n"
 	    "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %lld\n",
-	    g->db_busy, g->db_size, g->sse_clients, g->schema_version, rss_bytes(),
+	    g->db_busy, g->db_size, g->sse_clients, (long long)g->outbound_queue, g->schema_version,
+	    rss_bytes(),
 	    (long long)started);
 	*len = b.len;
 	return b.p;

@@ -40,6 +40,7 @@ struct xz_metrics_gauges {
 	size_t sse_clients;
 	int db_busy, db_size;
 	int schema_version;
+	int64_t outbound_queue; /* notifications not yet handed to the outbound hook */
 };
 char *xz_metrics_render(const struct xz_metrics_gauges *g, size_t *len);
 /* xz_metrics_start: record the process start (the server calls it once). */

@@ -57,23 +57,23 @@ static int health(struct xz_req *r)
 	}
 	schema_ok = xz_db_schema_status(db, &st) == 0 && st.pending == 0;
 	if (!schema_ok)
-		json_array_append_new(problems,
-				      json_string(st.problem[0] ? st.problem
-								: "schema migrations pending"));
+		json_array_append_new(
+		    problems,
+		    json_string(st.problem[0] ? st.problem : "schema migrations pending"));
 	xz_metrics_scheduler_state(&sc);
 	sched_ok = sc.failing < XZ_SCHEDULER_FAILING;
 	if (!sched_ok)
 		json_array_append_new(problems, json_string(xz_arena_printf(
-							r->arena, "scheduler: %d passes failed: %s",
-							sc.failing, sc.why)));
+						    r->arena, "scheduler: %d passes failed: %s",
+						    sc.failing, sc.why)));
 	cal = calendar_state(db, xz_now(), &cal_warn);
 	if (cal_warn)
-		json_array_append_new(problems,
-				      json_string("calendar: next year's holiday arrangement is not "
-						  "loaded; deadlines there are provisional"));
+		json_array_append_new(
+		    problems, json_string("calendar: next year's holiday arrangement is not "
+					  "loaded; deadlines there are provisional"));
 	out = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:b,s:o,s:{s:o,s:b,s:i,s:i,s:s?},s:o,s:o}",
-			"status", schema_ok && sched_ok ? "ok" : "fail", "service", "xiezhi", "engine",
-			xz_db_engine(db) == XZ_DB_PG ? "postgresql" : "sqlite", "time",
+			"status", schema_ok && sched_ok ? "ok" : "fail", "service", "xiezhi",
+			"engine", xz_db_engine(db) == XZ_DB_PG ? "postgresql" : "sqlite", "time",
 			xz_time_format(xz_now(), now), "schema_version", st.version,
 			"schema_expected", st.binary_version, "schema_ok", schema_ok, "database",
 			json_string("ok"), "scheduler", "last_ok",
@@ -96,6 +96,8 @@ static int metrics(struct xz_req *r)
 	xz_pool_stats(r->app->pool, &g.db_busy, &g.db_size);
 	if (xz_db_schema_status(xz_req_db(r), &st) == 0 || st.version)
 		g.schema_version = st.version;
+	xz_db_int(xz_req_db(r), "SELECT COUNT(*) FROM notifications WHERE sent_at IS NULL", XZ_NOARGS,
+		  &g.outbound_queue);
 	r->raw = (unsigned char *)xz_metrics_render(&g, &r->raw_len);
 	r->raw_malloced = true;
 	r->raw_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -108,8 +110,8 @@ static int set_clock(struct xz_req *r)
 	int64_t t;
 	int rc;
 	if (!r->app->test_mode)
-		return xz_fail(r, XZ_ENOTFOUND, "no_such_endpoint", "接口不存在", "No such endpoint",
-			       NULL);
+		return xz_fail(r, XZ_ENOTFOUND, "no_such_endpoint", "接口不存在",
+			       "No such endpoint", NULL);
 	if ((rc = xz_req_unpack(r, "{s?s}", "now", &at)) < 0)
 		return rc;
 	if (!at) {
@@ -131,17 +133,17 @@ static int run_tick(struct xz_req *r)
 {
 	int found = 0, rc;
 	if (!r->app->test_mode)
-		return xz_fail(r, XZ_ENOTFOUND, "no_such_endpoint", "接口不存在", "No such endpoint",
-			       NULL);
+		return xz_fail(r, XZ_ENOTFOUND, "no_such_endpoint", "接口不存在",
+			       "No such endpoint", NULL);
 	if ((rc = xz_scheduler_pass(xz_req_db(r), &found)) < 0)
 		return xz_fail_db(r, rc);
 	return xz_reply(r, 200, json_pack("{s:i}", "found", found));
 }
 
 const struct xz_route xz_routes_sys[] = {
-	{"GET", "/api/v1/health", health, NULL, 0},
-	{"GET", "/api/v1/metrics", metrics, NULL, 0},
-	{"POST", "/api/v1/test/clock", set_clock, NULL, 0},
-	{"POST", "/api/v1/test/tick", run_tick, NULL, 0},
-	{NULL, NULL, NULL, NULL, 0},
+    {"GET", "/api/v1/health", health, NULL, 0},
+    {"GET", "/api/v1/metrics", metrics, NULL, 0},
+    {"POST", "/api/v1/test/clock", set_clock, NULL, 0},
+    {"POST", "/api/v1/test/tick", run_tick, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
 };

@@ -87,7 +87,7 @@ test('/metrics: Prometheus text from loopback by route pattern; relayed or remot
     assert.match(text, /xiezhi_http_requests_total\{method="GET",route="\/api\/v1\/problems\/\{id\}",status="404"\} 1/);
     assert.doesNotMatch(text, /999999/, 'the pattern, never the raw path');
     for (const m of ['xiezhi_http_request_duration_seconds_bucket', 'xiezhi_db_seconds_total', 'xiezhi_scheduler_passes_total',
-      'xiezhi_scheduler_failures_total', 'xiezhi_sse_clients', 'process_resident_memory_bytes', 'xiezhi_db_connections_busy'])
+      'xiezhi_scheduler_failures_total', 'xiezhi_sse_clients', 'xiezhi_outbound_queue', 'process_resident_memory_bytes', 'xiezhi_db_connections_busy'])
       assert.match(text, new RegExp('^' + m, 'm'), m);
     const relayed = await h.api('GET', '/metrics', { headers: { 'X-Forwarded-For': '198.51.100.9' } });
     assert.equal(relayed.status, 401);
