@@ -208,6 +208,8 @@ char *xz_metrics_render(const struct xz_metrics_gauges *g, size_t *len)
 	    "# TYPE xiezhi_db_connections gauge\nxiezhi_db_connections %d\n"
 	    "# HELP xiezhi_sse_clients Open live-update streams.\n"
 	    "# TYPE xiezhi_sse_clients gauge\nxiezhi_sse_clients %zu\n"
+	    "# HELP xiezhi_outbound_queue Notifications not yet sent to the outbound hook.\n"
+	    "# TYPE xiezhi_outbound_queue gauge\nxiezhi_outbound_queue %lld\n"
 	    "# HELP xiezhi_schema_version The database's schema migration.\n"
 	    "# TYPE xiezhi_schema_version gauge\nxiezhi_schema_version %d\n"
 	    "# HELP process_resident_memory_bytes Resident memory.\n"
@@ -215,8 +217,7 @@ char *xz_metrics_render(const struct xz_metrics_gauges *g, size_t *len)
 	    "# HELP process_start_time_seconds When the process started.\n"
 	    "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %lld\n",
 	    g->db_busy, g->db_size, g->sse_clients, (long long)g->outbound_queue, g->schema_version,
-	    rss_bytes(),
-	    (long long)started);
+	    rss_bytes(), (long long)started);
 	*len = b.len;
 	return b.p;
 }
