@@ -80,6 +80,10 @@ static int health(struct xz_req *r)
 			sc.last_ok ? json_string(xz_time_format(sc.last_ok, last)) : json_null(),
 			"ok", sched_ok, "passes", (int)sc.passes, "failures", (int)sc.failures,
 			"error", sc.failing ? sc.why : NULL, "calendar", cal, "problems", problems);
+	/* seconds since the last good pass (on the real clock's scale: the test
+	 * clock may sit before it) */
+	json_object_set_new(json_object_get(out, "scheduler"), "age_s",
+			    sc.last_ok ? json_integer(xz_now() - sc.last_ok) : json_null());
 	return xz_reply(r, schema_ok && sched_ok ? 200 : 503, out);
 }
 

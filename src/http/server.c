@@ -593,8 +593,8 @@ static void request_done(struct conn_state *cs, enum MHD_RequestTerminationCode 
 	double secs;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - cs->t0.tv_sec) + (double)(t1.tv_nsec - cs->t0.tv_nsec) / 1e9;
-	if (!status) /* nothing was queued: the client went away first */
-		status = 499;
+	if (!status) /* queued elsewhere (a file) when it completed; else the client left first */
+		status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499;
 	xz_metrics_request(r->method, route, status, secs);
 	if (status >= 500) {
 		char dberr[300];

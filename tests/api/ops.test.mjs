@@ -23,6 +23,7 @@ test('health names the schema version and the scheduler; 503 and the reason logg
     assert.equal((await h.api('POST', '/api/v1/test/tick')).status, 200);
     r = await h.api('GET', '/api/v1/health');
     assert.match(r.body.scheduler.last_ok, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+    assert.ok(r.body.scheduler.age_s >= 0 && r.body.scheduler.age_s < 60, 'the last pass is recent');
     // the column an early release lacked: every pass now fails
     h.sql('ALTER TABLE problems DROP COLUMN supervise_alerted');
     assert.equal((await h.api('POST', '/api/v1/test/tick')).status, 500);
