@@ -104,6 +104,13 @@ extern const struct xz_route xz_routes_problems[];
 extern const struct xz_route xz_routes_events[];
 extern const struct xz_route xz_routes_joint[];
 
+/* xz_calendar_refresh: re-read which years have their holiday arrangement
+ * loaded (server start and every scheduler pass; routes_sys.c).
+ * xz_deadline_provisional: due_at falls in a year after the last loaded
+ * one, so its working days may still move. */
+void xz_calendar_refresh(struct xz_db *db);
+bool xz_deadline_provisional(int64_t due_at);
+
 /* xz_events_streams_close: end every live-update stream (and any opened
  * later) so the server can stop; routes_events.c. */
 void xz_events_streams_close(void);

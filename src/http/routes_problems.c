@@ -106,6 +106,8 @@ static json_t *present(struct xz_req *r, json_t *p)
 	json_object_set_new(p, "overdue",
 			    json_boolean(xz_problem_open(xz_jstr(p, "state")) && xz_jint(p, "due_at") &&
 					 xz_now() > xz_jint(p, "due_at")));
+	json_object_set_new(p, "deadline_provisional",
+			    json_boolean(xz_deadline_provisional(xz_jint(p, "due_at"))));
 	if ((name || phone) && sees_reporter(r->user))
 		rep = json_pack("{s:s?,s:s?,s:b}", "name", mask_name(r, name), "phone",
 				mask_phone(r, phone), "masked", 1);

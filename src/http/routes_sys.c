@@ -40,6 +40,31 @@ static json_t *calendar_state(struct xz_db *db, int64_t now, bool *warn)
 			 "warning", *warn);
 }
 
+/* The last year whose holiday arrangement is loaded (0 = not read yet),
+ * refreshed by every scheduler pass: a deadline after it is provisional. */
+static volatile int loaded_through;
+
+void xz_calendar_refresh(struct xz_db *db)
+{
+	json_t *row = NULL;
+	const char *day;
+	if (xz_db_one(db,
+		      "SELECT MAX(day) AS last FROM calendar_days WHERE substr(day, 6) > '01-03'",
+		      XZ_NOARGS, &row) == 0 &&
+	    (day = json_string_value(json_object_get(row, "last"))))
+		loaded_through = (int)strtol(day, NULL, 10);
+	json_decref(row);
+}
+
+bool xz_deadline_provisional(int64_t due_at)
+{
+	char day[XZ_TIME_LEN];
+	if (!due_at || !loaded_through)
+		return false;
+	xz_time_format(due_at, day);
+	return (int)strtol(day, NULL, 10) > loaded_through;
+}
+
 static int health(struct xz_req *r)
 {
 	char now[XZ_TIME_LEN], last[XZ_TIME_LEN];

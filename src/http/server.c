@@ -668,6 +668,7 @@ int xz_scheduler_pass(struct xz_db *db, int *found)
 		return 0;
 	}
 	rc = xz_problem_tick(db, xz_now(), found);
+	xz_calendar_refresh(db);
 	if (xz_db_engine(db) == XZ_DB_PG)
 		xz_db_exec(db, "SELECT pg_advisory_unlock($1)", XZ_ARGS(XZ_INT(XZ_PG_SCHEDULER_KEY)),
 			   NULL);
@@ -809,6 +810,11 @@ int xz_server_run(struct xz_app *app, const char *listen_at)
 	xz_metrics_start();
 	if ((fd = open_listener(listen_at)) < 0)
 		return XZ_EIO;
+	{
+		struct xz_db *db = xz_pool_get(app->pool);
+		xz_calendar_refresh(db);
+		xz_pool_put(app->pool, db);
+	}
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 				     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
 			     0, NULL, NULL, on_access, app, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,

@@ -75,6 +75,19 @@ test('the calendar running out is reported from November on', async () => {
   } finally { await h.setClock(null); await h.close(); }
 });
 
+test('a deadline in a year whose holiday arrangement is not loaded is marked provisional', async () => {
+  const h = await startServer();
+  try {
+    const token = await h.login('office');
+    const list = await h.api('GET', '/api/v1/problems?limit=2', { token });
+    const [a, b] = list.body.items.map((p) => p.id);
+    h.sql(`UPDATE problems SET due_at = ${Date.parse('2027-03-01T09:00:00+08:00') / 1000} WHERE id = ${a}`);
+    h.sql(`UPDATE problems SET due_at = ${Date.parse('2026-12-30T09:00:00+08:00') / 1000} WHERE id = ${b}`);
+    assert.equal((await h.api('GET', `/api/v1/problems/${a}`, { token })).body.deadline_provisional, true);
+    assert.equal((await h.api('GET', `/api/v1/problems/${b}`, { token })).body.deadline_provisional, false);
+  } finally { await h.close(); }
+});
+
 test('/metrics: Prometheus text from loopback by route pattern; relayed or remote callers need an operator', async () => {
   const h = await startServer();
   try {
