@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import { ROOT, BIN, ENGINE, PASSWORD, freshDb, cli, sqlOn } from './lib.mjs';
+import { ROOT, BIN, ENGINE, PASSWORD, freshDb, cli, sqlOn, startServer } from './lib.mjs';
 
 const doc = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
 const blocks = (lang) => [...doc.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
@@ -129,4 +129,20 @@ test('make run\'s script creates the demo in an empty database and says so; a se
     out = await run();
     assert.match(out, /already holds data; demo not created/);
   } finally { d.drop(); }
+});
+
+test('two servers on one PostgreSQL: either answers a session, scheduler passes do not collide', async (t) => {
+  if (ENGINE !== 'pg') return t.skip('PostgreSQL layout');
+  const a = await startServer();
+  const b = await startServer({ demo: false, db: a.db });
+  try {
+    const token = await a.login('office');
+    assert.equal((await b.api('GET', '/api/v1/me', { token })).status, 200, 'a session made on one server works on the other');
+    const ticks = await Promise.all([a, b, a, b].map((h) => h.api('POST', '/api/v1/test/tick')));
+    assert.deepEqual(ticks.map((r) => r.status), [200, 200, 200, 200]);
+    for (const h of [a, b]) assert.equal((await h.api('GET', '/api/v1/health')).body.scheduler.ok, true);
+    const r = spawnSync(BIN, ['--db', a.db.url, 'restore', '--force', '/dev/null'], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /a server is using/);
+  } finally { await b.stop(); await a.close(); }
 });
