@@ -462,6 +462,21 @@ bool xz_ratelimit_hit(struct xz_ratelimit *rl, const char *source, int64_t now)
 	return ok;
 }
 
+bool xz_ratelimit_over(struct xz_ratelimit *rl, const char *source, int64_t now)
+{
+	uint64_t h = 1469598103934665603ull;
+	const char *p;
+	struct rl_slot *s;
+	bool over;
+	for (p = source; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	pthread_mutex_lock(&rl->mu);
+	s = &rl->slots[h % XZ_RATE_SOURCES];
+	over = !strcmp(s->source, source) && s->window == now / 60 && s->count >= rl->per_minute;
+	pthread_mutex_unlock(&rl->mu);
+	return over;
+}
+
 void xz_ratelimit_free(struct xz_ratelimit *rl)
 {
 	if (!rl)

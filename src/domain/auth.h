@@ -73,6 +73,9 @@ struct xz_ratelimit;
 struct xz_ratelimit *xz_ratelimit_new(int per_minute);
 /* xz_ratelimit_hit: count one attempt from source; false when over the limit. */
 bool xz_ratelimit_hit(struct xz_ratelimit *rl, const char *source, int64_t now);
+/* xz_ratelimit_over: whether source is over the limit now, counting nothing
+ * (login counts only its failures with xz_ratelimit_hit). */
+bool xz_ratelimit_over(struct xz_ratelimit *rl, const char *source, int64_t now);
 void xz_ratelimit_free(struct xz_ratelimit *rl);
 
 /* xz_roles_string: "office,leader" for a role mask, into buf. */

@@ -64,6 +64,8 @@ static const struct grant grants[] = {
 	{"list.write", XZ_ROLE_ADMIN, S_COUNTY},
 	{"calendar.read", ALL_ROLES, S_COUNTY},
 	{"calendar.write", XZ_ROLE_ADMIN, S_COUNTY},
+	/* operations: the server's metrics (also open to loopback) */
+	{"system.metrics", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},
 	{"routing.read", TOWNSHIP_ROLES | XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	/* the closed loop (R4): reporters, the office that accepts and
 	 * dispatches, the unit that handles, verifiers, supervisors */

@@ -35,6 +35,7 @@ struct xz_app {
 	const char *evidence_dir;  /* where uploaded evidence is stored */
 	bool test_mode;            /* enables the test clock endpoint */
 	bool secure_cookies;       /* set Secure on cookies (behind TLS)     */
+	const char *trusted_proxies; /* "addr,addr": whose X-Forwarded-For is believed */
 	struct xz_ratelimit *login_rl;
 };
 
@@ -53,7 +54,9 @@ struct xz_req {
 	json_t *in; /* parsed JSON body, owned by the request */
 	struct xz_user *user; /* NULL when not logged in */
 	struct xz_db *db;     /* borrowed lazily by xz_req_db() */
-	char source[64];      /* client address */
+	char source[64];      /* client address (behind a trusted proxy: the one it names) */
+	bool local;           /* the client is this machine (loopback, not relayed) */
+	unsigned sent_status; /* the status queued, for the request log and metrics */
 	const char *perm;     /* the route's permission */
 
 	/* response */
@@ -113,6 +116,17 @@ extern const struct xz_route xz_routes_bulletins[];
  * perm, narrowed by the query's township_id, department_id and unit_id
  * (403 when they lie outside it). */
 int xz_figures_place(struct xz_req *r, const char *perm, struct xz_place *f);
+
+/* xz_calendar_refresh: re-read which years have their holiday arrangement
+ * loaded (server start and every scheduler pass; routes_sys.c).
+ * xz_deadline_provisional: due_at falls in a year after the last loaded
+ * one, so its working days may still move. */
+void xz_calendar_refresh(struct xz_db *db);
+bool xz_deadline_provisional(int64_t due_at);
+
+/* xz_events_streams_close: end every live-update stream (and any opened
+ * later) so the server can stop; routes_events.c. */
+void xz_events_streams_close(void);
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);
@@ -197,6 +211,10 @@ char *xz_open311_error_body(struct xz_req *r, int code, const char **type);
 
 /* Server lifecycle (server.c). */
 int xz_server_run(struct xz_app *app, const char *listen);
+/* xz_server_scheduler_pass: one scheduler pass on db (the background thread and
+ * the test-mode tick): its outcome recorded for /health and /metrics, a
+ * failure's reason logged. Negative when it failed. */
+int xz_server_scheduler_pass(struct xz_db *db, int *found);
 
 
 #endif

@@ -81,7 +81,9 @@ static int login(struct xz_req *r)
 
 	if ((rc = xz_req_unpack(r, "{s:s,s:s}", "username", &username, "password", &password)) < 0)
 		return rc;
-	if (!xz_ratelimit_hit(r->app->login_rl, r->source, xz_now()))
+	/* the limit counts failed attempts only: an office of twenty behind
+	 * one address logging in each morning is not an attack */
+	if (xz_ratelimit_over(r->app->login_rl, r->source, xz_now()))
 		return xz_fail(r, XZ_ERATE, "rate_limited", "登录尝试过于频繁，请稍后再试",
 			       "Too many login attempts; try again later", NULL);
 	if (strlen(username) > XZ_MAX_CODE || strlen(password) > XZ_MAX_PASSWORD)
@@ -91,6 +93,8 @@ static int login(struct xz_req *r)
 		      &res, &uid, token, csrf, &expires);
 	if (rc < 0)
 		return xz_fail_db(r, rc);
+	if (res != XZ_LOGIN_OK)
+		xz_ratelimit_hit(r->app->login_rl, r->source, xz_now());
 	switch (res) {
 	case XZ_LOGIN_OK: break;
 	case XZ_LOGIN_LOCKED:

@@ -33,11 +33,20 @@ static void wake(void *arg)
 	MHD_resume_connection(s->conn);
 }
 
+static volatile int closing; /* the server is stopping: streams end */
+
+void xz_events_streams_close(void)
+{
+	closing = 1;
+}
+
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	static const char hello[] = "retry: 5000\n: connected\n\n";
 	struct stream *s = cls;
 	XZ_UNUSED(pos);
+	if (closing)
+		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (!s->greeted && max >= sizeof(hello)) {
 		s->greeted = true;
 		memcpy(buf, hello, sizeof(hello) - 1);

@@ -77,6 +77,8 @@ static json_t *present(struct xz_req *r, json_t *p)
 					     : "green"));
 	json_object_set_new(p, "overdue",
 			    json_boolean(open && xz_jint(p, "due_at") && now > xz_jint(p, "due_at")));
+	json_object_set_new(p, "deadline_provisional",
+			    json_boolean(xz_deadline_provisional(xz_jint(p, "due_at"))));
 	if ((name || phone) && sees_reporter(r->user))
 		rep = json_pack("{s:s?,s:s?,s:b}", "name", mask_name(r, name), "phone",
 				mask_phone(r, phone), "masked", 1);

@@ -13,14 +13,18 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -36,6 +40,7 @@
 #include "domain/problem.h"
 #include "domain/scheduler.h"
 #include "http/http.h"
+#include "http/metrics.h"
 
 #define CSP "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " \
 	    "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "        \
@@ -73,6 +78,7 @@ static enum MHD_Result queue_buffer(struct xz_req *r, unsigned status, const cha
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	for (i = 0; i < r->nhdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+	r->sent_status = status;
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -328,6 +334,7 @@ send:
 				strstr(file, "/assets/") ? "public, max-age=31536000, immutable"
 							 : "no-cache");
 	add_security_headers(resp);
+	r->sent_status = 200;
 	ret = MHD_queue_response(r->conn, 200, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -365,6 +372,7 @@ static enum MHD_Result respond(struct xz_req *r, const struct xz_route *rt)
 		MHD_add_response_header(r->stream, "Cache-Control", "no-store");
 		MHD_add_response_header(r->stream, "X-Accel-Buffering", "no");
 		add_security_headers(r->stream);
+		r->sent_status = 200;
 		ret = MHD_queue_response(r->conn, 200, r->stream);
 		MHD_destroy_response(r->stream);
 		r->stream = NULL;
@@ -401,23 +409,103 @@ static enum MHD_Result respond(struct xz_req *r, const struct xz_route *rt)
 	return ret;
 }
 
+/* parse_addr: text to 16 bytes (IPv4 as IPv4-mapped IPv6); false if not one. */
+static bool parse_addr(const char *text, size_t len, unsigned char out[16])
+{
+	char buf[64];
+	struct in_addr v4;
+	while (len && (*text == ' ' || *text == '\t'))
+		text++, len--;
+	while (len && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	if (!len || len >= sizeof(buf))
+		return false;
+	memcpy(buf, text, len);
+	buf[len] = 0;
+	if (inet_pton(AF_INET6, buf, out) == 1)
+		return true;
+	if (inet_pton(AF_INET, buf, &v4) != 1)
+		return false;
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, &v4, 4);
+	return true;
+}
+
+/* trusted: addr is one of the configured proxies ("a,b,…"). */
+static bool trusted(const char *list, const unsigned char addr[16])
+{
+	unsigned char p[16];
+	while (list && *list) {
+		size_t n = strcspn(list, ",");
+		if (parse_addr(list, n, p) && !memcmp(p, addr, 16))
+			return true;
+		list += n + (list[n] == ',');
+	}
+	return false;
+}
+
+static bool loopback(const unsigned char a[16])
+{
+	static const unsigned char v6[16] = {[15] = 1};
+	return !memcmp(a, v6, 16) || (a[10] == 0xff && a[11] == 0xff && a[12] == 127 &&
+				      !memcmp(a, "\0\0\0\0\0\0\0\0\0\0", 10));
+}
+
+static void format_addr(const unsigned char a[16], char *out, size_t size)
+{
+	if (a[10] == 0xff && a[11] == 0xff && !memcmp(a, "\0\0\0\0\0\0\0\0\0\0", 10))
+		inet_ntop(AF_INET, a + 12, out, (socklen_t)size);
+	else
+		inet_ntop(AF_INET6, a, out, (socklen_t)size);
+}
+
+/* client_address: the peer's address; when the peer is a trusted proxy,
+ * the right-most address of X-Forwarded-For that is not itself a trusted
+ * proxy (earlier entries are whatever the client claimed). r->local says
+ * the client is this machine and nothing relayed for someone else. */
 static void client_address(struct xz_req *r)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *xff = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+	bool relayed = xff || MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Forwarded") ||
+		       MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Real-IP");
+	unsigned char peer[16], a[16];
 	snprintf(r->source, sizeof(r->source), "unknown");
+	r->local = false;
 	if (!ci || !ci->client_addr)
 		return;
-	if (ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr,
-			  r->source, sizeof(r->source));
-	else if (ci->client_addr->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr,
-			  r->source, sizeof(r->source));
+	memset(peer, 0, sizeof(peer));
+	if (ci->client_addr->sa_family == AF_INET) {
+		peer[10] = peer[11] = 0xff;
+		memcpy(peer + 12, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, 4);
+	} else if (ci->client_addr->sa_family == AF_INET6) {
+		memcpy(peer, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, 16);
+	} else {
+		return;
+	}
+	format_addr(peer, r->source, sizeof(r->source));
+	r->local = loopback(peer) && !relayed;
+	if (!xff || !trusted(r->app->trusted_proxies, peer))
+		return;
+	for (size_t end = strlen(xff); end > 0;) {
+		size_t start = end;
+		while (start > 0 && xff[start - 1] != ',')
+			start--;
+		if (!parse_addr(xff + start, end - start, a))
+			return; /* garbage: keep the proxy's own address */
+		format_addr(a, r->source, sizeof(r->source));
+		r->local = loopback(a);
+		if (!trusted(r->app->trusted_proxies, a))
+			return;
+		end = start ? start - 1 : 0;
+	}
 }
 
 struct conn_state {
 	struct xz_req req;
+	struct timespec t0; /* when the headers arrived */
 	const struct xz_route *route;
 	bool path_known;
 	size_t max_body;
@@ -443,7 +531,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		r->arena = xz_arena_new();
 		r->method = xz_arena_strdup(r->arena, method);
 		r->path = xz_arena_strdup(r->arena, strlen(url) < XZ_MAX_URL ? url : "/");
+		clock_gettime(CLOCK_MONOTONIC, &cs->t0);
 		client_address(r);
+		if (!strcmp(r->path, "/metrics")) /* the operators' conventional address */
+			r->path = "/api/v1/metrics";
 		if (!strncmp(r->path, "/api/", 5) || !strncmp(r->path, "/open311/", 9)) {
 			cs->route = xz_route_find(r, &cs->path_known);
 			cs->max_body = cs->route && cs->route->max_body ? cs->route->max_body
@@ -506,15 +597,61 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	return respond(r, cs->route);
 }
 
+/* request_done: the request's one log line and its metrics. The line
+ * names the route pattern (never the raw path: it may hold identifiers
+ * the log should not collect), never a token or a body. A 5xx logs its
+ * cause at ERROR, with the database's own text when it failed. */
+static void request_done(struct conn_state *cs, enum MHD_RequestTerminationCode toe)
+{
+	struct xz_req *r = &cs->req;
+	struct timespec t1;
+	const char *route = cs->route ? cs->route->pattern
+			    : strncmp(r->path, "/api/", 5) ? "static"
+							   : "unmatched";
+	unsigned status = r->sent_status;
+	double secs;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - cs->t0.tv_sec) + (double)(t1.tv_nsec - cs->t0.tv_nsec) / 1e9;
+	if (!status) /* queued elsewhere (a file) when it completed; else the client left first */
+		status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? 200 : 499;
+	xz_metrics_request(r->method, route, status, secs);
+	if (status >= 500) {
+		char dberr[300];
+		snprintf(dberr, sizeof(dberr), "%s", r->db ? xz_db_errmsg(r->db) : "");
+		for (char *q = dberr; *q; q++) /* keep the line's quoting intact */
+			if (*q == '"')
+				*q = '\'';
+		if (!r->err_code && r->ctx.err_code) {
+			r->err_code = r->ctx.err_code;
+			r->err_msg_en = r->ctx.err_msg_en;
+		}
+		xz_log_error("request method=%s route=%s status=%u ms=%.1f user=%lld source=%s "
+			     "error=%s cause=\"%s\"%s%s%s",
+			     r->method, route, status, secs * 1000,
+			     r->user ? (long long)r->user->id : 0LL, r->source,
+			     r->err_code ? r->err_code : "internal_error",
+			     r->err_msg_en ? r->err_msg_en : "", dberr[0] ? " db=\"" : "", dberr,
+			     dberr[0] ? "\"" : "");
+	} else if (xz_log_enabled(XZ_LOG_INFO)) {
+		xz_log_info("request method=%s route=%s status=%u ms=%.1f user=%lld source=%s%s",
+			    r->method, route, status, secs * 1000,
+			    r->user ? (long long)r->user->id : 0LL, r->source,
+			    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " cut=1");
+	} else {
+		xz_log_debug("request method=%s route=%s status=%u ms=%.1f source=%s", r->method,
+			     route, status, secs * 1000, r->source);
+	}
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct xz_app *app = cls;
 	struct conn_state *cs = *con_cls;
 	XZ_UNUSED(conn);
-	XZ_UNUSED(toe);
 	if (!cs)
 		return;
+	request_done(cs, toe);
 	if (cs->req.db)
 		xz_pool_put(app->pool, cs->req.db);
 	json_decref(cs->req.in);
@@ -528,8 +665,44 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /* scheduler: the background pass that finds deadlines near and past
- * (domain/problem.c) every XZ_TICK_SECONDS, and keeps event streams alive. */
+ * (domain/problem.c) every XZ_TICK_SECONDS, and keeps event streams alive.
+ * Each pass's outcome goes to the metrics, which /health reads; a failed
+ * pass logs its reason. */
 static volatile int scheduler_stop;
+
+#define XZ_PG_SCHEDULER_KEY 7424002
+int xz_server_scheduler_pass(struct xz_db *db, int *found)
+{
+	int64_t mine = 1;
+	int rc;
+	*found = 0;
+	/* several servers on one PostgreSQL: one pass at a time; a server that
+	 * finds another's pass running leaves this turn to it */
+	if (xz_db_engine(db) == XZ_DB_PG &&
+	    (rc = xz_db_int(db, "SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END",
+			    XZ_ARGS(XZ_INT(XZ_PG_SCHEDULER_KEY)), &mine)) < 0)
+		goto out;
+	if (!mine) {
+		xz_metrics_scheduler(true, xz_now(), NULL);
+		return 0;
+	}
+	rc = xz_scheduler_pass(db, xz_now(), found);
+	xz_calendar_refresh(db);
+	if (xz_db_engine(db) == XZ_DB_PG)
+		xz_db_exec(db, "SELECT pg_advisory_unlock($1)", XZ_ARGS(XZ_INT(XZ_PG_SCHEDULER_KEY)),
+			   NULL);
+out:
+	if (rc < 0) {
+		const char *why = xz_db_errmsg(db);
+		if (!why[0])
+			why = xz_strerror(rc);
+		xz_log_error("scheduler: pass failed: %s", why);
+		xz_metrics_scheduler(false, xz_now(), why);
+	} else {
+		xz_metrics_scheduler(true, xz_now(), NULL);
+	}
+	return rc;
+}
 
 static void *scheduler(void *arg)
 {
@@ -539,67 +712,160 @@ static void *scheduler(void *arg)
 		sleep(1);
 		if (++n % 20 == 0)
 			xz_events_ping();
-		if (n % XZ_TICK_SECONDS == 0) {
+		if (n % XZ_TICK_SECONDS == 0 && !scheduler_stop) {
 			struct xz_db *db = xz_pool_get(app->pool);
-			if (xz_scheduler_pass(db, xz_now(), &found) < 0)
-				xz_log_error("scheduler: pass failed: %s", xz_db_errmsg(db));
+			xz_server_scheduler_pass(db, &found);
 			xz_pool_put(app->pool, db);
 		}
 	}
 	return NULL;
 }
 
-int xz_server_run(struct xz_app *app, const char *listen)
+/* mhd_log: libmicrohttpd's own messages, through our logger (one line,
+ * with the time and a level). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	struct sockaddr_in addr;
+	char line[512];
+	size_t n;
+	XZ_UNUSED(cls);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = 0;
+	xz_log_warn("libmicrohttpd: %s", line);
+}
+
+/* open_listener: the listening socket for "host:port", "[v6]:port" or
+ * ":port"; a clear message and -1 when it cannot be had (a busy port is
+ * the common case: nothing is announced before this succeeds). */
+static int open_listener(const char *listen_at)
+{
+	char host[128];
+	const char *colon = strrchr(listen_at, ':'), *h = listen_at;
+	size_t hl;
+	struct addrinfo hints = {0}, *ai = NULL;
+	long port;
+	char *end;
+	int fd = -1, one = 1, zero = 0, gai;
+	if (!colon) {
+		xz_log_error("--listen %s: expected HOST:PORT (e.g. 127.0.0.1:8080 or [::]:8080)",
+			     listen_at);
+		return -1;
+	}
+	hl = (size_t)(colon - listen_at);
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']')
+		h++, hl -= 2;
+	if (hl >= sizeof(host))
+		hl = sizeof(host) - 1;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port <= 0 || port > 65535) {
+		xz_log_error("--listen %s: the port must be 1 to 65535", listen_at);
+		return -1;
+	}
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((gai = getaddrinfo(host[0] ? host : "127.0.0.1", colon + 1, &hints, &ai)) != 0) {
+		xz_log_error("--listen %s: %s", listen_at, gai_strerror(gai));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		xz_log_error("cannot listen on %s: %s", listen_at, strerror(errno));
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6) /* [::] takes IPv4 too */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+		int e = errno;
+		xz_log_error("cannot listen on %s: %s%s", listen_at, strerror(e),
+			     e == EADDRINUSE ? " (another program, or another xiezhi, holds the port;"
+					       " stop it or choose another --listen)"
+			     : e == EACCES   ? " (ports below 1024 need privilege; use a proxy)"
+			     : e == EADDRNOTAVAIL ? " (no such address on this machine)"
+						  : "");
+		close(fd);
+		fd = -1;
+	}
+out:
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/* stop_daemon: end every live stream (a daemon stops only with no
+ * connection suspended), wait up to 3 s for them to go, then stop. */
+static void stop_daemon(struct MHD_Daemon *d)
+{
+	MHD_socket ls = MHD_quiesce_daemon(d); /* no new connections */
+	xz_events_streams_close();
+	for (int i = 0; i < 300 && xz_events_count() > 0; i++) {
+		xz_events_ping(); /* resumes parked streams, whose reader then ends */
+		usleep(10 * 1000);
+	}
+	if (xz_events_count() > 0)
+		xz_log_warn("stopping with %zu live streams still open", xz_events_count());
+	MHD_stop_daemon(d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+}
+
+int xz_server_run(struct xz_app *app, const char *listen_at)
+{
 	struct MHD_Daemon *d;
 	pthread_t sched;
 	sigset_t set;
-	int sig = 0;
-	char host[64];
-	const char *colon = strrchr(listen, ':');
-	long port;
-	if (!colon || (size_t)(colon - listen) >= sizeof(host))
-		return XZ_EMALFORMED;
-	memcpy(host, listen, (size_t)(colon - listen));
-	host[colon - listen] = 0;
-	port = strtol(colon + 1, NULL, 10);
-	if (port <= 0 || port > 65535)
-		return XZ_EMALFORMED;
-	memset(&addr, 0, sizeof(addr));
-	addr.sin_family = AF_INET;
-	addr.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &addr.sin_addr) != 1)
-		return XZ_EMALFORMED;
+	int sig = 0, fd;
 	/* Block the stop signals in every thread; the main thread waits for
 	 * them with sigwait, so no worker is interrupted by one. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	xz_metrics_start();
+	if ((fd = open_listener(listen_at)) < 0)
+		return XZ_EIO;
+	{
+		struct xz_db *db = xz_pool_get(app->pool);
+		xz_calendar_refresh(db);
+		xz_pool_put(app->pool, db);
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 				     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
-			     0, NULL, NULL, on_access, app, MHD_OPTION_SOCK_ADDR, &addr,
+			     0, NULL, NULL, on_access, app, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+			     NULL, MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)XZ_HTTP_THREADS,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, app,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
 			     1000u, MHD_OPTION_END);
 	if (!d) {
-		xz_log_error("cannot listen on %s: %s", listen, strerror(errno));
+		xz_log_error("cannot start the HTTP server on %s", listen_at);
+		close(fd);
 		return XZ_EIO;
 	}
-	xz_log_info("serving on http://%s", listen);
+	xz_log_info("serving on http://%s", listen_at);
 	scheduler_stop = 0;
-	if (pthread_create(&sched, NULL, scheduler, app) != 0)
+	if (pthread_create(&sched, NULL, scheduler, app) != 0) {
 		xz_log_error("cannot start the scheduler");
-	sigwait(&set, &sig);
+		sched = 0;
+	}
+	for (;;) {
+		sigwait(&set, &sig);
+		if (sig != SIGHUP)
+			break;
+		/* logs go to stderr (journald keeps them); nothing to reopen */
+		xz_log_info("SIGHUP: nothing to reload (logs go to stderr; restart to change "
+			    "options)");
+	}
 	xz_log_info("stopping on signal %d", sig);
 	scheduler_stop = 1;
-	pthread_join(sched, NULL);
-	/* wake every parked event stream: a daemon stops only with none suspended */
-	xz_events_ping();
-	usleep(100 * 1000);
-	MHD_stop_daemon(d);
+	if (sched)
+		pthread_join(sched, NULL);
+	stop_daemon(d);
+	xz_log_info("stopped");
 	return 0;
 }

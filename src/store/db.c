@@ -6,6 +6,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include <sodium.h>
 
 #include "core/xz.h"
 #include "core/alloc.h"
@@ -21,7 +24,47 @@ struct xz_db {
 	char *url;
 	int depth; /* transaction nesting: only the outermost BEGIN/COMMIT is sent */
 	bool failed; /* an inner scope rolled back: the outermost must too */
+	char err[512]; /* the text of the last failure, kept until the next one */
 };
+
+/* Statement counters for /metrics: how many, and the time they took. */
+static _Atomic uint64_t stat_calls, stat_ns;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void count_call(uint64_t t0)
+{
+	stat_calls++;
+	stat_ns += now_ns() - t0;
+}
+
+void xz_db_stats(uint64_t *calls, uint64_t *ns)
+{
+	*calls = stat_calls;
+	*ns = stat_ns;
+}
+
+/* keep_error: remember why a call failed, read from the engine at once
+ * (a later ROLLBACK or finalize would replace the engine's own text). */
+static int keep_error(struct xz_db *db, int rc)
+{
+	const char *m;
+	if (rc >= 0)
+		return rc;
+	m = db->drv->errmsg(db->conn);
+	if (!m || !*m || !strcmp(m, "not an error"))
+		m = xz_strerror(rc);
+	if (!strncmp(m, "ERROR:  ", 8)) /* PostgreSQL's severity prefix */
+		m += 8;
+	snprintf(db->err, sizeof(db->err), "%s", m);
+	db->err[strcspn(db->err, "\n")] = 0;
+	return rc;
+}
 
 int xz_db_connect(const char *url, struct xz_db **out)
 {
@@ -66,14 +109,16 @@ const char *xz_db_url(const struct xz_db *db)
 
 const char *xz_db_errmsg(struct xz_db *db)
 {
-	return db->drv->errmsg(db->conn);
+	return db->err;
 }
 
 int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	       int64_t *changes)
 {
 	int64_t ch = 0;
-	int rc = db->drv->query(db->conn, sql, p, n, NULL, &ch);
+	uint64_t t0 = now_ns();
+	int rc = keep_error(db, db->drv->query(db->conn, sql, p, n, NULL, &ch));
+	count_call(t0);
 	if (changes)
 		*changes = ch;
 	return rc;
@@ -82,8 +127,12 @@ int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 int xz_db_query(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 		json_t **rows)
 {
+	uint64_t t0 = now_ns();
+	int rc;
 	*rows = NULL;
-	return db->drv->query(db->conn, sql, p, n, rows, NULL);
+	rc = keep_error(db, db->drv->query(db->conn, sql, p, n, rows, NULL));
+	count_call(t0);
+	return rc;
 }
 
 int xz_db_one(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
@@ -131,7 +180,7 @@ int xz_db_int(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 
 int xz_db_script(struct xz_db *db, const char *sql)
 {
-	return db->drv->script(db->conn, sql);
+	return keep_error(db, db->drv->script(db->conn, sql));
 }
 
 int xz_db_begin(struct xz_db *db)
@@ -172,51 +221,224 @@ int xz_db_rollback(struct xz_db *db)
 	return xz_db_exec(db, "ROLLBACK", XZ_NOARGS, NULL);
 }
 
+/*
+ * Migration bookkeeping. schema_migrations holds one row per applied
+ * migration: its version, name, time and the SHA-256 (hex) of its text as
+ * embedded for this engine. A recorded checksum that differs from the
+ * binary's means the database was built from another text of that
+ * migration: we refuse rather than guess. Rows written before checksums
+ * were kept (checksum NULL) adopt the binary's checksum once; 005 repairs
+ * the one migration (003) that changed after its release.
+ *
+ * A migration may guard one statement with the line
+ *   -- @skip-if-column TABLE.COLUMN
+ * (the next statement, up to a line ending in ';', is left out when the
+ * column exists): SQLite has no ADD COLUMN IF NOT EXISTS.
+ */
+static void sha256_hex(const char *text, char hex[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
+	sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+static int column_exists(struct xz_db *db, const char *table, const char *column, bool *yes)
+{
+	int64_t n = 0;
+	int rc = xz_db_int(db,
+			   db->engine == XZ_DB_SQLITE
+				   ? "SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2"
+				   : "SELECT COUNT(*) FROM information_schema.columns WHERE "
+				     "table_schema = current_schema() AND table_name = $1 AND "
+				     "column_name = $2",
+			   XZ_ARGS(XZ_TEXT(table), XZ_TEXT(column)), &n);
+	*yes = n > 0;
+	return rc;
+}
+
+/* guarded_script: sql with the statements whose @skip-if-column column
+ * exists left out. Caller frees *out. */
+static int guarded_script(struct xz_db *db, const char *sql, char **out)
+{
+	static const char tag[] = "-- @skip-if-column ";
+	size_t len = 0, n;
+	const char *line = sql, *end;
+	char *buf = xz_malloc(strlen(sql) + 1);
+	bool skip = false;
+	int rc = 0;
+	for (; *line; line += n) {
+		end = strchr(line, '\n');
+		n = end ? (size_t)(end - line + 1) : strlen(line);
+		if (!strncmp(line, tag, sizeof(tag) - 1)) {
+			char table[128], column[128];
+			const char *spec = line + sizeof(tag) - 1, *dot = strchr(spec, '.');
+			size_t tl = dot ? (size_t)(dot - spec) : 0,
+			       cl = dot ? strcspn(dot + 1, " \t\r\n") : 0;
+			if (!dot || dot > line + n || !tl || !cl || tl >= sizeof(table) ||
+			    cl >= sizeof(column)) {
+				rc = XZ_EMALFORMED;
+				goto out;
+			}
+			memcpy(table, spec, tl);
+			table[tl] = 0;
+			memcpy(column, dot + 1, cl);
+			column[cl] = 0;
+			if ((rc = column_exists(db, table, column, &skip)) < 0)
+				goto out;
+			continue;
+		}
+		if (!skip) {
+			memcpy(buf + len, line, n);
+			len += n;
+		} else if (n >= 2 && (line[n - 2] == ';' || (line[n - 1] == ';'))) {
+			skip = false; /* the guarded statement ends on this line */
+		}
+	}
+out:
+	buf[len] = 0;
+	if (rc < 0) {
+		xz_free(buf);
+		buf = NULL;
+	}
+	*out = buf;
+	return rc;
+}
+
+static int bookkeeping_table(struct xz_db *db)
+{
+	bool has = false;
+	int rc = xz_db_exec(db,
+			    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+			    "KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL, checksum TEXT)",
+			    XZ_NOARGS, NULL);
+	if (rc < 0 || (rc = column_exists(db, "schema_migrations", "checksum", &has)) < 0)
+		return rc;
+	if (!has) /* made by a release that kept no checksums */
+		rc = xz_db_exec(db, "ALTER TABLE schema_migrations ADD COLUMN checksum TEXT",
+				XZ_NOARGS, NULL);
+	return rc;
+}
+
+int xz_db_schema_status(struct xz_db *db, struct xz_schema_status *st)
+{
+	const struct xz_migration *m;
+	json_t *rows = NULL, *row;
+	char hex[65];
+	size_t i;
+	int rc;
+	memset(st, 0, sizeof(*st));
+	for (m = xz_migrations; m->name; m++)
+		if (m->engine == (int)db->engine && m->version > st->binary_version)
+			st->binary_version = m->version;
+	rc = xz_db_query(db, "SELECT * FROM schema_migrations ORDER BY version", XZ_NOARGS, &rows);
+	if (rc < 0) {
+		snprintf(st->problem, sizeof(st->problem), "cannot read schema_migrations: %.400s",
+			 xz_db_errmsg(db));
+		return rc;
+	}
+	json_array_foreach(rows, i, row)
+	{
+		int v = (int)json_integer_value(json_object_get(row, "version"));
+		const char *sum = json_string_value(json_object_get(row, "checksum"));
+		const struct xz_migration *known = NULL;
+		if (v > st->version)
+			st->version = v;
+		for (m = xz_migrations; m->name; m++)
+			if (m->engine == (int)db->engine && m->version == v)
+				known = m;
+		if (!known) {
+			if (!st->problem[0])
+				snprintf(st->problem, sizeof(st->problem),
+					 "migration %03d (%s) is recorded in the database but unknown "
+					 "to this binary: the database was upgraded by a newer release",
+					 v, json_string_value(json_object_get(row, "name")));
+			continue;
+		}
+		sha256_hex(known->sql, hex);
+		if (sum && strcmp(sum, hex) && !st->problem[0])
+			snprintf(st->problem, sizeof(st->problem),
+				 "migration %s was applied from a different text (checksum %.12s… "
+				 "recorded, %.12s… in this binary): the database was not made by a "
+				 "released build; restore a backup or rebuild it",
+				 known->name, sum, hex);
+	}
+	for (m = xz_migrations; m->name; m++) {
+		bool have = false;
+		if (m->engine != (int)db->engine)
+			continue;
+		json_array_foreach(rows, i, row)
+			if (json_integer_value(json_object_get(row, "version")) == m->version)
+				have = true;
+		if (!have)
+			st->pending++;
+	}
+	json_decref(rows);
+	return st->problem[0] ? XZ_ECONFLICT : 0;
+}
+
 int xz_db_migrate(struct xz_db *db, int *applied)
 {
 	const struct xz_migration *m;
-	int64_t have;
+	struct xz_schema_status st;
+	json_t *row = NULL;
+	char hex[65], *script = NULL;
 	int rc, count = 0;
-	char now[32];
 
-	rc = xz_db_exec(db,
-			"CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
-			"KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-			XZ_NOARGS, NULL);
-	if (rc < 0)
-		return rc;
+	if ((rc = bookkeeping_table(db)) < 0)
+		goto out;
 	for (m = xz_migrations; m->name; m++) {
 		if (m->engine != (int)db->engine)
 			continue;
-		rc = xz_db_int(db, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
-			       XZ_ARGS(XZ_INT(m->version)), &have);
-		if (rc < 0)
-			return rc;
-		if (have)
+		sha256_hex(m->sql, hex);
+		json_decref(row);
+		row = NULL;
+		rc = xz_db_one(db, "SELECT checksum FROM schema_migrations WHERE version = $1",
+			       XZ_ARGS(XZ_INT(m->version)), &row);
+		if (rc == 0) {
+			if (json_is_null(json_object_get(row, "checksum"))) {
+				rc = xz_db_exec(db,
+						"UPDATE schema_migrations SET checksum = $2 WHERE "
+						"version = $1 AND checksum IS NULL",
+						XZ_ARGS(XZ_INT(m->version), XZ_TEXT(hex)), NULL);
+				if (rc < 0)
+					goto out;
+			}
 			continue;
+		}
+		if (rc != XZ_ENOTFOUND)
+			goto out;
 		if ((rc = xz_db_begin(db)) < 0)
-			return rc;
-		rc = xz_db_script(db, m->sql);
+			goto out;
+		rc = guarded_script(db, m->sql, &script);
+		if (rc == 0)
+			rc = xz_db_script(db, script);
 		if (rc == 0)
 			rc = xz_db_exec(db,
-					"INSERT INTO schema_migrations (version, name, applied_at) "
-					"VALUES ($1, $2, $3)",
+					"INSERT INTO schema_migrations (version, name, applied_at, "
+					"checksum) VALUES ($1, $2, $3, $4)",
 					XZ_ARGS(XZ_INT(m->version), XZ_TEXT(m->name),
-						XZ_INT(xz_now())),
+						XZ_INT(xz_now()), XZ_TEXT(hex)),
 					NULL);
+		xz_free(script);
+		script = NULL;
 		if (rc < 0) {
 			xz_log_error("migration %s failed: %s", m->name, xz_db_errmsg(db));
 			xz_db_rollback(db);
-			return rc;
+			goto out;
 		}
 		if ((rc = xz_db_commit(db)) < 0)
-			return rc;
-		xz_log_info("applied migration %s (%s)", m->name, xz_time_format(xz_now(), now));
+			goto out;
+		xz_log_info("applied migration %s", m->name);
 		count++;
 	}
+	/* every row now carries a checksum: any mismatch or unknown version is fatal */
+	if ((rc = xz_db_schema_status(db, &st)) < 0)
+		xz_log_error("schema: %s", st.problem);
+out:
+	json_decref(row);
 	if (applied)
 		*applied = count;
-	return 0;
+	return rc;
 }
 
 struct xz_pool {
@@ -275,6 +497,7 @@ void xz_pool_put(struct xz_pool *p, struct xz_db *db)
 		return;
 	while (db->depth > 0) /* a handler that forgot to finish its transaction */
 		xz_db_rollback(db);
+	db->err[0] = 0; /* the next borrower's failures are its own */
 	pthread_mutex_lock(&p->mu);
 	for (i = 0; i < p->size; i++) {
 		if (p->conns[i] == db) {
@@ -284,6 +507,14 @@ void xz_pool_put(struct xz_pool *p, struct xz_db *db)
 		}
 	}
 	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void xz_pool_stats(struct xz_pool *p, int *busy, int *size)
+{
+	pthread_mutex_lock(&p->mu);
+	*busy = p->size - p->free_count;
+	*size = p->size;
 	pthread_mutex_unlock(&p->mu);
 }
 

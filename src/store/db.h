@@ -83,12 +83,29 @@ int xz_db_script(struct xz_db *db, const char *sql);
 int xz_db_begin(struct xz_db *db);
 int xz_db_commit(struct xz_db *db);
 int xz_db_rollback(struct xz_db *db);
-/* xz_db_errmsg: the engine's last error text (owned by db), for logs. */
+/* xz_db_errmsg: the text of this connection's last failed statement, read
+ * from the engine when it failed ("" when none since it was lent from the
+ * pool); owned by db, for logs. */
 const char *xz_db_errmsg(struct xz_db *db);
 
 /* Migrations: applies every embedded migration for the engine that is not
- * yet recorded in schema_migrations, each in its own transaction. */
+ * yet recorded in schema_migrations, each in its own transaction, with the
+ * SHA-256 of its text. XZ_ECONFLICT (and an ERROR log line naming the
+ * migration) when a recorded checksum differs from the binary's or the
+ * database holds a migration this binary does not know. */
 int xz_db_migrate(struct xz_db *db, int *applied);
+
+/* What the database's schema is, compared with this binary's. */
+struct xz_schema_status {
+	int version;        /* highest migration recorded in the database */
+	int binary_version; /* highest migration this binary carries */
+	int pending;        /* migrations of the binary not yet applied */
+	char problem[512];  /* why the schema does not match ("" when it does) */
+};
+/* xz_db_schema_status: read schema_migrations without changing anything.
+ * 0 when every recorded migration is known with the same checksum (pending
+ * ones may remain), XZ_ECONFLICT with st->problem set otherwise. */
+int xz_db_schema_status(struct xz_db *db, struct xz_schema_status *st);
 
 /* A fixed pool of connections shared by the server's threads. */
 struct xz_pool;
@@ -97,6 +114,11 @@ int xz_pool_open(const char *url, int size, struct xz_pool **out);
 struct xz_db *xz_pool_get(struct xz_pool *p);
 void xz_pool_put(struct xz_pool *p, struct xz_db *db);
 void xz_pool_close(struct xz_pool *p);
+/* xz_pool_stats: connections lent out and the pool's size (metrics). */
+void xz_pool_stats(struct xz_pool *p, int *busy, int *size);
+/* xz_db_stats: statements run by every connection of the process and the
+ * nanoseconds they took (metrics). */
+void xz_db_stats(uint64_t *calls, uint64_t *ns);
 
 /* Driver entry points (used by db.c only). */
 struct xz_db_driver {
