@@ -164,6 +164,11 @@ json_t *xz_present_all(json_t *rows);
 int xz_req_audit(struct xz_req *r, const char *action, const char *object_type, int64_t object_id,
 		 const char *outcome, json_t *before, json_t *after);
 
+/* xz_req_audit_detail: the same with a short detail (e.g. the role granted). */
+int xz_req_audit_detail(struct xz_req *r, const char *action, const char *object_type,
+			int64_t object_id, const char *outcome, const char *detail, json_t *before,
+			json_t *after);
+
 /* xz_req_audit_new: the same, taking ownership of before and after (for
  * values built on the spot with json_pack or json_incref). */
 int xz_req_audit_new(struct xz_req *r, const char *action, const char *object_type,

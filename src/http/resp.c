@@ -258,12 +258,20 @@ json_t *xz_present_all(json_t *rows)
 int xz_req_audit(struct xz_req *r, const char *action, const char *object_type, int64_t object_id,
 		 const char *outcome, json_t *before, json_t *after)
 {
+	return xz_req_audit_detail(r, action, object_type, object_id, outcome, NULL, before, after);
+}
+
+int xz_req_audit_detail(struct xz_req *r, const char *action, const char *object_type,
+			int64_t object_id, const char *outcome, const char *detail, json_t *before,
+			json_t *after)
+{
 	char roles[128], id[24];
 	struct xz_audit_entry e = {
 		.source = r->source,
 		.action = action,
 		.object_type = object_type,
 		.outcome = outcome,
+		.detail = detail,
 		.before = before,
 		.after = after,
 	};
