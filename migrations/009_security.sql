@@ -18,3 +18,8 @@ CREATE TABLE login_throttle (
   last_at BIGINT NOT NULL,
   PRIMARY KEY (username, source)
 );
+
+-- idempotency.request_sha256: the body a key was first used with; the same
+-- key with another body is refused (422 idempotency_key_reused) instead of
+-- silently answering the first request.
+ALTER TABLE idempotency ADD COLUMN request_sha256 TEXT;

@@ -50,6 +50,7 @@ struct xz_req {
 	char *body;
 	size_t body_len, body_cap;
 	bool body_too_big;
+	bool headers_checked; /* session, permission, CSRF checked on the first call */
 	json_t *in; /* parsed JSON body, owned by the request */
 	struct xz_user *user; /* NULL when not logged in */
 	struct xz_db *db;     /* borrowed lazily by xz_req_db() */

@@ -1103,6 +1103,8 @@ static int evidence_get(struct xz_req *r)
 	}
 	xz_req_header_add(r, "X-Content-SHA256", xz_arena_strdup(r->arena, hex));
 	xz_req_header_add(r, "Cache-Control", "private, max-age=86400");
+	if (strncmp(xz_jstr(ev, "mime"), "image/", 6)) /* a PDF or video is never run inline */
+		xz_req_header_add(r, "Content-Disposition", "attachment");
 	rc = xz_reply_bytes(r, 200, xz_arena_strdup(r->arena, xz_jstr(ev, "mime")), data, len, true);
 	data = NULL;
 out:
