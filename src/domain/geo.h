@@ -41,7 +41,8 @@ struct xz_geom {
  *   XZ_EMALFORMED  "bad_shape", "unsupported_type", "bad_coordinates"
  *   XZ_ERULE       "too_few_points", "ring_not_closed", "self_intersection",
  *                  "hole_outside", "empty_polygon", "too_many_points",
- *                  "too_many_rings"
+ *                  "too_many_rings", "too_complex" (over the work budget,
+ *                  proportional to the positions read), "abandoned" (xz_cancelled)
  * with *out set to NULL and the reason (a static string) in *why when why is
  * not NULL.
  */
