@@ -358,6 +358,8 @@ static int users_unlock(struct xz_req *r)
 	json_decref(before);
 	rc = xz_db_exec(xz_req_db(r), "UPDATE users SET failed_count = 0, locked_until = 0 WHERE id = $1",
 			XZ_ARGS(XZ_INT(id)), NULL);
+	if (rc == 0)
+		rc = xz_login_unlock(xz_req_db(r), id);
 	if (rc < 0)
 		return xz_fail_db(r, rc);
 	xz_req_audit(r, "user.unlock", "user", id, "ok", NULL, NULL);

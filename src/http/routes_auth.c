@@ -99,8 +99,14 @@ static int login(struct xz_req *r)
 	case XZ_LOGIN_OK: break;
 	case XZ_LOGIN_LOCKED:
 		return xz_fail(r, XZ_EFORBIDDEN, "account_locked",
-			       "连续登录失败次数过多，账号已锁定15分钟",
-			       "Too many failed logins; the account is locked for 15 minutes", NULL);
+			       "连续登录失败次数过多，已暂停从此处登录该账号（首次15分钟，再犯加倍）",
+			       "Too many failed logins; this account is locked from this address for "
+			       "15 minutes (doubling on each repeat)",
+			       NULL);
+	case XZ_LOGIN_THROTTLED:
+		return xz_fail(r, XZ_ERATE, "source_throttled",
+			       "此来源登录失败次数过多，已暂停登录，请稍后再试",
+			       "Too many failed logins from this address; try again later", NULL);
 	case XZ_LOGIN_DISABLED:
 		return xz_fail(r, XZ_EFORBIDDEN, "account_disabled", "账号已停用",
 			       "The account is disabled", NULL);
