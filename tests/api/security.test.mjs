@@ -155,3 +155,44 @@ test('finding 13: an Idempotency-Key with control characters is 400; reused with
   const other = await h.api('POST', '/api/v1/people', { token: tok.office, body: { ...body, name: '另一个人' }, headers: { 'Idempotency-Key': k } });
   expectError(assert, other, 422, 'idempotency_key_reused');
 });
+
+// openStream: an SSE stream for a token; collect() gathers what arrived.
+async function openStream(token) {
+  const ctrl = new AbortController();
+  const res = await fetch(`${h.url}/api/v1/events`, { headers: { Authorization: 'Bearer ' + token }, signal: ctrl.signal });
+  assert.equal(res.status, 200);
+  const reader = res.body.getReader();
+  const s = { text: '', ctrl };
+  (async () => { try { for (;;) { const { value, done } = await reader.read(); if (done) break; s.text += new TextDecoder().decode(value); } } catch {} })();
+  return s;
+}
+
+test('finding 8: problem events reach only those who may read the problem', async () => {
+  const more = await h.tokens(['leader', 'contact', 'dept', 'office2']);
+  const all = { ...tok, ...more };
+  const streams = {};
+  for (const [role, t] of Object.entries(all)) streams[role] = await openStream(t);
+  await new Promise((r) => setTimeout(r, 300));
+  const p = await h.api('POST', '/api/v1/problems', { token: tok.grid, body: { channel: 'patrol', category: 'CS01', description: '推送范围测试', lon: 119.845, lat: 28.405 } });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && !streams.office.text.includes(`"id":${p.body.id}`)) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 500));
+  const got = [], wrong = [];
+  for (const [role, t] of Object.entries(all)) {
+    const heard = new RegExp(`event: problem\\ndata: \\{"id":${p.body.id}\\b`).test(streams[role].text);
+    const reads = (await h.api('GET', `/api/v1/problems/${p.body.id}`, { token: t })).status === 200;
+    if (heard) got.push(role);
+    if (heard && !reads) wrong.push(`${role} heard of a problem it cannot read`);
+    streams[role].ctrl.abort();
+  }
+  assert.deepEqual(wrong, []);
+  assert.ok(got.includes('office'), `the township office hears of it (${got})`);
+  for (const role of ['admin', 'secadmin', 'auditor', 'office2']) assert.ok(!got.includes(role), role);
+});
+
+test('finding 9: the security administrator does not read people or units', async () => {
+  for (const path of ['/api/v1/people', '/api/v1/units', `/api/v1/people/${h.sql('SELECT MIN(id) FROM people')}`, `/api/v1/units/${h.sql('SELECT MIN(id) FROM units')}`])
+    assert.ok([403, 404].includes((await h.api('GET', path, { token: tok.secadmin })).status), path);
+  assert.equal((await h.api('GET', '/api/v1/users', { token: tok.secadmin })).status, 200, 'accounts stay the security administrator\'s to see');
+});
