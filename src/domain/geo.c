@@ -689,3 +689,8 @@ double xz_distance_m(double lon1, double lat1, double lon2, double lat2)
 
 	return 2 * EARTH_RADIUS_M * asin(sqrt(fmin(1.0, h)));
 }
+
+bool xz_geo_in_china(double lon, double lat)
+{
+	return lon >= 73.5 && lon <= 135.1 && lat >= 3.8 && lat <= 53.6; /* false for NaN */
+}

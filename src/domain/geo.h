@@ -48,6 +48,11 @@ struct xz_geom {
  */
 int xz_geom_from_geojson(const json_t *geometry, struct xz_geom **out, const char **why);
 
+/* xz_geo_in_china: the position lies within the extent of the PRC's
+ * territory (lon 73.5–135.1, lat 3.8–53.6): a report at (−1, −1) is a
+ * client's mistake, not a place in the county. */
+bool xz_geo_in_china(double lon, double lat);
+
 /* xz_geom_free: release g and everything it owns. NULL is allowed. */
 void xz_geom_free(struct xz_geom *g);
 

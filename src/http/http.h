@@ -141,6 +141,9 @@ int xz_req_id(struct xz_req *r, int i, int64_t *id);
 int xz_req_query_id(struct xz_req *r, const char *name, int64_t *id);
 /* xz_req_page: keyset pagination arguments ?cursor=&limit= . */
 int xz_req_page(struct xz_req *r, int64_t *after, int64_t *limit);
+/* xz_req_like: "%q%" for `LIKE $n ESCAPE '\'`, with q's own % _ \ escaped
+ * (a search for "%" finds a percent sign, not everything). Arena memory. */
+char *xz_req_like(struct xz_req *r, const char *q);
 /* xz_req_header_add: add a response header (strings must outlive the request). */
 void xz_req_header_add(struct xz_req *r, const char *name, const char *value);
 

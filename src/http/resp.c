@@ -569,3 +569,18 @@ int xz_req_array(struct xz_req *r, const char *key, size_t max, json_t **arr)
 			       key);
 	return 0;
 }
+
+char *xz_req_like(struct xz_req *r, const char *q)
+{
+	size_t n = strlen(q), i, k = 0;
+	char *out = xz_arena_alloc(r->arena, 2 * n + 3);
+	out[k++] = '%';
+	for (i = 0; i < n; i++) {
+		if (q[i] == '%' || q[i] == '_' || q[i] == '\\')
+			out[k++] = '\\';
+		out[k++] = q[i];
+	}
+	out[k++] = '%';
+	out[k] = 0;
+	return out;
+}

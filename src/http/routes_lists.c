@@ -512,13 +512,14 @@ static int powers_list(struct xz_req *r)
 	if (q && strlen(q) > XZ_MAX_NAME)
 		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "q过长", "q too long", "q");
 	if (q && *q)
-		like = xz_arena_printf(r->arena, "%%%s%%", q);
+		like = xz_req_like(r, q);
 	rc = xz_db_query(xz_req_db(r),
 			 POWER_SELECT "WHERE v.county_id = $1 AND p.id > $2 AND "
 			 "(CASE WHEN CAST($3 AS BIGINT) IS NOT NULL THEN v.id = $3 WHEN CAST($4 AS "
 			 "BIGINT) IS NOT NULL THEN v.number = $4 ELSE v.state = 'published' END) AND "
 			 "(CAST($5 AS BIGINT) IS NULL OR p.department_id = $5 OR p.resp_department_id "
-			 "= $5) AND (CAST($6 AS TEXT) IS NULL OR p.code LIKE $6 OR p.name LIKE $6) "
+			 "= $5) AND (CAST($6 AS TEXT) IS NULL OR p.code LIKE $6 ESCAPE '\\' OR p.name "
+			 "LIKE $6 ESCAPE '\\') "
 			 "ORDER BY p.id LIMIT $7",
 			 XZ_ARGS(XZ_INT(r->user->county_id), XZ_INT(after), XZ_ID(vid), XZ_ID(vnum),
 				 XZ_ID(dept), XZ_TEXT(like), XZ_INT(limit)),

@@ -329,7 +329,7 @@ static int problem_create(struct xz_req *r)
 	if (has_pos) {
 		if (!json_is_number(lon_j) || !json_is_number(lat_j) ||
 		    fabs(lon = json_number_value(lon_j)) > 180 ||
-		    fabs(lat = json_number_value(lat_j)) > 90)
+		    fabs(lat = json_number_value(lat_j)) > 90 || !xz_geo_in_china(lon, lat))
 			return xz_fail(r, XZ_EMALFORMED, "invalid_position",
 				       "经纬度须同时给出且在有效范围内",
 				       "lon and lat must both be valid numbers", "lon");
@@ -353,6 +353,12 @@ static int problem_create(struct xz_req *r)
 		return xz_fail(r, XZ_ERULE, "invalid_category", "问题类别不存在",
 			       "No such problem category", "category");
 	json_decref(cat);
+	if (patrol && xz_db_one(xz_req_db(r), "SELECT id FROM patrols WHERE id = $1",
+				XZ_ARGS(XZ_INT(patrol)), &row) < 0)
+		return xz_fail(r, XZ_ERULE, "invalid_reference", "巡查记录不存在",
+			       "No such patrol", "patrol_id");
+	json_decref(row);
+	row = NULL;
 	/* where it is: the cell containing the point, else the township the
 	 * point or the reporter's own place names */
 	if (has_pos) {
@@ -489,10 +495,10 @@ static int problems_list(struct xz_req *r)
 	}
 	if (q && *q) {
 		sql = xz_arena_printf(r->arena,
-				      "%s AND (p.description LIKE $%d OR p.address LIKE $%d OR "
-				      "CAST(p.id AS TEXT) = $%d)",
+				      "%s AND (p.description LIKE $%d ESCAPE '\\' OR p.address LIKE $%d "
+				      "ESCAPE '\\' OR CAST(p.id AS TEXT) = $%d)",
 				      sql, n + 1, n + 1, n + 2);
-		p[n++] = XZ_TEXT(xz_arena_printf(r->arena, "%%%s%%", q));
+		p[n++] = XZ_TEXT(xz_req_like(r, q));
 		p[n++] = XZ_TEXT(q);
 	}
 	if (is_yes(mine))

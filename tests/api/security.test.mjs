@@ -196,3 +196,26 @@ test('finding 9: the security administrator does not read people or units', asyn
     assert.ok([403, 404].includes((await h.api('GET', path, { token: tok.secadmin })).status), path);
   assert.equal((await h.api('GET', '/api/v1/users', { token: tok.secadmin })).status, 200, 'accounts stay the security administrator\'s to see');
 });
+
+test('finding 13: a report at lon −1, lat −1 or with a patrol that does not exist is refused', async () => {
+  const base = { channel: 'patrol', category: 'CS01', description: '越界测试', lon: 119.845, lat: 28.405 };
+  const before = h.sql('SELECT COUNT(*) FROM problems');
+  expectError(assert, await h.api('POST', '/api/v1/problems', { token: tok.grid, body: { ...base, lon: -1, lat: -1 } }), 400, 'invalid_position');
+  expectError(assert, await h.api('POST', '/api/v1/problems', { token: tok.grid, body: { ...base, patrol_id: 999999 } }), 422, 'invalid_reference');
+  assert.equal(h.sql('SELECT COUNT(*) FROM problems'), before, 'nothing was recorded');
+});
+
+test('finding 13: q=% and q=_ are searched for, not wildcards', async () => {
+  const all = (await h.api('GET', '/api/v1/problems?limit=500', { token: tok.office })).body.items.length;
+  assert.ok(all > 0);
+  for (const q of ['%', '_', '\\']) {
+    const r = await h.api('GET', `/api/v1/problems?limit=500&q=${encodeURIComponent(q)}`, { token: tok.office });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.items.length, 0, `q=${q} matched ${r.body.items.length}`);
+    const p = await h.api('GET', `/api/v1/powers?q=${encodeURIComponent(q)}`, { token: tok.office });
+    assert.equal(p.status, 200);
+    assert.equal(p.body.items.length, 0, `powers q=${q}`);
+  }
+  const word = (await h.api('GET', '/api/v1/problems?limit=1', { token: tok.office })).body.items[0].description.slice(0, 3);
+  assert.ok((await h.api('GET', `/api/v1/problems?limit=500&q=${encodeURIComponent(word)}`, { token: tok.office })).body.items.length > 0, 'an ordinary search still finds');
+});
