@@ -23,7 +23,7 @@ UNIT_BIN := $(UNIT_SRC:tests/%.c=build/tests/%)
 DB ?= data/xiezhi.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan
+.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan fuzz fuzz-build
 
 all: build/xiezhi web
 
@@ -95,8 +95,37 @@ lint: check-banned
 	clang-format --dry-run --Werror $(SRC) $$(find src -name '*.h')
 
 test: deps-test
-	@$(MAKE) --no-print-directory check-banned all asan $(UNIT_BIN) $(UNIT_SRC:tests/%.c=build/asan/tests/%)
+	@$(MAKE) --no-print-directory check-banned all asan $(UNIT_BIN) $(UNIT_SRC:tests/%.c=build/asan/tests/%) fuzz-build
 	@scripts/test.sh
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), one per parser, built with clang
+# under ASan/UBSan against the library compiled the same way. `make fuzz` runs
+# each for FUZZ_SECONDS on its corpus (tests/fuzz/corpus/<harness>); `make
+# test` runs each for a short smoke (scripts/fuzz.sh).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "CC[fuzz] $<"; $(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(XZ_CFLAGS) -Wno-error -c -o $@ $<
+
+build/fuzz/obj/gen/embedded.o: build/gen/embedded.c
+	@mkdir -p $(dir $@)
+	@echo "CC[fuzz] $<"; $(FUZZ_CC) $(FUZZ_FLAGS) $(XZ_CFLAGS) -Wno-error -c -o $@ $<
+
+build/fuzz/libxz.a: $(FUZZ_OBJ) build/fuzz/obj/gen/embedded.o
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libxz.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(XZ_CFLAGS) -Wno-error -o $@ $< build/fuzz/libxz.a $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps-test fuzz-build
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 bench: deps-test all
 	@bench/run.sh

@@ -345,6 +345,34 @@ static void print_route(const struct xz_route *rt, void *arg)
 	       rt->perm && !xz_authz_known(rt->perm) ? " UNKNOWN-PERMISSION" : "");
 }
 
+/* print_route_json / cmd_routes_json: `xiezhi routes --json`, the route
+ * table as JSON for the role × route × place test: each route's method,
+ * pattern, permission, body limit and the roles whose grants hold the
+ * permission somewhere (authz.c; "self" is every account's). */
+static void print_route_json(const struct xz_route *rt, void *arg)
+{
+	json_t *roles = json_array();
+	for (int k = 0; k < XZ_ROLE_COUNT; k++) {
+		struct xz_user u = {.id = 1, .roles = xz_all_roles[k]};
+		if (rt->perm && xz_authz(&u, rt->perm, NULL))
+			json_array_append_new(roles, json_string(xz_role_name(xz_all_roles[k])));
+	}
+	json_array_append_new(arg, json_pack("{s:s,s:s,s:s?,s:I,s:o}", "method", rt->method,
+					     "pattern", rt->pattern, "perm", rt->perm, "max_body",
+					     (json_int_t)(rt->max_body ? rt->max_body : XZ_MAX_BODY),
+					     "roles", roles));
+}
+
+static int cmd_routes_json(void)
+{
+	json_t *all = json_array();
+	xz_routes_each(print_route_json, all);
+	json_dumpf(all, stdout, JSON_INDENT(1));
+	putchar('\n');
+	json_decref(all);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {.db = "data/xiezhi.db", .listen = "127.0.0.1:8080", .web = "web/dist",
@@ -379,6 +407,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[i], "serve"))
 		return cmd_serve(&o);
+	if (!strcmp(argv[i], "routes") && i + 1 < argc && !strcmp(argv[i + 1], "--json"))
+		return cmd_routes_json();
 	if (!strcmp(argv[i], "routes")) {
 		xz_routes_each(print_route, NULL);
 		return 0;
