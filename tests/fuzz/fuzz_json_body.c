@@ -12,12 +12,24 @@
 #include "core/alloc.h"
 #include "http/http.h"
 
+/* check_message: every English message is one of ours (a client's key may
+ * follow our words; the parser's own text never stands there). */
 static void check_message(const struct xz_req *r)
 {
-	/* the parser's own words must never reach a client */
-	if (r->err_msg_en && (strstr(r->err_msg_en, "Object item") ||
-			      strstr(r->err_msg_en, "unpacked") || strstr(r->err_msg_en, "JSON_")))
-		abort();
+	static const char *const ours[] = {
+		"Missing field ", "Unknown field ", "Field ", "The request body does not",
+		"JSON strings must not", "The body is not valid UTF-8", "A JSON object has a",
+		"The JSON ends too early", "A number in the JSON", "The JSON is nested",
+		"Malformed JSON at line", "Request body is empty", "Request body must be",
+		"items must be an array",
+	};
+	size_t i;
+	if (!r->err_msg_en)
+		return;
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (!strncmp(r->err_msg_en, ours[i], strlen(ours[i])))
+			return;
+	abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
