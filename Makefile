@@ -23,7 +23,7 @@ UNIT_BIN := $(UNIT_SRC:tests/%.c=build/tests/%)
 DB ?= data/xiezhi.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan fuzz fuzz-build
+.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan fuzz fuzz-build soak
 
 all: build/xiezhi web
 
@@ -126,6 +126,11 @@ fuzz-build: $(FUZZ_BIN)
 
 fuzz: deps-test fuzz-build
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# crash drills at length: 100 kill -9 cycles under load on both engines
+soak: deps-test all
+	XZ_CRASH_CYCLES=100 XZ_ENGINE=sqlite node --test tests/api/security_crash.test.mjs
+	XZ_CRASH_CYCLES=100 XZ_ENGINE=pg XZ_PG_URL=$$(scripts/pg.sh start) node --test tests/api/security_crash.test.mjs
 
 bench: deps-test all
 	@bench/run.sh
