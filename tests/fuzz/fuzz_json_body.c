@@ -17,11 +17,20 @@
 static void check_message(const struct xz_req *r)
 {
 	static const char *const ours[] = {
-		"Missing field ", "Unknown field ", "Field ", "The request body does not",
-		"JSON strings must not", "The body is not valid UTF-8", "A JSON object has a",
-		"The JSON ends too early", "A number in the JSON", "The JSON is nested",
-		"Malformed JSON at line", "Request body is empty", "Request body must be",
-		"items must be an array",
+	    "Missing field ",
+	    "Unknown field ",
+	    "Field ",
+	    "The request body does not",
+	    "JSON strings must not",
+	    "The body is not valid UTF-8",
+	    "A JSON object has a",
+	    "The JSON ends too early",
+	    "A number in the JSON",
+	    "The JSON is nested",
+	    "Malformed JSON at line",
+	    "Request body is empty",
+	    "Request body must be",
+	    "items must be an array",
 	};
 	size_t i;
 	if (!r->err_msg_en)
@@ -64,10 +73,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      "version", &i1, "lon", &f);
 			break;
 		case 3:
-			xz_req_unpack(&r, "{s:s,s:{s:s,s?i},s?o}", "kind", &s1, "plan", "title", &s2,
-				      "days", &b, "extra", &o);
+			xz_req_unpack(&r, "{s:s,s:{s:s,s?i},s?o}", "kind", &s1, "plan", "title",
+				      &s2, "days", &b, "extra", &o);
 			break;
-		default: xz_req_array(&r, "items", 100, &arr); break;
+		default:
+			xz_req_array(&r, "items", 100, &arr);
+			break;
 		}
 		check_message(&r);
 		json_decref(r.in);

@@ -22,8 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (xz_time_parse(xz_time_format(t, buf), &t2) != 0 || t2 != t)
 			abort();
 		enum xz_dl_unit u = (enum xz_dl_unit)(data[0] % 5);
-		if (xz_deadline(NULL, t, data[1], u, &due) == 0 && due < t &&
-		    u != 0)
+		if (xz_deadline(NULL, t, data[1], u, &due) == 0 && due < t && u != 0)
 			abort();
 	}
 	(void)xz_date_parse(s, &day);
