@@ -189,18 +189,18 @@ static int idempotent_replay(struct xz_req *r, const char *key, const char *sha,
 		return 0;
 	if (rc < 0)
 		return xz_fail_db(r, rc);
+	if (strcmp(json_string_value(json_object_get(row, "path")), r->path)) {
+		json_decref(row);
+		return xz_fail(r, XZ_ECONFLICT, "idempotency_key_reused",
+			       "该幂等键已用于其他请求", "Idempotency-Key was used for another request",
+			       "Idempotency-Key");
+	}
 	was = json_string_value(json_object_get(row, "request_sha256"));
 	if (was && strcmp(was, sha)) { /* the same key for another request */
 		json_decref(row);
 		return xz_fail(r, XZ_ERULE, "idempotency_key_reused",
 			       "该幂等键已用于内容不同的请求",
 			       "Idempotency-Key was used with a different request body",
-			       "Idempotency-Key");
-	}
-	if (strcmp(json_string_value(json_object_get(row, "path")), r->path)) {
-		json_decref(row);
-		return xz_fail(r, XZ_ECONFLICT, "idempotency_key_reused",
-			       "该幂等键已用于其他请求", "Idempotency-Key was used for another request",
 			       "Idempotency-Key");
 	}
 	r->out = json_loads(json_string_value(json_object_get(row, "body")), 0, NULL);
