@@ -34,6 +34,13 @@ int xz_user_create(struct xz_db *db, const struct xz_user_spec *s, int64_t grant
 			return XZ_EMALFORMED;
 		}
 	}
+	{ /* MLPS 2.0: no account holds two of the three administrator roles */
+		unsigned adm = s->roles & XZ_ADMIN_ROLES;
+		if (adm & (adm - 1)) {
+			*why = "roles_exclusive";
+			return XZ_ERULE;
+		}
+	}
 	if (!s->skip_policy &&
 	    xz_password_check(db, s->username, s->password, NULL, &code, &msg, &msg_en) < 0) {
 		*why = code;

@@ -24,7 +24,8 @@ struct xz_user_spec {
 
 /* xz_user_create: validate places, hash the password (after the policy
  * check unless skip_policy) and insert the account with its roles. On a
- * policy failure returns XZ_ERULE with *why a static snake_case code.
+ * policy failure returns XZ_ERULE with *why a static snake_case code
+ * ("roles_exclusive" when roles hold two administrator roles).
  * *id gets the new id. Writes no audit entry (callers do). */
 int xz_user_create(struct xz_db *db, const struct xz_user_spec *s, int64_t granted_by,
 		   int64_t *id, const char **why);

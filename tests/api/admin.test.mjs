@@ -110,3 +110,9 @@ test('finding 13: audit `at` is ISO 8601', async () => {
   assert.equal(a.status, 200);
   for (const e of a.body.items) assert.match(e.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+08:00$/);
 });
+
+test('finding 2: the console does not make an account with two administrator roles either', async () => {
+  const county = h.sql("SELECT county_id FROM users WHERE username = 'admin'");
+  assert.throws(() => h.cli(['user', 'add', 'twohats', county, 'admin,auditor'], { env: { ...process.env, XZ_PASSWORD: 'Two-Hats-Pass-2026' } }), /roles_exclusive/);
+  assert.equal(h.sql("SELECT COUNT(*) FROM users WHERE username = 'twohats'"), '0');
+});
