@@ -23,7 +23,7 @@ UNIT_BIN := $(UNIT_SRC:tests/%.c=build/tests/%)
 DB ?= data/xiezhi.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan format-report
+.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan format-report fuzz fuzz-build soak
 
 all: build/xiezhi web
 
@@ -108,8 +108,42 @@ format-report:
 		clang-format --dry-run --Werror $$f >/dev/null 2>&1 || echo "$$f"; done
 
 test: deps-test
-	@$(MAKE) --no-print-directory lint all asan $(UNIT_BIN) $(UNIT_SRC:tests/%.c=build/asan/tests/%)
+	@$(MAKE) --no-print-directory lint all asan $(UNIT_BIN) $(UNIT_SRC:tests/%.c=build/asan/tests/%) fuzz-build
 	@scripts/test.sh
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), one per parser, built with clang
+# under ASan/UBSan against the library compiled the same way. `make fuzz` runs
+# each for FUZZ_SECONDS on its corpus (tests/fuzz/corpus/<harness>); `make
+# test` runs each for a short smoke (scripts/fuzz.sh).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "CC[fuzz] $<"; $(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(XZ_CFLAGS) -Wno-error -c -o $@ $<
+
+build/fuzz/obj/gen/embedded.o: build/gen/embedded.c
+	@mkdir -p $(dir $@)
+	@echo "CC[fuzz] $<"; $(FUZZ_CC) $(FUZZ_FLAGS) $(XZ_CFLAGS) -Wno-error -c -o $@ $<
+
+build/fuzz/libxz.a: $(FUZZ_OBJ) build/fuzz/obj/gen/embedded.o
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libxz.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(XZ_CFLAGS) -Wno-error -o $@ $< build/fuzz/libxz.a $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps-test fuzz-build
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# crash drills at length: 100 kill -9 cycles under load on both engines
+soak: deps-test all
+	XZ_CRASH_CYCLES=100 XZ_ENGINE=sqlite node --test tests/api/security_crash.test.mjs
+	XZ_CRASH_CYCLES=100 XZ_ENGINE=pg XZ_PG_URL=$$(scripts/pg.sh start) node --test tests/api/security_crash.test.mjs
 
 bench: deps-test all
 	@bench/run.sh

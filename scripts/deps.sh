@@ -14,7 +14,7 @@ if [ "$what" = test ] || [ "$what" = run ]; then
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
 if [ "$what" = test ]; then
-  pkgs+=(postgresql chromium poppler-utils wrk libclang-rt-14-dev)
+  pkgs+=(postgresql chromium poppler-utils wrk libclang-rt-14-dev clang)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -36,6 +36,11 @@ for t in $(find build/asan/tests -type f -perm -u+x 2>/dev/null | sort); do
   suite "unit-asan-$(basename "$t")" unit "$t"
 done
 
+# libFuzzer harnesses (make fuzz-build): a short smoke on each corpus
+if ls build/fuzz/fuzz_* >/dev/null 2>&1; then
+  suite fuzz-smoke unit scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-5}"
+fi
+
 pg_url=$(scripts/pg.sh start) || { echo "cannot start PostgreSQL"; exit 1; }
 export XZ_PG_URL=$pg_url
 api=$(ls tests/api/*.test.mjs)

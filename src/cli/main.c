@@ -54,7 +54,7 @@ enum {
 
 struct opts {
 	const char *db, *listen, *web, *evidence, *log_level, *proxies;
-	bool test_mode, secure, force;
+	bool test_mode, secure, force, json;
 	char evidence_buf[PATH_MAX];
 };
 
@@ -74,6 +74,7 @@ static const struct {
     {"--test-mode", C_SERVE, false, offsetof(struct opts, test_mode)},
     {"--secure-cookies", C_SERVE, false, offsetof(struct opts, secure)},
     {"--force", C_RESTORE, false, offsetof(struct opts, force)},
+    {"--json", C_ROUTES, false, offsetof(struct opts, json)},
 };
 
 static const struct {
@@ -118,7 +119,7 @@ static int usage(void)
 	      "                                server is using)\n"
 	      "  check                         verify the database, schema, audit chain and "
 	      "evidence\n"
-	      "  routes                        list the API routes and their permissions\n",
+	      "  routes [--json]               list the API routes and their permissions\n",
 	      stderr);
 	return 2;
 }
@@ -842,6 +843,35 @@ static void print_route(const struct xz_route *rt, void *arg)
 	       rt->perm && !xz_authz_known(rt->perm) ? " UNKNOWN-PERMISSION" : "");
 }
 
+/* print_route_json / cmd_routes_json: `xiezhi routes --json`, the route
+ * table as JSON for the role × route × place test: each route's method,
+ * pattern, permission, body limit and the roles whose grants hold the
+ * permission somewhere (authz.c; "self" is every account's). */
+static void print_route_json(const struct xz_route *rt, void *arg)
+{
+	json_t *roles = json_array();
+	for (int k = 0; k < XZ_ROLE_COUNT; k++) {
+		struct xz_user u = {.id = 1, .roles = xz_all_roles[k]};
+		if (rt->perm && xz_authz(&u, rt->perm, NULL))
+			json_array_append_new(roles, json_string(xz_role_name(xz_all_roles[k])));
+	}
+	json_array_append_new(arg, json_pack("{s:s,s:s,s:s?,s:I,s:o}", "method", rt->method,
+					     "pattern", rt->pattern, "perm", rt->perm, "max_body",
+					     (json_int_t)(rt->max_body ? rt->max_body : XZ_MAX_BODY),
+					     "roles", roles));
+}
+
+static int cmd_routes_json(void)
+{
+	json_t *all = json_array();
+	xz_routes_each(print_route_json, all);
+	json_dumpf(all, stdout, JSON_INDENT(1));
+	putchar('\n');
+	json_decref(all);
+	return 0;
+}
+
+
 /* parse: options anywhere; positional words into pos[]. 2 on a usage error. */
 static int parse(int argc, char **argv, struct opts *o, char **pos, int *npos, int *cmd)
 {
@@ -927,6 +957,8 @@ int main(int argc, char **argv)
 	case C_SERVE:
 		return cmd_serve(&o);
 	case C_ROUTES:
+		if (o.json)
+			return cmd_routes_json();
 		xz_routes_each(print_route, NULL);
 		return 0;
 	case C_CHECK:

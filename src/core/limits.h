@@ -7,6 +7,7 @@
 
 #define XZ_MAX_BODY (1u << 20)           /* JSON request body: 1 MiB          */
 #define XZ_MAX_UPLOAD (64u << 20)        /* multipart evidence upload: 64 MiB */
+#define XZ_SPOOL_BODY (1u << 20)         /* a larger body is spooled to disk  */
 #define XZ_MAX_URL 2048                  /* request path and query            */
 #define XZ_MAX_HEADER 8192               /* any single header value           */
 #define XZ_MAX_PATH_PARAMS 4             /* {id} captures per route           */

@@ -240,16 +240,99 @@ static void audit_login(struct xz_db *db, int64_t uid, const char *username, int
 		xz_log_error("audit append failed for %s", action);
 }
 
+/* A throttle row: failures of one (account, source) pair, or of one source
+ * across accounts (username ""). */
+struct throttle {
+	int64_t failures, locks, locked_until;
+};
+
+static int throttle_get(struct xz_db *db, const char *username, const char *source, int64_t now,
+			struct throttle *t)
+{
+	json_t *row = NULL;
+	int rc = xz_db_one(db,
+			   "SELECT failures, locks, locked_until, last_at FROM login_throttle WHERE "
+			   "username = $1 AND source = $2",
+			   XZ_ARGS(XZ_TEXT(username), XZ_TEXT(source)), &row);
+	memset(t, 0, sizeof(*t));
+	if (rc == XZ_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	t->failures = json_integer_value(json_object_get(row, "failures"));
+	t->locks = json_integer_value(json_object_get(row, "locks"));
+	t->locked_until = json_integer_value(json_object_get(row, "locked_until"));
+	/* failures spread over more than the window are forgiven */
+	if (json_integer_value(json_object_get(row, "last_at")) < now - XZ_THROTTLE_WINDOW)
+		t->failures = 0;
+	json_decref(row);
+	return 0;
+}
+
+/* throttle_fail: count one failure; at `limit` the pair (or source) is
+ * locked, each lock twice as long as the one before (capped). *locked
+ * tells whether this failure locked it. */
+static int throttle_fail(struct xz_db *db, const char *username, const char *source, int64_t now,
+			 struct throttle *t, int limit, bool *locked)
+{
+	*locked = false;
+	t->failures++;
+	if (t->failures >= limit) {
+		int64_t d = XZ_LOCK_SECONDS;
+		for (int64_t i = 0; i < t->locks && d < XZ_LOCK_MAX_SECONDS; i++)
+			d *= 2;
+		if (d > XZ_LOCK_MAX_SECONDS)
+			d = XZ_LOCK_MAX_SECONDS;
+		t->locks++;
+		t->locked_until = now + d;
+		t->failures = 0;
+		*locked = true;
+	}
+	return xz_db_exec(db,
+			  "INSERT INTO login_throttle (username, source, failures, locks, locked_until, "
+			  "last_at) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (username, source) DO "
+			  "UPDATE SET failures = $3, locks = $4, locked_until = $5, last_at = $6",
+			  XZ_ARGS(XZ_TEXT(username), XZ_TEXT(source), XZ_INT(t->failures),
+				  XZ_INT(t->locks), XZ_INT(t->locked_until), XZ_INT(now)),
+			  NULL);
+}
+
+/* tell_owner: the account's owner learns that a source was locked out of
+ * their account (a notification, sent by the outbound hook like any). */
+static void tell_owner(struct xz_db *db, int64_t uid, const char *source, int64_t until,
+		       int64_t now)
+{
+	char when[XZ_TIME_LEN], body[512];
+	snprintf(body, sizeof(body),
+		 "来自 %s 的登录连续失败，已暂停该来源登录至 %s。如非本人操作，请联系安全管理员。",
+		 source, xz_time_format(until, when));
+	if (xz_db_exec(db,
+		       "INSERT INTO notifications (user_id, kind, title, body, created_at) VALUES "
+		       "($1, 'security.lockout', '账号登录异常提醒', $2, $3)",
+		       XZ_ARGS(XZ_INT(uid), XZ_TEXT(body), XZ_INT(now)), NULL) < 0)
+		xz_log_error("lock-out notification failed");
+}
+
 int xz_login(struct xz_db *db, const char *username, const char *password, const char *source,
 	     const char *user_agent, enum xz_login_result *result, int64_t *user_id, char *token,
 	     char *csrf, int64_t *expires_at)
 {
 	json_t *u = NULL;
 	char hex[65];
-	int64_t now = xz_now(), uid, county, failed, locked_until;
+	int64_t now = xz_now(), uid, county, locked_until;
+	struct throttle src, pair;
+	bool locked = false, src_locked = false;
 	int rc;
 
 	*result = XZ_LOGIN_BAD;
+	/* a source that failed too often, on any accounts, waits first */
+	if ((rc = throttle_get(db, "", source, now, &src)) < 0)
+		goto out;
+	if (src.locked_until > now) {
+		*result = XZ_LOGIN_THROTTLED;
+		audit_login(db, 0, username, 0, source, "login", "denied", "source throttled");
+		goto out;
+	}
 	rc = xz_db_one(db,
 		       "SELECT id, password_hash, disabled, failed_count, locked_until, county_id "
 		       "FROM users WHERE username = $1",
@@ -259,14 +342,13 @@ int xz_login(struct xz_db *db, const char *username, const char *password, const
 		 * which usernames exist. */
 		xz_password_verify(dummy_hash, password);
 		audit_login(db, 0, username, 0, source, "login", "failed", "unknown user");
-		rc = 0;
+		rc = throttle_fail(db, "", source, now, &src, XZ_SOURCE_FAILURES, &src_locked);
 		goto out;
 	}
 	if (rc < 0)
 		goto out;
 	uid = json_integer_value(json_object_get(u, "id"));
 	county = json_integer_value(json_object_get(u, "county_id"));
-	failed = json_integer_value(json_object_get(u, "failed_count"));
 	locked_until = json_integer_value(json_object_get(u, "locked_until"));
 	*user_id = uid;
 	if (json_integer_value(json_object_get(u, "disabled"))) {
@@ -274,27 +356,26 @@ int xz_login(struct xz_db *db, const char *username, const char *password, const
 		audit_login(db, uid, username, county, source, "login", "denied", "account disabled");
 		goto out;
 	}
-	if (locked_until > now) {
+	/* Lock-out is by (account, source): wrong passwords from one machine
+	 * lock that machine out of the account, never the owner at their own
+	 * desk, and never an administrator's account as a whole. */
+	if ((rc = throttle_get(db, username, source, now, &pair)) < 0)
+		goto out;
+	if (pair.locked_until > now || locked_until > now) {
 		*result = XZ_LOGIN_LOCKED;
-		audit_login(db, uid, username, county, source, "login", "denied", "account locked");
+		audit_login(db, uid, username, county, source, "login", "denied", "locked for this source");
 		goto out;
 	}
 	if (!xz_password_verify(json_string_value(json_object_get(u, "password_hash")), password)) {
-		failed++;
-		if (failed >= XZ_LOCK_FAILURES) {
-			rc = xz_db_exec(db,
-					"UPDATE users SET failed_count = 0, locked_until = $2 WHERE id = $1",
-					XZ_ARGS(XZ_INT(uid), XZ_INT(now + XZ_LOCK_SECONDS)), NULL);
-			audit_login(db, uid, username, county, source, "login", "failed",
-				    "wrong password");
+		audit_login(db, uid, username, county, source, "login", "failed", "wrong password");
+		rc = throttle_fail(db, username, source, now, &pair, XZ_LOCK_FAILURES, &locked);
+		if (rc == 0)
+			rc = throttle_fail(db, "", source, now, &src, XZ_SOURCE_FAILURES, &src_locked);
+		if (locked) {
 			audit_login(db, uid, username, county, source, "lockout", "locked",
-				    "too many failures");
+				    "too many failures from this source");
+			tell_owner(db, uid, source, pair.locked_until, now);
 			*result = XZ_LOGIN_LOCKED;
-		} else {
-			rc = xz_db_exec(db, "UPDATE users SET failed_count = $2 WHERE id = $1",
-					XZ_ARGS(XZ_INT(uid), XZ_INT(failed)), NULL);
-			audit_login(db, uid, username, county, source, "login", "failed",
-				    "wrong password");
 		}
 		goto out;
 	}
@@ -304,8 +385,8 @@ int xz_login(struct xz_db *db, const char *username, const char *password, const
 	*expires_at = now + XZ_SESSION_ABSOLUTE;
 	if ((rc = xz_db_begin(db)) < 0)
 		goto out;
-	rc = xz_db_exec(db, "UPDATE users SET failed_count = 0, locked_until = 0 WHERE id = $1",
-			XZ_ARGS(XZ_INT(uid)), NULL);
+	rc = xz_db_exec(db, "DELETE FROM login_throttle WHERE username = $1 AND source = $2",
+			XZ_ARGS(XZ_TEXT(username), XZ_TEXT(source)), NULL);
 	if (rc == 0)
 		rc = xz_db_exec(db,
 				"INSERT INTO sessions (token_hash, user_id, csrf, source, user_agent, "
@@ -322,8 +403,19 @@ int xz_login(struct xz_db *db, const char *username, const char *password, const
 	if (rc == 0)
 		*result = XZ_LOGIN_OK;
 out:
+	if (src_locked)
+		audit_login(db, 0, username, 0, source, "lockout", "locked",
+			    "too many failures from this source on any account");
 	json_decref(u);
 	return rc;
+}
+
+int xz_login_unlock(struct xz_db *db, int64_t user_id)
+{
+	return xz_db_exec(db,
+			  "DELETE FROM login_throttle WHERE username = (SELECT username FROM users "
+			  "WHERE id = $1)",
+			  XZ_ARGS(XZ_INT(user_id)), NULL);
 }
 
 static const char *dup_str(struct xz_arena *a, json_t *row, const char *key)

@@ -24,7 +24,10 @@ struct xz_arena;
 #define XZ_SESSION_IDLE (30 * 60)
 #define XZ_SESSION_ABSOLUTE (12 * 3600)
 #define XZ_LOCK_FAILURES 5
-#define XZ_LOCK_SECONDS (15 * 60)
+#define XZ_LOCK_SECONDS (15 * 60)       /* the first lock of a (account, source) */
+#define XZ_LOCK_MAX_SECONDS (24 * 3600) /* each further lock doubles, up to this */
+#define XZ_SOURCE_FAILURES 20           /* failures from one source on any accounts */
+#define XZ_THROTTLE_WINDOW 3600         /* failures older than this are forgiven */
 #define XZ_TOKEN_LEN 64 /* base64url of 32 bytes is 43; room to spare */
 
 /* xz_auth_init: initialise libsodium and the hashing semaphore. */
@@ -48,15 +51,29 @@ void xz_token_new(char *tok);
 void xz_token_hash(const char *tok, char *hex);
 
 /* Login outcome codes for xz_login. */
-enum xz_login_result { XZ_LOGIN_OK, XZ_LOGIN_BAD, XZ_LOGIN_LOCKED, XZ_LOGIN_DISABLED };
+enum xz_login_result {
+	XZ_LOGIN_OK,
+	XZ_LOGIN_BAD,
+	XZ_LOGIN_LOCKED, /* this source is locked out of this account */
+	XZ_LOGIN_DISABLED,
+	XZ_LOGIN_THROTTLED, /* this source failed too often on any accounts */
+};
 
 /* xz_login: check credentials, apply lock-out, and on success create a
- * session. *token, *csrf receive new tokens (caller buffers of
+ * session. Lock-out is by (account, source) and by source: XZ_LOCK_FAILURES
+ * wrong passwords from one source lock that source out of that account
+ * (15 minutes, doubling with each further lock, the owner notified);
+ * XZ_SOURCE_FAILURES on any accounts lock the source out of all. No
+ * account — an administrator's least of all — is locked for everyone by
+ * failures from the network. *token, *csrf receive new tokens (caller buffers of
  * XZ_TOKEN_LEN); *user_id the user. *locked_now is set when this failure
  * locked the account. Audits every outcome. */
 int xz_login(struct xz_db *db, const char *username, const char *password, const char *source,
 	     const char *user_agent, enum xz_login_result *result, int64_t *user_id, char *token,
 	     char *csrf, int64_t *expires_at);
+
+/* xz_login_unlock: forget the lock-outs of an account (security admin). */
+int xz_login_unlock(struct xz_db *db, int64_t user_id);
 
 /* xz_session_lookup: the user behind a token, or XZ_EAUTH when the session
  * is unknown, ended or expired. Touches last_seen_at. The user's strings

@@ -38,12 +38,12 @@ static const struct grant grants[] = {
 	{"dept.read", ALL_ROLES, S_COUNTY},
 	{"unit.read", TOWNSHIP_ROLES, S_TOWNSHIP},
 	{"unit.read", XZ_ROLE_DEPT, S_LINE},
-	{"unit.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},
+	{"unit.read", XZ_ROLE_ADMIN, S_COUNTY}, /* not the security admin (issue 16 #9) */
 	{"org.write", XZ_ROLE_ADMIN, S_COUNTY},
 	{"people.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER | XZ_ROLE_CONTACT, S_TOWNSHIP},
 	{"people.read", XZ_ROLE_STAFF, S_UNIT},
 	{"people.read", XZ_ROLE_DEPT, S_LINE},
-	{"people.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},
+	{"people.read", XZ_ROLE_ADMIN, S_COUNTY}, /* not the security admin (issue 16 #9) */
 	{"people.write", XZ_ROLE_OFFICE, S_TOWNSHIP},
 	{"people.write", XZ_ROLE_ADMIN, S_COUNTY},
 	{"leadership.read", TOWNSHIP_ROLES, S_TOWNSHIP},

@@ -13,6 +13,7 @@
 
 #include "core/xz.h"
 #include "core/alloc.h"
+#include "domain/authz.h"
 #include "domain/events.h"
 
 #define XZ_EVENT_QUEUE (64u << 10)
@@ -95,6 +96,23 @@ static bool reaches(const struct xz_sub_place *sub, const struct xz_sub_place *t
 	       sub->county_id == to->county_id;
 }
 
+/* may_read: the subscriber's roles grant perm at the record's place. */
+static bool may_read(const struct xz_sub_place *sub, const char *perm,
+		     const struct xz_sub_place *to)
+{
+	struct xz_user u = {.id = sub->user_id,
+			    .county_id = sub->county_id,
+			    .township_id = sub->township_id,
+			    .unit_id = sub->unit_id,
+			    .department_id = sub->department_id,
+			    .roles = sub->roles};
+	struct xz_place p = {.county_id = to->county_id,
+			     .township_id = to->township_id,
+			     .department_id = to->department_id,
+			     .unit_id = to->unit_id};
+	return xz_authz(&u, perm, &p);
+}
+
 /* push: append text to one queue (lock held); wake it. */
 static void push(struct xz_sub *s, const char *text, size_t n)
 {
@@ -126,11 +144,23 @@ void xz_events_publish(const char *name, const json_t *data, const struct xz_sub
 	n = strlen(name) + strlen(json) + 20;
 	text = xz_malloc(n);
 	n = (size_t)snprintf(text, n, "event: %s\ndata: %s\n\n", name, json);
+	if (to && !to->perm && !strcmp(name, "problem")) {
+		struct xz_sub_place t = *to;
+		t.perm = "problem.read";
+		to = &t;
+		pthread_mutex_lock(&bus_lock);
+		for (s = subs; s; s = s->next)
+			if (may_read(&s->where, to->perm, to))
+				push(s, text, n);
+		pthread_mutex_unlock(&bus_lock);
+		goto out;
+	}
 	pthread_mutex_lock(&bus_lock);
 	for (s = subs; s; s = s->next)
-		if (reaches(&s->where, to))
+		if (to && to->perm ? may_read(&s->where, to->perm, to) : reaches(&s->where, to))
 			push(s, text, n);
 	pthread_mutex_unlock(&bus_lock);
+out:
 	xz_free(text);
 	free(json);
 }

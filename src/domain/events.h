@@ -17,6 +17,12 @@ struct xz_sub;
 
 struct xz_sub_place {
 	int64_t county_id, township_id, unit_id, user_id;
+	/* a subscriber's department and roles, or a record's department: an
+	 * event about a record (a "problem") reaches only those whose roles
+	 * may read it there (authz.c, the same rule as reading the record) */
+	int64_t department_id;
+	unsigned roles;
+	const char *perm; /* publish: the permission reading the record needs */
 };
 
 /* xz_events_subscribe: a new subscriber; wake(arg) is called (from the
@@ -30,7 +36,10 @@ void xz_events_unsubscribe(struct xz_sub *s);
  * and marks the subscriber parked until the next publish wakes it. */
 size_t xz_events_read(struct xz_sub *s, char *buf, size_t max, void (*park)(void *arg));
 /* xz_events_publish: "event: <name>\ndata: <json>\n\n" to every subscriber
- * the place reaches. A subscriber whose queue is full drops the event and
+ * the place reaches. When to->perm is set (by default "problem.read" for a
+ * "problem" event) a subscriber gets it only if xz_authz grants it that
+ * permission at the record's place: nobody learns through the stream of a
+ * record they would get 404 for. A subscriber whose queue is full drops the event and
  * gets a "resync" event instead so the page reloads its data. */
 void xz_events_publish(const char *name, const json_t *data, const struct xz_sub_place *to);
 /* xz_events_ping: a comment line to every subscriber (keeps proxies and

@@ -19,6 +19,14 @@
  * two vertices is a grid point too) with 128-bit cross products. Orientation,
  * on-segment and crossing tests are therefore exact: no epsilon, no case where
  * two tests disagree about the same point.
+ *
+ * Work budget: checking that holes lie inside their shell compares every hole
+ * edge with every shell edge, so a crafted shape (dozens of holes of ten
+ * thousand points) could keep a thread busy for minutes. Validation therefore
+ * runs under a budget of steps proportional to the number of positions read
+ * (GEO_WORK_PER_POINT each, at least GEO_WORK_MIN) and asks xz_cancelled()
+ * every GEO_CANCEL_EVERY steps; a shape over budget is refused as
+ * "too_complex", one whose client has gone as "abandoned".
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,6 +34,7 @@
 
 #include "core/xz.h"
 #include "core/alloc.h"
+#include "core/cancel.h"
 #include "domain/geo.h"
 
 #define GEO_SCALE 1e9		 /* grid steps per degree                */
@@ -33,6 +42,53 @@
 #define DEG2RAD (3.14159265358979323846 / 180.0)
 
 enum { LOC_OUT, LOC_IN, LOC_ON };
+
+#define GEO_WORK_PER_POINT 3000u      /* edge tests allowed per position read */
+#define GEO_WORK_MIN 30000000u        /* ...and at least this many (≈0.3 s)  */
+#define GEO_CANCEL_EVERY (1u << 18)   /* steps between xz_cancelled() checks */
+
+/* The running validation's budget (per thread; off for plain queries). */
+static _Thread_local struct {
+	bool on, out, cancelled;
+	uint64_t left, tick;
+} work;
+
+static void work_start(uint64_t points)
+{
+	uint64_t b = points * GEO_WORK_PER_POINT;
+	work.on = true;
+	work.out = work.cancelled = false;
+	work.left = b > GEO_WORK_MIN ? b : GEO_WORK_MIN;
+	work.tick = 0;
+}
+
+/* spend: charge n steps; false once the budget is gone or the work abandoned. */
+static bool spend(uint64_t n)
+{
+	if (!work.on)
+		return true;
+	if (work.out)
+		return false;
+	if (n >= work.left) {
+		work.out = true;
+		return false;
+	}
+	work.left -= n;
+	if ((work.tick += n) >= GEO_CANCEL_EVERY) {
+		work.tick = 0;
+		if (xz_cancelled()) {
+			work.out = work.cancelled = true;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* work_why: the reason to give when validation stopped on the budget. */
+static const char *work_why(void)
+{
+	return work.cancelled ? "abandoned" : "too_complex";
+}
 
 /* A position in doubled grid units: 2 * round(degrees * 1e9). */
 struct pt {
@@ -140,6 +196,7 @@ static int ring_locate(const struct xz_ring *r, struct pt p)
 	bool in = false;
 	int loc = LOC_OUT;
 
+	spend((uint64_t)r->n);
 	for (int i = 0; i + 1 < r->n; i++) {
 		struct pt a = vertex(r, i), b = vertex(r, i + 1);
 		if (on_segment(p, a, b)) {
@@ -240,6 +297,8 @@ static bool probe(const struct xz_ring *r, const struct xz_geom *g, int bad, str
 			const struct xz_poly *poly = &g->polys[pi];
 			for (int k = 0; k < poly->nrings; k++) {
 				const struct xz_ring *q = &poly->rings[k];
+				if (!spend((uint64_t)q->n))
+					goto out;
 				for (int j = 0; j + 1 < q->n; j++) {
 					struct pt c = vertex(q, j), d = vertex(q, j + 1);
 					if (!boxes_meet(a, b, c, d))
@@ -264,6 +323,8 @@ static bool probe(const struct xz_ring *r, const struct xz_geom *g, int bad, str
 			if (geom_locate(g, m) == bad)
 				goto out;
 		}
+		if (work.out)
+			goto out;
 	}
 	ok = true;
 out:
@@ -299,7 +360,11 @@ static bool ring_is_simple(const struct xz_ring *r)
 	}
 	qsort(sb, (size_t)m, sizeof *sb, segbox_cmp);
 	for (int k = 0; k < m; k++) {
+		if (!spend(1))
+			goto out;
 		for (int l = k + 1; l < m && sb[l].minx <= sb[k].maxx; l++) {
+			if ((l - k) % 1024 == 0 && !spend(1024))
+				goto out;
 			int i = sb[k].i, j = sb[l].i, d = abs(i - j);
 			if (sb[l].maxy < sb[k].miny || sb[l].miny > sb[k].maxy)
 				continue;
@@ -369,7 +434,7 @@ static int parse_ring(const json_t *arr, struct xz_ring *r, const char **why)
 		goto out;
 	}
 	if (!ring_is_simple(r)) {
-		*why = "self_intersection";
+		*why = work.out ? work_why() : "self_intersection";
 		goto out;
 	}
 	rc = 0;
@@ -396,7 +461,7 @@ static int parse_poly(const json_t *arr, struct xz_poly *poly, const char **why)
 		struct xz_geom g = {1, &shell, 0, 0, 0, 0};
 		if (!probe(&poly->rings[k], &g, LOC_OUT, s)) {
 			rc = XZ_ERULE;
-			*why = "hole_outside";
+			*why = work.out ? work_why() : "hole_outside";
 			goto out;
 		}
 	}
@@ -452,6 +517,15 @@ int xz_geom_from_geojson(const json_t *geometry, struct xz_geom **out, const cha
 		goto out;
 	}
 
+	{
+		uint64_t points = 0;
+		for (i = 0; i < npolys; i++) {
+			pj = multi ? json_array_get(coords, i) : coords;
+			for (size_t k = 0; k < json_array_size(pj); k++)
+				points += json_array_size(json_array_get(pj, k));
+		}
+		work_start(points);
+	}
 	g = xz_calloc(1, sizeof *g);
 	g->polys = xz_calloc(npolys, sizeof *g->polys);
 	g->npolys = (int)npolys;
@@ -475,6 +549,7 @@ int xz_geom_from_geojson(const json_t *geometry, struct xz_geom **out, const cha
 	g = NULL;
 	rc = 0;
 out:
+	work.on = false;
 	xz_geom_free(g);
 	if (rc && why)
 		*why = reason;
@@ -531,6 +606,7 @@ bool xz_geom_within(const struct xz_geom *inner, const struct xz_geom *outer)
 	    inner->maxy > outer->maxy)
 		goto out;
 	cap = count_points(outer) > count_points(inner) ? count_points(outer) : count_points(inner);
+	work_start((uint64_t)count_points(outer) + (uint64_t)count_points(inner));
 	s = xz_calloc((size_t)cap + 2, sizeof *s);
 	for (int i = 0; i < inner->npolys; i++)
 		if (!probe(&inner->polys[i].rings[0], outer, LOC_OUT, s))
@@ -542,6 +618,7 @@ bool xz_geom_within(const struct xz_geom *inner, const struct xz_geom *outer)
 				goto out;
 	ok = true;
 out:
+	work.on = false;
 	xz_free(s);
 	return ok;
 }
@@ -611,4 +688,9 @@ double xz_distance_m(double lon1, double lat1, double lon2, double lat2)
 	double h = sin(dp / 2) * sin(dp / 2) + cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
 
 	return 2 * EARTH_RADIUS_M * asin(sqrt(fmin(1.0, h)));
+}
+
+bool xz_geo_in_china(double lon, double lat)
+{
+	return lon >= 73.5 && lon <= 135.1 && lat >= 3.8 && lat <= 53.6; /* false for NaN */
 }

@@ -41,11 +41,17 @@ struct xz_geom {
  *   XZ_EMALFORMED  "bad_shape", "unsupported_type", "bad_coordinates"
  *   XZ_ERULE       "too_few_points", "ring_not_closed", "self_intersection",
  *                  "hole_outside", "empty_polygon", "too_many_points",
- *                  "too_many_rings"
+ *                  "too_many_rings", "too_complex" (over the work budget,
+ *                  proportional to the positions read), "abandoned" (xz_cancelled)
  * with *out set to NULL and the reason (a static string) in *why when why is
  * not NULL.
  */
 int xz_geom_from_geojson(const json_t *geometry, struct xz_geom **out, const char **why);
+
+/* xz_geo_in_china: the position lies within the extent of the PRC's
+ * territory (lon 73.5–135.1, lat 3.8–53.6): a report at (−1, −1) is a
+ * client's mistake, not a place in the county. */
+bool xz_geo_in_china(double lon, double lat);
 
 /* xz_geom_free: release g and everything it owns. NULL is allowed. */
 void xz_geom_free(struct xz_geom *g);

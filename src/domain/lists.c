@@ -12,6 +12,7 @@
 
 #include "core/xz.h"
 #include "store/db.h"
+#include "store/sqlbuf.h"
 #include "domain/lists.h"
 #include "domain/scope.h"
 
@@ -416,7 +417,7 @@ int xz_powers_list(struct xz_ctx *c, const struct xz_power_query *q, json_t **ro
 	if ((rc = xz_scope_county(c, "list.read", 0, &county)) < 0)
 		return rc;
 	if (q->q && *q->q)
-		like = xz_arena_printf(c->arena, "%%%s%%", q->q);
+		like = xz_sql_like(c->arena, q->q);
 	rc = xz_db_query(
 	    c->db,
 	    POWER_SELECT
@@ -424,7 +425,8 @@ int xz_powers_list(struct xz_ctx *c, const struct xz_power_query *q, json_t **ro
 	    "(CASE WHEN CAST($3 AS BIGINT) IS NOT NULL THEN v.id = $3 WHEN CAST($4 AS "
 	    "BIGINT) IS NOT NULL THEN v.number = $4 ELSE v.state = 'published' END) AND "
 	    "(CAST($5 AS BIGINT) IS NULL OR p.department_id = $5 OR p.resp_department_id "
-	    "= $5) AND (CAST($6 AS TEXT) IS NULL OR p.code LIKE $6 OR p.name LIKE $6) "
+	    "= $5) AND (CAST($6 AS TEXT) IS NULL OR p.code LIKE $6 ESCAPE '\\' OR p.name LIKE $6 "
+	    "ESCAPE '\\') "
 	    "ORDER BY p.id LIMIT $7",
 	    XZ_ARGS(XZ_INT(county), XZ_INT(q->after), XZ_ID(q->version_id),
 		    XZ_ID(q->version_number), XZ_ID(q->department_id), XZ_TEXT(like),

@@ -663,6 +663,7 @@ int xz_problem__notify_at(struct xz_db *db, int64_t now, const json_t *problem, 
 	to.county_id = json_integer_value(json_object_get(problem, "county_id"));
 	to.township_id = json_integer_value(json_object_get(problem, "township_id"));
 	to.unit_id = json_integer_value(json_object_get(problem, "unit_id"));
+	to.department_id = json_integer_value(json_object_get(problem, "department_id"));
 	ev = json_pack("{s:I,s:s?,s:s}", "id", (json_int_t)id, "state",
 		       json_string_value(json_object_get(problem, "state")), "kind", kind);
 	xz_events_publish("problem", ev, &to);

@@ -152,7 +152,8 @@ static int check_report(struct xz_ctx *c, const struct xz_problem_report *in)
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_address", "地址过长",
 				   "address too long", "address");
 	if (in->has_pos &&
-	    (!isfinite(in->lon) || !isfinite(in->lat) || fabs(in->lon) > 180 || fabs(in->lat) > 90))
+	    (!isfinite(in->lon) || !isfinite(in->lat) || fabs(in->lon) > 180 || fabs(in->lat) > 90 ||
+			      !xz_geo_in_china(in->lon, in->lat)))
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_position",
 				   "经纬度须同时给出且在有效范围内",
 				   "lon and lat must both be valid numbers", "lon");
@@ -170,6 +171,12 @@ static int check_report(struct xz_ctx *c, const struct xz_problem_report *in)
 		      XZ_ARGS(XZ_TEXT(in->category)), &cat) < 0)
 		return xz_ctx_fail(c, XZ_ERULE, "invalid_category", "问题类别不存在",
 				   "No such problem category", "category");
+	json_decref(cat);
+	cat = NULL;
+	if (in->patrol_id && xz_db_one(c->db, "SELECT id FROM patrols WHERE id = $1",
+				       XZ_ARGS(XZ_INT(in->patrol_id)), &cat) < 0)
+		return xz_ctx_fail(c, XZ_ERULE, "invalid_reference", "巡查记录不存在",
+				   "No such patrol", "patrol_id");
 	json_decref(cat);
 	return 0;
 }

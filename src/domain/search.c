@@ -23,6 +23,7 @@
 #include "domain/ctx.h"
 #include "domain/problem.h"
 #include "domain/search.h"
+#include "store/sqlbuf.h"
 
 #define OPEN_SQL "('reported','accepted','dispatched','in_hand','handled','verified')"
 #define EXPORT_PAGE 1000 /* rows read from the database at a time */
@@ -73,17 +74,17 @@ void xz_search_text(struct xz_ctx *c, const char *q, int first, struct xz_proble
 	}
 	if (utf8_chars(q) >= 3) {
 		/* the expression of the GIN index problems_text_trgm */
-		int like = arg(w, first, XZ_TEXT(xz_arena_printf(c->arena, "%%%s%%", q)));
+		int like = arg(w, first, XZ_TEXT(xz_sql_like(c->arena, q)));
 		w->sql =
 		    xz_arena_printf(c->arena,
 				    " AND (CAST(p.id AS TEXT) = $%d OR (p.description || ' ' || "
-				    "COALESCE(p.address, '')) LIKE $%d)",
+				    "COALESCE(p.address, '')) LIKE $%d ESCAPE '\\')",
 				    idn, like);
 	} else {
-		int like = arg(w, first, XZ_TEXT(xz_arena_printf(c->arena, "%%%s%%", q)));
+		int like = arg(w, first, XZ_TEXT(xz_sql_like(c->arena, q)));
 		w->sql = xz_arena_printf(c->arena,
 					 " AND (CAST(p.id AS TEXT) = $%d OR p.description LIKE $%d "
-					 "OR p.address LIKE $%d)",
+					 "ESCAPE '\\' OR p.address LIKE $%d ESCAPE '\\')",
 					 idn, like, like);
 	}
 }

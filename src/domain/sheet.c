@@ -921,14 +921,27 @@ int xz_sheet_write_csv(const json_t *rows, unsigned char **out, size_t *len)
 			size_t n = json_is_string(cell) ? json_string_length(cell) : strlen(s);
 			if (j > 0 && (rc = obuf_add(&b, ",", 1)))
 				goto out;
+			/* formula injection: a text cell a spreadsheet would take as a
+			 * formula (= + - @, or a leading tab or CR) gets a leading
+			 * apostrophe, so it stays text (OWASP "CSV injection") */
+			char *safe = NULL;
+			if (json_is_string(cell) && n > 0 && strchr("=+-@\t\r", s[0])) {
+				safe = xz_malloc(n + 2);
+				safe[0] = '\'';
+				memcpy(safe + 1, s, n + 1);
+				s = safe;
+				n++;
+			}
 			if (csv_needs_quotes(s, n)) {
 				size_t need = csv_write(NULL, 0, s, n);
-				if ((rc = obuf_reserve(&b, need + 1)))
-					goto out;
-				b.len += csv_write(b.p + b.len, need + 1, s, n);
-			} else if ((rc = obuf_add(&b, s, n))) {
-				goto out;
+				if ((rc = obuf_reserve(&b, need + 1)) == 0)
+					b.len += csv_write(b.p + b.len, need + 1, s, n);
+			} else {
+				rc = obuf_add(&b, s, n);
 			}
+			xz_free(safe);
+			if (rc)
+				goto out;
 		}
 		if ((rc = obuf_add(&b, "\r\n", 2)))
 			goto out;

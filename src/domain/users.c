@@ -34,6 +34,13 @@ int xz_user_create(struct xz_db *db, const struct xz_user_spec *s, int64_t grant
 			return XZ_EMALFORMED;
 		}
 	}
+	{ /* MLPS 2.0: no account holds two of the three administrator roles */
+		unsigned adm = s->roles & XZ_ADMIN_ROLES;
+		if (adm & (adm - 1)) {
+			*why = "roles_exclusive";
+			return XZ_ERULE;
+		}
+	}
 	if (!s->skip_policy &&
 	    xz_password_check(db, s->username, s->password, NULL, &code, &msg, &msg_en) < 0) {
 		*why = code;
@@ -131,4 +138,34 @@ int xz_user_set_password(struct xz_db *db, int64_t id, const char *password, boo
 			  "UPDATE users SET password_hash = $2, password_changed_at = $3, "
 			  "failed_count = 0, locked_until = 0, version = version + 1 WHERE id = $1",
 			  XZ_ARGS(XZ_INT(id), XZ_TEXT(hash), XZ_INT(xz_now())), NULL);
+}
+
+int xz_user_roles(struct xz_db *db, int64_t id, unsigned *roles)
+{
+	json_t *rows = NULL, *row;
+	size_t i;
+	int rc = xz_db_query(db, "SELECT role FROM user_roles WHERE user_id = $1",
+			     XZ_ARGS(XZ_INT(id)), &rows);
+	*roles = 0;
+	if (rc == 0)
+		json_array_foreach(rows, i, row)
+			*roles |= xz_role_parse(json_string_value(json_object_get(row, "role")));
+	json_decref(rows);
+	return rc;
+}
+
+bool xz_user_protected(int64_t actor_id, int64_t target_id, unsigned target_roles)
+{
+	return actor_id != target_id && (target_roles & XZ_ADMIN_ROLES);
+}
+
+bool xz_roles_exclusive_ok(unsigned roles, unsigned role)
+{
+	return !(role & XZ_ADMIN_ROLES) || !(roles & XZ_ADMIN_ROLES & ~role);
+}
+
+int xz_user_must_change(struct xz_db *db, int64_t id, bool must)
+{
+	return xz_db_exec(db, "UPDATE users SET must_change_password = $2 WHERE id = $1",
+			  XZ_ARGS(XZ_INT(id), XZ_INT(must ? 1 : 0)), NULL);
 }

@@ -51,6 +51,7 @@ struct xz_req {
 	char *body;
 	size_t body_len, body_cap;
 	bool body_too_big;
+	bool headers_checked; /* session, permission, CSRF checked on the first call */
 	json_t *in; /* parsed JSON body, owned by the request */
 	struct xz_user *user; /* NULL when not logged in */
 	struct xz_db *db;     /* borrowed lazily by xz_req_db() */
@@ -167,6 +168,9 @@ int xz_req_id(struct xz_req *r, int i, int64_t *id);
 int xz_req_query_id(struct xz_req *r, const char *name, int64_t *id);
 /* xz_req_page: keyset pagination arguments ?cursor=&limit= . */
 int xz_req_page(struct xz_req *r, int64_t *after, int64_t *limit);
+/* xz_req_like: "%q%" for `LIKE $n ESCAPE '\'`, with q's own % _ \ escaped
+ * (a search for "%" finds a percent sign, not everything). Arena memory. */
+char *xz_req_like(struct xz_req *r, const char *q);
 /* xz_req_header_add: add a response header (strings must outlive the request). */
 void xz_req_header_add(struct xz_req *r, const char *name, const char *value);
 
@@ -190,6 +194,11 @@ json_t *xz_present_all(json_t *rows);
  * before and after are borrowed. */
 int xz_req_audit(struct xz_req *r, const char *action, const char *object_type, int64_t object_id,
 		 const char *outcome, json_t *before, json_t *after);
+
+/* xz_req_audit_detail: the same with a short detail (e.g. the role granted). */
+int xz_req_audit_detail(struct xz_req *r, const char *action, const char *object_type,
+			int64_t object_id, const char *outcome, const char *detail, json_t *before,
+			json_t *after);
 
 /* xz_req_audit_new: the same, taking ownership of before and after (for
  * values built on the spot with json_pack or json_incref). */

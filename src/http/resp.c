@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/xtime.h"
 #include "store/db.h"
+#include "store/sqlbuf.h"
 #include "domain/audit.h"
 #include "domain/auth.h"
 #include "http/http.h"
@@ -80,6 +81,48 @@ int xz_fail_db(struct xz_req *r, int code)
 	}
 }
 
+/* json_syntax_fail: our own words for a body jansson could not read; the
+ * parser's text never reaches the client (it names its own options). */
+static int json_syntax_fail(struct xz_req *r, const json_error_t *err)
+{
+	const char *zh, *en;
+	switch (json_error_code(err)) {
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		zh = "JSON字符串中不允许出现\\u0000";
+		en = "JSON strings must not contain \\u0000";
+		break;
+	case json_error_invalid_utf8:
+		zh = "请求体不是有效的UTF-8文本";
+		en = "The body is not valid UTF-8";
+		break;
+	case json_error_duplicate_key:
+		zh = "JSON对象中有重复的字段";
+		en = "A JSON object has a duplicate key";
+		break;
+	case json_error_premature_end_of_input:
+		zh = "JSON不完整";
+		en = "The JSON ends too early";
+		break;
+	case json_error_numeric_overflow:
+		zh = "JSON中的数字超出范围";
+		en = "A number in the JSON is out of range";
+		break;
+	case json_error_stack_overflow:
+		zh = "JSON嵌套过深";
+		en = "The JSON is nested too deeply";
+		break;
+	default:
+		return xz_fail(r, XZ_EMALFORMED, "malformed_json",
+			       xz_arena_printf(r->arena, "JSON格式错误（第%d行第%d列）", err->line,
+					       err->column),
+			       xz_arena_printf(r->arena, "Malformed JSON at line %d, column %d",
+					       err->line, err->column),
+			       NULL);
+	}
+	return xz_fail(r, XZ_EMALFORMED, "malformed_json", zh, en, NULL);
+}
+
 int xz_req_json(struct xz_req *r)
 {
 	json_error_t err;
@@ -90,13 +133,191 @@ int xz_req_json(struct xz_req *r)
 			       NULL);
 	r->in = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
 	if (!r->in)
-		return xz_fail(r, XZ_EMALFORMED, "malformed_json",
-			       xz_arena_printf(r->arena, "JSON格式错误：%s", err.text),
-			       xz_arena_printf(r->arena, "Malformed JSON: %s", err.text), NULL);
+		return json_syntax_fail(r, &err);
 	if (!json_is_object(r->in))
 		return xz_fail(r, XZ_EMALFORMED, "malformed_json", "请求体须为JSON对象",
 			       "Request body must be a JSON object", NULL);
 	return 0;
+}
+
+/* A top-level field of an unpack format: its key and declared type. */
+struct shape_field {
+	const char *key;
+	char type; /* s b i I f F n o O { [ */
+};
+
+/* fmt_skip_value: walk one value of an unpack format from *f, consuming its
+ * arguments from ap (keys of nested objects and the output pointers: every
+ * argument of json_unpack is a pointer). Returns its type character. */
+static char fmt_skip_value(const char **f, va_list *ap)
+{
+	char t;
+	while (**f == ' ' || **f == ',' || **f == ':')
+		(*f)++;
+	t = **f;
+	if (!t)
+		return 0;
+	(*f)++;
+	if (t == '{' || t == '[') {
+		char close = t == '{' ? '}' : ']';
+		for (;;) {
+			while (**f == ' ' || **f == ',' || **f == '!' || **f == '*')
+				(*f)++;
+			if (!**f || **f == close)
+				break;
+			if (t == '{') { /* key, optional '?', value */
+				if (**f != 's')
+					return 0;
+				(*f)++;
+				(void)va_arg(*ap, void *);
+				if (**f == '?')
+					(*f)++;
+			}
+			if (!fmt_skip_value(f, ap))
+				return 0;
+		}
+		if (**f)
+			(*f)++;
+		return t;
+	}
+	if (strchr("sbiIfFoO", t)) {
+		(void)va_arg(*ap, void *);
+		if (t == 's' && **f == '%') {
+			(*f)++;
+			(void)va_arg(*ap, void *);
+		}
+		while (**f == '?' || **f == '*' || **f == '!')
+			(*f)++;
+	}
+	return t;
+}
+
+/* shape_fields: the top-level fields of an object format "{s:s,s?I,...}". */
+static int shape_fields(const char *fmt, va_list ap0, struct shape_field *out, int max)
+{
+	const char *f = fmt;
+	va_list ap;
+	int n = 0;
+	va_copy(ap, ap0);
+	while (*f == ' ')
+		f++;
+	if (*f++ != '{')
+		goto out;
+	for (;;) {
+		while (*f == ' ' || *f == ',' || *f == '!' || *f == '*')
+			f++;
+		if (*f != 's' || n >= max)
+			break;
+		f++;
+		out[n].key = va_arg(ap, const char *);
+		if (*f == '?')
+			f++;
+		if (!(out[n].type = fmt_skip_value(&f, &ap)))
+			break;
+		n++;
+	}
+out:
+	va_end(ap);
+	return n;
+}
+
+static bool type_fits(char t, const json_t *v)
+{
+	switch (t) {
+	case 's': return json_is_string(v);
+	case 'b': return json_is_boolean(v);
+	case 'i':
+	case 'I': return json_is_integer(v);
+	case 'f': return json_is_real(v);
+	case 'F': return json_is_number(v);
+	case 'n': return json_is_null(v);
+	case '{': return json_is_object(v);
+	case '[': return json_is_array(v);
+	default: return true;
+	}
+}
+
+static const char *type_zh(char t)
+{
+	switch (t) {
+	case 's': return "字符串";
+	case 'b': return "true或false";
+	case 'i':
+	case 'I': return "整数";
+	case 'f':
+	case 'F': return "数字";
+	case '{': return "对象";
+	case '[': return "数组";
+	default: return "其他类型";
+	}
+}
+
+static const char *type_en(char t)
+{
+	switch (t) {
+	case 's': return "a string";
+	case 'b': return "true or false";
+	case 'i':
+	case 'I': return "an integer";
+	case 'f':
+	case 'F': return "a number";
+	case '{': return "an object";
+	case '[': return "an array";
+	default: return "another type";
+	}
+}
+
+/* field_name: a client-chosen key, bounded, for our message. */
+static const char *field_name(struct xz_req *r, const char *k, size_t n)
+{
+	if (n > XZ_MAX_CODE)
+		n = XZ_MAX_CODE;
+	return xz_arena_printf(r->arena, "%.*s", (int)n, k);
+}
+
+/* shape_fail: our own words for a body that does not fit its declared
+ * shape, naming the field (jansson's text is only read, never passed on). */
+static int shape_fail(struct xz_req *r, const json_error_t *err, const char *fmt, va_list ap)
+{
+	struct shape_field fields[32];
+	const char *colon = strstr(err->text, ": ");
+	const char *field = NULL;
+	int n, i;
+	switch (json_error_code(err)) {
+	case json_error_item_not_found:
+		if (colon)
+			field = field_name(r, colon + 2, strlen(colon + 2));
+		if (field)
+			return xz_fail(r, XZ_EMALFORMED, "invalid_body",
+				       xz_arena_printf(r->arena, "缺少字段%s", field),
+				       xz_arena_printf(r->arena, "Missing field %s", field), field);
+		break;
+	case json_error_end_of_input_expected:
+		if (colon)
+			field = field_name(r, colon + 2, strcspn(colon + 2, ","));
+		if (field)
+			return xz_fail(r, XZ_EMALFORMED, "invalid_body",
+				       xz_arena_printf(r->arena, "不认识的字段%s", field),
+				       xz_arena_printf(r->arena, "Unknown field %s", field), field);
+		break;
+	case json_error_wrong_type:
+	case json_error_null_value:
+		n = shape_fields(fmt, ap, fields, (int)XZ_ARRAY_LEN(fields));
+		for (i = 0; i < n; i++) {
+			json_t *v = json_object_get(r->in, fields[i].key);
+			if (v && !type_fits(fields[i].type, v))
+				return xz_fail(r, XZ_EMALFORMED, "invalid_body",
+					       xz_arena_printf(r->arena, "字段%s须为%s", fields[i].key,
+							       type_zh(fields[i].type)),
+					       xz_arena_printf(r->arena, "Field %s must be %s",
+							       fields[i].key, type_en(fields[i].type)),
+					       fields[i].key);
+		}
+		break;
+	default: break;
+	}
+	return xz_fail(r, XZ_EMALFORMED, "invalid_body", "请求字段不符合要求",
+		       "The request body does not have the expected fields", NULL);
 }
 
 int xz_req_unpack(struct xz_req *r, const char *fmt, ...)
@@ -109,11 +330,12 @@ int xz_req_unpack(struct xz_req *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	rc = json_vunpack_ex(r->in, &err, JSON_STRICT, fmt, ap);
 	va_end(ap);
-	if (rc != 0)
-		return xz_fail(r, XZ_EMALFORMED, "invalid_body",
-			       xz_arena_printf(r->arena, "请求字段不符合要求：%s", err.text),
-			       xz_arena_printf(r->arena, "Invalid request body: %s", err.text), NULL);
-	return 0;
+	if (rc != 0) {
+		va_start(ap, fmt);
+		rc = shape_fail(r, &err, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
 }
 
 const char *xz_req_query(struct xz_req *r, const char *name)
@@ -126,11 +348,13 @@ const char *xz_req_header(struct xz_req *r, const char *name)
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+/* parse_pos_int: digits only, no sign, no leading zero, no space: one
+ * spelling per id, so /problems/0306 and /problems/+306 are not 306. */
 static bool parse_pos_int(const char *s, int64_t *out)
 {
 	char *end;
 	long long v;
-	if (!s || !*s || strlen(s) > 18)
+	if (!s || !*s || strlen(s) > 18 || s[0] == '0' || strspn(s, "0123456789") != strlen(s))
 		return false;
 	v = strtoll(s, &end, 10);
 	if (*end || v <= 0)
@@ -258,12 +482,20 @@ json_t *xz_present_all(json_t *rows)
 int xz_req_audit(struct xz_req *r, const char *action, const char *object_type, int64_t object_id,
 		 const char *outcome, json_t *before, json_t *after)
 {
+	return xz_req_audit_detail(r, action, object_type, object_id, outcome, NULL, before, after);
+}
+
+int xz_req_audit_detail(struct xz_req *r, const char *action, const char *object_type,
+			int64_t object_id, const char *outcome, const char *detail, json_t *before,
+			json_t *after)
+{
 	char roles[128], id[24];
 	struct xz_audit_entry e = {
 		.source = r->source,
 		.action = action,
 		.object_type = object_type,
 		.outcome = outcome,
+		.detail = detail,
 		.before = before,
 		.after = after,
 	};
@@ -337,4 +569,9 @@ int xz_req_array(struct xz_req *r, const char *key, size_t max, json_t **arr)
 			       xz_arena_printf(r->arena, "%s must be an array of at most %zu", key, max),
 			       key);
 	return 0;
+}
+
+char *xz_req_like(struct xz_req *r, const char *q)
+{
+	return xz_sql_like(r->arena, q);
 }

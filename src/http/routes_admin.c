@@ -6,6 +6,7 @@
  * the password profile; the audit administrator reads the trail and checks
  * the chain. Nobody grants a role to themselves.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/xz.h"
@@ -16,10 +17,12 @@
 #include "domain/users.h"
 #include "http/resource.h"
 
+#define XZ_MAX_RETENTION_DAYS 3650 /* ten years: a bound, and an integer */
+
 static const char *const user_cols =
 	"u.id, u.username, u.display_name, u.person_id, u.region_id, u.county_id, u.township_id, "
 	"u.unit_id, u.department_id, u.disabled AS is_disabled, u.locked_until, "
-	"u.password_changed_at, u.version, u.created_at";
+	"u.password_changed_at, u.must_change_password, u.version, u.created_at";
 
 static int load_user(struct xz_req *r, int64_t id, json_t **row)
 {
@@ -42,6 +45,8 @@ static void user_rows_fix(struct xz_req *r, json_t *rows)
 		json_decref(roles);
 		roles = NULL;
 		json_object_set_new(row, "roles", a);
+		json_object_set_new(row, "must_change_password",
+				    json_boolean(xz_jint(row, "must_change_password")));
 	}
 	xz_present_all(rows);
 }
@@ -96,6 +101,25 @@ static int why_fail(struct xz_req *r, int rc, const char *why)
 	return xz_fail_db(r, rc);
 }
 
+/* admin_guard: refuse (403, audited) acting on another administrator's
+ * account: the system administrator cannot take over the security
+ * administrator or the auditor, nor they each other (MLPS 2.0 §8.1.4.2). */
+static int admin_guard(struct xz_req *r, const char *action, int64_t id, const char *detail)
+{
+	unsigned roles = 0;
+	int rc = xz_user_roles(xz_req_db(r), id, &roles);
+	if (rc < 0)
+		return xz_fail_db(r, rc);
+	if (!xz_user_protected(r->user->id, id, roles))
+		return 0;
+	xz_req_audit_detail(r, action, "user", id, "denied", detail, NULL, NULL);
+	return xz_fail(r, XZ_EFORBIDDEN, "admin_account_protected",
+		       "不能修改其他管理员的账号（系统、安全、审计管理员互不管理）",
+		       "Another administrator's account cannot be changed (separation of the three "
+		       "administrators)",
+		       NULL);
+}
+
 /* users_create: the system administrator creates an account (without
  * roles: granting them is the security administrator's part). */
 static int users_create(struct xz_req *r)
@@ -126,6 +150,9 @@ static int users_create(struct xz_req *r)
 	rc = xz_user_create(xz_req_db(r), &s, r->user->id, &id, &why);
 	if (rc < 0)
 		return why_fail(r, rc, why);
+	/* the administrator chose this password: its owner must replace it */
+	if ((rc = xz_user_must_change(xz_req_db(r), id, true)) < 0)
+		return xz_fail_db(r, rc);
 	load_user(r, id, &after);
 	xz_req_audit(r, "user.create", "user", id, "ok", NULL, after);
 	{
@@ -154,6 +181,8 @@ static int users_update(struct xz_req *r)
 		return rc;
 	if ((rc = user_place_check(r, "user.write", id, &before)) < 0)
 		return rc;
+	if ((rc = admin_guard(r, "user.update", id, NULL)) < 0)
+		goto out;
 	if ((rc = xz_check_version(r, xz_jint(before, "version"))) < 0)
 		goto out;
 	if (id == r->user->id && disabled == 1) {
@@ -211,19 +240,37 @@ static int users_password(struct xz_req *r)
 	if ((rc = user_place_check(r, "user.write", id, &before)) < 0)
 		return rc;
 	json_decref(before);
+	if ((rc = admin_guard(r, "user.password_reset", id, NULL)) < 0)
+		return rc;
 	rc = xz_user_set_password(xz_req_db(r), id, pw, false, &why);
 	if (rc < 0)
 		return why_fail(r, rc, why);
+	if (id != r->user->id && (rc = xz_user_must_change(xz_req_db(r), id, true)) < 0)
+		return xz_fail_db(r, rc);
 	xz_req_audit(r, "user.password_reset", "user", id, "ok", NULL, NULL);
 	return xz_reply(r, 200, json_pack("{s:b}", "ok", 1));
 }
 
-/* roles_change: the security administrator grants or revokes one role. */
+/* with_roles: a copy of an account row with its roles, for the audit. */
+static json_t *with_roles(struct xz_req *r, json_t *row)
+{
+	json_t *rows = json_pack("[O]", row), *one;
+	user_rows_fix(r, rows);
+	one = json_incref(json_array_get(rows, 0));
+	json_decref(rows);
+	return one;
+}
+
+/* roles_change: the security administrator grants or revokes one role.
+ * No account holds two of the three administrator roles (422
+ * roles_exclusive); an administrator's account is not re-roled by another
+ * administrator (403). Every outcome is audited with the role as detail and
+ * the account's roles before and after. */
 static int roles_change(struct xz_req *r, bool grant)
 {
 	json_t *before = NULL, *after = NULL;
-	const char *role_name;
-	unsigned role;
+	const char *role_name, *action = grant ? "role.grant" : "role.revoke";
+	unsigned role, held = 0;
 	int64_t id;
 	struct xz_db *db = xz_req_db(r);
 	int rc;
@@ -235,11 +282,32 @@ static int roles_change(struct xz_req *r, bool grant)
 		return xz_fail(r, XZ_ENOTFOUND, "unknown_role", "没有这个角色", "No such role", "role");
 	if ((rc = user_place_check(r, "role.grant", id, &before)) < 0)
 		return rc;
+	role_name = xz_role_name(role); /* static: outlives the request */
 	if (id == r->user->id) {
 		rc = xz_fail(r, XZ_EFORBIDDEN, "self_grant", "不能修改自己的角色",
 			     "You cannot change your own roles", "role");
-		xz_req_audit(r, "role.grant", "user", id, "denied", NULL, NULL);
+		xz_req_audit_detail(r, action, "user", id, "denied", role_name, NULL, NULL);
 		goto out;
+	}
+	if ((rc = xz_user_roles(db, id, &held)) < 0) {
+		rc = xz_fail_db(r, rc);
+		goto out;
+	}
+	if (grant && !xz_roles_exclusive_ok(held, role)) {
+		rc = xz_fail(r, XZ_ERULE, "roles_exclusive",
+			     "系统管理员、安全管理员、审计管理员三种角色不能由同一账号兼任",
+			     "One account cannot hold two of the system, security and audit "
+			     "administrator roles",
+			     "role");
+		xz_req_audit_detail(r, action, "user", id, "denied", role_name, NULL, NULL);
+		goto out;
+	}
+	if ((rc = admin_guard(r, action, id, role_name)) < 0)
+		goto out;
+	{
+		json_t *b = with_roles(r, before);
+		json_decref(before);
+		before = b;
 	}
 	xz_db_begin(db);
 	if (grant)
@@ -254,9 +322,12 @@ static int roles_change(struct xz_req *r, bool grant)
 				XZ_ARGS(XZ_INT(id), XZ_TEXT(role_name)), NULL);
 	if (rc == 0)
 		rc = load_user(r, id, &after);
-	if (rc == 0)
-		rc = xz_req_audit(r, grant ? "role.grant" : "role.revoke", "user", id, "ok", before,
-				  after);
+	if (rc == 0) {
+		json_t *a = with_roles(r, after);
+		json_decref(after);
+		after = a;
+		rc = xz_req_audit_detail(r, action, "user", id, "ok", role_name, before, after);
+	}
 	if (rc == 0)
 		rc = xz_db_commit(db);
 	else
@@ -265,12 +336,7 @@ static int roles_change(struct xz_req *r, bool grant)
 		rc = xz_fail_db(r, rc);
 		goto out;
 	}
-	{
-		json_t *rows = json_pack("[O]", after);
-		user_rows_fix(r, rows);
-		rc = xz_reply(r, 200, json_incref(json_array_get(rows, 0)));
-		json_decref(rows);
-	}
+	rc = xz_reply(r, 200, json_incref(after));
 out:
 	json_decref(before);
 	json_decref(after);
@@ -292,6 +358,8 @@ static int users_unlock(struct xz_req *r)
 	json_decref(before);
 	rc = xz_db_exec(xz_req_db(r), "UPDATE users SET failed_count = 0, locked_until = 0 WHERE id = $1",
 			XZ_ARGS(XZ_INT(id)), NULL);
+	if (rc == 0)
+		rc = xz_login_unlock(xz_req_db(r), id);
 	if (rc < 0)
 		return xz_fail_db(r, rc);
 	xz_req_audit(r, "user.unlock", "user", id, "ok", NULL, NULL);
@@ -313,7 +381,17 @@ static int settings_get(struct xz_req *r)
 		return xz_fail_db(r, rc);
 	}
 	json_array_foreach(rows, i, row)
-		json_object_set(o, xz_jstr(row, "key"), json_object_get(row, "value"));
+	{
+		const char *key = xz_jstr(row, "key"), *v = xz_jstr(row, "value");
+		char *end;
+		long long n;
+		/* numeric settings are stored as text and answered as numbers */
+		if (key && v && !strcmp(key, "audit.retention_days") &&
+		    (n = strtoll(v, &end, 10)) > 0 && !*end)
+			json_object_set_new(o, key, json_integer(n));
+		else
+			json_object_set(o, key, json_object_get(row, "value"));
+	}
 	json_decref(rows);
 	return xz_reply(r, 200, o);
 }
@@ -333,6 +411,9 @@ static int settings_put(struct xz_req *r)
 	if (profile && strcmp(profile, "default") && strcmp(profile, "mlps"))
 		return xz_fail(r, XZ_ERULE, "invalid_value", "密码策略须为default或mlps",
 			       "password.profile must be default or mlps", "password.profile");
+	if (retention > XZ_MAX_RETENTION_DAYS)
+		return xz_fail(r, XZ_ERULE, "retention_too_long", "审计日志保存期限至多3650天",
+			       "Audit retention can be at most 3650 days", "audit.retention_days");
 	if (retention && retention < 184)
 		return xz_fail(r, XZ_ERULE, "retention_too_short", "审计日志至少保存184天",
 			       "Audit retention must be at least 184 days", "audit.retention_days");
@@ -383,6 +464,18 @@ static int audit_list(struct xz_req *r)
 			 &rows);
 	if (rc < 0)
 		return xz_fail_db(r, rc);
+	{ /* the entry's instant is `at`: presented as ISO 8601 like every *_at */
+		size_t i;
+		json_t *row;
+		char buf[XZ_TIME_LEN];
+		json_array_foreach(rows, i, row)
+		{
+			json_t *at = json_object_get(row, "at");
+			if (json_is_integer(at))
+				json_object_set_new(row, "at",
+						    json_string(xz_time_format(json_integer_value(at), buf)));
+		}
+	}
 	return xz_reply_page(r, rows, limit);
 }
 

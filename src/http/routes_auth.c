@@ -44,11 +44,16 @@ static json_t *user_json(struct xz_req *r, const struct xz_user *u)
 	 * for a new one when this is true */
 	if (xz_db_one(xz_req_db(r),
 		      "SELECT CASE WHEN (SELECT value FROM settings WHERE key = 'password.profile') = "
-		      "'mlps' AND password_changed_at < $2 THEN 1 ELSE 0 END AS expired FROM users "
-		      "WHERE id = $1",
-		      XZ_ARGS(XZ_INT(u->id), XZ_INT(xz_now() - 90 * 86400)), &pw) == 0)
+		      "'mlps' AND password_changed_at < $2 THEN 1 ELSE 0 END AS expired, "
+		      "must_change_password FROM users WHERE id = $1",
+		      XZ_ARGS(XZ_INT(u->id), XZ_INT(xz_now() - 90 * 86400)), &pw) == 0) {
 		json_object_set_new(o, "password_expired",
 				    json_boolean(json_integer_value(json_object_get(pw, "expired"))));
+		/* an account made or reset by the administrator: choose one's own */
+		json_object_set_new(
+			o, "must_change_password",
+			json_boolean(json_integer_value(json_object_get(pw, "must_change_password"))));
+	}
 	json_decref(pw);
 	if (xz_db_one(xz_req_db(r),
 		      "SELECT (SELECT name FROM regions WHERE id = $1) AS township_name, "
@@ -99,8 +104,14 @@ static int login(struct xz_req *r)
 	case XZ_LOGIN_OK: break;
 	case XZ_LOGIN_LOCKED:
 		return xz_fail(r, XZ_EFORBIDDEN, "account_locked",
-			       "连续登录失败次数过多，账号已锁定15分钟",
-			       "Too many failed logins; the account is locked for 15 minutes", NULL);
+			       "连续登录失败次数过多，已暂停从此处登录该账号（首次15分钟，再犯加倍）",
+			       "Too many failed logins; this account is locked from this address for "
+			       "15 minutes (doubling on each repeat)",
+			       NULL);
+	case XZ_LOGIN_THROTTLED:
+		return xz_fail(r, XZ_ERATE, "source_throttled",
+			       "此来源登录失败次数过多，已暂停登录，请稍后再试",
+			       "Too many failed logins from this address; try again later", NULL);
 	case XZ_LOGIN_DISABLED:
 		return xz_fail(r, XZ_EFORBIDDEN, "account_disabled", "账号已停用",
 			       "The account is disabled", NULL);
@@ -222,7 +233,8 @@ static int change_password(struct xz_req *r)
 		xz_db_begin(db);
 		rc = xz_db_exec(db,
 				"UPDATE users SET password_hash = $2, password_history = $3, "
-				"password_changed_at = $4, version = version + 1 WHERE id = $1",
+				"password_changed_at = $4, must_change_password = 0, "
+				"version = version + 1 WHERE id = $1",
 				XZ_ARGS(XZ_INT(r->user->id), XZ_TEXT(hash), XZ_TEXT(h),
 					XZ_INT(xz_now())),
 				NULL);

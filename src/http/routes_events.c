@@ -71,7 +71,9 @@ static int events_stream(struct xz_req *r)
 	struct xz_sub_place where = {.county_id = r->user->county_id,
 				     .township_id = r->user->township_id,
 				     .unit_id = r->user->unit_id,
-				     .user_id = r->user->id};
+				     .user_id = r->user->id,
+				     .department_id = r->user->department_id,
+				     .roles = r->user->roles};
 	s->conn = r->conn;
 	s->sub = xz_events_subscribe(&where, wake, s);
 	r->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, reader, s, release);

@@ -427,6 +427,8 @@ static int evidence_get(struct xz_req *r)
 		return rc;
 	xz_req_header_add(r, "X-Content-SHA256", f.sha256);
 	xz_req_header_add(r, "Cache-Control", "private, max-age=86400");
+	if (strncmp(f.mime, "image/", 6)) /* a PDF or video is never run inline */
+		xz_req_header_add(r, "Content-Disposition", "attachment");
 	return xz_reply_bytes(r, 200, f.mime, f.data, f.len, true);
 }
 

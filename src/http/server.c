@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -31,6 +32,7 @@
 #include <sodium.h>
 
 #include "core/xz.h"
+#include "core/cancel.h"
 #include "core/log.h"
 #include "core/xtime.h"
 #include "store/db.h"
@@ -62,6 +64,15 @@ static void add_security_headers(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
 }
 
+/* has_extra_header: the handler set this header itself (one Cache-Control). */
+static bool has_extra_header(const struct xz_req *r, const char *name)
+{
+	for (int i = 0; i < r->nhdr; i++)
+		if (!strcasecmp(r->hdr_name[i], name))
+			return true;
+	return false;
+}
+
 static enum MHD_Result queue_buffer(struct xz_req *r, unsigned status, const char *type,
 				    const void *data, size_t len, bool copy)
 {
@@ -74,7 +85,7 @@ static enum MHD_Result queue_buffer(struct xz_req *r, unsigned status, const cha
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", type);
 	add_security_headers(resp);
-	if (!strncmp(r->path, "/api/", 5))
+	if (!strncmp(r->path, "/api/", 5) && !has_extra_header(r, "Cache-Control"))
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	for (i = 0; i < r->nhdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
@@ -170,13 +181,16 @@ static int check_csrf(struct xz_req *r)
 
 /* idempotent_replay: when this POST carries an Idempotency-Key already
  * answered for this user, queue the stored answer. *replayed tells. */
-static int idempotent_replay(struct xz_req *r, const char *key, bool *replayed)
+static int idempotent_replay(struct xz_req *r, const char *key, const char *sha,
+			     bool *replayed)
 {
 	json_t *row = NULL;
+	const char *was;
 	int rc;
 	*replayed = false;
 	rc = xz_db_one(xz_req_db(r),
-		       "SELECT status, body, path FROM idempotency WHERE user_id = $1 AND key = $2",
+		       "SELECT status, body, path, request_sha256 FROM idempotency WHERE user_id = $1 "
+		       "AND key = $2",
 		       XZ_ARGS(XZ_INT(r->user->id), XZ_TEXT(key)), &row);
 	if (rc == XZ_ENOTFOUND)
 		return 0;
@@ -188,6 +202,14 @@ static int idempotent_replay(struct xz_req *r, const char *key, bool *replayed)
 			       "该幂等键已用于其他请求", "Idempotency-Key was used for another request",
 			       "Idempotency-Key");
 	}
+	was = json_string_value(json_object_get(row, "request_sha256"));
+	if (was && strcmp(was, sha)) { /* the same key for another request */
+		json_decref(row);
+		return xz_fail(r, XZ_ERULE, "idempotency_key_reused",
+			       "该幂等键已用于内容不同的请求",
+			       "Idempotency-Key was used with a different request body",
+			       "Idempotency-Key");
+	}
 	r->out = json_loads(json_string_value(json_object_get(row, "body")), 0, NULL);
 	r->status = (unsigned)json_integer_value(json_object_get(row, "status"));
 	xz_req_header_add(r, "Idempotent-Replayed", "true");
@@ -196,8 +218,31 @@ static int idempotent_replay(struct xz_req *r, const char *key, bool *replayed)
 	return 0;
 }
 
+/* printable_key: visible ASCII only (no control characters, no spaces). */
+static bool printable_key(const char *k)
+{
+	for (; *k; k++)
+		if (*k <= ' ' || *k > '~')
+			return false;
+	return true;
+}
+
+/* request_sha256: hex SHA-256 of the path and body, what a key stands for. */
+static void request_sha256(struct xz_req *r, char hex[65])
+{
+	unsigned char out[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)r->path, strlen(r->path) + 1);
+	if (r->body)
+		crypto_hash_sha256_update(&st, (const unsigned char *)r->body, r->body_len);
+	crypto_hash_sha256_final(&st, out);
+	sodium_bin2hex(hex, 65, out, sizeof(out));
+}
+
 static int run_handler(struct xz_req *r, const struct xz_route *rt)
 {
+	char sha[65];
 	const char *key = NULL;
 	bool replayed = false;
 	struct xz_db *db;
@@ -208,15 +253,17 @@ static int run_handler(struct xz_req *r, const struct xz_route *rt)
 		key = xz_req_header(r, "Idempotency-Key");
 	if (!key)
 		return rt->fn(r);
-	if (strlen(key) < 8 || strlen(key) > 128)
+	if (strlen(key) < 8 || strlen(key) > 128 || !printable_key(key))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_idempotency_key",
-			       "幂等键长度须为8到128个字符", "Idempotency-Key must be 8 to 128 characters",
+			       "幂等键须为8到128个可见ASCII字符",
+			       "Idempotency-Key must be 8 to 128 visible ASCII characters",
 			       "Idempotency-Key");
+	request_sha256(r, sha);
 	db = xz_req_db(r);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((rc = xz_db_begin(db)) < 0)
 			return xz_fail_db(r, rc);
-		if ((rc = idempotent_replay(r, key, &replayed)) < 0 || replayed) {
+		if ((rc = idempotent_replay(r, key, sha, &replayed)) < 0 || replayed) {
 			xz_db_rollback(db);
 			return rc;
 		}
@@ -229,10 +276,10 @@ static int run_handler(struct xz_req *r, const struct xz_route *rt)
 		body = json_dumps(r->out, JSON_COMPACT);
 		rc = xz_db_exec(db,
 				"INSERT INTO idempotency (user_id, key, method, path, status, body, "
-				"created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+				"created_at, request_sha256) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
 				XZ_ARGS(XZ_INT(r->user->id), XZ_TEXT(key), XZ_TEXT(r->method),
 					XZ_TEXT(r->path), XZ_INT(r->status ? r->status : 200),
-					XZ_TEXT(body), XZ_INT(xz_now())),
+					XZ_TEXT(body), XZ_INT(xz_now()), XZ_TEXT(sha)),
 				NULL);
 		free(body);
 		if (rc == 0)
@@ -340,6 +387,34 @@ send:
 	return ret;
 }
 
+/* check_headers: who is asking and may they use this route at all —
+ * decided from the headers alone (session, permission, CSRF). */
+static int check_headers(struct xz_req *r, const struct xz_route *rt)
+{
+	int rc;
+	r->headers_checked = true;
+	if ((rc = authenticate(r)) < 0)
+		return rc;
+	if (rt->perm && (rc = xz_authorize(r, rt->perm, NULL)) < 0)
+		return rc;
+	return check_csrf(r);
+}
+
+/* client_gone: the peer closed its side (or the socket failed): the answer
+ * of a long computation would reach nobody (xz_cancelled). */
+static bool client_gone(void *arg)
+{
+	struct xz_req *r = arg;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char c;
+	ssize_t n;
+	if (!ci)
+		return false;
+	n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static enum MHD_Result respond(struct xz_req *r, const struct xz_route *rt)
 {
 	char *body;
@@ -350,16 +425,12 @@ static enum MHD_Result respond(struct xz_req *r, const struct xz_route *rt)
 		xz_fail(r, XZ_ETOOBIG, "body_too_large", "请求体过大", "Request body too large", NULL);
 		return queue_error(r, XZ_ETOOBIG);
 	}
-	if ((rc = authenticate(r)) < 0)
-		return queue_error(r, rc);
-	if (rt->perm) {
-		if ((rc = xz_authorize(r, rt->perm, NULL)) < 0)
-			return queue_error(r, rc);
-	}
-	if ((rc = check_csrf(r)) < 0)
+	if (!r->headers_checked && (rc = check_headers(r, rt)) < 0)
 		return queue_error(r, rc);
 	r->perm = rt->perm;
+	xz_cancel_set(client_gone, r);
 	rc = run_handler(r, rt);
+	xz_cancel_set(NULL, NULL);
 	if (rc < 0)
 		return queue_error(r, rc);
 	if (r->stream) {
@@ -510,7 +581,110 @@ struct conn_state {
 	bool path_known;
 	size_t max_body;
 	bool queued;
+	int spool_fd;      /* a large body goes to this unlinked file, not the heap */
+	size_t map_len;    /* r->body is then a private mapping of it, this long */
+	bool spool_failed;
 };
+
+/* first_call: the headers have arrived, no body byte has been read. An API
+ * route's session, permission and CSRF token are checked now, so an
+ * anonymous or unauthorised upload is refused before its body costs memory
+ * or time; the answer is queued at once and the connection closes unread.
+ * Returns MHD_YES to go on to the body, or the queued refusal. */
+static enum MHD_Result first_call(struct conn_state *cs)
+{
+	struct xz_req *r = &cs->req;
+	int rc;
+	if (!cs->route)
+		return MHD_YES;
+	rc = check_headers(r, cs->route);
+	/* the body may take a while to arrive: hold no database connection */
+	if (r->db) {
+		xz_pool_put(r->app->pool, r->db);
+		r->db = NULL;
+	}
+	if (rc == 0)
+		return MHD_YES;
+	cs->queued = true;
+	return queue_error(r, rc);
+}
+
+/* spool_open: move the body read so far to an unlinked temporary file. */
+static int spool_open(struct conn_state *cs)
+{
+	struct xz_req *r = &cs->req;
+	const char *dir = r->app->evidence_dir ? r->app->evidence_dir : "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		char tmpl[] = "/tmp/xz-body-XXXXXX";
+		if ((fd = mkostemp(tmpl, O_CLOEXEC)) < 0)
+			return XZ_EIO;
+		unlink(tmpl);
+	}
+	cs->spool_fd = fd;
+	if (r->body_len && write(fd, r->body, r->body_len) != (ssize_t)r->body_len)
+		return XZ_EIO;
+	xz_free(r->body);
+	r->body = NULL;
+	r->body_cap = 0;
+	return 0;
+}
+
+/* body_chunk: take n more body bytes, in memory up to XZ_SPOOL_BODY, on
+ * disk beyond (large evidence uploads never sit in the heap whole). */
+static void body_chunk(struct conn_state *cs, const char *data, size_t n, size_t max)
+{
+	struct xz_req *r = &cs->req;
+	if (cs->spool_fd < 0 && r->body_len + n > XZ_SPOOL_BODY && spool_open(cs) < 0)
+		cs->spool_failed = true;
+	if (cs->spool_failed)
+		return;
+	if (cs->spool_fd >= 0) {
+		for (size_t done = 0; done < n;) {
+			ssize_t w = write(cs->spool_fd, data + done, n - done);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				cs->spool_failed = true;
+				return;
+			}
+			done += (size_t)w;
+		}
+		r->body_len += n;
+		return;
+	}
+	if (r->body_len + n + 1 > r->body_cap) {
+		r->body_cap = (r->body_len + n + 1) * 2;
+		if (r->body_cap > max + 1)
+			r->body_cap = max + 1;
+		r->body = xz_realloc(r->body, r->body_cap);
+	}
+	memcpy(r->body + r->body_len, data, n);
+	r->body_len += n;
+	r->body[r->body_len] = 0;
+}
+
+/* body_finish: a spooled body becomes r->body: a private mapping of the
+ * file (the page cache holds it, not the heap), NUL-terminated like any. */
+static int body_finish(struct conn_state *cs)
+{
+	struct xz_req *r = &cs->req;
+	void *m;
+	if (cs->spool_failed)
+		return XZ_EIO;
+	if (cs->spool_fd < 0)
+		return 0;
+	if (write(cs->spool_fd, "", 1) != 1)
+		return XZ_EIO;
+	m = mmap(NULL, r->body_len + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE, cs->spool_fd, 0);
+	close(cs->spool_fd);
+	cs->spool_fd = -1;
+	if (m == MAP_FAILED)
+		return XZ_EIO;
+	r->body = m;
+	cs->map_len = r->body_len + 1;
+	return 0;
+}
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload_data,
@@ -524,6 +698,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (!cs) {
 		const char *cl;
 		cs = xz_calloc(1, sizeof(*cs));
+		cs->spool_fd = -1;
 		*con_cls = cs;
 		r = &cs->req;
 		r->app = app;
@@ -553,7 +728,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 				return queue_error(r, XZ_ETOOBIG);
 			}
 		}
-		return MHD_YES;
+		return first_call(cs);
 	}
 	r = &cs->req;
 	if (*upload_size) {
@@ -565,15 +740,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 			r->body_too_big = true;
 			return MHD_YES;
 		}
-		if (r->body_len + n + 1 > r->body_cap) {
-			r->body_cap = (r->body_len + n + 1) * 2;
-			if (r->body_cap > max + 1)
-				r->body_cap = max + 1;
-			r->body = xz_realloc(r->body, r->body_cap);
-		}
-		memcpy(r->body + r->body_len, upload_data, n);
-		r->body_len += n;
-		r->body[r->body_len] = 0;
+		body_chunk(cs, upload_data, n, max);
 		return MHD_YES;
 	}
 	if (cs->queued)
@@ -582,6 +749,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (r->body_too_big) {
 		xz_fail(r, XZ_ETOOBIG, "body_too_large", "请求体过大", "Request body too large", NULL);
 		return queue_error(r, XZ_ETOOBIG);
+	}
+	if (body_finish(cs) < 0) {
+		xz_fail(r, XZ_EUNAVAIL, "body_not_stored", "暂时无法接收请求体，请稍后重试",
+			"The request body could not be stored; try again later", NULL);
+		return queue_error(r, XZ_EUNAVAIL);
 	}
 	if (strncmp(r->path, "/api/", 5) && strncmp(r->path, "/open311/", 9))
 		return serve_static(r);
@@ -658,7 +830,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	json_decref(cs->req.out);
 	if (cs->req.raw_malloced)
 		xz_free(cs->req.raw);
-	xz_free(cs->req.body);
+	if (cs->spool_fd >= 0)
+		close(cs->spool_fd);
+	if (cs->map_len)
+		munmap(cs->req.body, cs->map_len);
+	else
+		xz_free(cs->req.body);
 	xz_arena_free(cs->req.arena);
 	xz_free(cs);
 	*con_cls = NULL;

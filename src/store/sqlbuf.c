@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "store/sqlbuf.h"
 
 static void overflow(const struct xz_sqlbuf *b, const char *what)
@@ -59,4 +60,19 @@ void xz_sql_opt_eq(struct xz_sqlbuf *b, const char *col, struct xz_val v)
 	xz_sql_add(b, " = ");
 	xz_sql_ref(b, k);
 	xz_sql_add(b, ")");
+}
+
+char *xz_sql_like(struct xz_arena *a, const char *q)
+{
+	size_t n = strlen(q), i, k = 0;
+	char *out = xz_arena_alloc(a, 2 * n + 3);
+	out[k++] = '%';
+	for (i = 0; i < n; i++) {
+		if (q[i] == '%' || q[i] == '_' || q[i] == '\\')
+			out[k++] = '\\';
+		out[k++] = q[i];
+	}
+	out[k++] = '%';
+	out[k] = 0;
+	return out;
 }

@@ -43,4 +43,9 @@ void xz_sql_ref(struct xz_sqlbuf *b, int n);
  * v: an optional integer filter (XZ_ID(0) is NULL: no constraint). */
 void xz_sql_opt_eq(struct xz_sqlbuf *b, const char *col, struct xz_val v);
 
+/* xz_sql_like: "%q%" with q's own %, _ and \ escaped for LIKE … ESCAPE '\'
+ * (so a search for "%" finds a percent sign, not everything). Arena memory. */
+struct xz_arena;
+char *xz_sql_like(struct xz_arena *a, const char *q);
+
 #endif

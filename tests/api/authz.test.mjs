@@ -60,11 +60,11 @@ const endpoints = [
   { name: 'GET /departments/{id}', call: (p) => ['GET', `/api/v1/departments/${ids.dept[p]}`],
     allow: { own: ROLES, near: ROLES, far: [] } },
   { name: 'GET /units/{id}', call: (p) => ['GET', `/api/v1/units/${ids.unit[p]}`],
-    allow: { own: [...T, 'dept', 'admin', 'secadmin'], near: ['admin', 'secadmin'], far: [] } },
+    allow: { own: [...T, 'dept', 'admin'], near: ['admin'], far: [] } }, // issue 16 #9: not secadmin
   { name: 'POST /units', call: (p) => ['POST', '/api/v1/units', { department_id: ids.dept[p === 'far' ? 'far' : 'own'], township_id: ids.town[p], code: `M-${unitSeq++}`, name: '矩阵测试' }],
     allow: { own: ['admin'], near: ['admin'], far: [] } },
   { name: 'GET /people/{id}', call: (p) => ['GET', `/api/v1/people/${ids.person[p]}`],
-    allow: { own: ['office', 'leader', 'contact', 'staff', 'dept', 'admin', 'secadmin'], near: ['admin', 'secadmin'], far: [] } },
+    allow: { own: ['office', 'leader', 'contact', 'staff', 'dept', 'admin'], near: ['admin'], far: [] } }, // issue 16 #9
   { name: 'PUT /people/{id}', call: (p) => ['PUT', `/api/v1/people/${ids.person[p]}`, { version: Number(h.sql(`SELECT version FROM people WHERE id = ${ids.person[p]}`)), title: '矩阵' }],
     allow: { own: ['office', 'admin'], near: ['admin'], far: [] } },
   { name: 'GET /grid/cells/{id}', call: (p) => ['GET', `/api/v1/grid/cells/${ids.cell[p]}`],

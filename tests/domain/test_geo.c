@@ -1,7 +1,10 @@
 /* test_geo.c — grid-cell polygons: validation, point in polygon, within, area, distance. */
 #include <math.h>
 
+#include <time.h>
+
 #include "core/xz.h"
+#include "core/cancel.h"
 #include "domain/geo.h"
 #include "unit.h"
 
@@ -356,8 +359,75 @@ static void test_distance(void)
 	CHECK(xz_distance_m(113, 28.45, 113, 28.45) == 0);
 }
 
+/* circle: a closed ring of n positions around (cx, cy). */
+static json_t *circle(double cx, double cy, double r, int n)
+{
+	json_t *ring = json_array();
+	for (int i = 0; i <= n; i++) {
+		double a = 2 * 3.14159265358979 * (i % n) / n;
+		json_array_append_new(ring, json_pack("[f,f]", cx + r * cos(a), cy + r * sin(a)));
+	}
+	return ring;
+}
+
+static json_t *holed(int shell_points, int holes, int hole_points)
+{
+	json_t *rings = json_array();
+	json_array_append_new(rings, circle(0.5, 0.5, 0.45, shell_points));
+	for (int k = 0; k < holes; k++) {
+		double a = 2 * 3.14159265358979 * k / holes;
+		json_array_append_new(rings, circle(0.5 + 0.25 * cos(a), 0.5 + 0.25 * sin(a), 0.05,
+						    hole_points));
+	}
+	return json_pack("{s:s,s:o}", "type", "Polygon", "coordinates", rings);
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts); /* CPU: the machine may be busy */
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool always(void *arg)
+{
+	(void)arg;
+	return true;
+}
+
+/* issue 16 finding 6: 8 holes of 10k points took 15.5 s; now the work is
+ * bounded by the input's size and refused quickly as too_complex. */
+static void test_budget(void)
+{
+	struct xz_geom *g = NULL;
+	const char *why = NULL;
+	json_t *j = holed(9990, 8, 9990);
+	double t0 = seconds();
+	CHECK_EQ_INT(xz_geom_from_geojson(j, &g, &why), XZ_ERULE);
+	CHECK_EQ_STR(why, "too_complex");
+	CHECK(seconds() - t0 < 20.0); /* was minutes; ≈3 s of CPU at -O2, ≈5 s under ASan */
+	json_decref(j);
+	/* a real township: a detailed boundary and a hole or two passes */
+	j = holed(9990, 2, 400);
+	CHECK_EQ_INT(xz_geom_from_geojson(j, &g, &why), 0);
+	CHECK(g && !xz_geom_contains(g, 0.75, 0.5) && xz_geom_contains(g, 0.5, 0.5));
+	xz_geom_free(g);
+	g = NULL;
+	json_decref(j);
+	/* a client that has gone: the work is abandoned at the next check */
+	j = holed(9990, 8, 2000);
+	xz_cancel_set(always, NULL);
+	t0 = seconds();
+	CHECK_EQ_INT(xz_geom_from_geojson(j, &g, &why), XZ_ERULE);
+	CHECK_EQ_STR(why, "abandoned");
+	CHECK(seconds() - t0 < 2.0);
+	xz_cancel_set(NULL, NULL);
+	json_decref(j);
+}
+
 int main(void)
 {
+	RUN(test_budget);
 	RUN(test_square);
 	RUN(test_diagonal_edge);
 	RUN(test_l_shape);

@@ -50,6 +50,23 @@ static void test_csv_roundtrip(void)
 	json_decref(rows);
 }
 
+/* issue 16 finding 5: cells a spreadsheet would run as formulas are text */
+static void test_csv_formulas(void)
+{
+	json_t *rows = json_loads("[[\"=HYPERLINK(1)\", \"+cmd|calc!A0\", \"@SUM(1+1)\", \"-2+3\", "
+				  "\"\\tx\", \"a=b\", -5]]",
+				  0, NULL);
+	unsigned char *csv = NULL;
+	size_t len = 0;
+	const char *want = "'=HYPERLINK(1),'+cmd|calc!A0,'@SUM(1+1),'-2+3,'\tx,a=b,-5\r\n";
+	CHECK(rows != NULL);
+	CHECK_EQ_INT(xz_sheet_write_csv(rows, &csv, &len), 0);
+	CHECK_EQ_INT(len, 3 + strlen(want));
+	CHECK(len == 3 + strlen(want) && memcmp(csv + 3, want, len - 3) == 0);
+	xz_free(csv);
+	json_decref(rows);
+}
+
 static void test_csv_numbers_and_null(void)
 {
 	json_t *rows = json_loads("[[\"a\", 15, 2.5, null, true]]", 0, NULL);
@@ -458,6 +475,7 @@ int main(void)
 {
 	RUN(test_csv_roundtrip);
 	RUN(test_csv_numbers_and_null);
+	RUN(test_csv_formulas);
 	RUN(test_xlsx_roundtrip);
 	RUN(test_xlsx_write_rejects);
 	RUN(test_xlsx_gap);
