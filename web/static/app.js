@@ -5,12 +5,26 @@
 // modules (map, problems, report, admin, dashboard). No framework, no
 // external resources: it works offline on a weak signal.
 import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, api, all, dialog, toast } from './core.js';
-import { mapView } from './map.js';
-import { queueView, problemView, tasksView, superviseView, inboxView, mineView, verifyTasksView } from './problems.js';
-import { reportView } from './report.js';
-import { gridAdminView, listsView, categoriesView, calendarView, routingView } from './admin.js';
-import { dashboardView } from './dashboard.js';
-import { jointListView, jointView, jointNewView, noticesView } from './joint.js';
+
+// Each screen's code is loaded when the screen opens (the login page loads
+// only this shell and core.js); `lazy` names a module and its view.
+const MODULES = {
+  map: () => import('./map.js'), problems: () => import('./problems.js'), report: () => import('./report.js'),
+  admin: () => import('./admin.js'), dashboard: () => import('./dashboard.js'), joint: () => import('./joint.js'),
+};
+const lazy = (mod, fn) => async (...args) => {
+  let m;
+  try { m = await MODULES[mod](); } catch { throw new Error(navigator.onLine === false ? '离线时无法打开此页面，网络恢复后再试' : '页面加载失败（应用可能已更新），请刷新页面'); }
+  return m[fn](...args);
+};
+const mapView = lazy('map', 'mapView');
+const [queueView, problemView, tasksView, superviseView, inboxView, mineView, verifyTasksView] =
+  ['queueView', 'problemView', 'tasksView', 'superviseView', 'inboxView', 'mineView', 'verifyTasksView'].map((f) => lazy('problems', f));
+const reportView = lazy('report', 'reportView');
+const [gridAdminView, listsView, categoriesView, calendarView, routingView] =
+  ['gridAdminView', 'listsView', 'categoriesView', 'calendarView', 'routingView'].map((f) => lazy('admin', f));
+const dashboardView = lazy('dashboard', 'dashboardView');
+const [jointListView, jointView, jointNewView, noticesView] = ['jointListView', 'jointView', 'jointNewView', 'noticesView'].map((f) => lazy('joint', f));
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
 const app = document.getElementById('app');
@@ -66,9 +80,28 @@ function screens() {
   ].filter((s) => s.show);
 }
 
+// start: who is logged in. The last user is remembered on this device
+// (without the CSRF token) so that the application opens without a signal
+// — the report form and the outbox work offline. With no one remembered the
+// login form shows at once, while the server is asked.
 async function start() {
-  try { state.me = await api('GET', '/me'); state.csrf = state.me.csrf; sessionStorage.setItem('xzCsrf', state.csrf); }
-  catch (e) { return loginView(e.status === 401 ? '' : e.message); }
+  const known = localStorage.getItem('xzMe');
+  if (!known && !state.csrf && !app.querySelector('#login')) loginView();
+  try {
+    state.me = await api('GET', '/me'); state.csrf = state.me.csrf; state.offline = false;
+    sessionStorage.setItem('xzCsrf', state.csrf);
+    const { csrf, ...keep } = state.me;
+    localStorage.setItem('xzMe', JSON.stringify(keep));
+  } catch (e) {
+    if (e.status === 0 && known) {
+      state.me = JSON.parse(known); state.offline = true;
+      window.addEventListener('online', () => { if (state.offline) start(); }, { once: true });
+      return render();
+    }
+    if (e.status === 401) localStorage.removeItem('xzMe');
+    if (e.status === 401 && app.querySelector('#login')) return;
+    return loginView(e.status === 401 ? '' : e.message);
+  }
   openEvents();
   render();
 }
@@ -120,7 +153,7 @@ async function render() {
     <div class="layout"><nav>${navHtml}</nav><main id="main" data-screen="${cur.id}"><p class="loading">正在加载…</p></main></div>`;
   document.getElementById('logout').addEventListener('click', async () => {
     try { await api('POST', '/auth/logout'); } catch {}
-    closeEvents(); sessionStorage.removeItem('xzCsrf'); state.me = null; location.hash = ''; loginView('已退出登录');
+    closeEvents(); sessionStorage.removeItem('xzCsrf'); localStorage.removeItem('xzMe'); state.me = null; location.hash = ''; loginView('已退出登录');
   });
   refreshBadge();
   const main = document.getElementById('main');
@@ -240,4 +273,5 @@ async function auditView() {
 }
 
 window.addEventListener('hashchange', () => { if (state.me) render(); });
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
 start();

@@ -86,7 +86,15 @@ export function loadScript(src) {
   });
   return loaded[src];
 }
-export const loadLeaflet = () => loadScript('/vendor/leaflet.js');
+export function loadStyle(href) {
+  loaded[href] ||= new Promise((res, rej) => {
+    const l = document.createElement('link');
+    l.rel = 'stylesheet'; l.href = href; l.onload = res; l.onerror = () => rej(new Error('无法加载 ' + href));
+    document.head.appendChild(l);
+  });
+  return loaded[href];
+}
+export const loadLeaflet = () => Promise.all([loadScript('/vendor/leaflet.js'), loadStyle('/vendor/leaflet.css')]);
 export const loadECharts = () => loadScript('/vendor/echarts.min.js');
 
 export function toast(msg, kind = 'ok') {
