@@ -5,6 +5,7 @@
 // modules (map, problems, report, admin, dashboard). No framework, no
 // external resources: it works offline on a weak signal.
 import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, api, all, dialog, toast } from './core.js';
+import { pending, flush, watch } from './outbox.js';
 
 // Each screen's code is loaded when the screen opens (the login page loads
 // only this shell and core.js); `lazy` names a module and its view.
@@ -86,16 +87,23 @@ function screens() {
 // login form shows at once, while the server is asked.
 async function start() {
   const known = localStorage.getItem('xzMe');
+  const resuming = state.offline && state.me;
   if (!known && !state.csrf && !app.querySelector('#login')) loginView();
   try {
     state.me = await api('GET', '/me'); state.csrf = state.me.csrf; state.offline = false;
     sessionStorage.setItem('xzCsrf', state.csrf);
     const { csrf, ...keep } = state.me;
     localStorage.setItem('xzMe', JSON.stringify(keep));
+    if (resuming) { // the signal is back: keep the screen, send what waits
+      document.querySelector('header .offline')?.remove();
+      openEvents(); flush(); refreshBadge();
+      return;
+    }
   } catch (e) {
+    if (resuming) return window.addEventListener('online', () => start(), { once: true });
     if (e.status === 0 && known) {
       state.me = JSON.parse(known); state.offline = true;
-      window.addEventListener('online', () => { if (state.offline) start(); }, { once: true });
+      window.addEventListener('online', () => start(), { once: true });
       return render();
     }
     if (e.status === 401) localStorage.removeItem('xzMe');
@@ -104,7 +112,20 @@ async function start() {
   }
   openEvents();
   render();
+  watch();
+  flush();
 }
+
+// The header's count of reports waiting in the outbox.
+async function refreshOutbox() {
+  const a = document.getElementById('outbox-n');
+  if (!a) return;
+  const n = (await pending()).length;
+  a.textContent = `待发送 ${n}`;
+  a.classList.toggle('hidden', !n);
+}
+window.addEventListener('xz:outbox', refreshOutbox);
+window.addEventListener('xz:sent', (ev) => toast(`已发送 ${ev.detail.length} 件待发送的上报`));
 
 // The live stream: one EventSource per login; `problem` events are
 // re-dispatched as a window event that open screens listen to.
@@ -149,6 +170,7 @@ async function render() {
     return h + `<a href="#/${s.id}" class="${s === cur ? 'active' : ''}">${s.title}</a>`;
   }).join('');
   app.innerHTML = `<header><h1>獬豸 综合执法平台</h1><span class="who">${esc(me.display_name)}（${me.roles.map((r) => ROLE_LABEL[r]).join('、')}）· ${esc(place)}</span>
+    ${state.offline ? '<span class="tag offline" role="status">离线</span>' : ''}<a href="#/report" id="outbox-n" class="bell hidden">待发送 0</a>
     <a href="#/inbox" class="bell" title="消息">消息<span id="badge" class="badge hidden">0</span></a><button id="logout">退出</button></header>
     <div class="layout"><nav>${navHtml}</nav><main id="main" data-screen="${cur.id}"><p class="loading">正在加载…</p></main></div>`;
   document.getElementById('logout').addEventListener('click', async () => {
@@ -156,6 +178,7 @@ async function render() {
     closeEvents(); sessionStorage.removeItem('xzCsrf'); localStorage.removeItem('xzMe'); state.me = null; location.hash = ''; loginView('已退出登录');
   });
   refreshBadge();
+  refreshOutbox();
   const main = document.getElementById('main');
   try {
     const out = await cur.render(main, args);

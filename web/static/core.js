@@ -9,7 +9,7 @@ export const CHANNEL_LABEL = { complaint: '投诉举报', patrol: '日常巡查'
 export const ACTION_LABEL = { report: '上报', accept: '受理', reject: '不予受理', merge: '合并', dispatch: '派遣', take: '签收', return: '退回', handle: '处置反馈', verify: '核查', close: '结案', evaluate: '评价', supervise: '督办', escalate: '转联合执法', rework: '返工', reroute: '重新派遣', create: '上报' };
 export const LIGHT_LABEL = { red: '红灯（超期）', yellow: '黄灯（临期）', green: '绿灯（正常）' };
 
-export const state = { me: null, csrf: sessionStorage.getItem('xzCsrf') || '', events: null };
+export const state = { me: null, csrf: sessionStorage.getItem('xzCsrf') || '', events: null, offline: false };
 
 export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 const p2 = (n) => String(n).padStart(2, '0');
@@ -141,7 +141,13 @@ export function dialog(title, fields, okText = '确定') {
 // Categories as a two-level tree, cached for the session.
 let catCache = null;
 export async function categories() {
-  catCache ||= api('GET', '/categories').then((r) => r.items).catch((e) => { catCache = null; throw e; });
+  // kept on the device too, so the report form opens without a signal
+  catCache ||= api('GET', '/categories').then((r) => { localStorage.setItem('xzCategories', JSON.stringify(r.items)); return r.items; }).catch((e) => {
+    catCache = null;
+    const kept = e.status === 0 && localStorage.getItem('xzCategories');
+    if (kept) return JSON.parse(kept);
+    throw e;
+  });
   return catCache;
 }
 export function categoryOptions(tree, selected = '') {
