@@ -88,19 +88,35 @@ export async function mapView(main) {
     },
   });
   main.querySelector('#map').dataset.cells = String(cells.features.length);
+  let items = [], more = false;
+  const show = () => {
+    m.setProblems(items);
+    const by = { red: 0, yellow: 0, green: 0 };
+    items.forEach((p) => { by[p.light] = (by[p.light] || 0) + 1; });
+    const open = items.filter((p) => !['closed', 'rejected', 'merged'].includes(p.state)).length;
+    main.querySelector('#pstat').textContent = `地图上 ${items.length} 件问题${more ? '（最近的500件）' : ''}（未办结 ${open} 件）：红灯 ${by.red}，黄灯 ${by.yellow}，绿灯 ${by.green}`;
+  };
   const loadProblems = async () => {
     try {
       const r = await api('GET', '/problems?limit=500');
-      m.setProblems(r.items);
-      const by = { red: 0, yellow: 0, green: 0 };
-      r.items.forEach((p) => { by[p.light] = (by[p.light] || 0) + 1; });
-      const open = r.items.filter((p) => !['closed', 'rejected', 'merged'].includes(p.state)).length;
-      main.querySelector('#pstat').innerHTML = `地图上 ${r.items.length} 件问题（未办结 ${open} 件）：红灯 ${by.red}，黄灯 ${by.yellow}，绿灯 ${by.green}`;
+      items = r.items; more = !!r.next;
+      show();
     } catch (e) {
       main.querySelector('#pstat').textContent = '问题数据暂不可用：' + e.message;
     }
   };
+  // a live event re-reads only the problem it names
+  const patch = async (id) => {
+    const r = await api('GET', `/problems?limit=1&cursor=${id + 1}`);
+    const p = r.items[0]?.id === id ? r.items[0] : null;
+    items = items.filter((x) => x.id !== id);
+    if (p) items.unshift(p);
+    show();
+  };
   await loadProblems();
-  const onEvent = () => { if (document.body.contains(m.map.getContainer())) loadProblems(); else window.removeEventListener('xz:problem', onEvent); };
+  const onEvent = (ev) => {
+    if (!document.body.contains(m.map.getContainer())) { window.removeEventListener('xz:problem', onEvent); return; }
+    if (ev.detail?.id) patch(Number(ev.detail.id)).catch(() => {}); else loadProblems();
+  };
   window.addEventListener('xz:problem', onEvent);
 }

@@ -11,14 +11,40 @@ import { jointPending } from './joint.js';
 const OPEN = ['reported', 'accepted', 'dispatched', 'in_hand', 'handled', 'verified', 'escalated'];
 const hashQuery = () => new URLSearchParams(location.hash.split('?')[1] || '');
 
-// liveRefresh: call fn on each `problem` event while el stays on the page.
+// liveRefresh: call fn(detail) on each `problem` event while el stays on
+// the page. The event names the problem (id, state, kind); a `resync`
+// (the stream lost events) has no id and means "reload everything".
 function liveRefresh(el, fn, alive = () => document.body.contains(el)) {
-  let timer = null;
-  const on = () => {
+  const on = (ev) => {
     if (!alive()) { window.removeEventListener('xz:problem', on); return; }
-    clearTimeout(timer); timer = setTimeout(fn, 250);
+    fn(ev.detail || {});
   };
   window.addEventListener('xz:problem', on);
+}
+
+// probe: a list's own row for one problem, or null when the problem is not
+// (or no longer) in that list: the list's query at that id (the cursor is
+// the id: the first row below id + 1), one row. A live update costs one
+// small answer instead of the whole list again.
+async function probe(qs, id) {
+  const r = await api('GET', `/problems?${qs}${qs ? '&' : ''}limit=1&cursor=${Number(id) + 1}`);
+  const p = r.items[0];
+  return p && p.id === Number(id) ? p : null;
+}
+
+// patchRows: put `row` (or nothing, when null) in place of problem id among
+// the elements [data-id] under box, in descending id order. A problem older
+// than the last loaded one, with more pages to load, is left to paging.
+function patchRows(box, id, html, hasMore) {
+  const old = box.querySelector(`[data-id="${id}"]`);
+  if (!html) { old?.remove(); return; }
+  if (old) { old.insertAdjacentHTML('afterend', html); old.remove(); return; }
+  const items = [...box.querySelectorAll(':scope > [data-id]')];
+  if (hasMore && items.length && id < Number(items[items.length - 1].dataset.id)) return;
+  const after = items.find((x) => Number(x.dataset.id) < id);
+  if (after) after.insertAdjacentHTML('beforebegin', html);
+  else if (items.length) items[items.length - 1].insertAdjacentHTML('afterend', html);
+  else { box.querySelector('.empty')?.remove(); box.insertAdjacentHTML('beforeend', html); }
 }
 
 const place = (p) => [p.township_name, p.cell_name, p.address].filter(Boolean).map(esc).join(' · ') || '<span class="muted">未定位</span>';
@@ -67,6 +93,12 @@ export async function queueView(main) {
     const tab = (s, label) => `<a href="#" data-state="${s}" class="${f.state === s ? 'active' : ''}">${label}${s ? (by[s] !== undefined ? ` <b>${by[s]}</b>` : '') : (total ? ` <b>${total}</b>` : '')}</a>`;
     tabs.innerHTML = tab('', '全部') + STATES.map((s) => tab(s, STATE_LABEL[s])).join('');
   }
+  function lightsLine() {
+    const tbody = main.querySelector('#rows');
+    const lights = { red: 0, yellow: 0, green: 0 };
+    tbody.querySelectorAll('tr[data-id] .light').forEach((el) => { for (const k of Object.keys(lights)) if (el.classList.contains(k)) lights[k]++; });
+    main.querySelector('#lights').innerHTML = `本页：<span class="light red"></span>红灯 <b>${lights.red}</b>　<span class="light yellow"></span>黄灯 <b>${lights.yellow}</b>　<span class="light green"></span>绿灯 <b>${lights.green}</b>　共 ${tbody.querySelectorAll('tr[data-id]').length} 件${next ? '（还有更多）' : ''}`;
+  }
   async function load(append = false) {
     const p = params();
     p.set('limit', '100');
@@ -76,11 +108,10 @@ export async function queueView(main) {
       const r = await api('GET', '/problems?' + p.toString());
       next = r.next;
       const html = r.items.map(row).join('');
-      tbody.innerHTML = append ? tbody.innerHTML + html : (html || '<tr><td colspan="10" class="muted">没有符合条件的问题</td></tr>');
+      if (append) tbody.insertAdjacentHTML('beforeend', html);
+      else tbody.innerHTML = html || '<tr class="empty"><td colspan="10" class="muted">没有符合条件的问题</td></tr>';
       main.querySelector('#more').classList.toggle('hidden', !next);
-      const lights = { red: 0, yellow: 0, green: 0 };
-      tbody.querySelectorAll('tr[data-id] .light').forEach((el) => { for (const k of Object.keys(lights)) if (el.classList.contains(k)) lights[k]++; });
-      main.querySelector('#lights').innerHTML = `本页：<span class="light red"></span>红灯 <b>${lights.red}</b>　<span class="light yellow"></span>黄灯 <b>${lights.yellow}</b>　<span class="light green"></span>绿灯 <b>${lights.green}</b>　共 ${tbody.querySelectorAll('tr[data-id]').length} 件${next ? '（还有更多）' : ''}`;
+      lightsLine();
     } catch (e) {
       tbody.innerHTML = `<tr><td colspan="10" class="error">${esc(e.message)}</td></tr>`;
     }
@@ -108,7 +139,14 @@ export async function queueView(main) {
   main.querySelector('#more').addEventListener('click', () => load(true));
   await Promise.all([counts(), load()]);
   liveRefresh(main.querySelector('#rows'), async (ev) => {
-    await Promise.all([counts(), load()]);
+    if (!ev.id) await Promise.all([counts(), load()]);
+    else {
+      const qs = params(); qs.delete('q');
+      const p = f.q ? null : await probe(qs.toString(), ev.id).catch(() => undefined);
+      if (f.q) await load(); // a search is matched by the server only
+      else if (p !== undefined) { patchRows(main.querySelector('#rows'), ev.id, p && row(p), !!next); lightsLine(); }
+      counts();
+    }
     const live = main.querySelector('#live');
     if (live) live.textContent = `列表已于 ${fmtShort(new Date().toISOString())} 自动更新`;
   });
@@ -265,61 +303,96 @@ function card(p, buttons = []) {
     ${buttons.length ? `<div class="actions">${buttons.map(([a, l]) => `<button class="btn act act-${a}" data-act="${a}">${l}</button>`).join('')}</div>` : ''}</div>`;
 }
 
-// cardList: a list of problem cards whose buttons run actions; reloads
-// after each action and on live events.
+// cardList: lists of problem cards whose buttons run actions. Each section
+// is a list query (qs) and an optional filter; sections with the same query
+// share its pages (50 at a time, "加载更多" for the next). An action or a
+// live event re-reads only the problem concerned (probe) and patches the
+// sections; a resync reloads them.
+const PAGE = 50;
 async function cardList(main, title, intro, sections) {
   main.innerHTML = `<h2>${title}</h2>${intro ? `<p class="muted">${intro}</p>` : ''}<div id="lists"></div>`;
   const box = main.querySelector('#lists');
-  const byId = {};
-  const draw = async () => {
-    const parts = await Promise.all(sections.map(async (s) => {
-      try {
-        const items = await s.load();
-        items.forEach((p) => { byId[p.id] = p; });
-        return `<h3>${s.title} <span class="count">${items.length}</span></h3>${items.map((p) => card(p, s.buttons ? s.buttons(p) : [])).join('') || `<p class="muted empty">${s.empty || '暂无'}</p>`}`;
-      } catch (e) { return `<h3>${s.title}</h3><p class="error">${esc(e.message)}</p>`; }
+  let pages = new Map(); // qs -> { items, next }
+  const queries = [...new Set(sections.map((s) => s.qs))];
+  const more = async (qs) => {
+    const pg = pages.get(qs) || { items: [], next: null };
+    const r = await api('GET', `/problems?${qs}&limit=${PAGE}${pg.next ? '&cursor=' + encodeURIComponent(pg.next) : ''}`);
+    pg.items.push(...r.items); pg.next = r.next;
+    pages.set(qs, pg);
+  };
+  const errors = {};
+  const load = async () => {
+    pages = new Map();
+    await Promise.all(queries.map((qs) => more(qs).catch((e) => { errors[qs] = e.message; })));
+  };
+  const draw = () => {
+    box.innerHTML = sections.map((s, i) => {
+      if (errors[s.qs]) return `<h3>${s.title}</h3><p class="error">${esc(errors[s.qs])}</p>`;
+      const pg = pages.get(s.qs);
+      const items = pg.items.filter(s.filter || (() => true));
+      return `<section data-sec="${i}"><h3>${s.title} <span class="count">${items.length}${pg.next ? '+' : ''}</span></h3>
+        ${items.map((p) => card(p, s.buttons ? s.buttons(p) : [])).join('') || `<p class="muted empty">${s.empty || '暂无'}</p>`}
+        ${pg.next ? `<button class="btn small" data-more="${esc(s.qs)}">加载更多</button>` : ''}</section>`;
+    }).join('');
+  };
+  // patch: the problem id re-read in every query, the sections redrawn
+  const patch = async (id) => {
+    await Promise.all(queries.map(async (qs) => {
+      const pg = pages.get(qs);
+      if (!pg) return;
+      const p = await probe(qs, id);
+      const at = pg.items.findIndex((x) => x.id === id);
+      if (at >= 0) pg.items.splice(at, 1);
+      if (!p || (pg.next && pg.items.length && id < pg.items[pg.items.length - 1].id)) return;
+      const pos = pg.items.findIndex((x) => x.id < id);
+      pg.items.splice(pos < 0 ? pg.items.length : pos, 0, p);
     }));
-    box.innerHTML = parts.join('');
+    draw();
   };
   box.addEventListener('click', async (ev) => {
+    const m = ev.target.closest('button[data-more]');
+    if (m) { m.disabled = true; await more(m.dataset.more).catch((e) => toast(e.message, 'bad')); draw(); return; }
     const b = ev.target.closest('button[data-act]');
     if (!b) return;
-    const p = byId[b.closest('[data-id]').dataset.id];
+    const id = Number(b.closest('[data-id]').dataset.id);
+    const p = [...pages.values()].flatMap((pg) => pg.items).find((x) => x.id === id);
     b.disabled = true;
-    if (await runAction(p, b.dataset.act)) await draw(); else b.disabled = false;
+    if (await runAction(p, b.dataset.act)) await patch(id); else b.disabled = false;
   });
-  await draw();
-  liveRefresh(box, draw);
+  await load();
+  draw();
+  liveRefresh(box, async (ev) => {
+    if (ev.id) await patch(Number(ev.id)).catch(() => {});
+    else { await load(); draw(); }
+  });
 }
-
-const list = async (qs) => (await api('GET', '/problems?limit=200&' + qs)).items;
 
 export async function tasksView(main) {
   const u = state.me.unit_id;
   await cardList(main, '本单位任务', `${esc(state.me.unit_name || '')}：执法办公室派遣给本单位的问题。签收后处置并反馈（可附照片）；不属于本单位职责的，写明理由退回。`, [
-    { title: '待签收', load: () => list(`unit_id=${u}&state=dispatched`), buttons: () => [['take', '签收'], ['return', '退回']], empty: '没有待签收的任务' },
-    { title: '处置中', load: () => list(`unit_id=${u}&state=in_hand`), buttons: () => [['handle', '处置反馈'], ['return', '退回']], empty: '没有处置中的任务' },
-    { title: '已反馈待核查', load: () => list(`unit_id=${u}&state=handled`), empty: '暂无' },
+    { title: '待签收', qs: `unit_id=${u}&state=dispatched`, buttons: () => [['take', '签收'], ['return', '退回']], empty: '没有待签收的任务' },
+    { title: '处置中', qs: `unit_id=${u}&state=in_hand`, buttons: () => [['handle', '处置反馈'], ['return', '退回']], empty: '没有处置中的任务' },
+    { title: '已反馈待核查', qs: `unit_id=${u}&state=handled`, empty: '暂无' },
   ]);
 }
 
 export async function mineView(main) {
   await cardList(main, '我的上报', '您上报的问题及办理进度；点编号查看办理过程。', [
-    { title: '办理中', load: async () => (await list('mine=1')).filter((p) => OPEN.includes(p.state)), empty: '没有办理中的问题' },
-    { title: '已办结', load: async () => (await list('mine=1')).filter((p) => !OPEN.includes(p.state)), empty: '暂无' },
+    { title: '办理中', qs: 'mine=1', filter: (p) => OPEN.includes(p.state), empty: '没有办理中的问题' },
+    { title: '已办结', qs: 'mine=1', filter: (p) => !OPEN.includes(p.state), empty: '暂无' },
   ]);
 }
 
 export async function verifyTasksView(main) {
   await cardList(main, '待核查', '责任单位已反馈处置结果的问题，请到现场核查：通过则可结案，不通过退回返工。', [
-    { title: '待核查', load: () => list('state=handled'), buttons: () => [['verify', '现场核查']], empty: '没有待核查的问题' },
+    { title: '待核查', qs: 'state=handled', buttons: () => [['verify', '现场核查']], empty: '没有待核查的问题' },
   ]);
 }
 
 export async function superviseView(main) {
   await cardList(main, '督办与审批', '超期未办结的问题可督办（写明意见与期限）；联合执法行动的审批、书面决定和专项申请的转报列在最前，各带时限。', [
-    { title: '超期问题', load: () => list('overdue=1'), buttons: () => [['supervise', '督办']], empty: '没有超期问题' },
-    { title: '临期问题（黄灯）', load: () => list('light=yellow'), buttons: () => [['supervise', '督办']], empty: '没有临期问题' },
+    { title: '超期问题', qs: 'overdue=1', buttons: () => [['supervise', '督办']], empty: '没有超期问题' },
+    { title: '临期问题（黄灯）', qs: 'light=yellow', buttons: () => [['supervise', '督办']], empty: '没有临期问题' },
   ]);
   const jp = document.createElement('div');
   jp.id = 'joint-pending';
@@ -330,18 +403,26 @@ export async function superviseView(main) {
 // ---------------------------------------------------------------- inbox
 const KIND_LABEL = { task: '新任务', new_task: '新任务', deadline: '即将到期', due_soon: '即将到期', overdue: '已超期', returned: '被退回', rework: '返工', supervise: '督办', supervised: '督办', decision: '决定', notice: '通知' };
 export async function inboxView(main) {
-  const draw = async () => {
-    const r = await api('GET', '/inbox?limit=200');
-    main.innerHTML = `<h2>消息 <span class="muted">未读 ${r.unread}</span></h2>${r.unread ? '<button class="btn small" id="allread">全部标为已读</button>' : ''}
-      <ul class="inbox">${r.items.map((n) => `<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
+  let items = [], next = null, unread = 0;
+  const li = (n) => `<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
         <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(KIND_LABEL[n.kind] || ACTION_LABEL[n.kind] || n.kind)}</span> <b>${esc(n.title)}</b></div>
         <div>${esc(n.body || '')}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
-        <div class="actions">${n.problem_id ? `<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : '<button class="btn small" data-read>标为已读</button>'}</div></li>`).join('') || '<li class="muted">没有消息</li>'}</ul>`;
+        <div class="actions">${n.problem_id ? `<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : '<button class="btn small" data-read>标为已读</button>'}</div></li>`;
+  const page = async (cursor) => {
+    const r = await api('GET', `/inbox?limit=50${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
+    unread = r.unread; next = r.next;
+    return r.items;
+  };
+  const show = () => {
+    main.innerHTML = `<h2>消息 <span class="muted">未读 ${unread}</span></h2>${unread ? '<button class="btn small" id="allread">全部标为已读</button>' : ''}
+      <ul class="inbox">${items.map(li).join('') || '<li class="muted">没有消息</li>'}</ul>${next ? '<button class="btn small" id="inbox-more">加载更多</button>' : ''}`;
     main.querySelector('#allread')?.addEventListener('click', async () => {
-      await api('POST', '/inbox/read-all').catch(async () => { for (const n of r.items.filter((x) => !x.read_at)) await api('POST', `/inbox/${n.id}/read`).catch(() => {}); });
+      await api('POST', '/inbox/read-all').catch(async () => { for (const n of items.filter((x) => !x.read_at)) await api('POST', `/inbox/${n.id}/read`).catch(() => {}); });
       window.dispatchEvent(new Event('xz:inbox')); await draw();
     });
+    main.querySelector('#inbox-more')?.addEventListener('click', async () => { items = items.concat(await page(next)); show(); });
   };
+  const draw = async () => { items = await page(null); show(); };
   main.addEventListener('click', async (ev) => {
     const li = ev.target.closest('li[data-id]');
     if (!li) return;
