@@ -51,7 +51,7 @@ export async function listsView(main) {
       <span class="grow"></span><span class="muted">导入模板：</span><a href="/api/v1/lists/template?format=xlsx" download>XLSX</a> <a href="/api/v1/lists/template?format=csv" download>CSV</a></div>
       <div id="versions" class="loading">正在加载…</div><div id="vres" class="status"></div></div>
     <div id="diff"></div>
-    <div class="card"><form class="bar" id="psearch"><b>权力事项</b><select name="version_id" id="pver"></select><input name="q" placeholder="按名称、编码、法律依据搜索" class="grow"><button class="btn small">搜索</button></form>
+    <div class="card"><form class="bar" id="psearch"><b>权力事项</b><select name="version_id" id="pver" aria-label="清单版本"></select><input name="q" placeholder="按名称、编码、法律依据搜索" aria-label="按名称、编码、法律依据搜索" class="grow"><button class="btn small">搜索</button></form>
       <div id="powers"></div></div>`;
   let versions = [];
   const drawVersions = async (resetSel = false) => {
@@ -145,8 +145,8 @@ export async function calendarView(main) {
     <div class="card bar"><label for="cy">年份</label><select id="cy">${[year0 - 1, year0, year0 + 1].map((y) => `<option ${y === year0 ? 'selected' : ''}>${y}</option>`).join('')}</select>
       <span class="cal-legend"><span class="day holiday">休</span>法定节假日 <span class="day workday">班</span>调休上班 <span class="day weekend">六</span>周末</span>
       ${admin ? '<span class="muted">点击日期可设为节假日、调休上班或恢复普通日。</span>' : ''}</div>
-    <div class="card"><b>期限计算器</b><form class="bar" id="dl"><label>起算时间</label><input type="datetime-local" name="from" required>
-      <label>时长</label><input type="number" name="amount" value="5" min="0" max="365" class="narrow"><select name="unit"><option value="working_days">个工作日</option><option value="days">个自然日</option><option value="hours">小时</option><option value="end_of_day">天（当日末）</option></select>
+    <div class="card"><b>期限计算器</b><form class="bar" id="dl"><label for="cal-from">起算时间</label><input id="cal-from" type="datetime-local" name="from" required>
+      <label for="cal-amount">时长</label><input id="cal-amount" type="number" name="amount" value="5" min="0" max="365" class="narrow"><select name="unit" aria-label="时长单位"><option value="working_days">个工作日</option><option value="days">个自然日</option><option value="hours">小时</option><option value="end_of_day">天（当日末）</option></select>
       <button class="btn small">计算</button><span id="dlres" class="status"></span></form></div>
     <div id="months" class="months"></div>`;
   const pad = (n) => String(n).padStart(2, '0');
@@ -207,8 +207,8 @@ export async function routingView(main) {
   const [cats, regions] = await Promise.all([categories(), all('/regions')]);
   const towns = regions.filter((r) => r.level === 'township');
   main.innerHTML = `<h2>派单测试</h2><p class="muted">按现行权责清单计算某类问题在某乡镇的责任单位（与上报时自动派单的规则相同）。</p>
-    <form class="card bar" id="rt"><label>问题类别</label><select name="category" required>${categoryOptions(cats)}</select>
-      <label>乡镇（街道）</label><select name="township">${towns.map((t) => `<option value="${t.id}">${esc(t.name)}</option>`).join('')}</select>
+    <form class="card bar" id="rt"><label for="rt-cat">问题类别</label><select id="rt-cat" name="category" required>${categoryOptions(cats)}</select>
+      <label for="rt-town">乡镇（街道）</label><select id="rt-town" name="township">${towns.map((t) => `<option value="${t.id}">${esc(t.name)}</option>`).join('')}</select>
       <button class="btn">计算责任单位</button></form><div id="rtres"></div>`;
   const f = main.querySelector('#rt');
   if (state.me.township_id) f.elements.township.value = String(state.me.township_id);

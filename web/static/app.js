@@ -4,7 +4,7 @@
 // qualifications, accounts, audit). The other screens live in their own
 // modules (map, problems, report, admin, dashboard). No framework, no
 // external resources: it works offline on a weak signal.
-import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, api, all, dialog, toast } from './core.js';
+import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, can, api, all, dialog, toast, loadLabels } from './core.js';
 import { pending, flush, watch } from './outbox.js';
 
 // Each screen's code is loaded when the screen opens (the login page loads
@@ -35,7 +35,8 @@ function loginView(message = '') {
     <h1>獬豸 · 综合执法平台</h1><p class="sub">乡镇（街道）综合执法平台与执法协调指挥</p>
     <label for="u">用户名</label><input id="u" name="username" autocomplete="username" required>
     <label for="p">密码</label><input id="p" name="password" type="password" autocomplete="current-password" required>
-    <button class="primary" type="submit">登录</button><div class="error" id="err">${esc(message)}</div></form>`;
+    <button class="primary" type="submit">登录</button><div class="error" id="err" role="alert">${esc(message)}</div></form>`;
+  document.title = '登录 · 獬豸 · 乡镇综合执法平台';
   document.getElementById('login').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = ev.target;
@@ -47,37 +48,39 @@ function loginView(message = '') {
   });
 }
 
-// screens: every screen with the roles that see it; nav:false ones are
-// reached by links (a problem's page, the inbox).
+// screens: every screen, shown to the roles whose work it is and only when
+// the user holds the permission the screen needs (can(): the server's
+// permissions in /me, or today's grants by role until it sends them);
+// nav:false ones are reached by links (a problem's page, the inbox).
 function screens() {
   const township = has('grid', 'staff', 'contact', 'office', 'leader');
   return [
     { id: 'home', title: '工作台', show: true, render: homeView },
-    { id: 'report', title: '上报问题', show: has('grid', 'office'), render: reportView, group: '问题处置' },
-    { id: 'mine', title: '我的上报', show: has('grid'), render: mineView, group: '问题处置' },
-    { id: 'verify', title: '待核查', show: has('grid'), render: verifyTasksView, group: '问题处置' },
-    { id: 'queue', title: '问题受理', show: has('office', 'leader', 'dept', 'admin'), render: queueView, group: '问题处置' },
-    { id: 'tasks', title: '本单位任务', show: has('staff', 'contact'), render: tasksView, group: '问题处置' },
-    { id: 'supervise', title: '督办与审批', show: has('leader', 'office'), render: superviseView, group: '问题处置' },
-    { id: 'map', title: '网格地图', show: has('office', 'leader', 'admin', 'grid', 'dept'), render: mapView, group: '问题处置' },
-    { id: 'dashboard', title: '统计分析', show: has('office', 'leader', 'dept', 'admin'), render: dashboardView, group: '问题处置' },
-    { id: 'joint', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), render: jointListView, group: '联合执法' },
-    { id: 'joint-new', title: has('office', 'dept', 'admin') ? '新建行动' : '申请专项行动', show: has('office', 'dept', 'admin') || (has('contact') && !!state.me.unit_id), render: jointNewView, group: '联合执法' },
-    { id: 'notices', title: '协同通知', show: has('contact', 'staff', 'office', 'leader'), render: noticesView, group: '联合执法' },
-    { id: 'joint-action', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), nav: false, render: jointView },
+    { id: 'report', title: '上报问题', show: has('grid', 'office') && can('problem.report'), render: reportView, group: '问题处置' },
+    { id: 'mine', title: '我的上报', show: has('grid') && can('problem.report'), render: mineView, group: '问题处置' },
+    { id: 'verify', title: '待核查', show: has('grid') && can('problem.verify'), render: verifyTasksView, group: '问题处置' },
+    { id: 'queue', title: '问题受理', show: has('office', 'leader', 'dept') && can('problem.read'), render: queueView, group: '问题处置' },
+    { id: 'tasks', title: '本单位任务', show: has('staff', 'contact') && can('problem.handle'), render: tasksView, group: '问题处置' },
+    { id: 'supervise', title: '督办与审批', show: has('leader', 'office') && can('problem.supervise'), render: superviseView, group: '问题处置' },
+    { id: 'map', title: '网格地图', show: has('office', 'leader', 'admin', 'grid', 'dept') && can('grid.read'), render: mapView, group: '问题处置' },
+    { id: 'dashboard', title: '统计分析', show: has('office', 'leader', 'dept', 'admin') && can('stats.read'), render: dashboardView, group: '问题处置' },
+    { id: 'joint', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('joint.read'), render: jointListView, group: '联合执法' },
+    { id: 'joint-new', title: has('office', 'dept', 'admin') ? '新建行动' : '申请专项行动', show: (has('office', 'dept', 'admin') || (has('contact') && !!state.me.unit_id)) && can('joint.write'), render: jointNewView, group: '联合执法' },
+    { id: 'notices', title: '协同通知', show: has('contact', 'staff', 'office', 'leader') && can('joint.read'), render: noticesView, group: '联合执法' },
+    { id: 'joint-action', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('joint.read'), nav: false, render: jointView },
     { id: 'problem', title: '问题详情', show: true, nav: false, render: problemView },
     { id: 'inbox', title: '消息', show: true, nav: false, render: inboxView },
-    { id: 'units', title: '派驻机构', show: has('grid', 'staff', 'contact', 'office', 'leader', 'dept', 'admin', 'secadmin'), render: unitsView, group: '组织' },
-    { id: 'people', title: '人员与执法资格', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin', 'secadmin'), render: peopleView, group: '组织' },
-    { id: 'leadership', title: '领导小组', show: township || has('dept', 'admin'), render: leadershipView, group: '组织' },
-    { id: 'regions', title: '区域', show: true, render: regionsView, group: '组织' },
-    { id: 'grid', title: '网格管理', show: has('admin', 'office'), render: gridAdminView, group: '配置' },
-    { id: 'lists', title: '权责清单', show: has('admin', 'office', 'dept'), render: listsView, group: '配置' },
-    { id: 'categories', title: '问题类别', show: has('admin', 'office'), render: categoriesView, group: '配置' },
+    { id: 'units', title: '派驻机构', show: can('unit.read'), render: unitsView, group: '组织' },
+    { id: 'people', title: '人员与执法资格', show: can('people.read'), render: peopleView, group: '组织' },
+    { id: 'leadership', title: '领导小组', show: (township || has('dept', 'admin')) && can('leadership.read'), render: leadershipView, group: '组织' },
+    { id: 'regions', title: '区域', show: can('region.read'), render: regionsView, group: '组织' },
+    { id: 'grid', title: '网格管理', show: has('admin', 'office') && can('grid.write'), render: gridAdminView, group: '配置' },
+    { id: 'lists', title: '权责清单', show: has('admin', 'office', 'dept') && can('list.read'), render: listsView, group: '配置' },
+    { id: 'categories', title: '问题类别', show: has('admin', 'office') && can('list.read'), render: categoriesView, group: '配置' },
     { id: 'calendar', title: '工作日历', show: has('admin', 'office'), render: calendarView, group: '配置' },
-    { id: 'routing', title: '派单测试', show: has('admin', 'office'), render: routingView, group: '配置' },
-    { id: 'users', title: '账号管理', show: has('admin', 'secadmin'), render: usersView, group: '配置' },
-    { id: 'audit', title: '审计日志', show: has('auditor'), render: auditView, group: '配置' },
+    { id: 'routing', title: '派单测试', show: has('admin', 'office') && can('routing.read'), render: routingView, group: '配置' },
+    { id: 'users', title: '账号管理', show: has('admin', 'secadmin') && can('user.read'), render: usersView, group: '配置' },
+    { id: 'audit', title: '审计日志', show: has('auditor') && can('audit.read'), render: auditView, group: '配置' },
   ].filter((s) => s.show);
 }
 
@@ -90,7 +93,9 @@ async function start() {
   const resuming = state.offline && state.me;
   if (!known && !state.csrf && !app.querySelector('#login')) loginView();
   try {
+    const labels = loadLabels();
     state.me = await api('GET', '/me'); state.csrf = state.me.csrf; state.offline = false;
+    await labels;
     sessionStorage.setItem('xzCsrf', state.csrf);
     const { csrf, ...keep } = state.me;
     localStorage.setItem('xzMe', JSON.stringify(keep));
@@ -155,7 +160,7 @@ export async function refreshBadge() {
 }
 window.addEventListener('xz:inbox', refreshBadge);
 
-let renderSeq = 0;
+let renderSeq = 0, focusOnRender = false;
 async function render() {
   const seq = ++renderSeq;
   const list = screens();
@@ -167,12 +172,12 @@ async function render() {
   const navHtml = list.filter((s) => s.nav !== false).map((s) => {
     let h = '';
     if (s.group && s.group !== group) { group = s.group; h = `<span class="nav-group">${esc(group)}</span>`; }
-    return h + `<a href="#/${s.id}" class="${s === cur ? 'active' : ''}">${s.title}</a>`;
+    return h + `<a href="#/${s.id}" class="${s === cur ? 'active' : ''}"${s === cur ? ' aria-current="page"' : ''}>${s.title}</a>`;
   }).join('');
   app.innerHTML = `<header><h1>獬豸 综合执法平台</h1><span class="who">${esc(me.display_name)}（${me.roles.map((r) => ROLE_LABEL[r]).join('、')}）· ${esc(place)}</span>
     ${state.offline ? '<span class="tag offline" role="status">离线</span>' : ''}<a href="#/report" id="outbox-n" class="bell hidden">待发送 0</a>
     <a href="#/inbox" class="bell" title="消息">消息<span id="badge" class="badge hidden">0</span></a><button id="logout">退出</button></header>
-    <div class="layout"><nav>${navHtml}</nav><main id="main" data-screen="${cur.id}"><p class="loading">正在加载…</p></main></div>`;
+    <div class="layout"><nav aria-label="功能导航">${navHtml}</nav><main id="main" tabindex="-1" data-screen="${cur.id}"><p class="loading">正在加载…</p></main></div>`;
   document.getElementById('logout').addEventListener('click', async () => {
     try { await api('POST', '/auth/logout'); } catch {}
     closeEvents(); sessionStorage.removeItem('xzCsrf'); localStorage.removeItem('xzMe'); state.me = null; location.hash = ''; loginView('已退出登录');
@@ -183,13 +188,19 @@ async function render() {
   try {
     const out = await cur.render(main, args);
     if (seq === renderSeq && typeof out === 'string') main.innerHTML = out;
-  } catch (e) { if (seq === renderSeq) main.innerHTML = `<div class="card error">${esc(e.message)}</div>`; }
+  } catch (e) { if (seq === renderSeq) main.innerHTML = `<h2>${esc(cur.title)}</h2><div class="card error" role="alert">${esc(e.message)}</div>`; }
+  // the new screen: its title, and the focus on its heading (announced by screen readers)
+  if (seq !== renderSeq) return;
+  document.title = `${cur.title} · 獬豸 · 乡镇综合执法平台`;
+  const hd = main.querySelector('h2');
+  if (hd && (focusOnRender || document.activeElement === document.body)) { hd.tabIndex = -1; hd.focus({ preventScroll: true }); }
+  focusOnRender = true;
 }
 
 async function homeView(main) {
   const me = state.me;
   const s = await api('GET', '/sessions');
-  const quick = [];
+  let quick = [];
   if (has('grid')) quick.push(['#/report', '上报问题', '拍照定位，一键上报'], ['#/verify', '待核查', '核查处置结果'], ['#/mine', '我的上报', '查看办理进度']);
   if (has('office')) quick.push(['#/queue', '问题受理', '受理、派遣、督办、结案'], ['#/map', '网格地图', '网格与问题分布']);
   if (has('staff', 'contact')) quick.push(['#/tasks', '本单位任务', '签收、处置、反馈、退回']);
@@ -197,6 +208,8 @@ async function homeView(main) {
   if (has('office')) quick.push(['#/joint', '联合执法', '起草、转报、组织实施']);
   if (has('contact')) quick.push(['#/notices', '协同通知', '当日派员响应、指派参加人员']);
   if (has('office', 'leader', 'dept', 'admin')) quick.push(['#/dashboard', '统计分析', '渠道、类别、单位、趋势']);
+  const mine = new Set(screens().map((x) => '#/' + x.id));
+  quick = quick.filter(([href]) => mine.has(href));
   return `<h2>工作台</h2>${quick.length ? `<div class="quick">${quick.map(([h, t, d]) => `<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`).join('')}</div>` : ''}
     <div class="card"><b>${esc(me.display_name)}</b>（${esc(me.username)}）<br>
     <span class="muted">角色：</span>${me.roles.map((r) => `<span class="tag">${ROLE_LABEL[r]}</span>`).join('')}<br>

@@ -4,7 +4,7 @@
 // trend, drawn with the bundled ECharts (animation off under WebDriver so
 // test screenshots are stable), and a hot-spot map colouring each grid
 // cell by its number of problems.
-import { api, esc, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL } from './core.js';
+import { api, esc, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL, can } from './core.js';
 import { loadGrid, gridMap } from './map.js';
 
 const PALETTE = ['#8b1a1a', '#3e6fb0', '#e9a100', '#1a9847', '#7a4fb0', '#d9622b', '#2a9d9f', '#667085', '#c2185b', '#5d7d2a'];
@@ -17,7 +17,7 @@ export async function dashboardView(main) {
       <div class="card chart-card wide"><b>近30天上报与结案趋势</b><div class="chart" id="c-trend"></div></div>
       <div class="card chart-card"><b>问题类别（前10）</b><div class="chart" id="c-cat"></div></div>
       <div class="card chart-card"><b>责任单位（办理量与超期）</b><div class="chart" id="c-unit"></div></div>
-      <div class="card chart-card wide"><b>问题热点（按网格）</b><div class="map" id="c-heat"></div></div>
+      ${can('problem.read') ? '<div class="card chart-card wide"><b>问题热点（按网格）</b><div class="map" id="c-heat"></div></div>' : ''}
     </div>`;
   const [s] = await Promise.all([api('GET', '/stats/problems'), loadECharts()]);
   const E = window.echarts;
@@ -54,7 +54,8 @@ export async function dashboardView(main) {
   const onResize = () => { if (!document.body.contains(main.querySelector('#c-state'))) { window.removeEventListener('resize', onResize); return; } charts.forEach((c) => c.resize()); };
   window.addEventListener('resize', onResize);
 
-  // hot spots: problems per cell
+  // hot spots: problems per cell (for the roles that may read problems)
+  if (!main.querySelector('#c-heat')) return;
   try {
     const [{ cells, shapes }, probs] = await Promise.all([loadGrid(), api('GET', '/problems?limit=500')]);
     const heat = {};

@@ -10,7 +10,7 @@
 //
 // Clocks: deadlines are counted against the server's clock (the offset is
 // taken from /health), so a countdown agrees with the server's deadline.
-import { api, all, esc, fmtTime, fmtShort, has, state, toast, dialog, categories, categoryOptions } from './core.js';
+import { api, all, esc, fmtTime, fmtShort, has, state, toast, dialog, categories, categoryOptions, JOINT_STATE_LABEL, JOINT_ACTION_LABEL } from './core.js';
 
 export const MECH_LABEL = { routine: '常规启动', special: '专项启动', emergency: '应急启动' };
 export const JSTATE_LABEL = { draft: '草稿', submitted: '已提交', forwarded: '已转报组长', approved: '已批准', not_launched: '决定不启动',
@@ -20,6 +20,9 @@ const JACT_LABEL = { create: '起草', submit: '提交', forward: '转报组长'
   conclude: '结束并总结', cancel: '取消', 'participant.add': '指派参加人员', notice: '发出协同通知', 'notice.answer': '协同通知已响应',
   incident: '执法保障事件', 'incident.follow-up': '派出所跟进', finding: '行动发现' };
 const MODE_LABEL = { centralised: '集中办公', dispersed: '分散管理' };
+// the server's labels (core.js loadLabels), where it has them
+for (const [k, v] of Object.entries(JOINT_STATE_LABEL)) JSTATE_LABEL[k] = v;
+for (const [k, v] of Object.entries(JOINT_ACTION_LABEL)) JACT_LABEL[k] = v;
 const ROLE_P = { enforcer: '执法人员', support: '辅助人员' };
 const INC_KIND = { obstruction: '阻挠执法', violence: '暴力抗法' };
 const INC_STATE = { handed: '已移交派出所', accepted: '派出所已受理', closed: '已办结' };
@@ -140,7 +143,7 @@ export async function jointListView(main) {
   const canNew = has('office', 'dept', 'admin') || (has('contact') && state.me.unit_id);
   main.innerHTML = `<h2>联合执法行动</h2>
     <div class="tabs" id="jtabs">${['', ...JSTATES].map((s) => `<a href="#" data-state="${s}" class="${f.state === s ? 'active' : ''}">${s ? JSTATE_LABEL[s] : '全部'}</a>`).join('')}</div>
-    <form class="filters card" id="jfilters"><select name="mechanism"><option value="">全部启动方式</option>${Object.entries(MECH_LABEL).map(([k, v]) => `<option value="${k}" ${f.mechanism === k ? 'selected' : ''}>${v}</option>`).join('')}</select>
+    <form class="filters card" id="jfilters"><select name="mechanism" aria-label="启动方式"><option value="">全部启动方式</option>${Object.entries(MECH_LABEL).map(([k, v]) => `<option value="${k}" ${f.mechanism === k ? 'selected' : ''}>${v}</option>`).join('')}</select>
       ${canNew ? `<a class="btn primary-btn" href="#/joint-new" id="newaction">${has('office', 'dept', 'admin') ? '新建联合执法行动' : '申请专项联合执法'}</a>` : ''}</form>
     <div class="table-wrap"><table class="jlist"><thead><tr><th>编号</th><th>行动名称</th><th>启动方式</th><th>状态</th><th>计划时间</th><th>牵头单位</th><th>期限</th></tr></thead><tbody id="jrows"><tr><td colspan="7" class="loading">正在加载…</td></tr></tbody></table></div>`;
   const load = async () => {
@@ -300,27 +303,27 @@ export async function jointView(main, [id]) {
           ${ps.length ? `<table class="compact"><thead><tr><th>姓名</th><th>角色</th><th>签到</th><th>签退</th><th></th></tr></thead><tbody>${ps.map((p) => `<tr data-pid="${p.id}"><td>${esc(p.name)}${p.is_auxiliary ? ' <span class="tag">协管员</span>' : ''}</td><td>${ROLE_P[p.role] || esc(p.role)}</td>
             <td data-l="签到">${p.checked_in_at ? fmtShort(p.checked_in_at) : '<span class="muted">未签到</span>'}</td><td data-l="签退">${p.checked_out_at ? fmtShort(p.checked_out_at) : '<span class="muted">—</span>'}</td>
             <td>${canCheck(p) && !p.checked_in_at ? '<button class="btn small act-checkin" data-check="check-in">签到</button>' : ''}${canCheck(p) && p.checked_in_at && !p.checked_out_at ? '<button class="btn small act-checkout" data-check="check-out">签退</button>' : ''}</td></tr>`).join('')}</tbody></table>` : '<p class="muted">尚未指派人员</p>'}`).join('')}
-        ${canName ? `<form class="bar addform" id="addpart"><select name="unit_id">${nameUnits.map((u) => `<option value="${u}">${uname(units, u)}</option>`).join('')}</select>
-          <select name="person_id" class="grow"></select><select name="role"><option value="enforcer">执法人员</option><option value="support">辅助人员</option></select>
+        ${canName ? `<form class="bar addform" id="addpart"><select name="unit_id" aria-label="单位">${nameUnits.map((u) => `<option value="${u}">${uname(units, u)}</option>`).join('')}</select>
+          <select name="person_id" class="grow" aria-label="人员"></select><select name="role" aria-label="身份"><option value="enforcer">执法人员</option><option value="support">辅助人员</option></select>
           <button class="btn primary-btn" type="submit">指派</button></form><div class="status" id="partstatus"></div>` : ''}
       </div>
       <div class="card" id="notices"><b>互动执法通知</b> <span class="muted">（发现不属于参与单位职责的违法行为，通知责任单位当日派员）</span>
         ${(a.notices || []).map((n) => noticeCard(n, ppl)).join('') || '<p class="muted">暂无</p>'}
-        ${live && (office || lead) ? `<form class="addform" id="addnotice"><select name="category" required><option value="">违法行为类别…</option>${categoryOptions(cats)}</select>
-          <textarea name="description" rows="2" placeholder="发现的违法行为" required></textarea><button class="btn primary-btn" type="submit">发出协同通知</button></form><div class="status" id="noticestatus"></div>` : ''}
+        ${live && (office || lead) ? `<form class="addform" id="addnotice"><select name="category" required aria-label="违法行为类别"><option value="">违法行为类别…</option>${categoryOptions(cats)}</select>
+          <textarea name="description" rows="2" placeholder="发现的违法行为" aria-label="发现的违法行为" required></textarea><button class="btn primary-btn" type="submit">发出协同通知</button></form><div class="status" id="noticestatus"></div>` : ''}
       </div>
       <div class="card" id="incidents"><b>执法保障事件</b> <span class="muted">（阻挠执法、暴力抗法即时移交派出所）</span>
         ${(a.incidents || []).map((i) => `<div class="card icard" data-iid="${i.id}"><div class="pc-head"><span class="tag red">${esc(INC_KIND[i.kind] || i.kind)}</span> <span class="tag">${esc(INC_STATE[i.state] || i.state)}</span></div>
           <div class="pc-desc">${esc(i.description)}</div><div class="muted">发生 ${fmtTime(i.occurred_at)} · 移交 ${esc(i.handed_to_unit_name || '')} ${fmtShort(i.handed_at)}</div>
           ${i.follow_up ? `<div class="tl-note">${esc(i.follow_up)} <span class="muted">${fmtShort(i.followed_up_at)}</span></div>` : ''}
           ${has('contact') && me.unit_id === i.handed_to_unit_id && i.state !== 'closed' ? '<div class="actions"><button class="btn small primary-btn act-followup" data-follow>跟进处置</button></div>' : ''}</div>`).join('') || '<p class="muted">暂无</p>'}
-        ${canReport ? `<form class="addform" id="addincident"><select name="kind"><option value="obstruction">阻挠执法</option><option value="violence">暴力抗法</option></select>
-          <textarea name="description" rows="2" placeholder="经过（时间、人员、情形）" required></textarea><button class="btn" type="submit">记录并移交派出所</button></form>` : ''}
+        ${canReport ? `<form class="addform" id="addincident"><select name="kind" aria-label="事件类型"><option value="obstruction">阻挠执法</option><option value="violence">暴力抗法</option></select>
+          <textarea name="description" rows="2" placeholder="经过（时间、人员、情形）" aria-label="经过（时间、人员、情形）" required></textarea><button class="btn" type="submit">记录并移交派出所</button></form>` : ''}
       </div>
       <div class="card" id="findings"><b>行动发现</b> <span class="muted">（转入问题闭环办理）</span>
         ${(a.findings || []).map((x) => `<div class="fitem">${esc(x.description)} <span class="muted">${esc(x.category || '')} · ${fmtShort(x.created_at)}</span> ${x.problem_id ? `<a href="#/problem/${x.problem_id}">问题 #${x.problem_id}</a>` : '<span class="tag">待转问题</span>'}</div>`).join('') || '<p class="muted">暂无</p>'}
-        ${canReport ? `<form class="addform" id="addfinding"><select name="category"><option value="">类别（可选）</option>${categoryOptions(cats)}</select>
-          <textarea name="description" rows="2" placeholder="发现的问题" required></textarea><button class="btn" type="submit">记录发现</button></form>` : ''}
+        ${canReport ? `<form class="addform" id="addfinding"><select name="category" aria-label="类别"><option value="">类别（可选）</option>${categoryOptions(cats)}</select>
+          <textarea name="description" rows="2" placeholder="发现的问题" aria-label="发现的问题" required></textarea><button class="btn" type="submit">记录发现</button></form>` : ''}
       </div>
       ${(a.children || []).length ? `<div class="card" id="children"><b>各乡镇（街道）分行动</b>${a.children.map((c) => `<div><a href="#/joint-action/${c.id}">#${c.id} ${esc(c.township_name || c.title)}</a> ${jstateTag(c.state)}</div>`).join('')}</div>` : ''}
       </div>

@@ -4,7 +4,7 @@
 // coloured by their warning light, and the same map coloured by problem
 // density for the dashboard's hot spots. Leaflet draws with SVG so every
 // polygon is a <path> (the browser tests count them).
-import { api, esc, loadLeaflet, stateTag, LIGHT_LABEL } from './core.js';
+import { api, esc, loadLeaflet, stateTag, LIGHT_LABEL, can } from './core.js';
 
 const LIGHT_COLOR = { red: '#d92d20', yellow: '#e9a100', green: '#1a9847' };
 const HEAT = ['#f2f4f7', '#fde7c8', '#fbc582', '#f79845', '#e5582a', '#b42318'];
@@ -14,7 +14,13 @@ const HEAT = ['#f2f4f7', '#fde7c8', '#fbc582', '#f79845', '#e5582a', '#b42318'];
 export async function gridMap(el, { cells, shapes, onCell, heat } = {}) {
   await loadLeaflet();
   const L = window.L;
-  const map = L.map(el, { attributionControl: false, zoomSnap: 0.25, preferCanvas: false, renderer: L.svg() });
+  const map = L.map(el, { attributionControl: false, zoomControl: false, zoomSnap: 0.25, preferCanvas: false, renderer: L.svg() });
+  L.control.zoom({ zoomInTitle: '放大', zoomOutTitle: '缩小', zoomInText: '+', zoomOutText: '−' }).addTo(map);
+  el.setAttribute('role', 'region');
+  el.setAttribute('aria-label', heat ? '问题热点地图' : '网格地图');
+  // Leaflet's own labels, in Chinese
+  el.querySelectorAll('.leaflet-control-zoom-in').forEach((a) => a.setAttribute('aria-label', '放大'));
+  el.querySelectorAll('.leaflet-control-zoom-out').forEach((a) => a.setAttribute('aria-label', '缩小'));
   const max = heat ? Math.max(1, ...Object.values(heat)) : 1;
   const cellStyle = (f) => {
     if (heat) {
@@ -72,7 +78,7 @@ export async function loadGrid() {
 export async function mapView(main) {
   main.innerHTML = `<h2>网格地图</h2><div class="map-wrap"><div id="map" class="map"></div>
     <aside class="card map-side"><div class="legend"><b>图例</b><br>
-      <span class="light red"></span>红灯 超期 <span class="light yellow"></span>黄灯 临期 <span class="light green"></span>绿灯 正常<br>
+      <span class="legend-lights"><span class="light red"></span>红灯 超期 <span class="light yellow"></span>黄灯 临期 <span class="light green"></span>绿灯 正常<br></span>
       <span class="swatch cell"></span>网格 <span class="swatch town"></span>乡镇边界</div>
       <div id="cellinfo" class="muted">点击网格查看网格员。</div><div id="pstat" class="muted"></div></aside></div>`;
   const { cells, shapes } = await loadGrid();
@@ -113,6 +119,8 @@ export async function mapView(main) {
     if (p) items.unshift(p);
     show();
   };
+  // a role that may not read problems (the administrator) sees the grid only
+  if (!can('problem.read')) { main.querySelector('#pstat').textContent = ''; main.querySelector('.legend-lights')?.remove(); return; }
   await loadProblems();
   const onEvent = (ev) => {
     if (!document.body.contains(m.map.getContainer())) { window.removeEventListener('xz:problem', onEvent); return; }

@@ -5,7 +5,7 @@
 // member's own reports and verification tasks, the leader's supervision
 // page and the inbox.
 import { api, all, esc, fmtTime, fmtShort, has, state, toast, dialog, categories, categoryOptions, lightTag, stateTag,
-  STATE_LABEL, STATES, CHANNEL_LABEL, ACTION_LABEL } from './core.js';
+  STATE_LABEL, STATES, CHANNEL_LABEL, ACTION_LABEL, kindLabel } from './core.js';
 import { jointPending } from './joint.js';
 
 const OPEN = ['reported', 'accepted', 'dispatched', 'in_hand', 'handled', 'verified', 'escalated'];
@@ -59,12 +59,12 @@ export async function queueView(main) {
   main.innerHTML = `<h2>问题受理与派遣</h2>
     <div class="tabs" id="tabs"></div>
     <form class="filters card" id="filters">
-      <select name="channel"><option value="">全部渠道</option>${Object.entries(CHANNEL_LABEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
-      <select name="category"><option value="">全部类别</option>${categoryOptions(cats)}</select>
-      <select name="unit_id"><option value="">全部责任单位</option>${units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join('')}</select>
-      <select name="light"><option value="">全部预警</option><option value="red">红灯（超期）</option><option value="yellow">黄灯（临期）</option><option value="green">绿灯</option></select>
+      <select name="channel" aria-label="来源渠道"><option value="">全部渠道</option>${Object.entries(CHANNEL_LABEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
+      <select name="category" aria-label="问题类别"><option value="">全部类别</option>${categoryOptions(cats)}</select>
+      <select name="unit_id" aria-label="责任单位"><option value="">全部责任单位</option>${units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join('')}</select>
+      <select name="light" aria-label="预警灯"><option value="">全部预警</option><option value="red">红灯（超期）</option><option value="yellow">黄灯（临期）</option><option value="green">绿灯</option></select>
       <label class="check"><input type="checkbox" name="overdue" value="1"> 仅超期</label>
-      <input name="q" placeholder="搜索描述、地址、编号" class="grow">
+      <input name="q" placeholder="搜索描述、地址、编号" aria-label="搜索描述、地址、编号" class="grow">
       <button class="btn" type="submit">查询</button>
     </form>
     <div class="lights" id="lights"></div>
@@ -401,12 +401,14 @@ export async function superviseView(main) {
 }
 
 // ---------------------------------------------------------------- inbox
-const KIND_LABEL = { task: '新任务', new_task: '新任务', deadline: '即将到期', due_soon: '即将到期', overdue: '已超期', returned: '被退回', rework: '返工', supervise: '督办', supervised: '督办', decision: '决定', notice: '通知' };
+// codesToWords: the scheduler's messages name the state by its code
+// ("问题 #9（in_hand）"): shown in words.
+const codesToWords = (t) => t.replace(/（([a-z_]+)）/g, (m, c) => (STATE_LABEL[c] ? `（${STATE_LABEL[c]}）` : m));
 export async function inboxView(main) {
   let items = [], next = null, unread = 0;
   const li = (n) => `<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
-        <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(KIND_LABEL[n.kind] || ACTION_LABEL[n.kind] || n.kind)}</span> <b>${esc(n.title)}</b></div>
-        <div>${esc(n.body || '')}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
+        <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(kindLabel(n.kind))}</span> <b>${esc(n.title)}</b></div>
+        <div>${esc(codesToWords(n.body || ''))}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
         <div class="actions">${n.problem_id ? `<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : '<button class="btn small" data-read>标为已读</button>'}</div></li>`;
   const page = async (cursor) => {
     const r = await api('GET', `/inbox?limit=50${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);

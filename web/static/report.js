@@ -27,17 +27,17 @@ export async function reportView(main) {
     <form id="report" class="card report" novalidate>
       <div id="r-outbox" class="outbox hidden" aria-live="polite"></div>
       <label for="r-top">问题类别</label>
-      <div class="row2"><select id="r-top" name="top" required><option value="">选择大类</option>${cats.map((c) => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join('')}</select>
-      <select id="r-cat" name="category" required><option value="">选择小类</option></select></div>
+      <div class="row2"><select id="r-top" name="top" required aria-label="问题大类"><option value="">选择大类</option>${cats.map((c) => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join('')}</select>
+      <select id="r-cat" name="category" required aria-label="问题小类"><option value="">选择小类</option></select></div>
       <label for="r-desc">问题描述</label>
       <textarea id="r-desc" name="description" rows="4" required placeholder="时间、地点、现场情况"></textarea>
       <label for="r-photo">现场照片</label>
       <div class="row2"><label class="btn upload photo-btn">拍照或选择照片<input id="r-photo" name="photo" type="file" accept="image/*" capture="environment" class="hidden-input"></label>
       <button type="button" class="btn hidden" id="r-photo-del">移除照片</button></div>
       <div id="r-photo-info" class="muted" aria-live="polite"></div><img id="r-preview" class="preview hidden" alt="现场照片预览">
-      <label>位置</label>
+      <span class="label">位置</span>
       <div id="r-geo" class="muted">正在获取定位…</div>
-      <div class="row2"><input id="r-lon" name="lon" inputmode="decimal" placeholder="经度"><input id="r-lat" name="lat" inputmode="decimal" placeholder="纬度"></div>
+      <div class="row2"><input id="r-lon" name="lon" inputmode="decimal" placeholder="经度" aria-label="经度"><input id="r-lat" name="lat" inputmode="decimal" aria-label="纬度" placeholder="纬度"></div>
       <div class="row2"><button type="button" class="btn" id="r-locate">重新定位</button><button type="button" class="btn" id="r-mapbtn">使用地图中心</button></div>
       <div id="r-map" class="map small hidden"></div>
       <div id="r-cell" class="muted"></div>
@@ -45,7 +45,7 @@ export async function reportView(main) {
       <input id="r-addr" name="address" placeholder="如：碧湖镇碧湖村下街12号旁">
       <label for="r-ch">来源渠道</label>
       <select id="r-ch" name="channel">${Object.entries(CHANNEL_LABEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
-      <div id="r-rep" class="${d.channel === 'complaint' ? '' : 'hidden'}"><div class="row2"><input name="reporter_name" placeholder="举报人姓名"><input name="reporter_phone" inputmode="tel" placeholder="联系电话"></div></div>
+      <div id="r-rep" class="${d.channel === 'complaint' ? '' : 'hidden'}"><div class="row2"><input name="reporter_name" placeholder="举报人姓名" aria-label="举报人姓名"><input name="reporter_phone" aria-label="联系电话" inputmode="tel" placeholder="联系电话"></div></div>
       <div id="r-dup" class="dup hidden"></div>
       <div id="r-status" class="status" role="status"></div>
       <button class="primary" type="submit" id="r-submit">提交上报</button>
