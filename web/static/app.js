@@ -4,7 +4,7 @@
 // qualifications, accounts, audit). The other screens live in their own
 // modules (map, problems, report, admin, dashboard). No framework, no
 // external resources: it works offline on a weak signal.
-import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, can, api, all, dialog, toast, loadLabels } from './core.js';
+import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, can, api, all, dialog, toast, loadLabels, categories } from './core.js';
 import { pending, flush, watch } from './outbox.js';
 
 // Each screen's code is loaded when the screen opens (the login page loads
@@ -119,6 +119,9 @@ async function start() {
   render();
   watch();
   flush();
+  // who reports from the field gets the report form and its categories
+  // ahead of the tap (one round trip less on a weak signal)
+  if (has('grid', 'office') && can('problem.report')) { categories().catch(() => {}); MODULES.report().catch(() => {}); }
 }
 
 // The header's count of reports waiting in the outbox.
