@@ -38,6 +38,8 @@ async function plain(page, where) {
   const text = await page.evaluate(() => document.querySelector('main').innerText);
   const out = [];
   if (/无权执行此操作/.test(text)) out.push(`${where}: shows 无权执行此操作`);
+  const err = await page.evaluate(() => [...document.querySelectorAll('main .error, main [role=alert]')].map((e) => e.textContent.trim()).filter(Boolean));
+  if (err.length) out.push(`${where}: shows an error: ${err.join(' / ')}`);
   const m = text.match(/<\/?[a-z][a-z0-9]*[\s>]|&(amp|lt|gt|quot|#39);/);
   if (m) out.push(`${where}: markup shown as text: ${m[0]}`);
   const code = text.match(/\b(new_problem|deadline_near|supervise_overdue|merged_closed|in_hand)\b/);
@@ -85,6 +87,7 @@ for (const role of ROLES) {
       bad.push(...await audit(page, `${role} #/problem/${pid}`));
       bad.push(...await plain(page, `${role} #/problem/${pid}`));
     }
+    bad.push(...page.errors.map((e) => `${role}: script error: ${e}`));
     await page.context().close();
     assert.deepEqual(bad, [], bad.join('\n'));
   });

@@ -72,3 +72,33 @@ test('the administrator is not shown data its role cannot read', async () => {
   assert.equal(await page.locator('#c-heat').count(), 0, 'no hot-spot map built from problems it cannot read');
   await page.context().close();
 });
+
+test('one escaping helper: html`` escapes what it is given, setHtml takes nothing else, no other innerHTML', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { ROOT } = await import('../api/lib.mjs');
+  const dir = `${ROOT}/web/static`;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.js'))) {
+    const lines = readFileSync(`${dir}/${f}`, 'utf8').split('\n');
+    lines.forEach((l, i) => {
+      if (/\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML\(|document\.write/.test(l) && !(f === 'core.js' && /^export function (setHtml|addHtml)/.test(l)))
+        assert.fail(`${f}:${i + 1} writes HTML without the helper: ${l.trim()}`);
+    });
+  }
+  const page = await open(browser, h, 'grid');
+  const r = await page.evaluate(async () => {
+    const core = await import(document.querySelector('link[rel=modulepreload]').href);
+    const { html, setHtml, esc } = core;
+    const evil = '<img src=x onerror="alert(1)">&';
+    const el = document.createElement('div');
+    setHtml(el, html`<p title="${evil}">${evil}</p>${[html`<b>${evil}</b>`, evil]}${null}${false}${esc(evil)}`);
+    let threw = false;
+    try { setHtml(el.appendChild(document.createElement('span')), '<b>plain string</b>'); } catch { threw = true; }
+    return { imgs: el.querySelectorAll('img').length, text: el.querySelector('p').textContent, title: el.querySelector('p').title, bold: el.querySelectorAll('b').length, threw, out: el.innerHTML.length };
+  });
+  assert.equal(r.imgs, 0, 'no element from the text');
+  assert.equal(r.text, '<img src=x onerror="alert(1)">&');
+  assert.equal(r.title, '<img src=x onerror="alert(1)">&');
+  assert.equal(r.bold, 1, 'markup made by html`` stays markup');
+  assert.ok(r.threw, 'setHtml refuses a plain string');
+  await page.context().close();
+});

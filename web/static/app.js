@@ -4,7 +4,7 @@
 // qualifications, accounts, audit). The other screens live in their own
 // modules (map, problems, report, admin, dashboard). No framework, no
 // external resources: it works offline on a weak signal.
-import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, can, api, all, dialog, toast, loadLabels, categories } from './core.js';
+import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, can, api, all, dialog, toast, loadLabels, categories, html, setHtml } from './core.js';
 import { pending, flush, watch } from './outbox.js';
 
 // Each screen's code is loaded when the screen opens (the login page loads
@@ -31,11 +31,11 @@ const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡�
 const app = document.getElementById('app');
 
 function loginView(message = '') {
-  app.innerHTML = `<form class="login" id="login">
+  setHtml(app, html`<form class="login" id="login">
     <h1>獬豸 · 综合执法平台</h1><p class="sub">乡镇（街道）综合执法平台与执法协调指挥</p>
     <label for="u">用户名</label><input id="u" name="username" autocomplete="username" required>
     <label for="p">密码</label><input id="p" name="password" type="password" autocomplete="current-password" required>
-    <button class="primary" type="submit">登录</button><div class="error" id="err" role="alert">${esc(message)}</div></form>`;
+    <button class="primary" type="submit">登录</button><div class="error" id="err" role="alert">${esc(message)}</div></form>`);
   document.title = '登录 · 獬豸 · 乡镇综合执法平台';
   document.getElementById('login').addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -172,15 +172,15 @@ async function render() {
   const me = state.me;
   const place = [me.county_name, me.township_name, me.unit_name || me.department_name].filter(Boolean).join(' · ');
   let group = null;
-  const navHtml = list.filter((s) => s.nav !== false).map((s) => {
+  const navHtml = html.join(list.filter((s) => s.nav !== false).map((s) => {
     let h = '';
-    if (s.group && s.group !== group) { group = s.group; h = `<span class="nav-group">${esc(group)}</span>`; }
-    return h + `<a href="#/${s.id}" class="${s === cur ? 'active' : ''}"${s === cur ? ' aria-current="page"' : ''}>${s.title}</a>`;
-  }).join('');
-  app.innerHTML = `<header><h1>獬豸 综合执法平台</h1><span class="who">${esc(me.display_name)}（${me.roles.map((r) => ROLE_LABEL[r]).join('、')}）· ${esc(place)}</span>
-    ${state.offline ? '<span class="tag offline" role="status">离线</span>' : ''}<a href="#/report" id="outbox-n" class="bell hidden">待发送 0</a>
+    if (s.group && s.group !== group) { group = s.group; h = html`<span class="nav-group">${esc(group)}</span>`; }
+    return html`${h }${ html`<a href="#/${s.id}" class="${s === cur ? 'active' : ''}"${s === cur ? html` aria-current="page"` : ''}>${s.title}</a>`}`;
+  }), '');
+  setHtml(app, html`<header><h1>獬豸 综合执法平台</h1><span class="who">${esc(me.display_name)}（${me.roles.map((r) => ROLE_LABEL[r]).join('、')}）· ${esc(place)}</span>
+    ${state.offline ? html`<span class="tag offline" role="status">离线</span>` : ''}<a href="#/report" id="outbox-n" class="bell hidden">待发送 0</a>
     <a href="#/inbox" class="bell" title="消息">消息<span id="badge" class="badge hidden">0</span></a><button id="logout">退出</button></header>
-    <div class="layout"><nav aria-label="功能导航">${navHtml}</nav><main id="main" tabindex="-1" data-screen="${cur.id}"><p class="loading">正在加载…</p></main></div>`;
+    <div class="layout"><nav aria-label="功能导航">${navHtml}</nav><main id="main" tabindex="-1" data-screen="${cur.id}"><p class="loading">正在加载…</p></main></div>`);
   document.getElementById('logout').addEventListener('click', async () => {
     try { await api('POST', '/auth/logout'); } catch {}
     closeEvents(); sessionStorage.removeItem('xzCsrf'); localStorage.removeItem('xzMe'); state.me = null; location.hash = ''; loginView('已退出登录');
@@ -190,8 +190,8 @@ async function render() {
   const main = document.getElementById('main');
   try {
     const out = await cur.render(main, args);
-    if (seq === renderSeq && typeof out === 'string') main.innerHTML = out;
-  } catch (e) { if (seq === renderSeq) main.innerHTML = `<h2>${esc(cur.title)}</h2><div class="card error" role="alert">${esc(e.message)}</div>`; }
+    if (seq === renderSeq && out != null) setHtml(main, out);
+  } catch (e) { if (seq === renderSeq) setHtml(main, html`<h2>${esc(cur.title)}</h2><div class="card error" role="alert">${esc(e.message)}</div>`); }
   // the new screen: its title, and the focus on its heading (announced by screen readers)
   if (seq !== renderSeq) return;
   document.title = `${cur.title} · 獬豸 · 乡镇综合执法平台`;
@@ -213,30 +213,30 @@ async function homeView(main) {
   if (has('office', 'leader', 'dept', 'admin')) quick.push(['#/dashboard', '统计分析', '渠道、类别、单位、趋势']);
   const mine = new Set(screens().map((x) => '#/' + x.id));
   quick = quick.filter(([href]) => mine.has(href));
-  return `<h2>工作台</h2>${quick.length ? `<div class="quick">${quick.map(([h, t, d]) => `<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`).join('')}</div>` : ''}
+  return html`<h2>工作台</h2>${quick.length ? html`<div class="quick">${html.join(quick.map(([h, t, d]) => html`<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`), '')}</div>` : ''}
     <div class="card"><b>${esc(me.display_name)}</b>（${esc(me.username)}）<br>
-    <span class="muted">角色：</span>${me.roles.map((r) => `<span class="tag">${ROLE_LABEL[r]}</span>`).join('')}<br>
+    <span class="muted">角色：</span>${html.join(me.roles.map((r) => html`<span class="tag">${ROLE_LABEL[r]}</span>`), '')}<br>
     <span class="muted">所在：</span>${esc([me.county_name, me.township_name, me.unit_name, me.department_name].filter(Boolean).join(' · '))}</div>
     <div class="card"><b>我的登录会话</b><table><thead><tr><th>登录时间</th><th>最近活动</th><th>来源</th><th></th></tr></thead><tbody>
-    ${s.items.map((x) => `<tr><td>${fmtTime(x.created_at)}</td><td>${fmtTime(x.last_seen_at)}</td><td>${esc(x.source)}</td><td>${x.current ? '<span class="tag green">当前</span>' : ''}</td></tr>`).join('')}</tbody></table></div>`;
+    ${html.join(s.items.map((x) => html`<tr><td>${fmtTime(x.created_at)}</td><td>${fmtTime(x.last_seen_at)}</td><td>${esc(x.source)}</td><td>${x.current ? html`<span class="tag green">当前</span>` : ''}</td></tr>`), '')}</tbody></table></div>`;
 }
 
 async function unitsView() {
   const [units, depts, regions] = await Promise.all([all('/units'), all('/departments'), all('/regions')]);
   const dn = Object.fromEntries(depts.map((d) => [d.id, d.name])), rn = Object.fromEntries(regions.map((r) => [r.id, r.name]));
-  return `<h2>派驻机构（条块双重管理）</h2><table><thead><tr><th>机构</th><th>主管部门（条）</th><th>派驻乡镇（块）</th><th>编码</th></tr></thead><tbody>
-    ${units.map((u) => `<tr><td>${esc(u.name)}</td><td>${esc(dn[u.department_id] || '')}</td><td>${esc(rn[u.township_id] || '')}</td><td class="muted">${esc(u.code)}</td></tr>`).join('')}</tbody></table>`;
+  return html`<h2>派驻机构（条块双重管理）</h2><table><thead><tr><th>机构</th><th>主管部门（条）</th><th>派驻乡镇（块）</th><th>编码</th></tr></thead><tbody>
+    ${html.join(units.map((u) => html`<tr><td>${esc(u.name)}</td><td>${esc(dn[u.department_id] || '')}</td><td>${esc(rn[u.township_id] || '')}</td><td class="muted">${esc(u.code)}</td></tr>`), '')}</tbody></table>`;
 }
 
 function qualTag(p) {
-  if (p.is_auxiliary) return '<span class="tag">协管员（不得单独执法）</span>';
-  if (!p.qualifications?.length) return '<span class="tag">无执法证</span>';
+  if (p.is_auxiliary) return html`<span class="tag">协管员（不得单独执法）</span>`;
+  if (!p.qualifications?.length) return html`<span class="tag">无执法证</span>`;
   const t = today(), soon = plusDays(30);
-  return p.qualifications.map((q) => {
+  return html.join(p.qualifications.map((q) => {
     const cls = q.valid_to < t ? 'red' : q.valid_to <= soon ? 'yellow' : 'green';
     const txt = q.valid_to < t ? '已过期' : q.valid_to <= soon ? '30天内到期' : '有效';
-    return `<span class="tag ${cls}" title="${esc(q.issuer)} ${esc((q.domains || []).join('、'))}">${esc(q.cert_no)} ${txt}（至${esc(q.valid_to)}）</span>`;
-  }).join('');
+    return html`<span class="tag ${cls}" title="${esc(q.issuer)} ${esc((q.domains || []).join('、'))}">${esc(q.cert_no)} ${txt}（至${esc(q.valid_to)}）</span>`;
+  }), '');
 }
 
 async function peopleView(main) {
@@ -245,10 +245,10 @@ async function peopleView(main) {
   const expired = people.filter((p) => p.qualifications?.some((q) => q.valid_to < today())).length;
   const soon = people.filter((p) => p.qualifications?.some((q) => q.valid_to >= today() && q.valid_to <= plusDays(30))).length;
   const edit = has('office', 'admin');
-  main.innerHTML = `<h2>人员与执法资格</h2><p class="muted">共 ${people.length} 人；执法证已过期 ${expired} 人，30天内到期 ${soon} 人。红色：已过期；黄色：30天内到期。</p>
-    ${edit ? '<div class="actions"><button class="btn primary-btn" id="p-add">新增人员</button></div>' : ''}
-    <table><thead><tr><th>姓名</th><th>所在机构</th><th>职务</th><th>电话</th><th>执法资格</th>${edit ? '<th></th>' : ''}</tr></thead><tbody>
-    ${people.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(un[p.unit_id] || '')}</td><td>${esc(p.title)}</td><td>${esc(p.phone)}</td><td>${qualTag(p)}</td>${edit ? `<td>${p.is_auxiliary ? '' : `<button class="btn small" data-qual="${p.id}" data-name="${esc(p.name)}">登记执法证</button>`}</td>` : ''}</tr>`).join('')}</tbody></table>`;
+  setHtml(main, html`<h2>人员与执法资格</h2><p class="muted">共 ${people.length} 人；执法证已过期 ${expired} 人，30天内到期 ${soon} 人。红色：已过期；黄色：30天内到期。</p>
+    ${edit ? html`<div class="actions"><button class="btn primary-btn" id="p-add">新增人员</button></div>` : ''}
+    <table><thead><tr><th>姓名</th><th>所在机构</th><th>职务</th><th>电话</th><th>执法资格</th>${edit ? html`<th></th>` : ''}</tr></thead><tbody>
+    ${html.join(people.map((p) => html`<tr><td>${esc(p.name)}</td><td>${esc(un[p.unit_id] || '')}</td><td>${esc(p.title)}</td><td>${esc(p.phone)}</td><td>${qualTag(p)}</td>${edit ? html`<td>${p.is_auxiliary ? '' : html`<button class="btn small" data-qual="${p.id}" data-name="${esc(p.name)}">登记执法证</button>`}</td>` : ''}</tr>`), '')}</tbody></table>`);
   if (!edit) return;
   main.querySelector('#p-add').addEventListener('click', async () => {
     const mine = units.filter((u) => !state.me.township_id || u.township_id === state.me.township_id);
@@ -282,10 +282,10 @@ async function peopleView(main) {
 async function leadershipView() {
   const r = await api('GET', '/leadership');
   const pos = { leader: '组长', deputy: '副组长', member: '成员' };
-  return `<h2>行政执法统筹协调指挥领导小组</h2><div class="card"><table><thead><tr><th>职位</th><th>姓名</th><th>职务</th><th>电话</th></tr></thead><tbody>
-    ${r.items.map((l) => `<tr><td>${pos[l.position]}</td><td>${esc(l.name)}</td><td>${esc(l.title)}</td><td>${esc(l.phone)}</td></tr>`).join('')}</tbody></table></div>
+  return html`<h2>行政执法统筹协调指挥领导小组</h2><div class="card"><table><thead><tr><th>职位</th><th>姓名</th><th>职务</th><th>电话</th></tr></thead><tbody>
+    ${html.join(r.items.map((l) => html`<tr><td>${pos[l.position]}</td><td>${esc(l.name)}</td><td>${esc(l.title)}</td><td>${esc(l.phone)}</td></tr>`), '')}</tbody></table></div>
     <h2>各派驻机构联合执法负责人</h2><table><thead><tr><th>机构</th><th>负责人</th><th>电话</th></tr></thead><tbody>
-    ${r.contacts.map((c) => `<tr><td>${esc(c.unit_name)}</td><td>${esc(c.name || '（未指定）')}</td><td>${esc(c.phone)}</td></tr>`).join('')}</tbody></table>`;
+    ${html.join(r.contacts.map((c) => html`<tr><td>${esc(c.unit_name)}</td><td>${esc(c.name || '（未指定）')}</td><td>${esc(c.phone)}</td></tr>`), '')}</tbody></table>`;
 }
 
 async function regionsView() {
@@ -294,21 +294,21 @@ async function regionsView() {
   regions.forEach((r) => { (kids[r.parent_id || 0] ||= []).push(r); });
   const ids = new Set(regions.map((r) => r.id));
   const roots = regions.filter((r) => !ids.has(r.parent_id));
-  const tree = (r, d) => `<tr><td class="indent-${Math.min(d, 4)}">${esc(r.name)}</td><td>${LEVEL_LABEL[r.level]}</td><td class="muted">${esc(r.code)}</td></tr>` + (kids[r.id] || []).map((k) => tree(k, d + 1)).join('');
-  return `<h2>区域</h2><table><thead><tr><th>名称</th><th>层级</th><th>编码</th></tr></thead><tbody>${roots.map((r) => tree(r, 0)).join('')}</tbody></table>`;
+  const tree = (r, d) => html`${html`<tr><td class="indent-${Math.min(d, 4)}">${esc(r.name)}</td><td>${LEVEL_LABEL[r.level]}</td><td class="muted">${esc(r.code)}</td></tr>` }${ html.join((kids[r.id] || []).map((k) => tree(k, d + 1)), '')}`;
+  return html`<h2>区域</h2><table><thead><tr><th>名称</th><th>层级</th><th>编码</th></tr></thead><tbody>${html.join(roots.map((r) => tree(r, 0)), '')}</tbody></table>`;
 }
 
 async function usersView() {
   const users = await all('/users');
-  return `<h2>账号管理</h2><p class="muted">系统管理员管理账号，安全管理员授予角色（三员分立）；任何人不能给自己授权。</p><table><thead><tr><th>用户名</th><th>名称</th><th>角色</th><th>状态</th></tr></thead><tbody>
-    ${users.map((u) => `<tr><td>${esc(u.username)}</td><td>${esc(u.display_name)}</td><td>${u.roles.map((r) => `<span class="tag">${ROLE_LABEL[r] || r}</span>`).join('')}</td><td>${u.is_disabled ? '<span class="tag red">已停用</span>' : '<span class="tag green">正常</span>'}</td></tr>`).join('')}</tbody></table>`;
+  return html`<h2>账号管理</h2><p class="muted">系统管理员管理账号，安全管理员授予角色（三员分立）；任何人不能给自己授权。</p><table><thead><tr><th>用户名</th><th>名称</th><th>角色</th><th>状态</th></tr></thead><tbody>
+    ${html.join(users.map((u) => html`<tr><td>${esc(u.username)}</td><td>${esc(u.display_name)}</td><td>${html.join(u.roles.map((r) => html`<span class="tag">${ROLE_LABEL[r] || r}</span>`), '')}</td><td>${u.is_disabled ? html`<span class="tag red">已停用</span>` : html`<span class="tag green">正常</span>`}</td></tr>`), '')}</tbody></table>`;
 }
 
 async function auditView() {
   const [v, log] = await Promise.all([api('GET', '/audit/verify'), api('GET', '/audit?limit=100')]);
-  return `<h2>审计日志</h2><div class="card">哈希链校验：${v.intact ? `<span class="tag green">完整</span>（${v.entries} 条）` : `<span class="tag red">第 ${v.first_broken_seq} 条起被篡改</span>`}</div>
+  return html`<h2>审计日志</h2><div class="card">哈希链校验：${v.intact ? html`<span class="tag green">完整</span>（${v.entries} 条）` : html`<span class="tag red">第 ${v.first_broken_seq} 条起被篡改</span>`}</div>
     <table><thead><tr><th>#</th><th>时间</th><th>用户</th><th>来源</th><th>操作</th><th>对象</th><th>结果</th></tr></thead><tbody>
-    ${log.items.map((e) => `<tr><td>${e.seq}</td><td>${fmtTime(e.at)}</td><td>${esc(e.username)}</td><td>${esc(e.source)}</td><td>${esc(e.action)}</td><td>${esc(e.object_type)} ${esc(e.object_id)}</td><td>${e.outcome === 'ok' ? '<span class="tag green">成功</span>' : `<span class="tag red">${esc(e.outcome)}</span>`}</td></tr>`).join('')}</tbody></table>`;
+    ${html.join(log.items.map((e) => html`<tr><td>${e.seq}</td><td>${fmtTime(e.at)}</td><td>${esc(e.username)}</td><td>${esc(e.source)}</td><td>${esc(e.action)}</td><td>${esc(e.object_type)} ${esc(e.object_id)}</td><td>${e.outcome === 'ok' ? html`<span class="tag green">成功</span>` : html`<span class="tag red">${esc(e.outcome)}</span>`}</td></tr>`), '')}</tbody></table>`;
 }
 
 window.addEventListener('hashchange', () => { if (state.me) render(); });

@@ -45,7 +45,39 @@ export const kindLabel = (k) => NOTIFICATION_LABEL[k] || ACTION_LABEL[k] || k;
 
 export const state = { me: null, csrf: sessionStorage.getItem('xzCsrf') || '', events: null, offline: false };
 
-export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+// ---- markup: the one way HTML is written ----
+// html`…` is a template tag: every value put into the template is escaped
+// unless it is itself markup made by html`…` (or esc(), or html.join of
+// markup); arrays are joined; null, undefined and false write nothing.
+// setHtml/addHtml are the only writers of innerHTML and accept nothing
+// else, so a page cannot put unescaped text into the document by mistake.
+class Markup {
+  constructor(s) { this.s = s; }
+  toString() { return this.s; }
+}
+const escText = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+const frag = (v) => (v instanceof Markup ? v.s : Array.isArray(v) ? v.map(frag).join('') : v == null || v === false ? '' : escText(v));
+export function html(strings, ...values) {
+  let out = strings[0];
+  for (let i = 0; i < values.length; i++) out += frag(values[i]) + strings[i + 1];
+  return new Markup(out);
+}
+// html.join: markup of the items joined by sep; '' (falsy) when it is empty,
+// so that `html.join(rows) || html\`<p>none</p>\`` reads as it did with strings.
+html.join = (items, sep = '') => {
+  const s = items.map(frag).join(frag(sep));
+  return s ? new Markup(s) : '';
+};
+// esc: text made safe for HTML (markup; as a string, the escaped text).
+export const esc = (s) => new Markup(escText(s));
+const checked = (m) => {
+  if (m instanceof Markup) return m.s;
+  if (m === '') return '';
+  if (Array.isArray(m) && m.every((x) => x instanceof Markup)) return m.map((x) => x.s).join('');
+  throw new TypeError('setHtml/addHtml: markup must be made by html``');
+};
+export function setHtml(el, m) { el.innerHTML = checked(m); }
+export function addHtml(el, where, m) { el.insertAdjacentHTML(where, checked(m)); }
 const p2 = (n) => String(n).padStart(2, '0');
 // toDate: ISO 8601 text, or a Unix time in seconds (or milliseconds).
 const toDate = (t) => typeof t === 'number' ? new Date(t < 1e12 ? t * 1000 : t) : new Date(t);
@@ -170,17 +202,17 @@ export function dialog(title, fields, okText = '确定') {
     wrap.className = 'modal';
     const opener = document.activeElement;
     const hid = 'dlg-title-' + Math.random().toString(36).slice(2, 8);
-    wrap.innerHTML = `<form class="modal-box" role="dialog" aria-modal="true" aria-labelledby="${hid}"><h3 id="${hid}">${esc(title)}</h3>${fields.map((f) => {
+    setHtml(wrap, html`<form class="modal-box" role="dialog" aria-modal="true" aria-labelledby="${hid}"><h3 id="${hid}">${esc(title)}</h3>${html.join(fields.map((f) => {
       const id = 'dlg-' + f.name;
       const req = f.required ? 'required' : '';
       let input;
-      if (f.type === 'note') return `<p class="muted">${esc(f.label)}</p>`;
-      if (f.type === 'textarea') input = `<textarea id="${id}" name="${f.name}" rows="3" ${req}>${esc(f.value ?? '')}</textarea>`;
-      else if (f.type === 'select') input = `<select id="${id}" name="${f.name}" ${req}>${f.options.map(([v, l]) => `<option value="${esc(v)}" ${String(v) === String(f.value ?? '') ? 'selected' : ''}>${esc(l)}</option>`).join('')}</select>`;
-      else if (f.type === 'file') input = `<label class="btn upload">选择照片<input id="${id}" name="${f.name}" type="file" accept="image/*" multiple class="hidden-input"></label><span class="muted file-names"></span>`;
-      else input = `<input id="${id}" name="${f.name}" type="${f.type || 'text'}" value="${esc(f.value ?? '')}" ${f.min !== undefined ? `min="${f.min}" max="${f.max}"` : ''} ${req}>`;
-      return `<label for="${id}">${esc(f.label)}</label>${input}`;
-    }).join('')}<div class="modal-actions"><button type="button" class="btn" data-cancel>取消</button><button type="submit" class="btn primary-btn">${esc(okText)}</button></div></form>`;
+      if (f.type === 'note') return html`<p class="muted">${esc(f.label)}</p>`;
+      if (f.type === 'textarea') input = html`<textarea id="${id}" name="${f.name}" rows="3" ${req}>${esc(f.value ?? '')}</textarea>`;
+      else if (f.type === 'select') input = html`<select id="${id}" name="${f.name}" ${req}>${html.join(f.options.map(([v, l]) => html`<option value="${esc(v)}" ${String(v) === String(f.value ?? '') ? 'selected' : ''}>${esc(l)}</option>`), '')}</select>`;
+      else if (f.type === 'file') input = html`<label class="btn upload">选择照片<input id="${id}" name="${f.name}" type="file" accept="image/*" multiple class="hidden-input"></label><span class="muted file-names"></span>`;
+      else input = html`<input id="${id}" name="${f.name}" type="${f.type || 'text'}" value="${esc(f.value ?? '')}" ${f.min !== undefined ? html`min="${f.min}" max="${f.max}"` : ''} ${req}>`;
+      return html`<label for="${id}">${esc(f.label)}</label>${input}`;
+    }), '')}<div class="modal-actions"><button type="button" class="btn" data-cancel>取消</button><button type="submit" class="btn primary-btn">${esc(okText)}</button></div></form>`);
     document.body.appendChild(wrap);
     const form = wrap.querySelector('form');
     form.addEventListener('change', (ev) => {
@@ -222,10 +254,10 @@ export async function categories() {
   return catCache;
 }
 export function categoryOptions(tree, selected = '') {
-  return tree.map((c) => `<optgroup label="${esc(c.name)}">${(c.children || []).map((k) => `<option value="${esc(k.code)}" ${k.code === selected ? 'selected' : ''}>${esc(k.name)}</option>`).join('')}</optgroup>`).join('');
+  return html.join(tree.map((c) => html`<optgroup label="${esc(c.name)}">${html.join((c.children || []).map((k) => html`<option value="${esc(k.code)}" ${k.code === selected ? 'selected' : ''}>${esc(k.name)}</option>`), '')}</optgroup>`), '');
 }
 
 // lightTag: the warning light in colour and in words (not colour alone).
 export const LIGHT_WORD = { red: '超期', yellow: '临期', green: '正常' };
-export const lightTag = (l) => l ? `<span class="light-tag" title="${esc(LIGHT_LABEL[l] || l)}"><span class="light ${esc(l)}" aria-hidden="true"></span><span class="light-word">${esc(LIGHT_WORD[l] || l)}</span></span>` : '';
-export const stateTag = (s) => `<span class="tag st-${esc(s)}">${esc(STATE_LABEL[s] || s)}</span>`;
+export const lightTag = (l) => l ? html`<span class="light-tag" title="${esc(LIGHT_LABEL[l] || l)}"><span class="light ${esc(l)}" aria-hidden="true"></span><span class="light-word">${esc(LIGHT_WORD[l] || l)}</span></span>` : '';
+export const stateTag = (s) => html`<span class="tag st-${esc(s)}">${esc(STATE_LABEL[s] || s)}</span>`;

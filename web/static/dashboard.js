@@ -4,31 +4,31 @@
 // trend, drawn with the bundled ECharts (animation off under WebDriver so
 // test screenshots are stable), and a hot-spot map colouring each grid
 // cell by its number of problems.
-import { api, esc, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL, can } from './core.js';
+import { api, esc, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL, can, html, setHtml, addHtml } from './core.js';
 import { loadGrid, gridMap } from './map.js';
 
 const PALETTE = ['#8b1a1a', '#3e6fb0', '#e9a100', '#1a9847', '#7a4fb0', '#d9622b', '#2a9d9f', '#667085', '#c2185b', '#5d7d2a'];
 
 export async function dashboardView(main) {
-  main.innerHTML = `<h2>统计分析</h2><div id="kpi" class="kpis"></div>
+  setHtml(main, html`<h2>统计分析</h2><div id="kpi" class="kpis"></div>
     <div class="charts">
       <div class="card chart-card"><b>按状态</b><div class="chart" id="c-state"></div></div>
       <div class="card chart-card"><b>按来源渠道</b><div class="chart" id="c-channel"></div></div>
       <div class="card chart-card wide"><b>近30天上报与结案趋势</b><div class="chart" id="c-trend"></div></div>
       <div class="card chart-card"><b>问题类别（前10）</b><div class="chart" id="c-cat"></div></div>
       <div class="card chart-card"><b>责任单位（办理量与超期）</b><div class="chart" id="c-unit"></div></div>
-      ${can('problem.read') ? '<div class="card chart-card wide"><b>问题热点（按网格）</b><div class="map" id="c-heat"></div></div>' : ''}
-    </div>`;
+      ${can('problem.read') ? html`<div class="card chart-card wide"><b>问题热点（按网格）</b><div class="map" id="c-heat"></div></div>` : ''}
+    </div>`);
   const [s] = await Promise.all([api('GET', '/stats/problems'), loadECharts()]);
   const E = window.echarts;
   const anim = !navigator.webdriver;
   const total = Object.values(s.by_state || {}).reduce((a, b) => a + b, 0);
   const open = Object.entries(s.by_state || {}).filter(([k]) => !['closed', 'rejected', 'merged'].includes(k)).reduce((a, [, b]) => a + b, 0);
   const rate = s.on_time_rate == null ? '—' : (s.on_time_rate * 100).toFixed(1) + '%';
-  main.querySelector('#kpi').innerHTML = [
+  setHtml(main.querySelector('#kpi'), html.join([
     ['问题总数', total, ''], ['未办结', open, ''], ['超期', s.overdue ?? 0, 'red'], ['按期办结率', rate, 'green'],
     ['近30天上报', (s.trend || []).reduce((a, d) => a + (d.reported || 0), 0), ''], ['近30天结案', (s.trend || []).reduce((a, d) => a + (d.closed || 0), 0), ''],
-  ].map(([l, v, c]) => `<div class="card kpi ${c}"><span class="muted">${l}</span><b>${esc(v)}</b></div>`).join('');
+  ].map(([l, v, c]) => html`<div class="card kpi ${c}"><span class="muted">${l}</span><b>${esc(v)}</b></div>`), ''));
   const charts = [];
   const chart = (id, opt) => {
     const el = main.querySelector('#' + id);
@@ -62,8 +62,8 @@ export async function dashboardView(main) {
     probs.items.forEach((p) => { if (p.cell_id) heat[p.cell_id] = (heat[p.cell_id] || 0) + 1; });
     await gridMap(main.querySelector('#c-heat'), { cells, shapes, heat });
     const top = cells.features.map((f) => [f.properties, heat[f.properties.id] || 0]).sort((a, b) => b[1] - a[1]).slice(0, 3).filter(([, n]) => n);
-    main.querySelector('#c-heat').insertAdjacentHTML('afterend', `<p class="muted">问题最多的网格：${top.map(([p, n]) => `${esc(p.village_name || '')}${esc(p.name)}（${n} 件）`).join('、') || '暂无'}</p>`);
+    addHtml(main.querySelector('#c-heat'), 'afterend', html`<p class="muted">问题最多的网格：${html.join(top.map(([p, n]) => html`${esc(p.village_name || '')}${esc(p.name)}（${n} 件）`), '、') || '暂无'}</p>`);
   } catch (e) {
-    main.querySelector('#c-heat').innerHTML = `<p class="error">${esc(e.message)}</p>`;
+    setHtml(main.querySelector('#c-heat'), html`<p class="error">${esc(e.message)}</p>`);
   }
 }

@@ -5,7 +5,7 @@
 // member's own reports and verification tasks, the leader's supervision
 // page and the inbox.
 import { api, all, esc, fmtTime, fmtShort, has, state, toast, dialog, categories, categoryOptions, lightTag, stateTag,
-  STATE_LABEL, STATES, CHANNEL_LABEL, ACTION_LABEL, kindLabel } from './core.js';
+  STATE_LABEL, STATES, CHANNEL_LABEL, ACTION_LABEL, kindLabel, html, setHtml, addHtml } from './core.js';
 import { jointPending } from './joint.js';
 
 const OPEN = ['reported', 'accepted', 'dispatched', 'in_hand', 'handled', 'verified', 'escalated'];
@@ -35,20 +35,20 @@ async function probe(qs, id) {
 // patchRows: put `row` (or nothing, when null) in place of problem id among
 // the elements [data-id] under box, in descending id order. A problem older
 // than the last loaded one, with more pages to load, is left to paging.
-function patchRows(box, id, html, hasMore) {
+function patchRows(box, id, markup, hasMore) {
   const old = box.querySelector(`[data-id="${id}"]`);
-  if (!html) { old?.remove(); return; }
-  if (old) { old.insertAdjacentHTML('afterend', html); old.remove(); return; }
+  if (!markup) { old?.remove(); return; }
+  if (old) { addHtml(old, 'afterend', markup); old.remove(); return; }
   const items = [...box.querySelectorAll(':scope > [data-id]')];
   if (hasMore && items.length && id < Number(items[items.length - 1].dataset.id)) return;
   const after = items.find((x) => Number(x.dataset.id) < id);
-  if (after) after.insertAdjacentHTML('beforebegin', html);
-  else if (items.length) items[items.length - 1].insertAdjacentHTML('afterend', html);
-  else { box.querySelector('.empty')?.remove(); box.insertAdjacentHTML('beforeend', html); }
+  if (after) addHtml(after, 'beforebegin', markup);
+  else if (items.length) addHtml(items[items.length - 1], 'afterend', markup);
+  else { box.querySelector('.empty')?.remove(); addHtml(box, 'beforeend', markup); }
 }
 
-const place = (p) => [p.township_name, p.cell_name, p.address].filter(Boolean).map(esc).join(' · ') || '<span class="muted">未定位</span>';
-const dueCell = (p) => p.due_at ? `<span class="due ${esc(p.light || '')}">${fmtShort(p.due_at)}</span>` : '';
+const place = (p) => html.join([p.township_name, p.cell_name, p.address].filter(Boolean).map(esc), ' · ') || html`<span class="muted">未定位</span>`;
+const dueCell = (p) => p.due_at ? html`<span class="due ${esc(p.light || '')}">${fmtShort(p.due_at)}</span>` : '';
 
 // ---------------------------------------------------------------- queue
 export async function queueView(main) {
@@ -56,12 +56,12 @@ export async function queueView(main) {
   const f = { state: q.get('state') || '', channel: q.get('channel') || '', category: q.get('category') || '', unit_id: q.get('unit_id') || '',
     cell_id: q.get('cell_id') || '', overdue: q.get('overdue') || '', light: q.get('light') || '', q: q.get('q') || '' };
   const [cats, units] = await Promise.all([categories().catch(() => []), all('/units').catch(() => [])]);
-  main.innerHTML = `<h2>问题受理与派遣</h2>
+  setHtml(main, html`<h2>问题受理与派遣</h2>
     <div class="tabs" id="tabs"></div>
     <form class="filters card" id="filters">
-      <select name="channel" aria-label="来源渠道"><option value="">全部渠道</option>${Object.entries(CHANNEL_LABEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
+      <select name="channel" aria-label="来源渠道"><option value="">全部渠道</option>${html.join(Object.entries(CHANNEL_LABEL).map(([k, v]) => html`<option value="${k}">${v}</option>`), '')}</select>
       <select name="category" aria-label="问题类别"><option value="">全部类别</option>${categoryOptions(cats)}</select>
-      <select name="unit_id" aria-label="责任单位"><option value="">全部责任单位</option>${units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join('')}</select>
+      <select name="unit_id" aria-label="责任单位"><option value="">全部责任单位</option>${html.join(units.map((u) => html`<option value="${u.id}">${esc(u.name)}</option>`), '')}</select>
       <select name="light" aria-label="预警灯"><option value="">全部预警</option><option value="red">红灯（超期）</option><option value="yellow">黄灯（临期）</option><option value="green">绿灯</option></select>
       <label class="check"><input type="checkbox" name="overdue" value="1"> 仅超期</label>
       <input name="q" placeholder="搜索描述、地址、编号" aria-label="搜索描述、地址、编号" class="grow">
@@ -70,7 +70,7 @@ export async function queueView(main) {
     <div class="lights" id="lights"></div>
     <div id="live" class="muted live"></div>
     <div class="table-wrap"><table class="queue"><thead><tr><th></th><th>编号</th><th>类别</th><th>描述</th><th>位置</th><th>渠道</th><th>状态</th><th>责任单位</th><th>时限</th><th>上报时间</th></tr></thead><tbody id="rows"><tr><td colspan="10" class="loading">正在加载…</td></tr></tbody></table></div>
-    <div class="more"><button class="btn hidden" id="more">加载更多</button></div>`;
+    <div class="more"><button class="btn hidden" id="more">加载更多</button></div>`);
   const form = main.querySelector('#filters');
   for (const k of ['channel', 'category', 'unit_id', 'light', 'q']) form.elements[k].value = f[k];
   form.elements.overdue.checked = f.overdue === '1';
@@ -81,8 +81,8 @@ export async function queueView(main) {
     for (const [k, v] of Object.entries(f)) if (v) p.set(k, v);
     return p;
   };
-  const row = (p) => `<tr data-id="${p.id}" class="clickable"><td>${lightTag(p.light)}</td><td><a href="#/problem/${p.id}">#${p.id}</a></td><td>${esc(p.category_name || p.category)}</td>
-    <td class="desc">${esc(p.description)}${p.supervised ? ' <span class="tag red">督办</span>' : ''}</td><td>${place(p)}</td><td>${esc(CHANNEL_LABEL[p.channel] || p.channel)}</td>
+  const row = (p) => html`<tr data-id="${p.id}" class="clickable"><td>${lightTag(p.light)}</td><td><a href="#/problem/${p.id}">#${p.id}</a></td><td>${esc(p.category_name || p.category)}</td>
+    <td class="desc">${esc(p.description)}${p.supervised ? html` <span class="tag red">督办</span>` : ''}</td><td>${place(p)}</td><td>${esc(CHANNEL_LABEL[p.channel] || p.channel)}</td>
     <td>${stateTag(p.state)}</td><td>${esc(p.unit_name || '')}</td><td>${dueCell(p)}</td><td>${fmtShort(p.created_at)}</td></tr>`;
 
   async function counts() {
@@ -90,14 +90,14 @@ export async function queueView(main) {
     let by = {};
     try { by = (await api('GET', '/stats/problems')).by_state || {}; } catch {}
     const total = Object.values(by).reduce((a, b) => a + b, 0);
-    const tab = (s, label) => `<a href="#" data-state="${s}" class="${f.state === s ? 'active' : ''}">${label}${s ? (by[s] !== undefined ? ` <b>${by[s]}</b>` : '') : (total ? ` <b>${total}</b>` : '')}</a>`;
-    tabs.innerHTML = tab('', '全部') + STATES.map((s) => tab(s, STATE_LABEL[s])).join('');
+    const tab = (s, label) => html`<a href="#" data-state="${s}" class="${f.state === s ? 'active' : ''}">${label}${s ? (by[s] !== undefined ? html` <b>${by[s]}</b>` : '') : (total ? html` <b>${total}</b>` : '')}</a>`;
+    setHtml(tabs, html`${tab('', '全部')}${STATES.map((s) => tab(s, STATE_LABEL[s]))}`);
   }
   function lightsLine() {
     const tbody = main.querySelector('#rows');
     const lights = { red: 0, yellow: 0, green: 0 };
     tbody.querySelectorAll('tr[data-id] .light').forEach((el) => { for (const k of Object.keys(lights)) if (el.classList.contains(k)) lights[k]++; });
-    main.querySelector('#lights').innerHTML = `本页：<span class="light red"></span>红灯 <b>${lights.red}</b>　<span class="light yellow"></span>黄灯 <b>${lights.yellow}</b>　<span class="light green"></span>绿灯 <b>${lights.green}</b>　共 ${tbody.querySelectorAll('tr[data-id]').length} 件${next ? '（还有更多）' : ''}`;
+    setHtml(main.querySelector('#lights'), html`本页：<span class="light red"></span>红灯 <b>${lights.red}</b>　<span class="light yellow"></span>黄灯 <b>${lights.yellow}</b>　<span class="light green"></span>绿灯 <b>${lights.green}</b>　共 ${tbody.querySelectorAll('tr[data-id]').length} 件${next ? '（还有更多）' : ''}`);
   }
   async function load(append = false) {
     const p = params();
@@ -107,13 +107,13 @@ export async function queueView(main) {
     try {
       const r = await api('GET', '/problems?' + p.toString());
       next = r.next;
-      const html = r.items.map(row).join('');
-      if (append) tbody.insertAdjacentHTML('beforeend', html);
-      else tbody.innerHTML = html || '<tr class="empty"><td colspan="10" class="muted">没有符合条件的问题</td></tr>';
+      const rows = r.items.map(row);
+      if (append) addHtml(tbody, 'beforeend', rows);
+      else setHtml(tbody, rows.length ? rows : html`<tr class="empty"><td colspan="10" class="muted">没有符合条件的问题</td></tr>`);
       main.querySelector('#more').classList.toggle('hidden', !next);
       lightsLine();
     } catch (e) {
-      tbody.innerHTML = `<tr><td colspan="10" class="error">${esc(e.message)}</td></tr>`;
+      setHtml(tbody, html`<tr><td colspan="10" class="error">${esc(e.message)}</td></tr>`);
     }
   }
   const apply = () => {
@@ -239,32 +239,32 @@ export async function problemView(main, [id]) {
   const draw = async () => {
     const p = await api('GET', `/problems/${encodeURIComponent(id)}`);
     const acts = p.allowed_actions || [];
-    const rep = p.reporter ? `${esc(p.reporter.name || '')} ${esc(p.reporter.phone || '')}` : '<span class="muted">无（非投诉渠道或未留）</span>';
-    main.innerHTML = `<p><a href="javascript:history.back()" id="back">← 返回</a></p>
-      <h2>${lightTag(p.light)} 问题 #${p.id} · ${esc(p.category_name || p.category)} ${stateTag(p.state)} ${p.supervised ? '<span class="tag red">督办</span>' : ''}${p.evaluated ? '<span class="tag green">已评价</span>' : ''}</h2>
+    const rep = p.reporter ? html`${esc(p.reporter.name || '')} ${esc(p.reporter.phone || '')}` : html`<span class="muted">无（非投诉渠道或未留）</span>`;
+    setHtml(main, html`<p><a href="javascript:history.back()" id="back">← 返回</a></p>
+      <h2>${lightTag(p.light)} 问题 #${p.id} · ${esc(p.category_name || p.category)} ${stateTag(p.state)} ${p.supervised ? html`<span class="tag red">督办</span>` : ''}${p.evaluated ? html`<span class="tag green">已评价</span>` : ''}</h2>
       <div class="cols">
       <div class="col-main">
         <div class="card"><dl class="kv">
           <dt>问题描述</dt><dd class="desc-full">${esc(p.description)}</dd>
           <dt>来源渠道</dt><dd>${esc(CHANNEL_LABEL[p.channel] || p.channel)}</dd>
-          <dt>位置</dt><dd>${place(p)}${p.lon != null ? ` <span class="muted">（${Number(p.lon).toFixed(5)}, ${Number(p.lat).toFixed(5)}）</span>` : ''}</dd>
+          <dt>位置</dt><dd>${place(p)}${p.lon != null ? html` <span class="muted">（${Number(p.lon).toFixed(5)}, ${Number(p.lat).toFixed(5)}）</span>` : ''}</dd>
           <dt>责任单位</dt><dd>${esc(p.unit_name || '未派遣')}</dd>
-          <dt>派单依据</dt><dd>${p.routing?.reason ? esc(p.routing.reason) : '<span class="muted">—</span>'}${p.routing?.list_version ? ` <span class="muted">（第 ${esc(p.routing.list_version)} 版清单）</span>` : ''}</dd>
-          <dt>当前时限</dt><dd>${p.due_at ? `<span class="due ${esc(p.light || '')}">${fmtTime(p.due_at)}</span>${STEP_LABEL[p.step] ? ` <span class="muted">（${STEP_LABEL[p.step]}）</span>` : ''}${p.overdue ? ' <span class="tag red">已超期</span>' : ''}` : '—'}</dd>
+          <dt>派单依据</dt><dd>${p.routing?.reason ? esc(p.routing.reason) : html`<span class="muted">—</span>`}${p.routing?.list_version ? html` <span class="muted">（第 ${esc(p.routing.list_version)} 版清单）</span>` : ''}</dd>
+          <dt>当前时限</dt><dd>${p.due_at ? html`<span class="due ${esc(p.light || '')}">${fmtTime(p.due_at)}</span>${STEP_LABEL[p.step] ? html` <span class="muted">（${STEP_LABEL[p.step]}）</span>` : ''}${p.overdue ? html` <span class="tag red">已超期</span>` : ''}` : '—'}</dd>
           <dt>上报时间</dt><dd>${fmtTime(p.created_at)}</dd>
-          <dt>举报人</dt><dd id="reporter">${rep}${p.reporter && has('office') ? ' <button class="btn small" id="showrep">查看完整信息</button>' : ''}</dd>
+          <dt>举报人</dt><dd id="reporter">${rep}${p.reporter && has('office') ? html` <button class="btn small" id="showrep">查看完整信息</button>` : ''}</dd>
         </dl></div>
-        <div class="card"><b>操作</b><div class="actions" id="actions">${acts.length ? acts.map((a) => `<button class="btn act act-${a}" data-act="${a}">${ACTION_LABEL[a] || a}</button>`).join('') : '<span class="muted">当前没有您可执行的操作</span>'}</div></div>
+        <div class="card"><b>操作</b><div class="actions" id="actions">${acts.length ? html.join(acts.map((a) => html`<button class="btn act act-${a}" data-act="${a}">${ACTION_LABEL[a] || a}</button>`), '') : html`<span class="muted">当前没有您可执行的操作</span>`}</div></div>
         <div class="card"><b>证据材料</b> <span class="muted">（${(p.evidence || []).length} 件；SHA-256 供日后核验）</span>
-          <div class="evidence">${(p.evidence || []).map((e) => `<figure>${/^image\//.test(e.mime) ? `<a href="/api/v1/evidence/${e.id}" target="_blank"><img src="/api/v1/evidence/${e.id}" alt="证据 ${e.id}" loading="lazy"></a>` : `<a class="file" href="/api/v1/evidence/${e.id}" target="_blank">${esc(e.mime)}</a>`}
-            <figcaption>${fmtShort(e.created_at)} · ${Math.ceil((e.size || 0) / 1024)} KB<br><code title="${esc(e.sha256)}">${esc((e.sha256 || '').slice(0, 16))}…</code></figcaption></figure>`).join('') || '<span class="muted">暂无</span>'}</div>
-          ${OPEN.includes(p.state) ? '<label class="btn small upload">添加证据<input type="file" id="addev" accept="image/*,video/*,application/pdf" class="hidden-input"></label>' : ''}
+          <div class="evidence">${html.join((p.evidence || []).map((e) => html`<figure>${/^image\//.test(e.mime) ? html`<a href="/api/v1/evidence/${e.id}" target="_blank"><img src="/api/v1/evidence/${e.id}" alt="证据 ${e.id}" loading="lazy"></a>` : html`<a class="file" href="/api/v1/evidence/${e.id}" target="_blank">${esc(e.mime)}</a>`}
+            <figcaption>${fmtShort(e.created_at)} · ${Math.ceil((e.size || 0) / 1024)} KB<br><code title="${esc(e.sha256)}">${esc((e.sha256 || '').slice(0, 16))}…</code></figcaption></figure>`), '') || html`<span class="muted">暂无</span>`}</div>
+          ${OPEN.includes(p.state) ? html`<label class="btn small upload">添加证据<input type="file" id="addev" accept="image/*,video/*,application/pdf" class="hidden-input"></label>` : ''}
         </div>
       </div>
-      <div class="col-side card"><b>办理过程</b><ol class="timeline" id="history">${(p.history || []).map((h) => `<li class="tl-${esc(h.action)}">
-          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || h.action)}</b>${h.to_state ? ` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
-          <div class="muted">${fmtTime(h.at)} · ${esc(h.user_name || '系统')}</div>${h.note ? `<div class="tl-note">${esc(h.note)}</div>` : ''}</li>`).join('')}</ol></div>
-      </div>`;
+      <div class="col-side card"><b>办理过程</b><ol class="timeline" id="history">${html.join((p.history || []).map((h) => html`<li class="tl-${esc(h.action)}">
+          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || h.action)}</b>${h.to_state ? html` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
+          <div class="muted">${fmtTime(h.at)} · ${esc(h.user_name || '系统')}</div>${h.note ? html`<div class="tl-note">${esc(h.note)}</div>` : ''}</li>`), '')}</ol></div>
+      </div>`);
     main.querySelector('#back').addEventListener('click', (ev) => { ev.preventDefault(); history.length > 1 ? history.back() : (location.hash = '#/home'); });
     main.querySelector('#actions').addEventListener('click', async (ev) => {
       const b = ev.target.closest('button[data-act]');
@@ -277,7 +277,7 @@ export async function problemView(main, [id]) {
       if (!v) return;
       try {
         const r = await api('GET', `/problems/${p.id}/reporter?reason=${encodeURIComponent(v.reason.trim())}`);
-        main.querySelector('#reporter').innerHTML = `<b>${esc(r.name)}</b> ${esc(r.phone)} <span class="tag yellow">已记录查看事由</span>`;
+        setHtml(main.querySelector('#reporter'), html`<b>${esc(r.name)}</b> ${esc(r.phone)} <span class="tag yellow">已记录查看事由</span>`);
       } catch (e) { toast(e.message, 'bad'); }
     });
     main.querySelector('#addev')?.addEventListener('change', async (ev) => {
@@ -296,11 +296,11 @@ export async function problemView(main, [id]) {
 // ---------------------------------------------------------------- cards
 // A problem as a card for phone-sized lists, with quick action buttons.
 function card(p, buttons = []) {
-  return `<div class="card pcard" data-id="${p.id}"><div class="pc-head">${lightTag(p.light)}<a href="#/problem/${p.id}"><b>#${p.id} ${esc(p.category_name || p.category)}</b></a> ${stateTag(p.state)}</div>
+  return html`<div class="card pcard" data-id="${p.id}"><div class="pc-head">${lightTag(p.light)}<a href="#/problem/${p.id}"><b>#${p.id} ${esc(p.category_name || p.category)}</b></a> ${stateTag(p.state)}</div>
     <div class="pc-desc">${esc(p.description)}</div>
     <div class="muted">${place(p)}</div>
-    <div class="muted">上报 ${fmtShort(p.created_at)}${p.due_at ? ` · 时限 ${dueCell(p)}` : ''}${p.unit_name ? ` · ${esc(p.unit_name)}` : ''}</div>
-    ${buttons.length ? `<div class="actions">${buttons.map(([a, l]) => `<button class="btn act act-${a}" data-act="${a}">${l}</button>`).join('')}</div>` : ''}</div>`;
+    <div class="muted">上报 ${fmtShort(p.created_at)}${p.due_at ? html` · 时限 ${dueCell(p)}` : ''}${p.unit_name ? html` · ${esc(p.unit_name)}` : ''}</div>
+    ${buttons.length ? html`<div class="actions">${html.join(buttons.map(([a, l]) => html`<button class="btn act act-${a}" data-act="${a}">${l}</button>`), '')}</div>` : ''}</div>`;
 }
 
 // cardList: lists of problem cards whose buttons run actions. Each section
@@ -310,7 +310,7 @@ function card(p, buttons = []) {
 // sections; a resync reloads them.
 const PAGE = 50;
 async function cardList(main, title, intro, sections) {
-  main.innerHTML = `<h2>${title}</h2>${intro ? `<p class="muted">${intro}</p>` : ''}<div id="lists"></div>`;
+  setHtml(main, html`<h2>${title}</h2>${intro ? html`<p class="muted">${intro}</p>` : ''}<div id="lists"></div>`);
   const box = main.querySelector('#lists');
   let pages = new Map(); // qs -> { items, next }
   const queries = [...new Set(sections.map((s) => s.qs))];
@@ -326,14 +326,14 @@ async function cardList(main, title, intro, sections) {
     await Promise.all(queries.map((qs) => more(qs).catch((e) => { errors[qs] = e.message; })));
   };
   const draw = () => {
-    box.innerHTML = sections.map((s, i) => {
-      if (errors[s.qs]) return `<h3>${s.title}</h3><p class="error">${esc(errors[s.qs])}</p>`;
+    setHtml(box, html.join(sections.map((s, i) => {
+      if (errors[s.qs]) return html`<h3>${s.title}</h3><p class="error">${esc(errors[s.qs])}</p>`;
       const pg = pages.get(s.qs);
       const items = pg.items.filter(s.filter || (() => true));
-      return `<section data-sec="${i}"><h3>${s.title} <span class="count">${items.length}${pg.next ? '+' : ''}</span></h3>
-        ${items.map((p) => card(p, s.buttons ? s.buttons(p) : [])).join('') || `<p class="muted empty">${s.empty || '暂无'}</p>`}
-        ${pg.next ? `<button class="btn small" data-more="${esc(s.qs)}">加载更多</button>` : ''}</section>`;
-    }).join('');
+      return html`<section data-sec="${i}"><h3>${s.title} <span class="count">${items.length}${pg.next ? '+' : ''}</span></h3>
+        ${html.join(items.map((p) => card(p, s.buttons ? s.buttons(p) : [])), '') || html`<p class="muted empty">${s.empty || '暂无'}</p>`}
+        ${pg.next ? html`<button class="btn small" data-more="${esc(s.qs)}">加载更多</button>` : ''}</section>`;
+    }), ''));
   };
   // patch: the problem id re-read in every query, the sections redrawn
   const patch = async (id) => {
@@ -369,7 +369,7 @@ async function cardList(main, title, intro, sections) {
 
 export async function tasksView(main) {
   const u = state.me.unit_id;
-  await cardList(main, '本单位任务', `${esc(state.me.unit_name || '')}：执法办公室派遣给本单位的问题。签收后处置并反馈（可附照片）；不属于本单位职责的，写明理由退回。`, [
+  await cardList(main, '本单位任务', html`${esc(state.me.unit_name || '')}：执法办公室派遣给本单位的问题。签收后处置并反馈（可附照片）；不属于本单位职责的，写明理由退回。`, [
     { title: '待签收', qs: `unit_id=${u}&state=dispatched`, buttons: () => [['take', '签收'], ['return', '退回']], empty: '没有待签收的任务' },
     { title: '处置中', qs: `unit_id=${u}&state=in_hand`, buttons: () => [['handle', '处置反馈'], ['return', '退回']], empty: '没有处置中的任务' },
     { title: '已反馈待核查', qs: `unit_id=${u}&state=handled`, empty: '暂无' },
@@ -406,18 +406,18 @@ export async function superviseView(main) {
 const codesToWords = (t) => t.replace(/（([a-z_]+)）/g, (m, c) => (STATE_LABEL[c] ? `（${STATE_LABEL[c]}）` : m));
 export async function inboxView(main) {
   let items = [], next = null, unread = 0;
-  const li = (n) => `<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
+  const li = (n) => html`<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
         <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(kindLabel(n.kind))}</span> <b>${esc(n.title)}</b></div>
         <div>${esc(codesToWords(n.body || ''))}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
-        <div class="actions">${n.problem_id ? `<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : '<button class="btn small" data-read>标为已读</button>'}</div></li>`;
+        <div class="actions">${n.problem_id ? html`<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : html`<button class="btn small" data-read>标为已读</button>`}</div></li>`;
   const page = async (cursor) => {
     const r = await api('GET', `/inbox?limit=50${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
     unread = r.unread; next = r.next;
     return r.items;
   };
   const show = () => {
-    main.innerHTML = `<h2>消息 <span class="muted">未读 ${unread}</span></h2>${unread ? '<button class="btn small" id="allread">全部标为已读</button>' : ''}
-      <ul class="inbox">${items.map(li).join('') || '<li class="muted">没有消息</li>'}</ul>${next ? '<button class="btn small" id="inbox-more">加载更多</button>' : ''}`;
+    setHtml(main, html`<h2>消息 <span class="muted">未读 ${unread}</span></h2>${unread ? html`<button class="btn small" id="allread">全部标为已读</button>` : ''}
+      <ul class="inbox">${html.join(items.map(li), '') || html`<li class="muted">没有消息</li>`}</ul>${next ? html`<button class="btn small" id="inbox-more">加载更多</button>` : ''}`);
     main.querySelector('#allread')?.addEventListener('click', async () => {
       await api('POST', '/inbox/read-all').catch(async () => { for (const n of items.filter((x) => !x.read_at)) await api('POST', `/inbox/${n.id}/read`).catch(() => {}); });
       window.dispatchEvent(new Event('xz:inbox')); await draw();

@@ -7,7 +7,7 @@
 // own key. Submitting moves the draft into the outbox, which sends it at
 // once when there is a signal, or when the signal returns; the form lists
 // what is still waiting.
-import { api, esc, state, has, toast, categories, randomId, CHANNEL_LABEL, loadLeaflet } from './core.js';
+import { api, esc, state, has, toast, categories, randomId, CHANNEL_LABEL, loadLeaflet, html, setHtml, addHtml } from './core.js';
 import { loadGrid, gridMap } from './map.js';
 import { addPhoto, photosOf, removePhotos, enqueue, sendItem, pending, flush, discard } from './outbox.js';
 
@@ -23,11 +23,11 @@ export async function reportView(main) {
   let d = loadDraft();
   if (!d) d = { key: randomId(), channel: has('grid') ? 'patrol' : 'complaint', top: '', category: '', description: '', lon: '', lat: '', address: '', reporter_name: '', reporter_phone: '' };
   saveDraft(d);
-  main.innerHTML = `<h2>上报问题</h2>
+  setHtml(main, html`<h2>上报问题</h2>
     <form id="report" class="card report" novalidate>
       <div id="r-outbox" class="outbox hidden" aria-live="polite"></div>
       <label for="r-top">问题类别</label>
-      <div class="row2"><select id="r-top" name="top" required aria-label="问题大类"><option value="">选择大类</option>${cats.map((c) => `<option value="${esc(c.code)}">${esc(c.name)}</option>`).join('')}</select>
+      <div class="row2"><select id="r-top" name="top" required aria-label="问题大类"><option value="">选择大类</option>${html.join(cats.map((c) => html`<option value="${esc(c.code)}">${esc(c.name)}</option>`), '')}</select>
       <select id="r-cat" name="category" required aria-label="问题小类"><option value="">选择小类</option></select></div>
       <label for="r-desc">问题描述</label>
       <textarea id="r-desc" name="description" rows="4" required placeholder="时间、地点、现场情况"></textarea>
@@ -44,20 +44,20 @@ export async function reportView(main) {
       <label for="r-addr">地址（无定位时必填）</label>
       <input id="r-addr" name="address" placeholder="如：碧湖镇碧湖村下街12号旁">
       <label for="r-ch">来源渠道</label>
-      <select id="r-ch" name="channel">${Object.entries(CHANNEL_LABEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
+      <select id="r-ch" name="channel">${html.join(Object.entries(CHANNEL_LABEL).map(([k, v]) => html`<option value="${k}">${v}</option>`), '')}</select>
       <div id="r-rep" class="${d.channel === 'complaint' ? '' : 'hidden'}"><div class="row2"><input name="reporter_name" placeholder="举报人姓名" aria-label="举报人姓名"><input name="reporter_phone" aria-label="联系电话" inputmode="tel" placeholder="联系电话"></div></div>
       <div id="r-dup" class="dup hidden"></div>
       <div id="r-status" class="status" role="status"></div>
       <button class="primary" type="submit" id="r-submit">提交上报</button>
       <p class="muted small">表单内容自动保存在本机，网络中断也不会丢失；提交成功后清除。</p>
-    </form>`;
+    </form>`);
   const form = main.querySelector('#report');
   const el = (n) => form.elements[n];
   const status = main.querySelector('#r-status');
   const setStatus = (t, kind = '') => { status.textContent = t; status.className = 'status ' + kind; };
   const fillSub = () => {
     const top = cats.find((c) => c.code === el('top').value);
-    el('category').innerHTML = '<option value="">选择小类</option>' + (top?.children || []).map((k) => `<option value="${esc(k.code)}">${esc(k.name)}</option>`).join('');
+    setHtml(el('category'), html`${html`<option value="">选择小类</option>` }${ html.join((top?.children || []).map((k) => html`<option value="${esc(k.code)}">${esc(k.name)}</option>`), '')}`);
   };
   // restore the draft
   if (!d.top && d.category) d.top = cats.find((c) => c.children?.some((k) => k.code === d.category))?.code || '';
@@ -118,7 +118,7 @@ export async function reportView(main) {
     if (!el('lon').value || !el('lat').value) { out.textContent = ''; return; }
     try {
       const r = await api('GET', `/grid/locate?lon=${encodeURIComponent(el('lon').value)}&lat=${encodeURIComponent(el('lat').value)}`);
-      out.innerHTML = `位于 <b>${esc(r.township_name)} ${esc(r.village_name || '')} ${esc(r.cell_name || '')}</b>`;
+      setHtml(out, html`位于 <b>${esc(r.township_name)} ${esc(r.village_name || '')} ${esc(r.cell_name || '')}</b>`);
     } catch (e) { out.textContent = e.code === 'outside_grid' ? '该位置不在任何网格内，请核对或填写地址。' : ''; }
   }
   async function duplicates() {
@@ -127,7 +127,7 @@ export async function reportView(main) {
     try {
       const r = await api('GET', `/problems/duplicates?category=${encodeURIComponent(el('category').value)}&lon=${el('lon').value}&lat=${el('lat').value}`);
       box.classList.toggle('hidden', !r.items.length);
-      box.innerHTML = `<b>附近已有同类问题（${r.items.length}）</b>，如为同一问题可不必重复上报：<ul>${r.items.slice(0, 5).map((p) => `<li><a href="#/problem/${p.id}">#${p.id}</a> ${esc((p.description || '').slice(0, 30))}</li>`).join('')}</ul>`;
+      setHtml(box, html`<b>附近已有同类问题（${r.items.length}）</b>，如为同一问题可不必重复上报：<ul>${html.join(r.items.slice(0, 5).map((p) => html`<li><a href="#/problem/${p.id}">#${p.id}</a> ${esc((p.description || '').slice(0, 30))}</li>`), '')}</ul>`);
     } catch { box.classList.add('hidden'); }
   }
   main.querySelector('#r-locate').addEventListener('click', gps);
@@ -140,7 +140,7 @@ export async function reportView(main) {
       const { cells, shapes } = await loadGrid();
       picker = await gridMap(box, { cells, shapes });
       if (el('lon').value && el('lat').value) picker.map.setView([Number(el('lat').value), Number(el('lon').value)], 15);
-      box.insertAdjacentHTML('beforeend', '<div class="crosshair"></div>');
+      addHtml(box, 'beforeend', html`<div class="crosshair"></div>`);
       picker.map.on('moveend', () => { const c = picker.map.getCenter(); setPos(c.lng, c.lat, '已使用地图中心位置（拖动地图调整）'); });
     }
     const c = picker.map.getCenter();
@@ -165,16 +165,16 @@ export async function reportView(main) {
     const item = await enqueue(d.key, body);
     clearDraft();
     const queued = (why) => {
-      main.innerHTML = `<h2 tabindex="-1">上报问题</h2><div class="card done"><p class="warn-big">已保存，等待发送</p><p>${esc(why)}网络恢复后自动发送，无需再次提交；发送前请勿清除浏览器数据。</p>
-        <div class="actions"><button class="btn" id="again">继续上报</button></div></div>`;
+      setHtml(main, html`<h2 tabindex="-1">上报问题</h2><div class="card done"><p class="warn-big">已保存，等待发送</p><p>${esc(why)}网络恢复后自动发送，无需再次提交；发送前请勿清除浏览器数据。</p>
+        <div class="actions"><button class="btn" id="again">继续上报</button></div></div>`);
       main.querySelector('#again').addEventListener('click', () => reportView(main));
       main.querySelector('h2').focus();
     };
     if (navigator.onLine === false || state.offline) return queued('当前没有网络。');
     try {
       const id = await sendItem(item, { onStatus: setStatus });
-      main.innerHTML = `<h2 tabindex="-1">上报问题</h2><div class="card done"><p class="ok-big">上报成功</p><p>问题编号 <a href="#/problem/${id}"><b>#${id}</b></a>，可在“我的上报”中查看办理进度。</p>
-        <div class="actions"><a class="btn" href="#/problem/${id}">查看详情</a><button class="btn" id="again">继续上报</button></div></div>`;
+      setHtml(main, html`<h2 tabindex="-1">上报问题</h2><div class="card done"><p class="ok-big">上报成功</p><p>问题编号 <a href="#/problem/${id}"><b>#${id}</b></a>，可在“我的上报”中查看办理进度。</p>
+        <div class="actions"><a class="btn" href="#/problem/${id}">查看详情</a><button class="btn" id="again">继续上报</button></div></div>`);
       main.querySelector('#again').addEventListener('click', () => reportView(main));
       main.querySelector('h2').focus();
       toast(`已上报 #${id}`);
@@ -196,8 +196,8 @@ async function showOutbox(main) {
   const items = await pending();
   box.classList.toggle('hidden', !items.length);
   if (!items.length) { box.textContent = ''; return; }
-  box.innerHTML = `<b>待发送的上报（${items.length}）</b>：网络恢复后自动发送。<ul>${items.map((x) => `<li>${esc((x.body.description || '').slice(0, 24))}${x.problem_id ? `（已上报 #${x.problem_id}，照片待上传）` : '（等待网络）'}${x.error ? `<span class="small"> · ${esc(x.error)}</span>` : ''}${x.error && x.tries > 2 ? ` <button type="button" class="btn small" data-discard="${esc(x.key)}">删除</button>` : ''}</li>`).join('')}</ul>
-    <button type="button" class="btn small" id="r-flush">立即发送</button>`;
+  setHtml(box, html`<b>待发送的上报（${items.length}）</b>：网络恢复后自动发送。<ul>${html.join(items.map((x) => html`<li>${esc((x.body.description || '').slice(0, 24))}${x.problem_id ? `（已上报 #${x.problem_id}，照片待上传）` : '（等待网络）'}${x.error ? html`<span class="small"> · ${esc(x.error)}</span>` : ''}${x.error && x.tries > 2 ? html` <button type="button" class="btn small" data-discard="${esc(x.key)}">删除</button>` : ''}</li>`), '')}</ul>
+    <button type="button" class="btn small" id="r-flush">立即发送</button>`);
   box.querySelectorAll('[data-discard]').forEach((b) => b.addEventListener('click', () => { if (confirm('删除这件未发送的上报？')) discard(b.dataset.discard); }));
   box.querySelector('#r-flush').addEventListener('click', () => flush());
 }
