@@ -154,7 +154,7 @@ int xz_static_response(struct xz_req *r, struct MHD_Response **resp, unsigned *s
 		const char *coding, *suffix;
 	} variants[] = {{"br", ".br"}, {"gzip", ".gz"}};
 	const char *p = r->path, *coding = NULL;
-	char file[XZ_MAX_URL + 256], alt[XZ_MAX_URL + 256], etag[96];
+	char file[XZ_MAX_URL + 256], alt[sizeof(file) + 8], etag[96];
 	struct stat st, vst;
 	bool index = false;
 	int fd = -1;
@@ -165,16 +165,16 @@ int xz_static_response(struct xz_req *r, struct MHD_Response **resp, unsigned *s
 		return xz_fail(r, XZ_EMETHOD, "method_not_allowed", "不支持的请求方法",
 			       "Method not allowed", NULL);
 	if (safe_path(p) && strcmp(p, "/")) {
-		snprintf(file, sizeof(file), "%s%s", r->app->web_root, p);
-		if ((fd = open_regular(file, &st)) >= 0)
+		int n = snprintf(file, sizeof(file), "%s%s", r->app->web_root, p);
+		if (n > 0 && (size_t)n < sizeof(file) && (fd = open_regular(file, &st)) >= 0)
 			goto found;
 		if (strrchr(p, '.') > strrchr(p, '/'))
 			return xz_fail(r, XZ_ENOTFOUND, "not_found", "页面不存在", "Not found",
 				       NULL);
 	}
-	snprintf(file, sizeof(file), "%s/index.html", r->app->web_root);
 	index = true;
-	if ((fd = open_regular(file, &st)) < 0)
+	if (snprintf(file, sizeof(file), "%s/index.html", r->app->web_root) >= (int)sizeof(file) ||
+	    (fd = open_regular(file, &st)) < 0)
 		return xz_fail(r, XZ_ENOTFOUND, "web_not_built",
 			       "网页界面尚未构建（运行 make web）",
 			       "The web interface is not built (run make web)", NULL);
