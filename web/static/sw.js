@@ -3,15 +3,14 @@
 // At install it keeps the shell (the page, the shell's modules and styles,
 // the report form) in a cache named by the build's version. The page is
 // answered from that cache at once and refreshed from the network behind
-// it, so a warm start costs no round trip; content-hashed files under
-// /assets/ never change under their name and are answered from the cache
-// (and added to it on first use: the dashboard's ECharts, the map's
-// Leaflet). The API is never cached here: the page keeps what it needs
-// offline (the user, the categories, drafts and the outbox) itself.
+// it, so a warm start costs no round trip; the shell's files are answered
+// from the cache. Everything else (other screens, ECharts, Leaflet) is left
+// to the browser: content-hashed and `immutable`, the HTTP cache keeps it.
+// The API is never cached here: the page keeps what it needs offline (the
+// user, the categories, drafts and the outbox) itself.
 const VERSION = '__VERSION__';
 const SHELL = ['__SHELL__'];
 const CACHE = 'xz-shell-' + VERSION;
-const ASSETS = 'xz-assets';
 
 self.addEventListener('install', (ev) => {
   ev.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -36,11 +35,7 @@ async function page(req) {
 }
 
 async function asset(req) {
-  const hit = await caches.match(req);
-  if (hit) return hit;
-  const res = await fetch(req);
-  if (res.ok) (await caches.open(ASSETS)).put(req, res.clone());
-  return res;
+  return (await caches.match(req)) || fetch(req);
 }
 
 self.addEventListener('fetch', (ev) => {
@@ -49,5 +44,5 @@ self.addEventListener('fetch', (ev) => {
   const u = new URL(req.url);
   if (u.origin !== self.location.origin || u.pathname.startsWith('/api/')) return;
   if (req.mode === 'navigate') ev.respondWith(page(req));
-  else if (u.pathname.startsWith('/assets/') || SHELL.includes(u.pathname)) ev.respondWith(asset(req));
+  else if (SHELL.includes(u.pathname)) ev.respondWith(asset(req));
 });
