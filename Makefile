@@ -3,6 +3,7 @@
 
 CC ?= gcc
 PKGS := libmicrohttpd jansson sqlite3 libpq libsodium libcurl pangocairo xlsxwriter libzip expat libmagic libxml-2.0
+PKGS += zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread -lm
 WARN := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla

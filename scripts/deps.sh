@@ -9,6 +9,7 @@ pkgs=(gcc make pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-
       libsodium-dev libmagic-dev libcurl4-openssl-dev libcairo2-dev libpango1.0-dev
       libxlsxwriter-dev libzip-dev libexpat1-dev libcsv-dev fonts-noto-cjk sqlite3
       libxml2-dev)
+pkgs+=(zlib1g-dev)
 if [ "$what" = test ] || [ "$what" = run ]; then
   command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
   command -v npm >/dev/null 2>&1 || pkgs+=(npm)

@@ -43,6 +43,7 @@
 #include "domain/scheduler.h"
 #include "http/http.h"
 #include "http/metrics.h"
+#include "http/static.h"
 
 #define CSP "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " \
 	    "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "        \
@@ -78,12 +79,20 @@ static enum MHD_Result queue_buffer(struct xz_req *r, unsigned status, const cha
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	int i;
+	void *z = NULL;
+	size_t zlen;
+	int i, gz = xz_http_gzip(r, type, data, len, &z, &zlen);
+	if (gz)
+		data = z, len = zlen, copy = true;
 	resp = MHD_create_response_from_buffer(len, (void *)data,
 					       copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
+	xz_free(z);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, "Content-Type", type);
+	if (gz)
+		MHD_add_response_header(resp, "Content-Encoding", "gzip");
+	MHD_add_response_header(resp, "Vary", "Accept-Encoding");
 	add_security_headers(resp);
 	if (!strncmp(r->path, "/api/", 5) && !has_extra_header(r, "Cache-Control"))
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
@@ -297,92 +306,18 @@ static int run_handler(struct xz_req *r, const struct xz_route *rt)
 	return xz_fail_db(r, XZ_ECONFLICT);
 }
 
-static const char *mime_for(const char *path)
-{
-	static const struct {
-		const char *ext, *type;
-	} types[] = {
-		{".html", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"},
-		{".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},
-		{".json", "application/json"},
-		{".geojson", "application/geo+json"},
-		{".png", "image/png"},
-		{".svg", "image/svg+xml"},
-		{".ico", "image/x-icon"},
-		{".woff2", "font/woff2"},
-		{".webmanifest", "application/manifest+json"},
-		{".txt", "text/plain; charset=utf-8"},
-	};
-	const char *dot = strrchr(path, '.');
-	size_t i;
-	for (i = 0; dot && i < XZ_ARRAY_LEN(types); i++)
-		if (!strcmp(dot, types[i].ext))
-			return types[i].type;
-	return "application/octet-stream";
-}
-
-/* serve_static: files of the built web interface; unknown paths without an
- * extension get index.html (the single-page app routes them). */
+/* serve_static: a file of the built web interface (static.c). */
 static enum MHD_Result serve_static(struct xz_req *r)
 {
-	const char *p = r->path;
-	char file[XZ_MAX_URL + 256];
 	struct MHD_Response *resp;
-	struct stat st;
 	enum MHD_Result ret;
-	int fd = -1;
-	size_t i;
-
-	if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
-		xz_fail(r, XZ_EMETHOD, "method_not_allowed", "不支持的请求方法", "Method not allowed",
-			NULL);
-		return queue_error(r, XZ_EMETHOD);
-	}
-	for (i = 0; p[i]; i++) {
-		char c = p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '/' || c == '.' || c == '-' || c == '_') ||
-		    (c == '.' && p[i + 1] == '.'))
-			goto index;
-	}
-	if (!strcmp(p, "/"))
-		goto index;
-	snprintf(file, sizeof(file), "%s%s", r->app->web_root, p);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		goto send;
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
-	if (strrchr(p, '.') > strrchr(p, '/')) {
-		xz_fail(r, XZ_ENOTFOUND, "not_found", "页面不存在", "Not found", NULL);
-		return queue_error(r, XZ_ENOTFOUND);
-	}
-index:
-	snprintf(file, sizeof(file), "%s/index.html", r->app->web_root);
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		if (fd >= 0)
-			close(fd);
-		xz_fail(r, XZ_ENOTFOUND, "web_not_built", "网页界面尚未构建（运行 make web）",
-			"The web interface is not built (run make web)", NULL);
-		return queue_error(r, XZ_ENOTFOUND);
-	}
-send:
-	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-	if (!resp) {
-		close(fd);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "Content-Type", mime_for(file));
-	MHD_add_response_header(resp, "Cache-Control",
-				strstr(file, "/assets/") ? "public, max-age=31536000, immutable"
-							 : "no-cache");
+	unsigned status;
+	int rc = xz_static_response(r, &resp, &status);
+	if (rc < 0)
+		return queue_error(r, rc);
 	add_security_headers(resp);
-	r->sent_status = 200;
-	ret = MHD_queue_response(r->conn, 200, resp);
+	r->sent_status = status;
+	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }

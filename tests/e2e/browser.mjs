@@ -24,8 +24,11 @@ export async function setup() {
 
 // open: a new context and page logged in as `user`; external requests are
 // refused so a page that tries to reach the internet fails visibly.
-export async function open(browser, h, user, { viewport = DESKTOP, geo = null } = {}) {
+// The service worker is blocked unless `sw` is set: Playwright's request
+// routing does not see what a service worker fetches.
+export async function open(browser, h, user, { viewport = DESKTOP, geo = null, sw = false } = {}) {
   const ctx = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', isMobile: viewport.width < 500, hasTouch: viewport.width < 500,
+    serviceWorkers: sw ? 'allow' : 'block',
     ...(geo ? { geolocation: geo, permissions: ['geolocation'] } : {}) });
   const external = [];
   await ctx.route((url) => !url.href.startsWith(h.url) && !url.href.startsWith('data:') && !url.href.startsWith('blob:'), (route) => { external.push(route.request().url()); route.abort(); });

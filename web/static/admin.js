@@ -4,21 +4,21 @@
 // the category tree with its time limits, the working-day calendar (a month
 // grid with holidays and 调休 workdays; the admin toggles a day) with a
 // deadline calculator, and the routing tester.
-import { api, all, esc, fmtTime, fmtDate, has, state, toast, dialog, categories, categoryOptions } from './core.js';
+import { api, all, esc, fmtTime, fmtDate, has, state, toast, dialog, categories, categoryOptions, html, setHtml } from './core.js';
 
 // ------------------------------------------------------------ grid import
 export async function gridAdminView(main) {
-  main.innerHTML = `<h2>网格管理</h2>
+  setHtml(main, html`<h2>网格管理</h2>
     <div class="card"><b>导入网格（GeoJSON）</b>
       <p class="muted">上传 FeatureCollection：带 <code>region_code</code> 的要素设置乡镇、村（社区）边界；其余为网格（<code>code</code>、<code>name</code>、<code>village_code</code>），按编码新增或更新。整体导入，任一要素有误则全部不导入。</p>
       <label class="btn upload">选择 GeoJSON 文件<input type="file" id="gj" accept=".geojson,.json,application/geo+json,application/json" class="hidden-input"></label>
       <div id="gjres" class="status"></div></div>
-    <div class="card"><b>现有网格</b><div id="cells" class="loading">正在加载…</div></div>`;
+    <div class="card"><b>现有网格</b><div id="cells" class="loading">正在加载…</div></div>`);
   const drawCells = async () => {
     const fc = await api('GET', '/grid/cells');
     main.querySelector('#cells').className = '';
-    main.querySelector('#cells').innerHTML = `<p class="muted">共 ${fc.features.length} 个网格</p><div class="table-wrap"><table class="compact"><thead><tr><th>编码</th><th>名称</th><th>村（社区）</th><th>面积（km²）</th><th>网格员</th></tr></thead><tbody>
-      ${fc.features.map((f) => { const p = f.properties; return `<tr><td class="muted">${esc(p.code)}</td><td>${esc(p.name)}</td><td>${esc(p.village_name || '')}</td><td>${p.area_m2 ? (p.area_m2 / 1e6).toFixed(2) : ''}</td><td>${(p.members || []).map((m) => esc(m.name)).join('、')}</td></tr>`; }).join('')}</tbody></table></div>`;
+    setHtml(main.querySelector('#cells'), html`<p class="muted">共 ${fc.features.length} 个网格</p><div class="table-wrap"><table class="compact"><thead><tr><th>编码</th><th>名称</th><th>村（社区）</th><th>面积（km²）</th><th>网格员</th></tr></thead><tbody>
+      ${html.join(fc.features.map((f) => { const p = f.properties; return html`<tr><td class="muted">${esc(p.code)}</td><td>${esc(p.name)}</td><td>${esc(p.village_name || '')}</td><td>${p.area_m2 ? (p.area_m2 / 1e6).toFixed(2) : ''}</td><td>${html.join((p.members || []).map((m) => esc(m.name)), '、')}</td></tr>`; }), '')}</tbody></table></div>`);
   };
   main.querySelector('#gj').addEventListener('change', async (ev) => {
     const file = ev.target.files[0];
@@ -46,26 +46,26 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 export async function listsView(main) {
   const admin = has('admin');
-  main.innerHTML = `<h2>权责清单</h2>
-    <div class="card"><div class="bar"><b>清单版本</b>${admin ? '<button class="btn small" id="newdraft">新建草稿版本</button>' : ''}
+  setHtml(main, html`<h2>权责清单</h2>
+    <div class="card"><div class="bar"><b>清单版本</b>${admin ? html`<button class="btn small" id="newdraft">新建草稿版本</button>` : ''}
       <span class="grow"></span><span class="muted">导入模板：</span><a href="/api/v1/lists/template?format=xlsx" download>XLSX</a> <a href="/api/v1/lists/template?format=csv" download>CSV</a></div>
       <div id="versions" class="loading">正在加载…</div><div id="vres" class="status"></div></div>
     <div id="diff"></div>
-    <div class="card"><form class="bar" id="psearch"><b>权力事项</b><select name="version_id" id="pver"></select><input name="q" placeholder="按名称、编码、法律依据搜索" class="grow"><button class="btn small">搜索</button></form>
-      <div id="powers"></div></div>`;
+    <div class="card"><form class="bar" id="psearch"><b>权力事项</b><select name="version_id" id="pver" aria-label="清单版本"></select><input name="q" placeholder="按名称、编码、法律依据搜索" aria-label="按名称、编码、法律依据搜索" class="grow"><button class="btn small">搜索</button></form>
+      <div id="powers"></div></div>`);
   let versions = [];
   const drawVersions = async (resetSel = false) => {
     versions = (await api('GET', '/lists/versions')).items;
     main.querySelector('#versions').className = '';
-    main.querySelector('#versions').innerHTML = `<div class="table-wrap"><table class="compact"><thead><tr><th>版本</th><th>状态</th><th>说明</th><th>事项</th><th>创建</th><th>发布</th><th>操作</th></tr></thead><tbody>
-      ${versions.map((v) => `<tr data-id="${v.id}"><td>第 ${v.number} 版</td><td><span class="tag ${STATE_V[v.state]?.[0] || ''}">${STATE_V[v.state]?.[1] || v.state}</span></td><td>${esc(v.note || '')}</td><td>${v.items}</td>
+    setHtml(main.querySelector('#versions'), html`<div class="table-wrap"><table class="compact"><thead><tr><th>版本</th><th>状态</th><th>说明</th><th>事项</th><th>创建</th><th>发布</th><th>操作</th></tr></thead><tbody>
+      ${html.join(versions.map((v) => html`<tr data-id="${v.id}"><td>第 ${v.number} 版</td><td><span class="tag ${STATE_V[v.state]?.[0] || ''}">${STATE_V[v.state]?.[1] || v.state}</span></td><td>${esc(v.note || '')}</td><td>${v.items}</td>
         <td>${fmtTime(v.created_at)}</td><td>${fmtTime(v.published_at)}</td><td class="actions-cell">
         <a href="/api/v1/lists/versions/${v.id}/export?format=xlsx" download>导出XLSX</a> <a href="/api/v1/lists/versions/${v.id}/export?format=csv" download>导出CSV</a>
-        ${v.state !== 'published' ? `<button class="btn small" data-diff="${v.id}">与现行版比较</button>` : ''}
-        ${admin && v.state === 'draft' ? `<label class="btn small upload">导入CSV/XLSX<input type="file" data-import="${v.id}" accept=".csv,.xlsx,text/csv,${XLSX}" class="hidden-input"></label>
-          <button class="btn small primary-btn" data-publish="${v.id}">发布</button><button class="btn small" data-discard="${v.id}">删除草稿</button>` : ''}</td></tr>`).join('')}</tbody></table></div>`;
+        ${v.state !== 'published' ? html`<button class="btn small" data-diff="${v.id}">与现行版比较</button>` : ''}
+        ${admin && v.state === 'draft' ? html`<label class="btn small upload">导入CSV/XLSX<input type="file" data-import="${v.id}" accept=".csv,.xlsx,text/csv,${XLSX}" class="hidden-input"></label>
+          <button class="btn small primary-btn" data-publish="${v.id}">发布</button><button class="btn small" data-discard="${v.id}">删除草稿</button>` : ''}</td></tr>`), '')}</tbody></table></div>`);
     const sel = main.querySelector('#pver'), cur = sel.value;
-    sel.innerHTML = versions.map((v) => `<option value="${v.id}">第 ${v.number} 版（${STATE_V[v.state]?.[1] || v.state}）</option>`).join('');
+    setHtml(sel, html.join(versions.map((v) => html`<option value="${v.id}">第 ${v.number} 版（${STATE_V[v.state]?.[1] || v.state}）</option>`), ''));
     sel.value = !resetSel && cur && versions.some((v) => String(v.id) === cur) ? cur : String(versions.find((v) => v.state === 'published')?.id || versions[0]?.id || '');
   };
   const out = main.querySelector('#vres');
@@ -74,11 +74,11 @@ export async function listsView(main) {
     const d = await api('GET', `/lists/versions/${id}/diff`);
     const box = main.querySelector('#diff');
     const FIELD = { name: '名称', kind: '类别', legal_basis: '法律依据', department_code: '实施部门', department_id: '实施部门', domain: '执法领域', delegation: '下放方式', resp_department_id: '责任部门', resp_department_code: '责任部门', duty: '责任事项', time_limit_days: '办理时限' };
-    box.innerHTML = `<div class="card diff"><b>版本比较</b> <span class="muted">（草稿相对第 ${esc(d.against?.number ?? d.against ?? '')} 版）</span>
+    setHtml(box, html`<div class="card diff"><b>版本比较</b> <span class="muted">（草稿相对第 ${esc(d.against?.number ?? d.against ?? '')} 版）</span>
       <p><span class="tag green">新增 ${d.added.length}</span><span class="tag red">删除 ${d.removed.length}</span><span class="tag yellow">修改 ${d.changed.length}</span></p>
-      <ul>${d.added.map((x) => `<li class="add">＋ ${esc(x.code)} ${esc(x.name)}</li>`).join('')}${d.removed.map((x) => `<li class="del">－ ${esc(x.code)} ${esc(x.name)}</li>`).join('')}
-      ${d.changed.map((x) => `<li class="chg">～ ${esc(x.code)} ${esc(x.name)}：${Object.entries(x.fields || {}).map(([k, v]) => `${FIELD[k] || k} 「${esc(v.from)}」→「${esc(v.to)}」`).join('；')}</li>`).join('')}</ul>
-      ${!d.added.length && !d.removed.length && !d.changed.length ? '<p class="muted">与现行版本相同</p>' : ''}</div>`;
+      <ul>${html.join(d.added.map((x) => html`<li class="add">＋ ${esc(x.code)} ${esc(x.name)}</li>`), '')}${html.join(d.removed.map((x) => html`<li class="del">－ ${esc(x.code)} ${esc(x.name)}</li>`), '')}
+      ${html.join(d.changed.map((x) => html`<li class="chg">～ ${esc(x.code)} ${esc(x.name)}：${html.join(Object.entries(x.fields || {}).map(([k, v]) => html`${FIELD[k] || k} 「${esc(v.from)}」→「${esc(v.to)}」`), '；')}</li>`), '')}</ul>
+      ${!d.added.length && !d.removed.length && !d.changed.length ? html`<p class="muted">与现行版本相同</p>` : ''}</div>`);
     box.scrollIntoView({ block: 'nearest' });
   };
   main.querySelector('#versions').addEventListener('click', async (ev) => {
@@ -92,7 +92,7 @@ export async function listsView(main) {
       }
       if (t.dataset.discard) {
         await api('DELETE', `/lists/versions/${t.dataset.discard}`);
-        say('草稿已删除', 'ok'); main.querySelector('#diff').innerHTML = ''; await drawVersions();
+        say('草稿已删除', 'ok'); setHtml(main.querySelector('#diff'), ''); await drawVersions();
       }
     } catch (e) { say(e.message, 'bad'); }
   });
@@ -118,8 +118,8 @@ export async function listsView(main) {
     if (f.elements.version_id.value) qs.set('version_id', f.elements.version_id.value);
     if (f.elements.q.value.trim()) qs.set('q', f.elements.q.value.trim());
     const r = await api('GET', '/powers?' + qs);
-    main.querySelector('#powers').innerHTML = `<p class="muted">${r.items.length} 项${r.next ? '（仅显示前 500 项）' : ''}</p><div class="table-wrap"><table class="compact powers"><thead><tr><th>编码</th><th>名称</th><th>类别</th><th>执法领域</th><th>实施部门</th><th>下放</th><th>责任部门</th><th>责任事项</th><th>时限</th></tr></thead><tbody>
-      ${r.items.map((p) => `<tr><td class="muted nowrap">${esc(p.code)}</td><td>${esc(p.name)}<div class="muted small">${esc(p.legal_basis || '')}</div></td><td class="nowrap">${esc(p.kind)}</td><td>${esc(p.domain || '')}</td><td>${esc(p.department_name || '')}</td><td>${esc(DELEG[p.delegation] || p.delegation || '')}</td><td>${esc(p.resp_department_name || '')}</td><td>${esc(p.duty || '')}</td><td class="nowrap">${p.time_limit_days ? p.time_limit_days + ' 个工作日' : ''}</td></tr>`).join('') || '<tr><td colspan="9" class="muted">没有匹配的事项</td></tr>'}</tbody></table></div>`;
+    setHtml(main.querySelector('#powers'), html`<p class="muted">${r.items.length} 项${r.next ? '（仅显示前 500 项）' : ''}</p><div class="table-wrap"><table class="compact powers"><thead><tr><th>编码</th><th>名称</th><th>类别</th><th>执法领域</th><th>实施部门</th><th>下放</th><th>责任部门</th><th>责任事项</th><th>时限</th></tr></thead><tbody>
+      ${html.join(r.items.map((p) => html`<tr><td class="muted nowrap">${esc(p.code)}</td><td>${esc(p.name)}<div class="muted small">${esc(p.legal_basis || '')}</div></td><td class="nowrap">${esc(p.kind)}</td><td>${esc(p.domain || '')}</td><td>${esc(p.department_name || '')}</td><td>${esc(DELEG[p.delegation] || p.delegation || '')}</td><td>${esc(p.resp_department_name || '')}</td><td>${esc(p.duty || '')}</td><td class="nowrap">${p.time_limit_days ? p.time_limit_days + ' 个工作日' : ''}</td></tr>`), '') || html`<tr><td colspan="9" class="muted">没有匹配的事项</td></tr>`}</tbody></table></div>`);
   };
   main.querySelector('#psearch').addEventListener('submit', (ev) => { ev.preventDefault(); drawPowers().catch((e) => toast(e.message, 'bad')); });
   main.querySelector('#pver').addEventListener('change', () => drawPowers());
@@ -130,10 +130,10 @@ export async function listsView(main) {
 // ------------------------------------------------------------ categories
 export async function categoriesView() {
   const cats = await categories();
-  const row = (c, lvl) => `<tr class="${lvl ? '' : 'cat-top'}"><td class="indent-${lvl}">${esc(c.name)}</td><td class="muted">${esc(c.code)}</td><td>${c.accept_hours} 小时</td><td>${c.handle_days} 个工作日</td><td>${c.verify_days} 个工作日</td><td>${(c.power_codes || []).map((x) => `<span class="tag">${esc(x)}</span>`).join('') || '<span class="muted">—</span>'}</td></tr>`;
-  return `<h2>问题类别</h2><p class="muted">上报时选择的问题类别；每类对应权责清单中的权力事项（按顺序匹配责任单位）并规定受理、处置、核查时限。</p>
+  const row = (c, lvl) => html`<tr class="${lvl ? '' : 'cat-top'}"><td class="indent-${lvl}">${esc(c.name)}</td><td class="muted">${esc(c.code)}</td><td>${c.accept_hours} 小时</td><td>${c.handle_days} 个工作日</td><td>${c.verify_days} 个工作日</td><td>${html.join((c.power_codes || []).map((x) => html`<span class="tag">${esc(x)}</span>`), '') || html`<span class="muted">—</span>`}</td></tr>`;
+  return html`<h2>问题类别</h2><p class="muted">上报时选择的问题类别；每类对应权责清单中的权力事项（按顺序匹配责任单位）并规定受理、处置、核查时限。</p>
     <div class="table-wrap"><table class="compact"><thead><tr><th>类别</th><th>编码</th><th>受理时限</th><th>处置时限</th><th>核查时限</th><th>对应权力事项</th></tr></thead><tbody>
-    ${cats.map((c) => row(c, 0) + (c.children || []).map((k) => row(k, 1)).join('')).join('')}</tbody></table></div>`;
+    ${html.join(cats.map((c) => html`${row(c, 0) }${ html.join((c.children || []).map((k) => row(k, 1)), '')}`), '')}</tbody></table></div>`;
 }
 
 // ------------------------------------------------------------ calendar
@@ -141,14 +141,14 @@ const WEEK = ['一', '二', '三', '四', '五', '六', '日'];
 export async function calendarView(main) {
   const admin = has('admin');
   const year0 = Number(new URLSearchParams(location.hash.split('?')[1] || '').get('year')) || 2026;
-  main.innerHTML = `<h2>工作日历</h2>
-    <div class="card bar"><label for="cy">年份</label><select id="cy">${[year0 - 1, year0, year0 + 1].map((y) => `<option ${y === year0 ? 'selected' : ''}>${y}</option>`).join('')}</select>
+  setHtml(main, html`<h2>工作日历</h2>
+    <div class="card bar"><label for="cy">年份</label><select id="cy">${html.join([year0 - 1, year0, year0 + 1].map((y) => html`<option ${y === year0 ? 'selected' : ''}>${y}</option>`), '')}</select>
       <span class="cal-legend"><span class="day holiday">休</span>法定节假日 <span class="day workday">班</span>调休上班 <span class="day weekend">六</span>周末</span>
-      ${admin ? '<span class="muted">点击日期可设为节假日、调休上班或恢复普通日。</span>' : ''}</div>
-    <div class="card"><b>期限计算器</b><form class="bar" id="dl"><label>起算时间</label><input type="datetime-local" name="from" required>
-      <label>时长</label><input type="number" name="amount" value="5" min="0" max="365" class="narrow"><select name="unit"><option value="working_days">个工作日</option><option value="days">个自然日</option><option value="hours">小时</option><option value="end_of_day">天（当日末）</option></select>
+      ${admin ? html`<span class="muted">点击日期可设为节假日、调休上班或恢复普通日。</span>` : ''}</div>
+    <div class="card"><b>期限计算器</b><form class="bar" id="dl"><label for="cal-from">起算时间</label><input id="cal-from" type="datetime-local" name="from" required>
+      <label for="cal-amount">时长</label><input id="cal-amount" type="number" name="amount" value="5" min="0" max="365" class="narrow"><select name="unit" aria-label="时长单位"><option value="working_days">个工作日</option><option value="days">个自然日</option><option value="hours">小时</option><option value="end_of_day">天（当日末）</option></select>
       <button class="btn small">计算</button><span id="dlres" class="status"></span></form></div>
-    <div id="months" class="months"></div>`;
+    <div id="months" class="months"></div>`);
   const pad = (n) => String(n).padStart(2, '0');
   const now = new Date(Date.now() + 8 * 3600000);
   main.querySelector('#dl').elements.from.value = `${now.toISOString().slice(0, 16)}`;
@@ -156,23 +156,23 @@ export async function calendarView(main) {
   const draw = async () => {
     const r = await api('GET', `/calendar?year=${year}`);
     const ex = Object.fromEntries(r.days.map((d) => [d.date, d]));
-    let html = '';
+    const months = [];
     for (let m = 1; m <= 12; m++) {
       const first = new Date(Date.UTC(year, m - 1, 1));
       const days = new Date(Date.UTC(year, m, 0)).getUTCDate();
       const lead = (first.getUTCDay() + 6) % 7;
-      let cells = '<span class="blank"></span>'.repeat(lead);
+      const cells = Array.from({ length: lead }, () => html`<span class="blank"></span>`);
       for (let d = 1; d <= days; d++) {
         const date = `${year}-${pad(m)}-${pad(d)}`;
         const wd = (lead + d - 1) % 7;
         const e = ex[date];
         const cls = e ? e.kind : wd >= 5 ? 'weekend' : '';
-        cells += `<button type="button" class="day ${cls}" data-date="${date}" title="${esc(fmtDate(date))}${e ? ' ' + esc(e.name || '') : ''}">${d}${e ? `<small>${e.kind === 'holiday' ? esc((e.name || '休').slice(0, 3)) : '班'}</small>` : ''}</button>`;
+        cells.push(html`<button type="button" class="day ${cls}" data-date="${date}" title="${esc(fmtDate(date))}${e ? html`${' ' }${ esc(e.name || '')}` : ''}">${d}${e ? html`<small>${e.kind === 'holiday' ? esc((e.name || '休').slice(0, 3)) : '班'}</small>` : ''}</button>`);
       }
-      html += `<div class="month card"><b>${year}年${m}月</b><div class="grid7">${WEEK.map((w) => `<span class="wk">${w}</span>`).join('')}${cells}</div></div>`;
+      months.push(html`<div class="month card"><b>${year}年${m}月</b><div class="grid7">${html.join(WEEK.map((w) => html`<span class="wk">${w}</span>`), '')}${cells}</div></div>`);
     }
     const named = [...new Set(r.days.filter((d) => d.kind === 'holiday').map((d) => d.name))].filter(Boolean);
-    main.querySelector('#months').innerHTML = `<p class="muted holidays">${year}年法定节假日：${named.map(esc).join('、') || '（未设置）'}；调休上班 ${r.days.filter((d) => d.kind === 'workday').length} 天。</p>` + html;
+    setHtml(main.querySelector('#months'), html`${html`<p class="muted holidays">${year}年法定节假日：${html.join(named.map(esc), '、') || '（未设置）'}；调休上班 ${r.days.filter((d) => d.kind === 'workday').length} 天。</p>` }${ months}`);
   };
   main.querySelector('#cy').addEventListener('change', (ev) => { year = Number(ev.target.value); draw(); });
   main.querySelector('#months').addEventListener('click', async (ev) => {
@@ -206,10 +206,10 @@ export async function calendarView(main) {
 export async function routingView(main) {
   const [cats, regions] = await Promise.all([categories(), all('/regions')]);
   const towns = regions.filter((r) => r.level === 'township');
-  main.innerHTML = `<h2>派单测试</h2><p class="muted">按现行权责清单计算某类问题在某乡镇的责任单位（与上报时自动派单的规则相同）。</p>
-    <form class="card bar" id="rt"><label>问题类别</label><select name="category" required>${categoryOptions(cats)}</select>
-      <label>乡镇（街道）</label><select name="township">${towns.map((t) => `<option value="${t.id}">${esc(t.name)}</option>`).join('')}</select>
-      <button class="btn">计算责任单位</button></form><div id="rtres"></div>`;
+  setHtml(main, html`<h2>派单测试</h2><p class="muted">按现行权责清单计算某类问题在某乡镇的责任单位（与上报时自动派单的规则相同）。</p>
+    <form class="card bar" id="rt"><label for="rt-cat">问题类别</label><select id="rt-cat" name="category" required>${categoryOptions(cats)}</select>
+      <label for="rt-town">乡镇（街道）</label><select id="rt-town" name="township">${html.join(towns.map((t) => html`<option value="${t.id}">${esc(t.name)}</option>`), '')}</select>
+      <button class="btn">计算责任单位</button></form><div id="rtres"></div>`);
   const f = main.querySelector('#rt');
   if (state.me.township_id) f.elements.township.value = String(state.me.township_id);
   f.addEventListener('submit', async (ev) => {
@@ -217,10 +217,10 @@ export async function routingView(main) {
     const out = main.querySelector('#rtres');
     try {
       const r = await api('GET', `/routing?category=${encodeURIComponent(f.elements.category.value)}&township=${f.elements.township.value}`);
-      out.innerHTML = `<div class="card route-ok"><p>责任单位：<b class="unit">${esc(r.unit_name)}</b>（${esc(r.department_name || '')}）</p>
-        <p>权力事项：${esc(r.power_item?.code || '')} ${esc(r.power_item?.name || '')}　<span class="muted">第 ${esc(r.list_version)} 版清单</span></p><p class="reason">${esc(r.reason)}</p></div>`;
+      setHtml(out, html`<div class="card route-ok"><p>责任单位：<b class="unit">${esc(r.unit_name)}</b>（${esc(r.department_name || '')}）</p>
+        <p>权力事项：${esc(r.power_item?.code || '')} ${esc(r.power_item?.name || '')}　<span class="muted">第 ${esc(r.list_version)} 版清单</span></p><p class="reason">${esc(r.reason)}</p></div>`);
     } catch (e) {
-      out.innerHTML = `<div class="card route-bad"><p class="error">${esc(e.message)}</p>${e.code === 'no_responsible_unit' ? '<p class="muted">该类问题由执法办公室人工指定责任单位。</p>' : ''}</div>`;
+      setHtml(out, html`<div class="card route-bad"><p class="error">${esc(e.message)}</p>${e.code === 'no_responsible_unit' ? html`<p class="muted">该类问题由执法办公室人工指定责任单位。</p>` : ''}</div>`);
     }
   });
 }

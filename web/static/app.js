@@ -4,26 +4,43 @@
 // qualifications, accounts, audit). The other screens live in their own
 // modules (map, problems, report, admin, dashboard). No framework, no
 // external resources: it works offline on a weak signal.
-import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, api, all, dialog, toast } from './core.js';
-import { mapView } from './map.js';
-import { queueView, problemView, tasksView, superviseView, inboxView, mineView, verifyTasksView } from './problems.js';
-import { reportView } from './report.js';
-import { gridAdminView, listsView, categoriesView, calendarView, routingView } from './admin.js';
-import { dashboardView } from './dashboard.js';
-import { open311View } from './admin.js';
-import { bulletinsView, bulletinView, unitReportsView } from './bulletins.js';
-import { jointListView, jointView, jointNewView, noticesView } from './joint.js';
-import { meetingsView, meetingView, meetingItemsView } from './meetings.js';
+import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, can, api, all, dialog, toast, loadLabels, categories, html, setHtml } from './core.js';
+import { pending, flush, watch } from './outbox.js';
+
+// Each screen's code is loaded when the screen opens (the login page loads
+// only this shell and core.js); `lazy` names a module and its view.
+const MODULES = {
+  map: () => import('./map.js'), problems: () => import('./problems.js'), report: () => import('./report.js'),
+  admin: () => import('./admin.js'), dashboard: () => import('./dashboard.js'), joint: () => import('./joint.js'),
+  bulletins: () => import('./bulletins.js'), meetings: () => import('./meetings.js'),
+};
+const lazy = (mod, fn) => async (...args) => {
+  let m;
+  try { m = await MODULES[mod](); } catch { throw new Error(navigator.onLine === false ? '离线时无法打开此页面，网络恢复后再试' : '页面加载失败（应用可能已更新），请刷新页面'); }
+  return m[fn](...args);
+};
+const mapView = lazy('map', 'mapView');
+const [queueView, problemView, tasksView, superviseView, inboxView, mineView, verifyTasksView] =
+  ['queueView', 'problemView', 'tasksView', 'superviseView', 'inboxView', 'mineView', 'verifyTasksView'].map((f) => lazy('problems', f));
+const reportView = lazy('report', 'reportView');
+const [gridAdminView, listsView, categoriesView, calendarView, routingView] =
+  ['gridAdminView', 'listsView', 'categoriesView', 'calendarView', 'routingView'].map((f) => lazy('admin', f));
+const dashboardView = lazy('dashboard', 'dashboardView');
+const [jointListView, jointView, jointNewView, noticesView] = ['jointListView', 'jointView', 'jointNewView', 'noticesView'].map((f) => lazy('joint', f));
+const [bulletinsView, bulletinView, unitReportsView] = ['bulletinsView', 'bulletinView', 'unitReportsView'].map((f) => lazy('bulletins', f));
+const [meetingsView, meetingView, meetingItemsView] = ['meetingsView', 'meetingView', 'meetingItemsView'].map((f) => lazy('meetings', f));
+const open311View = lazy('admin', 'open311View');
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
 const app = document.getElementById('app');
 
 function loginView(message = '') {
-  app.innerHTML = `<form class="login" id="login">
+  setHtml(app, html`<form class="login" id="login">
     <h1>獬豸 · 综合执法平台</h1><p class="sub">乡镇（街道）综合执法平台与执法协调指挥</p>
     <label for="u">用户名</label><input id="u" name="username" autocomplete="username" required>
     <label for="p">密码</label><input id="p" name="password" type="password" autocomplete="current-password" required>
-    <button class="primary" type="submit">登录</button><div class="error" id="err">${esc(message)}</div></form>`;
+    <button class="primary" type="submit">登录</button><div class="error" id="err" role="alert">${esc(message)}</div></form>`);
+  document.title = '登录 · 獬豸 · 乡镇综合执法平台';
   document.getElementById('login').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = ev.target;
@@ -35,53 +52,99 @@ function loginView(message = '') {
   });
 }
 
-// screens: every screen with the roles that see it; nav:false ones are
-// reached by links (a problem's page, the inbox).
+// screens: every screen, shown to the roles whose work it is and only when
+// the user holds the permission the screen needs (can(): the server's
+// permissions in /me, or today's grants by role until it sends them);
+// nav:false ones are reached by links (a problem's page, the inbox).
 function screens() {
   const township = has('grid', 'staff', 'contact', 'office', 'leader');
   return [
     { id: 'home', title: '工作台', show: true, render: homeView },
-    { id: 'report', title: '上报问题', show: has('grid', 'office'), render: reportView, group: '问题处置' },
-    { id: 'mine', title: '我的上报', show: has('grid'), render: mineView, group: '问题处置' },
-    { id: 'verify', title: '待核查', show: has('grid'), render: verifyTasksView, group: '问题处置' },
-    { id: 'queue', title: '问题受理', show: has('office', 'leader', 'dept', 'admin'), render: queueView, group: '问题处置' },
-    { id: 'tasks', title: '本单位任务', show: has('staff', 'contact'), render: tasksView, group: '问题处置' },
-    { id: 'supervise', title: '督办与审批', show: has('leader', 'office'), render: superviseView, group: '问题处置' },
-    { id: 'map', title: '网格地图', show: has('office', 'leader', 'admin', 'grid', 'dept'), render: mapView, group: '问题处置' },
-    { id: 'dashboard', title: '统计分析', show: has('office', 'leader', 'dept', 'admin'), render: dashboardView, group: '问题处置' },
-    { id: 'bulletins', title: '通报', show: has('office', 'leader', 'contact', 'staff', 'grid', 'dept', 'admin'), render: bulletinsView, group: '问题处置' },
-    { id: 'bulletin', title: '通报', show: true, nav: false, render: bulletinView },
-    { id: 'unit-reports', title: '派驻机构报告', show: has('office', 'leader', 'contact', 'staff'), render: unitReportsView, group: '问题处置' },
-    { id: 'joint', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), render: jointListView, group: '联合执法' },
-    { id: 'joint-new', title: has('office', 'dept', 'admin') ? '新建行动' : '申请专项行动', show: has('office', 'dept', 'admin') || (has('contact') && !!state.me.unit_id), render: jointNewView, group: '联合执法' },
-    { id: 'notices', title: '协同通知', show: has('contact', 'staff', 'office', 'leader'), render: noticesView, group: '联合执法' },
-    { id: 'meetings', title: '联席会议', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), render: meetingsView, group: '联合执法' },
-    { id: 'meeting-items', title: '议定事项', show: has('office', 'leader', 'contact', 'staff'), render: meetingItemsView, group: '联合执法' },
-    { id: 'meeting', title: '联席会议', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), nav: false, render: meetingView },
-    { id: 'joint-action', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), nav: false, render: jointView },
+    { id: 'report', title: '上报问题', show: has('grid', 'office') && can('problem.report'), render: reportView, group: '问题处置' },
+    { id: 'mine', title: '我的上报', show: has('grid') && can('problem.report'), render: mineView, group: '问题处置' },
+    { id: 'verify', title: '待核查', show: has('grid') && can('problem.verify'), render: verifyTasksView, group: '问题处置' },
+    { id: 'queue', title: '问题受理', show: has('office', 'leader', 'dept') && can('problem.read'), render: queueView, group: '问题处置' },
+    { id: 'tasks', title: '本单位任务', show: has('staff', 'contact') && can('problem.handle'), render: tasksView, group: '问题处置' },
+    { id: 'supervise', title: '督办与审批', show: has('leader', 'office') && can('problem.supervise'), render: superviseView, group: '问题处置' },
+    { id: 'map', title: '网格地图', show: has('office', 'leader', 'admin', 'grid', 'dept') && can('grid.read'), render: mapView, group: '问题处置' },
+    { id: 'dashboard', title: '统计分析', show: has('office', 'leader', 'dept', 'admin') && can('stats.read'), render: dashboardView, group: '问题处置' },
+    { id: 'bulletins', title: '通报', show: has('office', 'leader', 'contact', 'staff', 'grid', 'dept', 'admin') && can('bulletin.read'), render: bulletinsView, group: '问题处置' },
+    { id: 'bulletin', title: '通报', show: can('bulletin.read'), nav: false, render: bulletinView },
+    { id: 'unit-reports', title: '派驻机构报告', show: has('office', 'leader', 'contact', 'staff') && can('report.read'), render: unitReportsView, group: '问题处置' },
+    { id: 'joint', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('joint.read'), render: jointListView, group: '联合执法' },
+    { id: 'joint-new', title: has('office', 'dept', 'admin') ? '新建行动' : '申请专项行动', show: (has('office', 'dept', 'admin') || (has('contact') && !!state.me.unit_id)) && can('joint.write'), render: jointNewView, group: '联合执法' },
+    { id: 'notices', title: '协同通知', show: has('contact', 'staff', 'office', 'leader') && can('joint.read'), render: noticesView, group: '联合执法' },
+    { id: 'meetings', title: '联席会议', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('meeting.read'), render: meetingsView, group: '联合执法' },
+    { id: 'meeting-items', title: '议定事项', show: has('office', 'leader', 'contact', 'staff') && can('meeting.read'), render: meetingItemsView, group: '联合执法' },
+    { id: 'meeting', title: '联席会议', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('meeting.read'), nav: false, render: meetingView },
+    { id: 'joint-action', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('joint.read'), nav: false, render: jointView },
     { id: 'problem', title: '问题详情', show: true, nav: false, render: problemView },
     { id: 'inbox', title: '消息', show: true, nav: false, render: inboxView },
-    { id: 'units', title: '派驻机构', show: has('grid', 'staff', 'contact', 'office', 'leader', 'dept', 'admin'), render: unitsView, group: '组织' },
-    { id: 'people', title: '人员与执法资格', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), render: peopleView, group: '组织' },
-    { id: 'leadership', title: '领导小组', show: township || has('dept', 'admin'), render: leadershipView, group: '组织' },
-    { id: 'regions', title: '区域', show: true, render: regionsView, group: '组织' },
-    { id: 'grid', title: '网格管理', show: has('admin', 'office'), render: gridAdminView, group: '配置' },
-    { id: 'lists', title: '权责清单', show: has('admin', 'office', 'dept'), render: listsView, group: '配置' },
-    { id: 'categories', title: '问题类别', show: has('admin', 'office'), render: categoriesView, group: '配置' },
+    { id: 'units', title: '派驻机构', show: can('unit.read'), render: unitsView, group: '组织' },
+    { id: 'people', title: '人员与执法资格', show: can('people.read'), render: peopleView, group: '组织' },
+    { id: 'leadership', title: '领导小组', show: (township || has('dept', 'admin')) && can('leadership.read'), render: leadershipView, group: '组织' },
+    { id: 'regions', title: '区域', show: can('region.read'), render: regionsView, group: '组织' },
+    { id: 'grid', title: '网格管理', show: has('admin', 'office') && can('grid.write'), render: gridAdminView, group: '配置' },
+    { id: 'lists', title: '权责清单', show: has('admin', 'office', 'dept') && can('list.read'), render: listsView, group: '配置' },
+    { id: 'categories', title: '问题类别', show: has('admin', 'office') && can('list.read'), render: categoriesView, group: '配置' },
     { id: 'calendar', title: '工作日历', show: has('admin', 'office'), render: calendarView, group: '配置' },
-    { id: 'routing', title: '派单测试', show: has('admin', 'office'), render: routingView, group: '配置' },
-    { id: 'open311', title: '系统对接', show: has('admin'), render: open311View, group: '配置' },
-    { id: 'users', title: '账号管理', show: has('admin', 'secadmin'), render: usersView, group: '配置' },
-    { id: 'audit', title: '审计日志', show: has('auditor'), render: auditView, group: '配置' },
+    { id: 'routing', title: '派单测试', show: has('admin', 'office') && can('routing.read'), render: routingView, group: '配置' },
+    { id: 'users', title: '账号管理', show: has('admin', 'secadmin') && can('user.read'), render: usersView, group: '配置' },
+    { id: 'open311', title: '系统对接', show: has('admin') && can('open311.admin'), render: open311View, group: '配置' },
+    { id: 'audit', title: '审计日志', show: has('auditor') && can('audit.read'), render: auditView, group: '配置' },
   ].filter((s) => s.show);
 }
 
+// start: who is logged in. The last user is remembered on this device
+// (without the CSRF token) so that the application opens without a signal
+// — the report form and the outbox work offline. With no one remembered the
+// login form shows at once, while the server is asked.
 async function start() {
-  try { state.me = await api('GET', '/me'); state.csrf = state.me.csrf; sessionStorage.setItem('xzCsrf', state.csrf); }
-  catch (e) { return loginView(e.status === 401 ? '' : e.message); }
+  const known = localStorage.getItem('xzMe');
+  const resuming = state.offline && state.me;
+  if (!known && !state.csrf && !app.querySelector('#login')) loginView();
+  try {
+    const labels = loadLabels();
+    state.me = await api('GET', '/me'); state.csrf = state.me.csrf; state.offline = false;
+    await labels;
+    sessionStorage.setItem('xzCsrf', state.csrf);
+    const { csrf, ...keep } = state.me;
+    localStorage.setItem('xzMe', JSON.stringify(keep));
+    if (resuming) { // the signal is back: keep the screen, send what waits
+      document.querySelector('header .offline')?.remove();
+      openEvents(); flush(); refreshBadge();
+      return;
+    }
+  } catch (e) {
+    if (resuming) return window.addEventListener('online', () => start(), { once: true });
+    if (e.status === 0 && known) {
+      state.me = JSON.parse(known); state.offline = true;
+      window.addEventListener('online', () => start(), { once: true });
+      return render();
+    }
+    if (e.status === 401) localStorage.removeItem('xzMe');
+    if (e.status === 401 && app.querySelector('#login')) return;
+    return loginView(e.status === 401 ? '' : e.message);
+  }
   openEvents();
   render();
+  watch();
+  flush();
+  // who reports from the field gets the report form and its categories
+  // ahead of the tap (one round trip less on a weak signal)
+  if (has('grid', 'office') && can('problem.report')) { categories().catch(() => {}); MODULES.report().catch(() => {}); }
 }
+
+// The header's count of reports waiting in the outbox.
+async function refreshOutbox() {
+  const a = document.getElementById('outbox-n');
+  if (!a) return;
+  const n = (await pending()).length;
+  a.textContent = `待发送 ${n}`;
+  a.classList.toggle('hidden', !n);
+}
+window.addEventListener('xz:outbox', refreshOutbox);
+window.addEventListener('xz:sent', (ev) => toast(`已发送 ${ev.detail.length} 件待发送的上报`));
 
 // The live stream: one EventSource per login; `problem` events are
 // re-dispatched as a window event that open screens listen to.
@@ -111,7 +174,7 @@ export async function refreshBadge() {
 }
 window.addEventListener('xz:inbox', refreshBadge);
 
-let renderSeq = 0;
+let renderSeq = 0, focusOnRender = false;
 async function render() {
   const seq = ++renderSeq;
   const list = screens();
@@ -120,30 +183,38 @@ async function render() {
   const me = state.me;
   const place = [me.county_name, me.township_name, me.unit_name || me.department_name].filter(Boolean).join(' · ');
   let group = null;
-  const navHtml = list.filter((s) => s.nav !== false).map((s) => {
+  const navHtml = html.join(list.filter((s) => s.nav !== false).map((s) => {
     let h = '';
-    if (s.group && s.group !== group) { group = s.group; h = `<span class="nav-group">${esc(group)}</span>`; }
-    return h + `<a href="#/${s.id}" class="${s === cur ? 'active' : ''}">${s.title}</a>`;
-  }).join('');
-  app.innerHTML = `<header><h1>獬豸 综合执法平台</h1><span class="who">${esc(me.display_name)}（${me.roles.map((r) => ROLE_LABEL[r]).join('、')}）· ${esc(place)}</span>
+    if (s.group && s.group !== group) { group = s.group; h = html`<span class="nav-group">${esc(group)}</span>`; }
+    return html`${h }${ html`<a href="#/${s.id}" class="${s === cur ? 'active' : ''}"${s === cur ? html` aria-current="page"` : ''}>${s.title}</a>`}`;
+  }), '');
+  setHtml(app, html`<header><h1>獬豸 综合执法平台</h1><span class="who">${esc(me.display_name)}（${me.roles.map((r) => ROLE_LABEL[r]).join('、')}）· ${esc(place)}</span>
+    ${state.offline ? html`<span class="tag offline" role="status">离线</span>` : ''}<a href="#/report" id="outbox-n" class="bell hidden">待发送 0</a>
     <a href="#/inbox" class="bell" title="消息">消息<span id="badge" class="badge hidden">0</span></a><button id="logout">退出</button></header>
-    <div class="layout"><nav>${navHtml}</nav><main id="main" data-screen="${cur.id}"><p class="loading">正在加载…</p></main></div>`;
+    <div class="layout"><nav aria-label="功能导航">${navHtml}</nav><main id="main" tabindex="-1" data-screen="${cur.id}"><p class="loading">正在加载…</p></main></div>`);
   document.getElementById('logout').addEventListener('click', async () => {
     try { await api('POST', '/auth/logout'); } catch {}
-    closeEvents(); sessionStorage.removeItem('xzCsrf'); state.me = null; location.hash = ''; loginView('已退出登录');
+    closeEvents(); sessionStorage.removeItem('xzCsrf'); localStorage.removeItem('xzMe'); state.me = null; location.hash = ''; loginView('已退出登录');
   });
   refreshBadge();
+  refreshOutbox();
   const main = document.getElementById('main');
   try {
     const out = await cur.render(main, args);
-    if (seq === renderSeq && typeof out === 'string') main.innerHTML = out;
-  } catch (e) { if (seq === renderSeq) main.innerHTML = `<div class="card error">${esc(e.message)}</div>`; }
+    if (seq === renderSeq && out != null) setHtml(main, out);
+  } catch (e) { if (seq === renderSeq) setHtml(main, html`<h2>${esc(cur.title)}</h2><div class="card error" role="alert">${esc(e.message)}</div>`); }
+  // the new screen: its title, and the focus on its heading (announced by screen readers)
+  if (seq !== renderSeq) return;
+  document.title = `${cur.title} · 獬豸 · 乡镇综合执法平台`;
+  const hd = main.querySelector('h2');
+  if (hd && (focusOnRender || document.activeElement === document.body)) { hd.tabIndex = -1; hd.focus({ preventScroll: true }); }
+  focusOnRender = true;
 }
 
 async function homeView(main) {
   const me = state.me;
   const s = await api('GET', '/sessions');
-  const quick = [];
+  let quick = [];
   if (has('grid')) quick.push(['#/report', '上报问题', '拍照定位，一键上报'], ['#/verify', '待核查', '核查处置结果'], ['#/mine', '我的上报', '查看办理进度']);
   if (has('office')) quick.push(['#/queue', '问题受理', '受理、派遣、督办、结案'], ['#/map', '网格地图', '网格与问题分布']);
   if (has('staff', 'contact')) quick.push(['#/tasks', '本单位任务', '签收、处置、反馈、退回']);
@@ -151,30 +222,32 @@ async function homeView(main) {
   if (has('office')) quick.push(['#/joint', '联合执法', '起草、转报、组织实施']);
   if (has('contact')) quick.push(['#/notices', '协同通知', '当日派员响应、指派参加人员']);
   if (has('office', 'leader', 'dept', 'admin')) quick.push(['#/dashboard', '统计分析', '渠道、类别、单位、趋势']);
-  return `<h2>工作台</h2>${quick.length ? `<div class="quick">${quick.map(([h, t, d]) => `<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`).join('')}</div>` : ''}
+  const mine = new Set(screens().map((x) => '#/' + x.id));
+  quick = quick.filter(([href]) => mine.has(href));
+  return html`<h2>工作台</h2>${quick.length ? html`<div class="quick">${html.join(quick.map(([h, t, d]) => html`<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`), '')}</div>` : ''}
     <div class="card"><b>${esc(me.display_name)}</b>（${esc(me.username)}）<br>
-    <span class="muted">角色：</span>${me.roles.map((r) => `<span class="tag">${ROLE_LABEL[r]}</span>`).join('')}<br>
+    <span class="muted">角色：</span>${html.join(me.roles.map((r) => html`<span class="tag">${ROLE_LABEL[r]}</span>`), '')}<br>
     <span class="muted">所在：</span>${esc([me.county_name, me.township_name, me.unit_name, me.department_name].filter(Boolean).join(' · '))}</div>
     <div class="card"><b>我的登录会话</b><table><thead><tr><th>登录时间</th><th>最近活动</th><th>来源</th><th></th></tr></thead><tbody>
-    ${s.items.map((x) => `<tr><td>${fmtTime(x.created_at)}</td><td>${fmtTime(x.last_seen_at)}</td><td>${esc(x.source)}</td><td>${x.current ? '<span class="tag green">当前</span>' : ''}</td></tr>`).join('')}</tbody></table></div>`;
+    ${html.join(s.items.map((x) => html`<tr><td>${fmtTime(x.created_at)}</td><td>${fmtTime(x.last_seen_at)}</td><td>${esc(x.source)}</td><td>${x.current ? html`<span class="tag green">当前</span>` : ''}</td></tr>`), '')}</tbody></table></div>`;
 }
 
 async function unitsView() {
   const [units, depts, regions] = await Promise.all([all('/units'), all('/departments'), all('/regions')]);
   const dn = Object.fromEntries(depts.map((d) => [d.id, d.name])), rn = Object.fromEntries(regions.map((r) => [r.id, r.name]));
-  return `<h2>派驻机构（条块双重管理）</h2><table><thead><tr><th>机构</th><th>主管部门（条）</th><th>派驻乡镇（块）</th><th>编码</th></tr></thead><tbody>
-    ${units.map((u) => `<tr><td>${esc(u.name)}</td><td>${esc(dn[u.department_id] || '')}</td><td>${esc(rn[u.township_id] || '')}</td><td class="muted">${esc(u.code)}</td></tr>`).join('')}</tbody></table>`;
+  return html`<h2>派驻机构（条块双重管理）</h2><table><thead><tr><th>机构</th><th>主管部门（条）</th><th>派驻乡镇（块）</th><th>编码</th></tr></thead><tbody>
+    ${html.join(units.map((u) => html`<tr><td>${esc(u.name)}</td><td>${esc(dn[u.department_id] || '')}</td><td>${esc(rn[u.township_id] || '')}</td><td class="muted">${esc(u.code)}</td></tr>`), '')}</tbody></table>`;
 }
 
 function qualTag(p) {
-  if (p.is_auxiliary) return '<span class="tag">协管员（不得单独执法）</span>';
-  if (!p.qualifications?.length) return '<span class="tag">无执法证</span>';
+  if (p.is_auxiliary) return html`<span class="tag">协管员（不得单独执法）</span>`;
+  if (!p.qualifications?.length) return html`<span class="tag">无执法证</span>`;
   const t = today(), soon = plusDays(30);
-  return p.qualifications.map((q) => {
+  return html.join(p.qualifications.map((q) => {
     const cls = q.valid_to < t ? 'red' : q.valid_to <= soon ? 'yellow' : 'green';
     const txt = q.valid_to < t ? '已过期' : q.valid_to <= soon ? '30天内到期' : '有效';
-    return `<span class="tag ${cls}" title="${esc(q.issuer)} ${esc((q.domains || []).join('、'))}">${esc(q.cert_no)} ${txt}（至${esc(q.valid_to)}）</span>`;
-  }).join('');
+    return html`<span class="tag ${cls}" title="${esc(q.issuer)} ${esc((q.domains || []).join('、'))}">${esc(q.cert_no)} ${txt}（至${esc(q.valid_to)}）</span>`;
+  }), '');
 }
 
 async function peopleView(main) {
@@ -183,10 +256,10 @@ async function peopleView(main) {
   const expired = people.filter((p) => p.qualifications?.some((q) => q.valid_to < today())).length;
   const soon = people.filter((p) => p.qualifications?.some((q) => q.valid_to >= today() && q.valid_to <= plusDays(30))).length;
   const edit = has('office', 'admin');
-  main.innerHTML = `<h2>人员与执法资格</h2><p class="muted">共 ${people.length} 人；执法证已过期 ${expired} 人，30天内到期 ${soon} 人。红色：已过期；黄色：30天内到期。</p>
-    ${edit ? '<div class="actions"><button class="btn primary-btn" id="p-add">新增人员</button></div>' : ''}
-    <table><thead><tr><th>姓名</th><th>所在机构</th><th>职务</th><th>电话</th><th>执法资格</th>${edit ? '<th></th>' : ''}</tr></thead><tbody>
-    ${people.map((p) => `<tr><td>${esc(p.name)}</td><td>${esc(un[p.unit_id] || '')}</td><td>${esc(p.title)}</td><td>${esc(p.phone)}</td><td>${qualTag(p)}</td>${edit ? `<td>${p.is_auxiliary ? '' : `<button class="btn small" data-qual="${p.id}" data-name="${esc(p.name)}">登记执法证</button>`}</td>` : ''}</tr>`).join('')}</tbody></table>`;
+  setHtml(main, html`<h2>人员与执法资格</h2><p class="muted">共 ${people.length} 人；执法证已过期 ${expired} 人，30天内到期 ${soon} 人。红色：已过期；黄色：30天内到期。</p>
+    ${edit ? html`<div class="actions"><button class="btn primary-btn" id="p-add">新增人员</button></div>` : ''}
+    <table><thead><tr><th>姓名</th><th>所在机构</th><th>职务</th><th>电话</th><th>执法资格</th>${edit ? html`<th></th>` : ''}</tr></thead><tbody>
+    ${html.join(people.map((p) => html`<tr><td>${esc(p.name)}</td><td>${esc(un[p.unit_id] || '')}</td><td>${esc(p.title)}</td><td>${esc(p.phone)}</td><td>${qualTag(p)}</td>${edit ? html`<td>${p.is_auxiliary ? '' : html`<button class="btn small" data-qual="${p.id}" data-name="${esc(p.name)}">登记执法证</button>`}</td>` : ''}</tr>`), '')}</tbody></table>`);
   if (!edit) return;
   main.querySelector('#p-add').addEventListener('click', async () => {
     const mine = units.filter((u) => !state.me.township_id || u.township_id === state.me.township_id);
@@ -220,10 +293,10 @@ async function peopleView(main) {
 async function leadershipView() {
   const r = await api('GET', '/leadership');
   const pos = { leader: '组长', deputy: '副组长', member: '成员' };
-  return `<h2>行政执法统筹协调指挥领导小组</h2><div class="card"><table><thead><tr><th>职位</th><th>姓名</th><th>职务</th><th>电话</th></tr></thead><tbody>
-    ${r.items.map((l) => `<tr><td>${pos[l.position]}</td><td>${esc(l.name)}</td><td>${esc(l.title)}</td><td>${esc(l.phone)}</td></tr>`).join('')}</tbody></table></div>
+  return html`<h2>行政执法统筹协调指挥领导小组</h2><div class="card"><table><thead><tr><th>职位</th><th>姓名</th><th>职务</th><th>电话</th></tr></thead><tbody>
+    ${html.join(r.items.map((l) => html`<tr><td>${pos[l.position]}</td><td>${esc(l.name)}</td><td>${esc(l.title)}</td><td>${esc(l.phone)}</td></tr>`), '')}</tbody></table></div>
     <h2>各派驻机构联合执法负责人</h2><table><thead><tr><th>机构</th><th>负责人</th><th>电话</th></tr></thead><tbody>
-    ${r.contacts.map((c) => `<tr><td>${esc(c.unit_name)}</td><td>${esc(c.name || '（未指定）')}</td><td>${esc(c.phone)}</td></tr>`).join('')}</tbody></table>`;
+    ${html.join(r.contacts.map((c) => html`<tr><td>${esc(c.unit_name)}</td><td>${esc(c.name || '（未指定）')}</td><td>${esc(c.phone)}</td></tr>`), '')}</tbody></table>`;
 }
 
 async function regionsView() {
@@ -232,22 +305,23 @@ async function regionsView() {
   regions.forEach((r) => { (kids[r.parent_id || 0] ||= []).push(r); });
   const ids = new Set(regions.map((r) => r.id));
   const roots = regions.filter((r) => !ids.has(r.parent_id));
-  const tree = (r, d) => `<tr><td class="indent-${Math.min(d, 4)}">${esc(r.name)}</td><td>${LEVEL_LABEL[r.level]}</td><td class="muted">${esc(r.code)}</td></tr>` + (kids[r.id] || []).map((k) => tree(k, d + 1)).join('');
-  return `<h2>区域</h2><table><thead><tr><th>名称</th><th>层级</th><th>编码</th></tr></thead><tbody>${roots.map((r) => tree(r, 0)).join('')}</tbody></table>`;
+  const tree = (r, d) => html`${html`<tr><td class="indent-${Math.min(d, 4)}">${esc(r.name)}</td><td>${LEVEL_LABEL[r.level]}</td><td class="muted">${esc(r.code)}</td></tr>` }${ html.join((kids[r.id] || []).map((k) => tree(k, d + 1)), '')}`;
+  return html`<h2>区域</h2><table><thead><tr><th>名称</th><th>层级</th><th>编码</th></tr></thead><tbody>${html.join(roots.map((r) => tree(r, 0)), '')}</tbody></table>`;
 }
 
 async function usersView() {
   const users = await all('/users');
-  return `<h2>账号管理</h2><p class="muted">系统管理员管理账号，安全管理员授予角色（三员分立）；任何人不能给自己授权。</p><table><thead><tr><th>用户名</th><th>名称</th><th>角色</th><th>状态</th></tr></thead><tbody>
-    ${users.map((u) => `<tr><td>${esc(u.username)}</td><td>${esc(u.display_name)}</td><td>${u.roles.map((r) => `<span class="tag">${ROLE_LABEL[r] || r}</span>`).join('')}</td><td>${u.is_disabled ? '<span class="tag red">已停用</span>' : '<span class="tag green">正常</span>'}</td></tr>`).join('')}</tbody></table>`;
+  return html`<h2>账号管理</h2><p class="muted">系统管理员管理账号，安全管理员授予角色（三员分立）；任何人不能给自己授权。</p><table><thead><tr><th>用户名</th><th>名称</th><th>角色</th><th>状态</th></tr></thead><tbody>
+    ${html.join(users.map((u) => html`<tr><td>${esc(u.username)}</td><td>${esc(u.display_name)}</td><td>${html.join(u.roles.map((r) => html`<span class="tag">${ROLE_LABEL[r] || r}</span>`), '')}</td><td>${u.is_disabled ? html`<span class="tag red">已停用</span>` : html`<span class="tag green">正常</span>`}</td></tr>`), '')}</tbody></table>`;
 }
 
 async function auditView() {
   const [v, log] = await Promise.all([api('GET', '/audit/verify'), api('GET', '/audit?limit=100')]);
-  return `<h2>审计日志</h2><div class="card">哈希链校验：${v.intact ? `<span class="tag green">完整</span>（${v.entries} 条）` : `<span class="tag red">第 ${v.first_broken_seq} 条起被篡改</span>`}</div>
+  return html`<h2>审计日志</h2><div class="card">哈希链校验：${v.intact ? html`<span class="tag green">完整</span>（${v.entries} 条）` : html`<span class="tag red">第 ${v.first_broken_seq} 条起被篡改</span>`}</div>
     <table><thead><tr><th>#</th><th>时间</th><th>用户</th><th>来源</th><th>操作</th><th>对象</th><th>结果</th></tr></thead><tbody>
-    ${log.items.map((e) => `<tr><td>${e.seq}</td><td>${fmtTime(e.at)}</td><td>${esc(e.username)}</td><td>${esc(e.source)}</td><td>${esc(e.action)}</td><td>${esc(e.object_type)} ${esc(e.object_id)}</td><td>${e.outcome === 'ok' ? '<span class="tag green">成功</span>' : `<span class="tag red">${esc(e.outcome)}</span>`}</td></tr>`).join('')}</tbody></table>`;
+    ${html.join(log.items.map((e) => html`<tr><td>${e.seq}</td><td>${fmtTime(e.at)}</td><td>${esc(e.username)}</td><td>${esc(e.source)}</td><td>${esc(e.action)}</td><td>${esc(e.object_type)} ${esc(e.object_id)}</td><td>${e.outcome === 'ok' ? html`<span class="tag green">成功</span>` : html`<span class="tag red">${esc(e.outcome)}</span>`}</td></tr>`), '')}</tbody></table>`;
 }
 
 window.addEventListener('hashchange', () => { if (state.me) render(); });
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
 start();

@@ -5,24 +5,50 @@
 // member's own reports and verification tasks, the leader's supervision
 // page and the inbox.
 import { api, all, esc, fmtTime, fmtShort, has, state, toast, dialog, categories, categoryOptions, lightTag, stateTag,
-  STATE_LABEL, STATES, CHANNEL_LABEL, ACTION_LABEL } from './core.js';
+  STATE_LABEL, STATES, CHANNEL_LABEL, ACTION_LABEL, kindLabel, html, setHtml, addHtml } from './core.js';
 import { jointPending } from './joint.js';
 
 const OPEN = ['reported', 'accepted', 'dispatched', 'in_hand', 'handled', 'verified', 'escalated'];
 const hashQuery = () => new URLSearchParams(location.hash.split('?')[1] || '');
 
-// liveRefresh: call fn on each `problem` event while el stays on the page.
+// liveRefresh: call fn(detail) on each `problem` event while el stays on
+// the page. The event names the problem (id, state, kind); a `resync`
+// (the stream lost events) has no id and means "reload everything".
 function liveRefresh(el, fn, alive = () => document.body.contains(el)) {
-  let timer = null;
-  const on = () => {
+  const on = (ev) => {
     if (!alive()) { window.removeEventListener('xz:problem', on); return; }
-    clearTimeout(timer); timer = setTimeout(fn, 250);
+    fn(ev.detail || {});
   };
   window.addEventListener('xz:problem', on);
 }
 
-const place = (p) => [p.township_name, p.cell_name, p.address].filter(Boolean).map(esc).join(' · ') || '<span class="muted">未定位</span>';
-const dueCell = (p) => p.due_at ? `<span class="due ${esc(p.light || '')}">${fmtShort(p.due_at)}</span>` : '';
+// probe: a list's own row for one problem, or null when the problem is not
+// (or no longer) in that list: the list's query at that id (the cursor is
+// the id: the first row below id + 1), one row. A live update costs one
+// small answer instead of the whole list again.
+async function probe(qs, id) {
+  const r = await api('GET', `/problems?${qs}${qs ? '&' : ''}limit=1&cursor=${Number(id) + 1}`);
+  const p = r.items[0];
+  return p && p.id === Number(id) ? p : null;
+}
+
+// patchRows: put `row` (or nothing, when null) in place of problem id among
+// the elements [data-id] under box, in descending id order. A problem older
+// than the last loaded one, with more pages to load, is left to paging.
+function patchRows(box, id, markup, hasMore) {
+  const old = box.querySelector(`[data-id="${id}"]`);
+  if (!markup) { old?.remove(); return; }
+  if (old) { addHtml(old, 'afterend', markup); old.remove(); return; }
+  const items = [...box.querySelectorAll(':scope > [data-id]')];
+  if (hasMore && items.length && id < Number(items[items.length - 1].dataset.id)) return;
+  const after = items.find((x) => Number(x.dataset.id) < id);
+  if (after) addHtml(after, 'beforebegin', markup);
+  else if (items.length) addHtml(items[items.length - 1], 'afterend', markup);
+  else { box.querySelector('.empty')?.remove(); addHtml(box, 'beforeend', markup); }
+}
+
+const place = (p) => html.join([p.township_name, p.cell_name, p.address].filter(Boolean).map(esc), ' · ') || html`<span class="muted">未定位</span>`;
+const dueCell = (p) => p.due_at ? html`<span class="due ${esc(p.light || '')}">${fmtShort(p.due_at)}</span>` : '';
 
 // ---------------------------------------------------------------- queue
 export async function queueView(main) {
@@ -30,21 +56,21 @@ export async function queueView(main) {
   const f = { state: q.get('state') || '', channel: q.get('channel') || '', category: q.get('category') || '', unit_id: q.get('unit_id') || '',
     cell_id: q.get('cell_id') || '', overdue: q.get('overdue') || '', light: q.get('light') || '', q: q.get('q') || '' };
   const [cats, units] = await Promise.all([categories().catch(() => []), all('/units').catch(() => [])]);
-  main.innerHTML = `<h2>问题受理与派遣</h2>
+  setHtml(main, html`<h2>问题受理与派遣</h2>
     <div class="tabs" id="tabs"></div>
     <form class="filters card" id="filters">
-      <select name="channel"><option value="">全部渠道</option>${Object.entries(CHANNEL_LABEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
-      <select name="category"><option value="">全部类别</option>${categoryOptions(cats)}</select>
-      <select name="unit_id"><option value="">全部责任单位</option>${units.map((u) => `<option value="${u.id}">${esc(u.name)}</option>`).join('')}</select>
-      <select name="light"><option value="">全部预警</option><option value="red">红灯（超期）</option><option value="yellow">黄灯（临期）</option><option value="green">绿灯</option></select>
+      <select name="channel" aria-label="来源渠道"><option value="">全部渠道</option>${html.join(Object.entries(CHANNEL_LABEL).map(([k, v]) => html`<option value="${k}">${v}</option>`), '')}</select>
+      <select name="category" aria-label="问题类别"><option value="">全部类别</option>${categoryOptions(cats)}</select>
+      <select name="unit_id" aria-label="责任单位"><option value="">全部责任单位</option>${html.join(units.map((u) => html`<option value="${u.id}">${esc(u.name)}</option>`), '')}</select>
+      <select name="light" aria-label="预警灯"><option value="">全部预警</option><option value="red">红灯（超期）</option><option value="yellow">黄灯（临期）</option><option value="green">绿灯</option></select>
       <label class="check"><input type="checkbox" name="overdue" value="1"> 仅超期</label>
-      <input name="q" placeholder="搜索描述、地址、编号" class="grow">
+      <input name="q" placeholder="搜索描述、地址、编号" aria-label="搜索描述、地址、编号" class="grow">
       <button class="btn" type="submit">查询</button>
     </form>
     <div class="lights" id="lights"></div>
     <div id="live" class="muted live"></div>
     <div class="table-wrap"><table class="queue"><thead><tr><th></th><th>编号</th><th>类别</th><th>描述</th><th>位置</th><th>渠道</th><th>状态</th><th>责任单位</th><th>时限</th><th>上报时间</th></tr></thead><tbody id="rows"><tr><td colspan="10" class="loading">正在加载…</td></tr></tbody></table></div>
-    <div class="more"><button class="btn hidden" id="more">加载更多</button></div>`;
+    <div class="more"><button class="btn hidden" id="more">加载更多</button></div>`);
   const form = main.querySelector('#filters');
   for (const k of ['channel', 'category', 'unit_id', 'light', 'q']) form.elements[k].value = f[k];
   form.elements.overdue.checked = f.overdue === '1';
@@ -55,8 +81,8 @@ export async function queueView(main) {
     for (const [k, v] of Object.entries(f)) if (v) p.set(k, v);
     return p;
   };
-  const row = (p) => `<tr data-id="${p.id}" class="clickable"><td>${lightTag(p.light)}</td><td><a href="#/problem/${p.id}">#${p.id}</a></td><td>${esc(p.category_name || p.category)}</td>
-    <td class="desc">${esc(p.description)}${p.supervised ? ' <span class="tag red">督办</span>' : ''}</td><td>${place(p)}</td><td>${esc(CHANNEL_LABEL[p.channel] || p.channel)}</td>
+  const row = (p) => html`<tr data-id="${p.id}" class="clickable"><td>${lightTag(p.light)}</td><td><a href="#/problem/${p.id}">#${p.id}</a></td><td>${esc(p.category_name || p.category)}</td>
+    <td class="desc">${esc(p.description)}${p.supervised ? html` <span class="tag red">督办</span>` : ''}</td><td>${place(p)}</td><td>${esc(CHANNEL_LABEL[p.channel] || p.channel)}</td>
     <td>${stateTag(p.state)}</td><td>${esc(p.unit_name || '')}</td><td>${dueCell(p)}</td><td>${fmtShort(p.created_at)}</td></tr>`;
 
   async function counts() {
@@ -64,8 +90,14 @@ export async function queueView(main) {
     let by = {};
     try { by = (await api('GET', '/stats/problems')).by_state || {}; } catch {}
     const total = Object.values(by).reduce((a, b) => a + b, 0);
-    const tab = (s, label) => `<a href="#" data-state="${s}" class="${f.state === s ? 'active' : ''}">${label}${s ? (by[s] !== undefined ? ` <b>${by[s]}</b>` : '') : (total ? ` <b>${total}</b>` : '')}</a>`;
-    tabs.innerHTML = tab('', '全部') + STATES.map((s) => tab(s, STATE_LABEL[s])).join('');
+    const tab = (s, label) => html`<a href="#" data-state="${s}" class="${f.state === s ? 'active' : ''}">${label}${s ? (by[s] !== undefined ? html` <b>${by[s]}</b>` : '') : (total ? html` <b>${total}</b>` : '')}</a>`;
+    setHtml(tabs, html`${tab('', '全部')}${STATES.map((s) => tab(s, STATE_LABEL[s]))}`);
+  }
+  function lightsLine() {
+    const tbody = main.querySelector('#rows');
+    const lights = { red: 0, yellow: 0, green: 0 };
+    tbody.querySelectorAll('tr[data-id] .light').forEach((el) => { for (const k of Object.keys(lights)) if (el.classList.contains(k)) lights[k]++; });
+    setHtml(main.querySelector('#lights'), html`本页：<span class="light red"></span>红灯 <b>${lights.red}</b>　<span class="light yellow"></span>黄灯 <b>${lights.yellow}</b>　<span class="light green"></span>绿灯 <b>${lights.green}</b>　共 ${tbody.querySelectorAll('tr[data-id]').length} 件${next ? '（还有更多）' : ''}`);
   }
   async function load(append = false) {
     const p = params();
@@ -75,14 +107,13 @@ export async function queueView(main) {
     try {
       const r = await api('GET', '/problems?' + p.toString());
       next = r.next;
-      const html = r.items.map(row).join('');
-      tbody.innerHTML = append ? tbody.innerHTML + html : (html || '<tr><td colspan="10" class="muted">没有符合条件的问题</td></tr>');
+      const rows = r.items.map(row);
+      if (append) addHtml(tbody, 'beforeend', rows);
+      else setHtml(tbody, rows.length ? rows : html`<tr class="empty"><td colspan="10" class="muted">没有符合条件的问题</td></tr>`);
       main.querySelector('#more').classList.toggle('hidden', !next);
-      const lights = { red: 0, yellow: 0, green: 0 };
-      tbody.querySelectorAll('tr[data-id] .light').forEach((el) => { for (const k of Object.keys(lights)) if (el.classList.contains(k)) lights[k]++; });
-      main.querySelector('#lights').innerHTML = `本页：<span class="light red"></span>红灯 <b>${lights.red}</b>　<span class="light yellow"></span>黄灯 <b>${lights.yellow}</b>　<span class="light green"></span>绿灯 <b>${lights.green}</b>　共 ${tbody.querySelectorAll('tr[data-id]').length} 件${next ? '（还有更多）' : ''}`;
+      lightsLine();
     } catch (e) {
-      tbody.innerHTML = `<tr><td colspan="10" class="error">${esc(e.message)}</td></tr>`;
+      setHtml(tbody, html`<tr><td colspan="10" class="error">${esc(e.message)}</td></tr>`);
     }
   }
   const apply = () => {
@@ -108,7 +139,14 @@ export async function queueView(main) {
   main.querySelector('#more').addEventListener('click', () => load(true));
   await Promise.all([counts(), load()]);
   liveRefresh(main.querySelector('#rows'), async (ev) => {
-    await Promise.all([counts(), load()]);
+    if (!ev.id) await Promise.all([counts(), load()]);
+    else {
+      const qs = params(); qs.delete('q');
+      const p = f.q ? null : await probe(qs.toString(), ev.id).catch(() => undefined);
+      if (f.q) await load(); // a search is matched by the server only
+      else if (p !== undefined) { patchRows(main.querySelector('#rows'), ev.id, p && row(p), !!next); lightsLine(); }
+      counts();
+    }
     const live = main.querySelector('#live');
     if (live) live.textContent = `列表已于 ${fmtShort(new Date().toISOString())} 自动更新`;
   });
@@ -201,32 +239,32 @@ export async function problemView(main, [id]) {
   const draw = async () => {
     const p = await api('GET', `/problems/${encodeURIComponent(id)}`);
     const acts = p.allowed_actions || [];
-    const rep = p.reporter ? `${esc(p.reporter.name || '')} ${esc(p.reporter.phone || '')}` : '<span class="muted">无（非投诉渠道或未留）</span>';
-    main.innerHTML = `<p><a href="javascript:history.back()" id="back">← 返回</a></p>
-      <h2>${lightTag(p.light)} 问题 #${p.id} · ${esc(p.category_name || p.category)} ${stateTag(p.state)} ${p.supervised ? '<span class="tag red">督办</span>' : ''}${p.evaluated ? '<span class="tag green">已评价</span>' : ''}</h2>
+    const rep = p.reporter ? html`${esc(p.reporter.name || '')} ${esc(p.reporter.phone || '')}` : html`<span class="muted">无（非投诉渠道或未留）</span>`;
+    setHtml(main, html`<p><a href="javascript:history.back()" id="back">← 返回</a></p>
+      <h2>${lightTag(p.light)} 问题 #${p.id} · ${esc(p.category_name || p.category)} ${stateTag(p.state)} ${p.supervised ? html`<span class="tag red">督办</span>` : ''}${p.evaluated ? html`<span class="tag green">已评价</span>` : ''}</h2>
       <div class="cols">
       <div class="col-main">
         <div class="card"><dl class="kv">
           <dt>问题描述</dt><dd class="desc-full">${esc(p.description)}</dd>
           <dt>来源渠道</dt><dd>${esc(CHANNEL_LABEL[p.channel] || p.channel)}</dd>
-          <dt>位置</dt><dd>${place(p)}${p.lon != null ? ` <span class="muted">（${Number(p.lon).toFixed(5)}, ${Number(p.lat).toFixed(5)}）</span>` : ''}</dd>
+          <dt>位置</dt><dd>${place(p)}${p.lon != null ? html` <span class="muted">（${Number(p.lon).toFixed(5)}, ${Number(p.lat).toFixed(5)}）</span>` : ''}</dd>
           <dt>责任单位</dt><dd>${esc(p.unit_name || '未派遣')}</dd>
-          <dt>派单依据</dt><dd>${p.routing?.reason ? esc(p.routing.reason) : '<span class="muted">—</span>'}${p.routing?.list_version ? ` <span class="muted">（第 ${esc(p.routing.list_version)} 版清单）</span>` : ''}</dd>
-          <dt>当前时限</dt><dd>${p.due_at ? `<span class="due ${esc(p.light || '')}">${fmtTime(p.due_at)}</span>${STEP_LABEL[p.step] ? ` <span class="muted">（${STEP_LABEL[p.step]}）</span>` : ''}${p.overdue ? ' <span class="tag red">已超期</span>' : ''}` : '—'}</dd>
+          <dt>派单依据</dt><dd>${p.routing?.reason ? esc(p.routing.reason) : html`<span class="muted">—</span>`}${p.routing?.list_version ? html` <span class="muted">（第 ${esc(p.routing.list_version)} 版清单）</span>` : ''}</dd>
+          <dt>当前时限</dt><dd>${p.due_at ? html`<span class="due ${esc(p.light || '')}">${fmtTime(p.due_at)}</span>${STEP_LABEL[p.step] ? html` <span class="muted">（${STEP_LABEL[p.step]}）</span>` : ''}${p.overdue ? html` <span class="tag red">已超期</span>` : ''}` : '—'}</dd>
           <dt>上报时间</dt><dd>${fmtTime(p.created_at)}</dd>
-          <dt>举报人</dt><dd id="reporter">${rep}${p.reporter && has('office') ? ' <button class="btn small" id="showrep">查看完整信息</button>' : ''}</dd>
+          <dt>举报人</dt><dd id="reporter">${rep}${p.reporter && has('office') ? html` <button class="btn small" id="showrep">查看完整信息</button>` : ''}</dd>
         </dl></div>
-        <div class="card"><b>操作</b><div class="actions" id="actions">${acts.length ? acts.map((a) => `<button class="btn act act-${a}" data-act="${a}">${ACTION_LABEL[a] || a}</button>`).join('') : '<span class="muted">当前没有您可执行的操作</span>'}</div></div>
+        <div class="card"><b>操作</b><div class="actions" id="actions">${acts.length ? html.join(acts.map((a) => html`<button class="btn act act-${a}" data-act="${a}">${ACTION_LABEL[a] || a}</button>`), '') : html`<span class="muted">当前没有您可执行的操作</span>`}</div></div>
         <div class="card"><b>证据材料</b> <span class="muted">（${(p.evidence || []).length} 件；SHA-256 供日后核验）</span>
-          <div class="evidence">${(p.evidence || []).map((e) => `<figure>${/^image\//.test(e.mime) ? `<a href="/api/v1/evidence/${e.id}" target="_blank"><img src="/api/v1/evidence/${e.id}" alt="证据 ${e.id}" loading="lazy"></a>` : `<a class="file" href="/api/v1/evidence/${e.id}" target="_blank">${esc(e.mime)}</a>`}
-            <figcaption>${fmtShort(e.created_at)} · ${Math.ceil((e.size || 0) / 1024)} KB<br><code title="${esc(e.sha256)}">${esc((e.sha256 || '').slice(0, 16))}…</code></figcaption></figure>`).join('') || '<span class="muted">暂无</span>'}</div>
-          ${OPEN.includes(p.state) ? '<label class="btn small upload">添加证据<input type="file" id="addev" accept="image/*,video/*,application/pdf" class="hidden-input"></label>' : ''}
+          <div class="evidence">${html.join((p.evidence || []).map((e) => html`<figure>${/^image\//.test(e.mime) ? html`<a href="/api/v1/evidence/${e.id}" target="_blank"><img src="/api/v1/evidence/${e.id}" alt="证据 ${e.id}" loading="lazy"></a>` : html`<a class="file" href="/api/v1/evidence/${e.id}" target="_blank">${esc(e.mime)}</a>`}
+            <figcaption>${fmtShort(e.created_at)} · ${Math.ceil((e.size || 0) / 1024)} KB<br><code title="${esc(e.sha256)}">${esc((e.sha256 || '').slice(0, 16))}…</code></figcaption></figure>`), '') || html`<span class="muted">暂无</span>`}</div>
+          ${OPEN.includes(p.state) ? html`<label class="btn small upload">添加证据<input type="file" id="addev" accept="image/*,video/*,application/pdf" class="hidden-input"></label>` : ''}
         </div>
       </div>
-      <div class="col-side card"><b>办理过程</b><ol class="timeline" id="history">${(p.history || []).map((h) => `<li class="tl-${esc(h.action)}">
-          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || h.action)}</b>${h.to_state ? ` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
-          <div class="muted">${fmtTime(h.at)} · ${esc(h.user_name || '系统')}</div>${h.note ? `<div class="tl-note">${esc(h.note)}</div>` : ''}</li>`).join('')}</ol></div>
-      </div>`;
+      <div class="col-side card"><b>办理过程</b><ol class="timeline" id="history">${html.join((p.history || []).map((h) => html`<li class="tl-${esc(h.action)}">
+          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || h.action)}</b>${h.to_state ? html` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
+          <div class="muted">${fmtTime(h.at)} · ${esc(h.user_name || '系统')}</div>${h.note ? html`<div class="tl-note">${esc(h.note)}</div>` : ''}</li>`), '')}</ol></div>
+      </div>`);
     main.querySelector('#back').addEventListener('click', (ev) => { ev.preventDefault(); history.length > 1 ? history.back() : (location.hash = '#/home'); });
     main.querySelector('#actions').addEventListener('click', async (ev) => {
       const b = ev.target.closest('button[data-act]');
@@ -239,7 +277,7 @@ export async function problemView(main, [id]) {
       if (!v) return;
       try {
         const r = await api('GET', `/problems/${p.id}/reporter?reason=${encodeURIComponent(v.reason.trim())}`);
-        main.querySelector('#reporter').innerHTML = `<b>${esc(r.name)}</b> ${esc(r.phone)} <span class="tag yellow">已记录查看事由</span>`;
+        setHtml(main.querySelector('#reporter'), html`<b>${esc(r.name)}</b> ${esc(r.phone)} <span class="tag yellow">已记录查看事由</span>`);
       } catch (e) { toast(e.message, 'bad'); }
     });
     main.querySelector('#addev')?.addEventListener('change', async (ev) => {
@@ -258,68 +296,103 @@ export async function problemView(main, [id]) {
 // ---------------------------------------------------------------- cards
 // A problem as a card for phone-sized lists, with quick action buttons.
 function card(p, buttons = []) {
-  return `<div class="card pcard" data-id="${p.id}"><div class="pc-head">${lightTag(p.light)}<a href="#/problem/${p.id}"><b>#${p.id} ${esc(p.category_name || p.category)}</b></a> ${stateTag(p.state)}</div>
+  return html`<div class="card pcard" data-id="${p.id}"><div class="pc-head">${lightTag(p.light)}<a href="#/problem/${p.id}"><b>#${p.id} ${esc(p.category_name || p.category)}</b></a> ${stateTag(p.state)}</div>
     <div class="pc-desc">${esc(p.description)}</div>
     <div class="muted">${place(p)}</div>
-    <div class="muted">上报 ${fmtShort(p.created_at)}${p.due_at ? ` · 时限 ${dueCell(p)}` : ''}${p.unit_name ? ` · ${esc(p.unit_name)}` : ''}</div>
-    ${buttons.length ? `<div class="actions">${buttons.map(([a, l]) => `<button class="btn act act-${a}" data-act="${a}">${l}</button>`).join('')}</div>` : ''}</div>`;
+    <div class="muted">上报 ${fmtShort(p.created_at)}${p.due_at ? html` · 时限 ${dueCell(p)}` : ''}${p.unit_name ? html` · ${esc(p.unit_name)}` : ''}</div>
+    ${buttons.length ? html`<div class="actions">${html.join(buttons.map(([a, l]) => html`<button class="btn act act-${a}" data-act="${a}">${l}</button>`), '')}</div>` : ''}</div>`;
 }
 
-// cardList: a list of problem cards whose buttons run actions; reloads
-// after each action and on live events.
+// cardList: lists of problem cards whose buttons run actions. Each section
+// is a list query (qs) and an optional filter; sections with the same query
+// share its pages (50 at a time, "加载更多" for the next). An action or a
+// live event re-reads only the problem concerned (probe) and patches the
+// sections; a resync reloads them.
+const PAGE = 50;
 async function cardList(main, title, intro, sections) {
-  main.innerHTML = `<h2>${title}</h2>${intro ? `<p class="muted">${intro}</p>` : ''}<div id="lists"></div>`;
+  setHtml(main, html`<h2>${title}</h2>${intro ? html`<p class="muted">${intro}</p>` : ''}<div id="lists"></div>`);
   const box = main.querySelector('#lists');
-  const byId = {};
-  const draw = async () => {
-    const parts = await Promise.all(sections.map(async (s) => {
-      try {
-        const items = await s.load();
-        items.forEach((p) => { byId[p.id] = p; });
-        return `<h3>${s.title} <span class="count">${items.length}</span></h3>${items.map((p) => card(p, s.buttons ? s.buttons(p) : [])).join('') || `<p class="muted empty">${s.empty || '暂无'}</p>`}`;
-      } catch (e) { return `<h3>${s.title}</h3><p class="error">${esc(e.message)}</p>`; }
+  let pages = new Map(); // qs -> { items, next }
+  const queries = [...new Set(sections.map((s) => s.qs))];
+  const more = async (qs) => {
+    const pg = pages.get(qs) || { items: [], next: null };
+    const r = await api('GET', `/problems?${qs}&limit=${PAGE}${pg.next ? '&cursor=' + encodeURIComponent(pg.next) : ''}`);
+    pg.items.push(...r.items); pg.next = r.next;
+    pages.set(qs, pg);
+  };
+  const errors = {};
+  const load = async () => {
+    pages = new Map();
+    await Promise.all(queries.map((qs) => more(qs).catch((e) => { errors[qs] = e.message; })));
+  };
+  const draw = () => {
+    setHtml(box, html.join(sections.map((s, i) => {
+      if (errors[s.qs]) return html`<h3>${s.title}</h3><p class="error">${esc(errors[s.qs])}</p>`;
+      const pg = pages.get(s.qs);
+      const items = pg.items.filter(s.filter || (() => true));
+      return html`<section data-sec="${i}"><h3>${s.title} <span class="count">${items.length}${pg.next ? '+' : ''}</span></h3>
+        ${html.join(items.map((p) => card(p, s.buttons ? s.buttons(p) : [])), '') || html`<p class="muted empty">${s.empty || '暂无'}</p>`}
+        ${pg.next ? html`<button class="btn small" data-more="${esc(s.qs)}">加载更多</button>` : ''}</section>`;
+    }), ''));
+  };
+  // patch: the problem id re-read in every query, the sections redrawn
+  const patch = async (id) => {
+    await Promise.all(queries.map(async (qs) => {
+      const pg = pages.get(qs);
+      if (!pg) return;
+      const p = await probe(qs, id);
+      const at = pg.items.findIndex((x) => x.id === id);
+      if (at >= 0) pg.items.splice(at, 1);
+      if (!p || (pg.next && pg.items.length && id < pg.items[pg.items.length - 1].id)) return;
+      const pos = pg.items.findIndex((x) => x.id < id);
+      pg.items.splice(pos < 0 ? pg.items.length : pos, 0, p);
     }));
-    box.innerHTML = parts.join('');
+    draw();
   };
   box.addEventListener('click', async (ev) => {
+    const m = ev.target.closest('button[data-more]');
+    if (m) { m.disabled = true; await more(m.dataset.more).catch((e) => toast(e.message, 'bad')); draw(); return; }
     const b = ev.target.closest('button[data-act]');
     if (!b) return;
-    const p = byId[b.closest('[data-id]').dataset.id];
+    const id = Number(b.closest('[data-id]').dataset.id);
+    const p = [...pages.values()].flatMap((pg) => pg.items).find((x) => x.id === id);
     b.disabled = true;
-    if (await runAction(p, b.dataset.act)) await draw(); else b.disabled = false;
+    if (await runAction(p, b.dataset.act)) await patch(id); else b.disabled = false;
   });
-  await draw();
-  liveRefresh(box, draw);
+  await load();
+  draw();
+  liveRefresh(box, async (ev) => {
+    if (ev.id) await patch(Number(ev.id)).catch(() => {});
+    else { await load(); draw(); }
+  });
 }
-
-const list = async (qs) => (await api('GET', '/problems?limit=200&' + qs)).items;
 
 export async function tasksView(main) {
   const u = state.me.unit_id;
-  await cardList(main, '本单位任务', `${esc(state.me.unit_name || '')}：执法办公室派遣给本单位的问题。签收后处置并反馈（可附照片）；不属于本单位职责的，写明理由退回。`, [
-    { title: '待签收', load: () => list(`unit_id=${u}&state=dispatched`), buttons: () => [['take', '签收'], ['return', '退回']], empty: '没有待签收的任务' },
-    { title: '处置中', load: () => list(`unit_id=${u}&state=in_hand`), buttons: () => [['handle', '处置反馈'], ['return', '退回']], empty: '没有处置中的任务' },
-    { title: '已反馈待核查', load: () => list(`unit_id=${u}&state=handled`), empty: '暂无' },
+  await cardList(main, '本单位任务', html`${esc(state.me.unit_name || '')}：执法办公室派遣给本单位的问题。签收后处置并反馈（可附照片）；不属于本单位职责的，写明理由退回。`, [
+    { title: '待签收', qs: `unit_id=${u}&state=dispatched`, buttons: () => [['take', '签收'], ['return', '退回']], empty: '没有待签收的任务' },
+    { title: '处置中', qs: `unit_id=${u}&state=in_hand`, buttons: () => [['handle', '处置反馈'], ['return', '退回']], empty: '没有处置中的任务' },
+    { title: '已反馈待核查', qs: `unit_id=${u}&state=handled`, empty: '暂无' },
   ]);
 }
 
 export async function mineView(main) {
   await cardList(main, '我的上报', '您上报的问题及办理进度；点编号查看办理过程。', [
-    { title: '办理中', load: async () => (await list('mine=1')).filter((p) => OPEN.includes(p.state)), empty: '没有办理中的问题' },
-    { title: '已办结', load: async () => (await list('mine=1')).filter((p) => !OPEN.includes(p.state)), empty: '暂无' },
+    { title: '办理中', qs: 'mine=1', filter: (p) => OPEN.includes(p.state), empty: '没有办理中的问题' },
+    { title: '已办结', qs: 'mine=1', filter: (p) => !OPEN.includes(p.state), empty: '暂无' },
   ]);
 }
 
 export async function verifyTasksView(main) {
   await cardList(main, '待核查', '责任单位已反馈处置结果的问题，请到现场核查：通过则可结案，不通过退回返工。', [
-    { title: '待核查', load: () => list('state=handled'), buttons: () => [['verify', '现场核查']], empty: '没有待核查的问题' },
+    { title: '待核查', qs: 'state=handled', buttons: () => [['verify', '现场核查']], empty: '没有待核查的问题' },
   ]);
 }
 
 export async function superviseView(main) {
   await cardList(main, '督办与审批', '超期未办结的问题可督办（写明意见与期限）；联合执法行动的审批、书面决定和专项申请的转报列在最前，各带时限。', [
-    { title: '超期问题', load: () => list('overdue=1'), buttons: () => [['supervise', '督办']], empty: '没有超期问题' },
-    { title: '临期问题（黄灯）', load: () => list('light=yellow'), buttons: () => [['supervise', '督办']], empty: '没有临期问题' },
+    { title: '超期问题', qs: 'overdue=1', buttons: () => [['supervise', '督办']], empty: '没有超期问题' },
+    { title: '临期问题（黄灯）', qs: 'light=yellow', buttons: () => [['supervise', '督办']], empty: '没有临期问题' },
   ]);
   const jp = document.createElement('div');
   jp.id = 'joint-pending';
@@ -328,20 +401,30 @@ export async function superviseView(main) {
 }
 
 // ---------------------------------------------------------------- inbox
-const KIND_LABEL = { task: '新任务', new_task: '新任务', deadline: '即将到期', due_soon: '即将到期', overdue: '已超期', returned: '被退回', rework: '返工', supervise: '督办', supervised: '督办', decision: '决定', notice: '通知' };
+// codesToWords: the scheduler's messages name the state by its code
+// ("问题 #9（in_hand）"): shown in words.
+const codesToWords = (t) => t.replace(/（([a-z_]+)）/g, (m, c) => (STATE_LABEL[c] ? `（${STATE_LABEL[c]}）` : m));
 export async function inboxView(main) {
-  const draw = async () => {
-    const r = await api('GET', '/inbox?limit=200');
-    main.innerHTML = `<h2>消息 <span class="muted">未读 ${r.unread}</span></h2>${r.unread ? '<button class="btn small" id="allread">全部标为已读</button>' : ''}
-      <ul class="inbox">${r.items.map((n) => `<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
-        <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(KIND_LABEL[n.kind] || ACTION_LABEL[n.kind] || n.kind)}</span> <b>${esc(n.title)}</b></div>
-        <div>${esc(n.body || '')}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
-        <div class="actions">${n.problem_id ? `<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : '<button class="btn small" data-read>标为已读</button>'}</div></li>`).join('') || '<li class="muted">没有消息</li>'}</ul>`;
+  let items = [], next = null, unread = 0;
+  const li = (n) => html`<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
+        <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(kindLabel(n.kind))}</span> <b>${esc(n.title)}</b></div>
+        <div>${esc(codesToWords(n.body || ''))}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
+        <div class="actions">${n.problem_id ? html`<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : html`<button class="btn small" data-read>标为已读</button>`}</div></li>`;
+  const page = async (cursor) => {
+    const r = await api('GET', `/inbox?limit=50${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
+    unread = r.unread; next = r.next;
+    return r.items;
+  };
+  const show = () => {
+    setHtml(main, html`<h2>消息 <span class="muted">未读 ${unread}</span></h2>${unread ? html`<button class="btn small" id="allread">全部标为已读</button>` : ''}
+      <ul class="inbox">${html.join(items.map(li), '') || html`<li class="muted">没有消息</li>`}</ul>${next ? html`<button class="btn small" id="inbox-more">加载更多</button>` : ''}`);
     main.querySelector('#allread')?.addEventListener('click', async () => {
-      await api('POST', '/inbox/read-all').catch(async () => { for (const n of r.items.filter((x) => !x.read_at)) await api('POST', `/inbox/${n.id}/read`).catch(() => {}); });
+      await api('POST', '/inbox/read-all').catch(async () => { for (const n of items.filter((x) => !x.read_at)) await api('POST', `/inbox/${n.id}/read`).catch(() => {}); });
       window.dispatchEvent(new Event('xz:inbox')); await draw();
     });
+    main.querySelector('#inbox-more')?.addEventListener('click', async () => { items = items.concat(await page(next)); show(); });
   };
+  const draw = async () => { items = await page(null); show(); };
   main.addEventListener('click', async (ev) => {
     const li = ev.target.closest('li[data-id]');
     if (!li) return;

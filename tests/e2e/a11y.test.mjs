@@ -1,0 +1,153 @@
+// a11y.test.mjs — the accessibility standard (WCAG 2.1 AA, GB/T 37668-2019)
+// checked by axe-core on every screen of every demo role, a problem's page,
+// the inbox, an open dialog and the login form, at desktop size (and the
+// grid member's screens on a phone). Any serious or critical violation
+// fails, listed with the screen, the rule and the elements.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { setup, open, go, PHONE } from './browser.mjs';
+import { ROLES } from '../api/lib.mjs';
+import { ROOT } from '../api/lib.mjs';
+
+const AXE = readFileSync(`${ROOT}/node_modules/axe-core/axe.min.js`, 'utf8');
+let h, browser;
+before(async () => { ({ h, browser } = await setup()); });
+after(async () => { await browser?.close(); await h?.close(); });
+
+async function settle(page) {
+  await page.waitForFunction(() => !document.querySelector('main .loading, #app > .loading'), null, { timeout: 15000 });
+  await page.waitForTimeout(150);
+}
+
+// audit: axe on the page as it is; answers "screen: rule (impact) × n: targets" lines.
+async function audit(page, where) {
+  await page.evaluate(`${AXE};0`); // by the debugger: not subject to the page's CSP
+  const res = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    rules: { region: { enabled: false } },
+  }));
+  return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${where}: ${v.id} (${v.impact}) × ${v.nodes.length}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+// plain: what a person reads is words: no "not allowed" for data the role
+// cannot read (the screen should not ask), no raw codes in the inbox, no
+// markup or entity shown as text (escaping done twice, or not at all).
+async function plain(page, where) {
+  const text = await page.evaluate(() => document.querySelector('main').innerText);
+  const out = [];
+  if (/无权执行此操作/.test(text)) out.push(`${where}: shows 无权执行此操作`);
+  const err = await page.evaluate(() => [...document.querySelectorAll('main .error, main [role=alert]')].map((e) => e.textContent.trim()).filter(Boolean));
+  if (err.length) out.push(`${where}: shows an error: ${err.join(' / ')}`);
+  const m = text.match(/<\/?[a-z][a-z0-9]*[\s>]|&(amp|lt|gt|quot|#39);/);
+  if (m) out.push(`${where}: markup shown as text: ${m[0]}`);
+  const code = text.match(/\b(new_problem|deadline_near|supervise_overdue|merged_closed|in_hand)\b/);
+  if (code) out.push(`${where}: a raw code shown: ${code[0]}`);
+  return out;
+}
+
+async function screensOf(page) {
+  return page.$$eval('nav a[href^="#/"]', (as) => as.map((a) => a.getAttribute('href')));
+}
+
+test('the login form', async () => {
+  const ctx = await browser.newContext({ locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  await page.goto(h.url + '/');
+  await page.waitForSelector('#login');
+  await page.fill('#u', 'nobody');
+  await page.fill('#p', 'wrong-password');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('err')?.textContent);
+  const bad = await audit(page, 'login');
+  await ctx.close();
+  assert.deepEqual(bad, []);
+});
+
+for (const role of ROLES) {
+  test(`every screen of ${role}`, async () => {
+    const page = await open(browser, h, role, role === 'grid' ? { viewport: PHONE, geo: { longitude: 119.85, latitude: 28.41 } } : {});
+    const bad = [];
+    const hrefs = [...await screensOf(page), '#/inbox'];
+    for (const href of hrefs) {
+      await go(page, href);
+      await settle(page);
+      bad.push(...await audit(page, `${role} ${href}`));
+      bad.push(...await plain(page, `${role} ${href}`));
+    }
+    // a problem's page, when the role sees problems
+    const pid = await page.evaluate(async () => {
+      const r = await fetch('/api/v1/problems?limit=1');
+      return r.ok ? (await r.json()).items[0]?.id : null;
+    });
+    if (pid) {
+      await go(page, `#/problem/${pid}`);
+      await settle(page);
+      bad.push(...await audit(page, `${role} #/problem/${pid}`));
+      bad.push(...await plain(page, `${role} #/problem/${pid}`));
+    }
+    bad.push(...page.errors.map((e) => `${role}: script error: ${e}`));
+    await page.context().close();
+    assert.deepEqual(bad, [], bad.join('\n'));
+  });
+}
+
+test('an open dialog', async () => {
+  const page = await open(browser, h, 'office');
+  await go(page, '#/people');
+  await settle(page);
+  await page.click('#p-add');
+  await page.waitForSelector('.modal [role=dialog], .modal[role=dialog]');
+  const bad = await audit(page, 'office dialog');
+  await page.context().close();
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
+test('keyboard and screen readers: titles, focus, dialogs, skip link, photo picker, map controls, lights in words', async () => {
+  const page = await open(browser, h, 'office');
+  await go(page, '#/people');
+  await settle(page);
+  assert.match(await page.title(), /^人员与执法资格 · /, 'a page title per screen');
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName + ':' + document.activeElement?.textContent), 'H2:人员与执法资格', 'focus on the new screen\'s heading');
+  assert.equal(await page.getAttribute('a.skip', 'href'), '#main', 'a skip link to the content');
+  // a dialog: labelled, Tab stays inside, Escape cancels and focus returns
+  await page.focus('#p-add');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.modal [role=dialog][aria-modal=true]');
+  const label = await page.$eval('.modal [role=dialog]', (d) => document.getElementById(d.getAttribute('aria-labelledby'))?.textContent);
+  assert.equal(label, '新增人员');
+  for (let i = 0; i < 12; i++) await page.keyboard.press('Tab');
+  assert.ok(await page.evaluate(() => !!document.activeElement.closest('.modal')), 'Tab stays in the dialog');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.modal', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'p-add', 'focus back on the button that opened it');
+  // lights in words, map controls in Chinese
+  await go(page, '#/queue');
+  await page.waitForSelector('#rows tr[data-id] .light-word');
+  assert.match(await page.textContent('#rows tr[data-id] .light-word'), /超期|临期|正常/);
+  await go(page, '#/map');
+  await page.waitForSelector('.leaflet-control-zoom-in');
+  assert.equal(await page.getAttribute('.leaflet-control-zoom-in', 'title'), '放大');
+  assert.equal(await page.getAttribute('.leaflet-control-zoom-out', 'title'), '缩小');
+  // the photo picker is reached with the keyboard
+  await go(page, '#/report');
+  await page.waitForSelector('#r-desc');
+  await page.focus('#r-desc');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'r-photo', 'Tab from the description reaches the photo picker');
+  await page.context().close();
+});
+
+test('the login error is announced', async () => {
+  const ctx = await browser.newContext({ locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  await page.goto(h.url + '/');
+  await page.fill('#u', 'nobody');
+  await page.fill('#p', 'wrong-password');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('err')?.textContent);
+  assert.equal(await page.getAttribute('#err', 'role'), 'alert');
+  assert.match(await page.title(), /^登录/);
+  await ctx.close();
+});
