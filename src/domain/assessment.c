@@ -1196,17 +1196,10 @@ static int scheme_results(struct xz_ctx *c, int64_t scheme_id, json_t **scheme, 
 	return 0;
 }
 
-/* cell_text: text as a spreadsheet shows it, never a formula: a leading
- * = + - @ tab or CR gets an apostrophe-free quote (a leading space would
- * change the value; libxlsxwriter's string cells are text already, and
- * this keeps the same rule as CSV exports). */
-static const char *cell_text(struct xz_arena *a, const char *s)
-{
-	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r'))
-		return xz_arena_printf(a, "'%s", s);
-	return s ? s : "";
-}
-
+/* Spreadsheet formula injection: every text goes through
+ * worksheet_write_string, which writes a shared-string cell — text, never a
+ * formula, whatever it starts with (= + - @ tab CR); only the total is a
+ * number. Nothing is written with worksheet_write_formula. */
 int xz_results_xlsx(struct xz_ctx *c, int64_t scheme_id, unsigned char **buf, size_t *len)
 {
 	static const char *const heads[] = {
@@ -1255,8 +1248,7 @@ int xz_results_xlsx(struct xz_ctx *c, int64_t scheme_id, unsigned char **buf, si
 			if (j == 4)
 				worksheet_write_number(ws, row, 4, jnum(r, "total"), NULL);
 			else
-				worksheet_write_string(ws, row, (lxw_col_t)j,
-						       cell_text(c->arena, cells[j]), NULL);
+				worksheet_write_string(ws, row, (lxw_col_t)j, cells[j], NULL);
 		}
 	}
 	worksheet_freeze_panes(ws, 1, 0);
