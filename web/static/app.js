@@ -11,6 +11,7 @@ import { reportView } from './report.js';
 import { gridAdminView, listsView, categoriesView, calendarView, routingView } from './admin.js';
 import { dashboardView } from './dashboard.js';
 import { jointListView, jointView, jointNewView, noticesView } from './joint.js';
+import { assessmentView, flagsView, resultsView } from './assessment.js';
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
 const app = document.getElementById('app');
@@ -49,6 +50,9 @@ function screens() {
     { id: 'joint', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), render: jointListView, group: '联合执法' },
     { id: 'joint-new', title: has('office', 'dept', 'admin') ? '新建行动' : '申请专项行动', show: has('office', 'dept', 'admin') || (has('contact') && !!state.me.unit_id), render: jointNewView, group: '联合执法' },
     { id: 'notices', title: '协同通知', show: has('contact', 'staff', 'office', 'leader'), render: noticesView, group: '联合执法' },
+    { id: 'assessment', title: '考核办法与得分', show: has('office', 'leader', 'contact', 'staff'), render: assessmentView, group: '考核' },
+    { id: 'assessment-flags', title: '履职预警', show: has('office', 'leader', 'contact', 'staff'), render: flagsView, group: '考核' },
+    { id: 'assessment-results', title: '年度考核结果', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), render: resultsView, group: '考核' },
     { id: 'joint-action', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), nav: false, render: jointView },
     { id: 'problem', title: '问题详情', show: true, nav: false, render: problemView },
     { id: 'inbox', title: '消息', show: true, nav: false, render: inboxView },
