@@ -227,10 +227,10 @@ export async function resultsView(main) {
   main.innerHTML = `<h2>年度考核结果</h2>
     <p class="muted">${schemes.map(([id, name]) => `${esc(name)}：<a href="/api/v1/assessment/results/export.xlsx?scheme_id=${id}" download>导出XLSX</a> · <a href="/api/v1/assessment/results/export.pdf?scheme_id=${id}" download>导出PDF</a>`).join('<br>')}</p>
     <div class="table-wrap"><table class="compact" id="as-results"><thead><tr><th>年度</th><th>乡镇</th><th>考核对象</th><th>所属单位</th><th>总分</th><th>乡镇评定</th><th>主管部门确定</th><th>状态</th><th></th></tr></thead>
-    <tbody>${r.items.map((x) => `<tr data-id="${x.id}"><td>${x.year}</td><td>${esc(x.township_name)}</td><td>${esc(x.subject_name)}<span class="muted">（${x.subject_kind === 'unit' ? '机构' : '人员'}）</span></td><td>${esc(x.unit_name)}</td><td>${fmt(x.total)}</td>
-      <td>${esc(x.township_grade || '—')}${x.township_remarks ? `<br><span class="muted">${esc(x.township_remarks)}</span>` : ''}</td>
-      <td class="dept-grade">${esc(x.department_grade || '—')}${x.department_remarks ? `<br><span class="muted">${esc(x.department_remarks)}</span>` : ''}</td>
-      <td>${stTag(x.state, x.state_label)}</td><td>${(x.allowed_actions || []).map((a) => `<button class="btn" data-act="${a.action}">${esc(a.label)}</button>`).join('')}</td></tr>`).join('') || '<tr><td colspan="9" class="muted">暂无考核结果</td></tr>'}</tbody></table></div>`;
+    <tbody>${r.items.map((x) => `<tr data-id="${x.id}"><td data-l="年度">${x.year}</td><td data-l="乡镇">${esc(x.township_name)}</td><td data-l="考核对象">${esc(x.subject_name)}<span class="muted">（${x.subject_kind === 'unit' ? '机构' : '人员'}）</span></td><td data-l="所属单位">${esc(x.unit_name)}</td><td data-l="总分">${fmt(x.total)}</td>
+      <td data-l="乡镇评定">${esc(x.township_grade || '—')}${x.township_remarks ? `<br><span class="muted">${esc(x.township_remarks)}</span>` : ''}</td>
+      <td class="dept-grade" data-l="主管部门确定">${esc(x.department_grade || '—')}${x.department_remarks ? `<br><span class="muted">${esc(x.department_remarks)}</span>` : ''}</td>
+      <td data-l="状态">${stTag(x.state, x.state_label)}</td><td>${(x.allowed_actions || []).map((a) => `<button class="btn" data-act="${a.action}">${esc(a.label)}</button>`).join('')}</td></tr>`).join('') || '<tr><td colspan="9" class="muted">暂无考核结果</td></tr>'}</tbody></table></div>`;
   main.querySelector('#as-results').addEventListener('click', async (ev) => {
     const act = ev.target.dataset?.act;
     if (!act) return;
