@@ -73,7 +73,9 @@ CREATE TABLE assessment_flags (
   closed_at BIGINT
 );
 CREATE INDEX assessment_flags_township ON assessment_flags(township_id, state, id);
-CREATE INDEX assessment_flags_unit ON assessment_flags(unit_id, rule, state);
+-- one flag per unit and rule while it is not closed: two scans at once
+-- (a reader and the scheduler) cannot both raise it
+CREATE UNIQUE INDEX assessment_flags_open ON assessment_flags(unit_id, rule) WHERE state <> 'closed';
 
 CREATE TABLE assessment_results (
   id {{ID}},

@@ -463,9 +463,11 @@ int xz_scheme_create(struct xz_ctx *c, const struct xz_scheme_in *in, json_t **o
 	struct scheme_tx t = {.in = in, .version_no = 1};
 	int rc;
 	*out = NULL;
-	if (!in->township_id && c->user)
-		((struct xz_scheme_in *)in)->township_id = c->user->township_id;
-	if ((rc = town_place(c, in->township_id, &t.place)) < 0 ||
+	if ((rc = town_place(c,
+			     in->township_id ? in->township_id
+			     : c->user	     ? c->user->township_id
+					     : 0,
+			     &t.place)) < 0 ||
 	    (rc = xz__allow(c, "assessment.write", &t.place)) < 0 ||
 	    (rc = check_scheme(c, in, &t)) < 0)
 		goto out;

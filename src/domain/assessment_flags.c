@@ -181,12 +181,16 @@ static int scan_write(struct xz_ctx *c, void *arg)
 				    "unit_id, rule, "
 				    "evidence_json, count, found_at, updated_at) VALUES ($1, $2, "
 				    "$3, $4, "
-				    "$5, $6, $7, $7) RETURNING id",
+				    "$5, $6, $7, $7) ON CONFLICT (unit_id, rule) WHERE state <> "
+				    "'closed' DO "
+				    "NOTHING RETURNING id",
 				    XZ_ARGS(XZ_INT(t->county), XZ_INT(t->town), XZ_INT(unit),
 					    XZ_TEXT(r->code), XZ_TEXT(text),
 					    XZ_INT((int64_t)json_array_size(ev)), XZ_INT(c->now)),
 				    &ins);
-				if (rc == 0) {
+				if (rc == XZ_ENOTFOUND) /* raised meanwhile by another scan */
+					rc = 0;
+				else if (rc == 0) {
 					int64_t id = jint(ins, "id");
 					json_decref(ins);
 					t->found++;

@@ -227,8 +227,7 @@ static double round2(double v)
 	return (double)llround(v * 100.0) / 100.0;
 }
 
-/* part_points: the points a part earns for a value ({value, numerator}). */
-static double part_points(const json_t *part, const json_t *val)
+double xz__part_points(const json_t *part, const json_t *val)
 {
 	double w = xz__jnum(part, "weight"), pts = w;
 	const char *rule = xz__jstr(part, "rule");
@@ -429,8 +428,8 @@ int xz__compute(struct xz_ctx *c, const json_t *scheme, const struct xz_place *p
 			    json_object_get(val, "value") ?: json_null(), "numerator",
 			    json_object_get(val, "numerator") ?: json_null(), "denominator",
 			    json_object_get(val, "denominator") ?: json_null(), "points",
-			    part_points(part, val), "applies", 1);
-			sum += part_points(part, val);
+			    xz__part_points(part, val), "applies", 1);
+			sum += xz__part_points(part, val);
 			weights += xz__jnum(part, "weight");
 			json_decref(val);
 			json_array_append_new(plist, e);
