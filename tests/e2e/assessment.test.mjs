@@ -100,3 +100,17 @@ test('the year\'s result goes to the department, which records its final grade',
   await shot(dept, 'dept-assessment-final-phone');
   await done(office, leader, dept);
 });
+
+test('the flags board lists the signs with their evidence and the leader supervises one', async () => {
+  const leader = await open(browser, h, 'leader');
+  await go(leader, '#/assessment-flags');
+  await leader.waitForSelector('.as-flag');
+  const flag = leader.locator('.as-flag:has(button[data-act=supervise])').first();
+  assert.match(await flag.textContent(), /(不作为|慢作为|乱作为)[\s\S]*证据（\d+ 条）：#\d+/);
+  const id = await flag.getAttribute('data-id');
+  await flag.locator('button[data-act=supervise]').click();
+  await modal(leader, async () => { await leader.fill('.modal textarea[name=note]', '请限期整改并报告'); });
+  await leader.waitForSelector(`.as-flag[data-id="${id}"]:has-text("已督办")`);
+  await shot(leader, 'leader-assessment-flags');
+  await done(leader);
+});
