@@ -119,6 +119,17 @@ static const struct grant grants[] = {
 	/* a township's joint-enforcement rules (police support) */
 	{"joint.rules", XZ_ROLE_OFFICE, S_TOWNSHIP},
 	{"joint.rules", XZ_ROLE_ADMIN, S_COUNTY},
+	/* assessment (R8, R1.7): the office configures and grades, the
+	 * leadership group approves, both rate; a unit reads its own; the
+	 * department reads and completes results for its own line */
+	{"assessment.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"assessment.read", XZ_ROLE_CONTACT | XZ_ROLE_STAFF, S_UNIT},
+	{"assessment.read", XZ_ROLE_DEPT, S_LINE},
+	{"assessment.read", XZ_ROLE_ADMIN, S_COUNTY},
+	{"assessment.write", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"assessment.approve", XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"assessment.rate", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"assessment.final", XZ_ROLE_DEPT, S_LINE},
 	/* accounts and security (R10.2): system admin manages accounts, the
 	 * security admin grants roles and sets policy, the auditor reads. */
 	{"user.read", XZ_ROLE_ADMIN | XZ_ROLE_SECADMIN, S_COUNTY},

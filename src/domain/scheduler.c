@@ -3,6 +3,7 @@
  * scheduler.h). A concept with deadlines adds its pass here.
  */
 #include "core/xz.h"
+#include "domain/assessment.h"
 #include "domain/jointaction.h"
 #include "domain/meeting.h"
 #include "domain/problem.h"
@@ -12,6 +13,7 @@ static int (*const passes[])(struct xz_db *, int64_t, int *) = {
 	xz_joint_tick,
 	xz_problem_tick,
 	xz_meeting_tick,
+	xz_assessment_tick,
 };
 
 int xz_scheduler_pass(struct xz_db *db, int64_t now, int *found)

@@ -112,6 +112,7 @@ extern const struct xz_route xz_routes_meta[];
 extern const struct xz_route xz_routes_meetings[];
 extern const struct xz_route xz_routes_figures[];
 extern const struct xz_route xz_routes_bulletins[];
+extern const struct xz_route xz_routes_assessment[];
 
 /* xz_figures_place (routes_figures.c): the place the caller may count under
  * perm, narrowed by the query's township_id, department_id and unit_id

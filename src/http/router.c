@@ -16,6 +16,7 @@ static const struct xz_route *const tables[] = {
 	xz_routes_lists,
 	xz_routes_figures, /* before problems: /problems/export.csv is not /problems/{id} */
 	xz_routes_bulletins,
+	xz_routes_assessment,
 	xz_routes_problems,
 	xz_routes_events,
 	xz_routes_joint,

@@ -12,7 +12,7 @@ import { pending, flush, watch } from './outbox.js';
 const MODULES = {
   map: () => import('./map.js'), problems: () => import('./problems.js'), report: () => import('./report.js'),
   admin: () => import('./admin.js'), dashboard: () => import('./dashboard.js'), joint: () => import('./joint.js'),
-  bulletins: () => import('./bulletins.js'), meetings: () => import('./meetings.js'),
+  bulletins: () => import('./bulletins.js'), meetings: () => import('./meetings.js'), assessment: () => import('./assessment.js'),
 };
 const lazy = (mod, fn) => async (...args) => {
   let m;
@@ -30,6 +30,7 @@ const [jointListView, jointView, jointNewView, noticesView] = ['jointListView', 
 const [bulletinsView, bulletinView, unitReportsView] = ['bulletinsView', 'bulletinView', 'unitReportsView'].map((f) => lazy('bulletins', f));
 const [meetingsView, meetingView, meetingItemsView] = ['meetingsView', 'meetingView', 'meetingItemsView'].map((f) => lazy('meetings', f));
 const open311View = lazy('admin', 'open311View');
+const [assessmentView, flagsView, resultsView] = ['assessmentView', 'flagsView', 'resultsView'].map((f) => lazy('assessment', f));
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
 const app = document.getElementById('app');
@@ -80,6 +81,9 @@ function screens() {
     { id: 'joint-action', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('joint.read'), nav: false, render: jointView },
     { id: 'problem', title: '问题详情', show: true, nav: false, render: problemView },
     { id: 'inbox', title: '消息', show: true, nav: false, render: inboxView },
+    { id: 'assessment', title: '考核办法与得分', show: has('office', 'leader', 'contact', 'staff') && can('assessment.read'), render: assessmentView, group: '考核' },
+    { id: 'assessment-flags', title: '履职预警', show: has('office', 'leader', 'contact', 'staff') && can('assessment.read'), render: flagsView, group: '考核' },
+    { id: 'assessment-results', title: '年度考核结果', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('assessment.read'), render: resultsView, group: '考核' },
     { id: 'units', title: '派驻机构', show: can('unit.read'), render: unitsView, group: '组织' },
     { id: 'people', title: '人员与执法资格', show: can('people.read'), render: peopleView, group: '组织' },
     { id: 'leadership', title: '领导小组', show: (township || has('dept', 'admin')) && can('leadership.read'), render: leadershipView, group: '组织' },
