@@ -6,7 +6,7 @@
 // free port and answers a handle: { url, api(), login(), stop(), sql(),
 // cli() }. Every test file starts its own server, so files run in parallel.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -15,6 +15,9 @@ export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const BIN = resolve(ROOT, process.env.XZ_BIN || 'build/xiezhi');
 export const ENGINE = process.env.XZ_ENGINE || 'sqlite';
 export const PASSWORD = 'Xiezhi-demo-2026';
+// LATEST: the newest migration this tree ships (the binary's schema version).
+export const LATEST = Math.max(...[ROOT + '/migrations', ROOT + '/migrations/sqlite'].flatMap((d) => readdirSync(d)).filter((f) => /^\d{3}_.*\.sql$/.test(f)).map((f) => Number(f.slice(0, 3))));
+export const LATEST3 = String(LATEST).padStart(3, '0');
 export const ROLES = ['admin', 'office', 'leader', 'contact', 'staff', 'grid', 'dept', 'secadmin', 'auditor'];
 
 async function freePort() {

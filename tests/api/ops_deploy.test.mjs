@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import { ROOT, BIN, ENGINE, PASSWORD, freshDb, cli, sqlOn, startServer } from './lib.mjs';
+import { ROOT, BIN, ENGINE, PASSWORD, freshDb, cli, sqlOn, startServer, LATEST, LATEST3 } from './lib.mjs';
 
 const doc = readFileSync(join(ROOT, 'docs/deploy.md'), 'utf8');
 const blocks = (lang) => [...doc.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
@@ -43,7 +43,7 @@ test('the unit\'s ExecStart line serves: health, Secure cookie, the proxy\'s cli
     let health;
     for (let i = 0; i < 200 && !health; i++) { try { health = await fetch(url + '/api/v1/health'); } catch { await sleep(50); } }
     assert.ok(health, err);
-    assert.equal((await health.json()).schema_version, 5);
+    assert.equal((await health.json()).schema_version, LATEST);
     const login = await fetch(url + '/api/v1/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '203.0.113.44' }, body: JSON.stringify({ username: 'office', password: PASSWORD }) });
     assert.equal(login.status, 200);
     assert.match(login.headers.get('set-cookie'), /; Secure/);
