@@ -19,6 +19,7 @@
 #define XZ_DB_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 enum xz_db_engine { XZ_DB_SQLITE = 1, XZ_DB_PG = 2 };
@@ -97,6 +98,10 @@ int xz_pool_open(const char *url, int size, struct xz_pool **out);
 struct xz_db *xz_pool_get(struct xz_pool *p);
 void xz_pool_put(struct xz_pool *p, struct xz_db *db);
 void xz_pool_close(struct xz_pool *p);
+/* xz_pool_checkpoint: copy the SQLite WAL into the database (PASSIVE);
+ * request connections never checkpoint, the scheduler calls this. No-op on
+ * PostgreSQL. */
+int xz_pool_checkpoint(struct xz_pool *p);
 
 /* Driver entry points (used by db.c only). */
 struct xz_db_driver {
@@ -106,6 +111,10 @@ struct xz_db_driver {
 		     int64_t *changes);
 	int (*script)(void *conn, const char *sql);
 	const char *(*errmsg)(void *conn);
+	/* writes: whether sql changes the database (SQLite's writer routing) */
+	bool (*writes)(void *conn, const char *sql);
+	/* in_tx: whether a transaction is open on the connection */
+	bool (*in_tx)(void *conn);
 };
 extern const struct xz_db_driver xz_db_sqlite_driver;
 extern const struct xz_db_driver xz_db_pg_driver;
