@@ -755,6 +755,11 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 			 passes[k].open_tail ? passes[k].open_tail : "");
 		if ((rc = xz_db_query(db, sql, XZ_ARGS(XZ_INT(now)), &rows)) < 0)
 			break;
+		if (json_array_size(rows) == 0)
+			continue;
+		/* the pass's batch in one transaction: one commit, not one per problem */
+		if ((rc = xz_db_begin(db)) < 0)
+			break;
 		json_array_foreach(rows, i, row) {
 			const char *state = json_string_value(json_object_get(row, "state"));
 			/* the unit is told while it holds the problem, else the office */
@@ -764,8 +769,6 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 			char body[128];
 			snprintf(body, sizeof(body), "问题 #%lld（%s）",
 				 (long long)json_integer_value(json_object_get(row, "id")), state);
-			if ((rc = xz_db_begin(db)) < 0)
-				break;
 			/* level 3 is the supervision's own deadline, marked apart */
 			if ((rc = xz_db_exec(db,
 					     "UPDATE problems SET alert_level = CASE WHEN $2 = 3 THEN "
@@ -776,13 +779,14 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 						     XZ_INT(passes[k].level)),
 					     NULL)) < 0 ||
 			    (rc = xz_problem_notify(db, row, tell, passes[k].kind, passes[k].title, body,
-						    0)) < 0 ||
-			    (rc = xz_db_commit(db)) < 0) {
-				xz_db_rollback(db);
+						    0)) < 0)
 				break;
-			}
-			(*found)++;
 		}
+		if (rc < 0 || (rc = xz_db_commit(db)) < 0) {
+			xz_db_rollback(db);
+			break;
+		}
+		*found += (int)json_array_size(rows);
 	}
 	json_decref(rows);
 	if (rc == 0)
