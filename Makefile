@@ -23,7 +23,7 @@ UNIT_BIN := $(UNIT_SRC:tests/%.c=build/tests/%)
 DB ?= data/xiezhi.db
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan
+.PHONY: all deps deps-test run test test-unit test-api test-e2e bench web clean lint check-banned pg-test asan soak
 
 all: build/xiezhi web
 
@@ -100,6 +100,9 @@ test: deps-test
 
 bench: deps-test all
 	@bench/run.sh
+
+soak: deps-test all
+	@bench/soak.sh
 
 clean:
 	rm -rf build
