@@ -21,6 +21,7 @@
 #include "store/db.h"
 #include "domain/audit.h"
 #include "domain/auth.h"
+#include "domain/events_pg.h"
 #include "domain/users.h"
 #include "http/http.h"
 #include "cli/demo.h"
@@ -332,7 +333,10 @@ static int cmd_serve(const struct opts *o)
 		fprintf(stderr, "xiezhi: cannot open database pool\n");
 		return 1;
 	}
+	if (xz_events_pg_start(o->db) < 0) /* live updates across servers (PostgreSQL) */
+		fprintf(stderr, "xiezhi: live updates stay within this server\n");
 	rc = xz_server_run(&app, o->listen);
+	xz_events_pg_stop();
 	xz_pool_close(app.pool);
 	xz_ratelimit_free(app.login_rl);
 	return rc < 0 ? 1 : 0;

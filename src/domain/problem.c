@@ -753,13 +753,18 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 		snprintf(sql, sizeof(sql), "%s%s%s", passes[k].sql,
 			 passes[k].open_tail ? xz_fsm_open_sql(&xz_problem_fsm) : "",
 			 passes[k].open_tail ? passes[k].open_tail : "");
-		if ((rc = xz_db_query(db, sql, XZ_ARGS(XZ_INT(now)), &rows)) < 0)
-			break;
-		if (json_array_size(rows) == 0)
-			continue;
-		/* the pass's batch in one transaction: one commit, not one per problem */
+		/* the pass's batch in one transaction: one commit, not one per
+		 * problem. On PostgreSQL several servers may pass at once: a
+		 * transaction lock makes the second find what the first marked. */
 		if ((rc = xz_db_begin(db)) < 0)
 			break;
+		if ((xz_db_engine(db) == XZ_DB_PG &&
+		     (rc = xz_db_exec(db, "SELECT pg_advisory_xact_lock(15016)", XZ_NOARGS, NULL)) <
+			 0) ||
+		    (rc = xz_db_query(db, sql, XZ_ARGS(XZ_INT(now)), &rows)) < 0) {
+			xz_db_rollback(db);
+			break;
+		}
 		json_array_foreach(rows, i, row) {
 			const char *state = json_string_value(json_object_get(row, "state"));
 			/* the unit is told while it holds the problem, else the office */

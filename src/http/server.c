@@ -522,7 +522,7 @@ static void *scheduler(void *arg)
 		xz_pool_checkpoint(app->pool); /* the WAL, off the request path */
 		if (++n % 20 == 0)
 			xz_events_ping();
-		if (n % XZ_TICK_SECONDS == 0) {
+		if (xz_pool_leader(app->pool) && n % XZ_TICK_SECONDS == 0) {
 			struct xz_db *db = xz_pool_get(app->pool);
 			if (xz_problem_tick(db, xz_now(), &found) < 0)
 				xz_log_error("scheduler: pass failed: %s", xz_db_errmsg(db));

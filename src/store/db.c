@@ -384,6 +384,8 @@ struct xz_pool {
 	struct xz_db **conns;
 	bool *busy;
 	struct xz_writer *w; /* SQLite: the one writer connection */
+	struct xz_db *lead; /* PostgreSQL: the connection asking for the scheduler lock */
+	bool leading; /* … and holding it */
 };
 
 /* Pragmas of a pooled SQLite connection: checkpoints are the scheduler's
@@ -492,6 +494,7 @@ void xz_pool_close(struct xz_pool *p)
 	for (i = 0; i < p->size; i++)
 		xz_db_disconnect(p->conns[i]);
 	writer_close(p->w);
+	xz_db_disconnect(p->lead);
 	xz_free(p->conns);
 	xz_free(p->busy);
 	pthread_mutex_destroy(&p->mu);
@@ -510,4 +513,32 @@ int xz_pool_checkpoint(struct xz_pool *p)
 	rc = xz_db_script(db, "PRAGMA wal_checkpoint(PASSIVE)");
 	xz_pool_put(p, db);
 	return rc;
+}
+
+/* The scheduler's session lock: one key for every server on the database
+ * (problem.c's passes take 15016 per transaction). */
+#define XZ_SCHEDULER_LOCK 15015
+
+bool xz_pool_leader(struct xz_pool *p)
+{
+	int64_t got = 0;
+	int rc;
+	if (!p->size || p->conns[0]->engine != XZ_DB_PG)
+		return true;
+	if (!p->lead && xz_db_connect(p->conns[0]->url, &p->lead) < 0) {
+		p->lead = NULL;
+		return false;
+	}
+	/* the lock is ours while the connection lives: check that it answers */
+	rc = p->leading ? xz_db_int(p->lead, "SELECT 1", XZ_NOARGS, &got)
+			: xz_db_int(p->lead, "SELECT CAST(pg_try_advisory_lock($1) AS INTEGER)",
+				    XZ_ARGS(XZ_INT(XZ_SCHEDULER_LOCK)), &got);
+	if (rc < 0) {
+		xz_db_disconnect(p->lead);
+		p->lead = NULL;
+		p->leading = false;
+		return false;
+	}
+	p->leading = got != 0;
+	return p->leading;
 }

@@ -102,6 +102,13 @@ void xz_pool_close(struct xz_pool *p);
  * request connections never checkpoint, the scheduler calls this. No-op on
  * PostgreSQL. */
 int xz_pool_checkpoint(struct xz_pool *p);
+/* xz_pool_leader: whether this server runs the scheduler. On PostgreSQL the
+ * servers sharing a database elect one by a session advisory lock held on a
+ * connection of its own: when that server dies its connection closes and
+ * the next server to ask takes the lock over. Cheap enough to ask every
+ * second (one query). Always true on SQLite. Called from the scheduler
+ * thread only. */
+bool xz_pool_leader(struct xz_pool *p);
 
 /* Driver entry points (used by db.c only). */
 struct xz_db_driver {
