@@ -9,7 +9,7 @@
 # XZ_BENCH_ROWS=N first fills the SQLite database to N problems
 # (bench/fill.sql; 100000, 1000000, 10000000) with their lights computed.
 # Engine: XZ_BENCH_DB (default: a fresh SQLite file). Bounded:
-# XZ_BENCH_SECONDS (10) per row of the table.
+# XZ_BENCH_SECONDS (10) per row of the table. XZ_BIN: the binary (build/xiezhi).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk missing: scripts/deps.sh test"; exit 1; }
@@ -19,7 +19,8 @@ db=${XZ_BENCH_DB:-$dir/bench.db}
 port=${XZ_BENCH_PORT:-18089}
 rows=${XZ_BENCH_ROWS:-0}
 dur=${XZ_BENCH_SECONDS:-10}
-build/xiezhi --db "$db" demo >/dev/null 2>&1
+bin=${XZ_BIN:-build/xiezhi}
+$bin --db "$db" demo >/dev/null 2>&1
 if [ "$rows" -gt 0 ] && [ "${db#postgres}" = "$db" ]; then
   t0=$(date +%s); sed "s/XZ_ROWS/$rows/" bench/fill.sql | sqlite3 "$db"
   echo "filled to $(sqlite3 "$db" 'SELECT COUNT(*) FROM problems') problems in $(( $(date +%s) - t0 )) s"
@@ -32,7 +33,7 @@ n=500; t0=$(date +%s%N)
 { echo 'PRAGMA synchronous=FULL;'; for i in $(seq $n); do echo "INSERT INTO t (v) VALUES ('row $i');"; done; } | sqlite3 "$ceil_db"
 disk_rps=$(( n * 1000000000 / ($(date +%s%N) - t0) ))
 
-build/xiezhi --db "$db" --listen 127.0.0.1:$port serve 2>"$dir/serve.log" & pid=$!
+$bin --db "$db" --listen 127.0.0.1:$port serve 2>"$dir/serve.log" & pid=$!
 for i in $(seq 100); do curl -sf http://127.0.0.1:$port/api/v1/health >/dev/null && break; sleep 0.05; done
 login() { curl -s -X POST http://127.0.0.1:$port/api/v1/auth/login -d "{\"username\":\"$1\",\"password\":\"Xiezhi-demo-2026\"}" | sed -E 's/.*"token":"([^"]+)".*/\1/'; }
 token=$(login admin); office=$(login office); grid=$(login grid)
