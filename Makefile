@@ -141,8 +141,10 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: deps-test fuzz-build
 	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
-# crash drills at length: 100 kill -9 cycles under load on both engines
+# the long drills: a 10-minute mixed load printing errors and RSS each
+# minute (bench/soak.sh), then 100 kill -9 cycles under load on both engines
 soak: deps-test all
+	@bench/soak.sh
 	XZ_CRASH_CYCLES=100 XZ_ENGINE=sqlite node --test tests/api/security_crash.test.mjs
 	XZ_CRASH_CYCLES=100 XZ_ENGINE=pg XZ_PG_URL=$$(scripts/pg.sh start) node --test tests/api/security_crash.test.mjs
 

@@ -48,6 +48,7 @@ suite api-sqlite node env XZ_ENGINE=sqlite XZ_BIN=build/xiezhi node --test --tes
 suite api-pg node env XZ_ENGINE=pg XZ_BIN=build/xiezhi node --test --test-concurrency=2 $api
 suite api-asan-sqlite node env XZ_ENGINE=sqlite XZ_BIN=build/asan/xiezhi node --test --test-concurrency=2 $api
 suite api-asan-pg node env XZ_ENGINE=pg XZ_BIN=build/asan/xiezhi node --test --test-concurrency=2 $api
+suite soak-smoke unit env XZ_SOAK_SECONDS=6 XZ_SOAK_STEP=2 XZ_SOAK_RSS=0 bench/soak.sh
 make -s web
 if ls tests/e2e/*.test.mjs >/dev/null 2>&1; then
   [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund >/dev/null 2>&1

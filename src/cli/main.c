@@ -34,6 +34,7 @@
 #include "store/db.h"
 #include "domain/audit.h"
 #include "domain/auth.h"
+#include "domain/events_pg.h"
 #include "domain/users.h"
 #include "http/http.h"
 #include "cli/demo.h"
@@ -828,7 +829,10 @@ static int cmd_serve(const struct opts *o)
 		goto out;
 	}
 	xz_log_info("evidence files in %s", o->evidence);
+	if (xz_events_pg_start(o->db) < 0) /* live updates across servers (PostgreSQL) */
+		fprintf(stderr, "xiezhi: live updates stay within this server\n");
 	rc = xz_server_run(&app, o->listen);
+	xz_events_pg_stop();
 out:
 	xz_pool_close(app.pool);
 	xz_ratelimit_free(app.login_rl);

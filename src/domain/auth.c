@@ -467,32 +467,47 @@ out:
 int xz_session_lookup(struct xz_db *db, struct xz_arena *arena, const char *token,
 		      struct xz_user *user)
 {
-	json_t *s = NULL;
+	json_t *rows = NULL, *s, *r;
 	char hex[65];
 	int64_t now = xz_now();
+	size_t i;
 	int rc;
 	if (!token || strlen(token) >= XZ_TOKEN_LEN)
 		return XZ_EAUTH;
 	xz_token_hash(token, hex);
-	rc = xz_db_one(db,
-		       "SELECT id, user_id, csrf, last_seen_at, expires_at FROM sessions "
-		       "WHERE token_hash = $1 AND ended_at IS NULL",
-		       XZ_ARGS(XZ_TEXT(hex)), &s);
-	if (rc == XZ_ENOTFOUND) {
+	/* One statement (cached per connection): the session, its user and one
+	 * row per role. A session whose user is gone or disabled is no session. */
+	rc = xz_db_query(db,
+			 "SELECT s.id, s.user_id, s.csrf, s.last_seen_at, s.expires_at, u.username, "
+			 "u.display_name, u.person_id, u.region_id, u.county_id, u.township_id, "
+			 "u.unit_id, u.department_id, u.disabled, r.role FROM sessions s "
+			 "JOIN users u ON u.id = s.user_id "
+			 "LEFT JOIN user_roles r ON r.user_id = s.user_id "
+			 "WHERE s.token_hash = $1 AND s.ended_at IS NULL",
+			 XZ_ARGS(XZ_TEXT(hex)), &rows);
+	if (rc < 0)
+		goto out;
+	s = json_array_get(rows, 0);
+	if (!s || get_int(s, "disabled") || get_int(s, "expires_at") <= now ||
+	    get_int(s, "last_seen_at") + XZ_SESSION_IDLE <= now) {
 		rc = XZ_EAUTH;
 		goto out;
 	}
-	if (rc < 0)
-		goto out;
-	if (get_int(s, "expires_at") <= now || get_int(s, "last_seen_at") + XZ_SESSION_IDLE <= now) {
-		rc = XZ_EAUTH;
-		goto out;
+	user->id = get_int(s, "user_id");
+	user->username = dup_str(arena, s, "username");
+	user->display_name = dup_str(arena, s, "display_name");
+	user->person_id = get_int(s, "person_id");
+	user->region_id = get_int(s, "region_id");
+	user->county_id = get_int(s, "county_id");
+	user->township_id = get_int(s, "township_id");
+	user->unit_id = get_int(s, "unit_id");
+	user->department_id = get_int(s, "department_id");
+	user->roles = 0;
+	json_array_foreach(rows, i, r)
+	{
+		if (json_is_string(json_object_get(r, "role")))
+			user->roles |= xz_role_parse(json_string_value(json_object_get(r, "role")));
 	}
-	rc = xz_user_load(db, arena, get_int(s, "user_id"), user);
-	if (rc == XZ_ENOTFOUND)
-		rc = XZ_EAUTH;
-	if (rc < 0)
-		goto out;
 	user->session_id = get_int(s, "id");
 	user->csrf = dup_str(arena, s, "csrf");
 	/* Touch at most once a minute: idle expiry needs no finer grain, and a
@@ -501,7 +516,7 @@ int xz_session_lookup(struct xz_db *db, struct xz_arena *arena, const char *toke
 		rc = xz_db_exec(db, "UPDATE sessions SET last_seen_at = $2 WHERE id = $1",
 				XZ_ARGS(XZ_INT(user->session_id), XZ_INT(now)), NULL);
 out:
-	json_decref(s);
+	json_decref(rows);
 	return rc;
 }
 

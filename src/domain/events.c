@@ -134,11 +134,15 @@ static void push(struct xz_sub *s, const char *text, size_t n)
 	}
 }
 
+void (*xz_events_relay)(const char *name, const json_t *data, const struct xz_sub_place *to);
+
 void xz_events_publish(const char *name, const json_t *data, const struct xz_sub_place *to)
 {
 	char *json = json_dumps(data, JSON_COMPACT), *text;
 	size_t n;
 	struct xz_sub *s;
+	if (xz_events_relay)
+		xz_events_relay(name, data, to);
 	if (!json)
 		return;
 	n = strlen(name) + strlen(json) + 20;

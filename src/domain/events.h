@@ -42,6 +42,10 @@ size_t xz_events_read(struct xz_sub *s, char *buf, size_t max, void (*park)(void
  * record they would get 404 for. A subscriber whose queue is full drops the event and
  * gets a "resync" event instead so the page reloads its data. */
 void xz_events_publish(const char *name, const json_t *data, const struct xz_sub_place *to);
+/* xz_events_relay: when set, also called by xz_events_publish with what
+ * it publishes (events_pg.c: to the other servers on one PostgreSQL). */
+extern void (*xz_events_relay)(const char *name, const json_t *data,
+			       const struct xz_sub_place *to);
 /* xz_events_ping: a comment line to every subscriber (keeps proxies and
  * idle timers from closing the stream). */
 void xz_events_ping(void);

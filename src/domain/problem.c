@@ -754,8 +754,18 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 		snprintf(sql, sizeof(sql), "%s%s%s", passes[k].sql,
 			 passes[k].open_tail ? xz_fsm_open_sql(&xz_problem_fsm) : "",
 			 passes[k].open_tail ? passes[k].open_tail : "");
-		if ((rc = xz_db_query(db, sql, XZ_ARGS(XZ_INT(now)), &rows)) < 0)
+		/* the pass's batch in one transaction: one commit, not one per
+		 * problem. On PostgreSQL several servers may pass at once: a
+		 * transaction lock makes the second find what the first marked. */
+		if ((rc = xz_db_begin(db)) < 0)
 			break;
+		if ((xz_db_engine(db) == XZ_DB_PG &&
+		     (rc = xz_db_exec(db, "SELECT pg_advisory_xact_lock(15016)", XZ_NOARGS, NULL)) <
+			 0) ||
+		    (rc = xz_db_query(db, sql, XZ_ARGS(XZ_INT(now)), &rows)) < 0) {
+			xz_db_rollback(db);
+			break;
+		}
 		json_array_foreach(rows, i, row) {
 			const char *state = json_string_value(json_object_get(row, "state"));
 			/* the unit is told while it holds the problem, else the office */
@@ -765,8 +775,6 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 			char body[128];
 			snprintf(body, sizeof(body), "问题 #%lld（%s）",
 				 (long long)json_integer_value(json_object_get(row, "id")), state);
-			if ((rc = xz_db_begin(db)) < 0)
-				break;
 			/* level 3 is the supervision's own deadline, marked apart */
 			if ((rc = xz_db_exec(db,
 					     "UPDATE problems SET alert_level = CASE WHEN $2 = 3 THEN "
@@ -777,13 +785,14 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 						     XZ_INT(passes[k].level)),
 					     NULL)) < 0 ||
 			    (rc = xz_problem_notify(db, row, tell, passes[k].kind, passes[k].title, body,
-						    0)) < 0 ||
-			    (rc = xz_db_commit(db)) < 0) {
-				xz_db_rollback(db);
+						    0)) < 0)
 				break;
-			}
-			(*found)++;
 		}
+		if (rc < 0 || (rc = xz_db_commit(db)) < 0) {
+			xz_db_rollback(db);
+			break;
+		}
+		*found += (int)json_array_size(rows);
 	}
 	json_decref(rows);
 	if (rc == 0)

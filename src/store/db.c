@@ -2,6 +2,20 @@
  * db.c — engine dispatch, transactions, migrations and the connection pool.
  * The drivers do the talking; this file decides which driver and keeps the
  * rules both share (row limits, migration bookkeeping).
+ *
+ * On SQLite the pool also owns one writer connection (struct xz_writer),
+ * the only one of the pool that writes. A pooled connection's outermost
+ * xz_db_begin takes the writer; the transaction's statements run on it
+ * inside a SAVEPOINT of a shared outer transaction (the batch). Its
+ * xz_db_commit releases the savepoint and then either hands the writer to
+ * the next waiting transaction, which joins the same batch, or — when no
+ * one waits, or the batch is full — commits the batch (one fsync for all of
+ * its transactions) and wakes its members. Every member's xz_db_commit
+ * returns only after the COMMIT that holds its work has returned
+ * (synchronous=FULL: on disk). A rollback undoes only its savepoint. Readers
+ * keep their own connections and, in WAL mode, never wait for the writer.
+ * A single write outside a transaction (xz_db_exec of a statement that
+ * writes) is wrapped in one. See docs/internals/store.md.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +31,8 @@
 #include "store/db.h"
 #include "store/migrations.h"
 
+struct xz_writer;
+
 struct xz_db {
 	const struct xz_db_driver *drv;
 	enum xz_db_engine engine;
@@ -25,6 +41,8 @@ struct xz_db {
 	int depth; /* transaction nesting: only the outermost BEGIN/COMMIT is sent */
 	bool failed; /* an inner scope rolled back: the outermost must too */
 	char err[512]; /* the text of the last failure, kept until the next one */
+	struct xz_writer *w; /* the pool's writer (SQLite pools), or NULL */
+	void *own_conn; /* conn while a transaction runs on the writer's */
 };
 
 /* Statement counters for /metrics: how many, and the time they took. */
@@ -65,6 +83,28 @@ static int keep_error(struct xz_db *db, int rc)
 	db->err[strcspn(db->err, "\n")] = 0;
 	return rc;
 }
+
+
+/* A member of a batch: a transaction whose savepoint was released (or
+ * rolled back) and which waits for the batch's COMMIT. */
+struct batch_member {
+	struct batch_member *next;
+	int rc;
+	bool done;
+};
+
+struct xz_writer {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct xz_db *db; /* the writer connection */
+	bool busy; /* a transaction (or a COMMIT) has the writer connection */
+	bool open; /* the batch's BEGIN IMMEDIATE was sent */
+	int waiting; /* transactions waiting in xz_db_begin */
+	int members;
+	struct batch_member *list;
+};
+
+#define XZ_BATCH_MAX 64 /* transactions per group commit at most */
 
 int xz_db_connect(const char *url, struct xz_db **out)
 {
@@ -116,8 +156,20 @@ int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	       int64_t *changes)
 {
 	int64_t ch = 0;
+	int rc;
 	uint64_t t0 = now_ns();
-	int rc = keep_error(db, db->drv->query(db->conn, sql, p, n, NULL, &ch));
+	if (db->w && db->depth == 0 && db->drv->writes(db->conn, sql)) {
+		/* a single write outside a transaction: it too goes to the writer */
+		if ((rc = xz_db_begin(db)) < 0)
+			return rc;
+		rc = keep_error(db, db->drv->query(db->conn, sql, p, n, NULL, &ch));
+		if (rc < 0)
+			xz_db_rollback(db);
+		else
+			rc = xz_db_commit(db);
+	} else {
+		rc = keep_error(db, db->drv->query(db->conn, sql, p, n, NULL, &ch));
+	}
 	count_call(t0);
 	if (changes)
 		*changes = ch;
@@ -183,12 +235,108 @@ int xz_db_script(struct xz_db *db, const char *sql)
 	return keep_error(db, db->drv->script(db->conn, sql));
 }
 
+/* batch_commit: called with w->mu held by the writer's holder: commit the
+ * open batch (unless crc already says it is lost), tell its members and
+ * free the writer. Unlocks w->mu. */
+static void batch_commit(struct xz_writer *w, int crc)
+{
+	struct batch_member *list = w->list, *m;
+	w->list = NULL;
+	w->members = 0;
+	pthread_mutex_unlock(&w->mu);
+	if (crc == 0 && w->open) {
+		crc = xz_db_exec(w->db, "COMMIT", XZ_NOARGS, NULL);
+		if (crc < 0 && w->db->drv->in_tx(w->db->conn))
+			xz_db_exec(w->db, "ROLLBACK", XZ_NOARGS, NULL);
+	}
+	w->open = false;
+	pthread_mutex_lock(&w->mu);
+	for (m = list; m; m = m->next) {
+		m->rc = crc < 0 ? XZ_EDB : 0;
+		m->done = true;
+	}
+	w->busy = false;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* writer_take: wait for the writer connection, open the batch if need be
+ * and start this transaction's savepoint on it. */
+static int writer_take(struct xz_db *db)
+{
+	struct xz_writer *w = db->w;
+	int rc = 0;
+	pthread_mutex_lock(&w->mu);
+	w->waiting++;
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	w->waiting--;
+	w->busy = true;
+	pthread_mutex_unlock(&w->mu);
+	if (!w->open) {
+		rc = xz_db_exec(w->db, "BEGIN IMMEDIATE", XZ_NOARGS, NULL);
+		w->open = rc == 0;
+	}
+	if (rc == 0)
+		rc = xz_db_exec(w->db, "SAVEPOINT xz_tx", XZ_NOARGS, NULL);
+	if (rc < 0) {
+		/* the batch's members, if any, must not wait for us: commit them */
+		pthread_mutex_lock(&w->mu);
+		batch_commit(w, w->db->drv->in_tx(w->db->conn) ? 0 : XZ_EDB);
+		return rc;
+	}
+	db->own_conn = db->conn;
+	db->conn = w->db->conn;
+	return 0;
+}
+
+/* writer_finish: end this transaction's savepoint (release it when keep,
+ * roll it back otherwise), then hand the writer on or commit the batch.
+ * Answers once the batch holding the work has committed (or failed). */
+static int writer_finish(struct xz_db *db, bool keep)
+{
+	struct xz_writer *w = db->w;
+	struct batch_member me = {.rc = 0};
+	int rc = 0, crc;
+	db->conn = db->own_conn;
+	db->own_conn = NULL;
+	if (keep)
+		rc = xz_db_exec(w->db, "RELEASE xz_tx", XZ_NOARGS, NULL);
+	if (!keep || rc < 0) {
+		xz_db_exec(w->db, "ROLLBACK TO xz_tx", XZ_NOARGS, NULL);
+		xz_db_exec(w->db, "RELEASE xz_tx", XZ_NOARGS, NULL);
+	}
+	if (!w->db->drv->in_tx(w->db->conn)) /* the engine dropped the batch */
+		crc = XZ_EDB;
+	else
+		crc = 0;
+	pthread_mutex_lock(&w->mu);
+	me.next = w->list;
+	w->list = &me;
+	w->members++;
+	if (crc == 0 && w->waiting > 0 && w->members < XZ_BATCH_MAX) {
+		/* someone waits: let them join the batch; its last member commits */
+		w->busy = false;
+		pthread_cond_broadcast(&w->cv);
+		while (!me.done)
+			pthread_cond_wait(&w->cv, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+		return rc < 0 ? rc : me.rc;
+	}
+	batch_commit(w, crc); /* unlocks */
+	return rc < 0 ? rc : me.rc;
+}
+
 int xz_db_begin(struct xz_db *db)
 {
 	int rc = 0;
 	if (db->depth == 0) {
-		rc = xz_db_exec(db, db->engine == XZ_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN",
-				XZ_NOARGS, NULL);
+		if (db->w)
+			rc = writer_take(db);
+		else
+			rc = xz_db_exec(db,
+					db->engine == XZ_DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN",
+					XZ_NOARGS, NULL);
 		if (rc < 0)
 			return rc;
 		db->failed = false;
@@ -199,10 +347,15 @@ int xz_db_begin(struct xz_db *db)
 
 int xz_db_commit(struct xz_db *db)
 {
+	int rc;
 	if (db->depth <= 0)
 		return XZ_EINTERNAL;
 	if (--db->depth > 0)
 		return 0;
+	if (db->w) {
+		rc = writer_finish(db, !db->failed);
+		return db->failed ? XZ_EDB : rc;
+	}
 	if (db->failed) {
 		xz_db_exec(db, "ROLLBACK", XZ_NOARGS, NULL);
 		return XZ_EDB;
@@ -216,6 +369,12 @@ int xz_db_rollback(struct xz_db *db)
 		return 0;
 	if (--db->depth > 0) {
 		db->failed = true;
+		return 0;
+	}
+	/* On the writer a rollback still waits for the batch: what this
+	 * transaction read there may be other members' work, not yet on disk. */
+	if (db->w) {
+		writer_finish(db, false);
 		return 0;
 	}
 	return xz_db_exec(db, "ROLLBACK", XZ_NOARGS, NULL);
@@ -447,7 +606,41 @@ struct xz_pool {
 	int size, free_count;
 	struct xz_db **conns;
 	bool *busy;
+	struct xz_writer *w; /* SQLite: the one writer connection */
+	struct xz_db *lead; /* PostgreSQL: the connection asking for the scheduler lock */
+	bool leading; /* … and holding it */
 };
+
+/* Pragmas of a pooled SQLite connection: checkpoints are the scheduler's
+ * (xz_pool_checkpoint), not the committing request's. */
+#define POOL_SQLITE_PRAGMAS "PRAGMA wal_autocheckpoint=0"
+
+static int writer_open(const char *url, struct xz_writer **out)
+{
+	struct xz_writer *w = xz_calloc(1, sizeof(*w));
+	int rc = xz_db_connect(url, &w->db);
+	if (rc == 0)
+		rc = xz_db_script(w->db, POOL_SQLITE_PRAGMAS);
+	if (rc < 0) {
+		xz_db_disconnect(w->db);
+		xz_free(w);
+		return rc;
+	}
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	*out = w;
+	return 0;
+}
+
+static void writer_close(struct xz_writer *w)
+{
+	if (!w)
+		return;
+	xz_db_disconnect(w->db);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	xz_free(w);
+}
 
 int xz_pool_open(const char *url, int size, struct xz_pool **out)
 {
@@ -460,8 +653,15 @@ int xz_pool_open(const char *url, int size, struct xz_pool **out)
 	p->size = size;
 	for (i = 0; i < size; i++) {
 		rc = xz_db_connect(url, &p->conns[i]);
+		if (rc == 0 && p->conns[i]->engine == XZ_DB_SQLITE) {
+			if (!p->w)
+				rc = writer_open(url, &p->w);
+			if (rc == 0)
+				rc = xz_db_script(p->conns[i], POOL_SQLITE_PRAGMAS);
+			p->conns[i]->w = p->w;
+		}
 		if (rc < 0) {
-			p->size = i;
+			p->size = i + (p->conns[i] != NULL);
 			xz_pool_close(p);
 			return rc;
 		}
@@ -525,9 +725,52 @@ void xz_pool_close(struct xz_pool *p)
 		return;
 	for (i = 0; i < p->size; i++)
 		xz_db_disconnect(p->conns[i]);
+	writer_close(p->w);
+	xz_db_disconnect(p->lead);
 	xz_free(p->conns);
 	xz_free(p->busy);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	xz_free(p);
+}
+
+int xz_pool_checkpoint(struct xz_pool *p)
+{
+	struct xz_db *db;
+	int rc;
+	if (!p->w)
+		return 0;
+	/* PASSIVE: copies what no reader still needs, takes no write lock */
+	db = xz_pool_get(p);
+	rc = xz_db_script(db, "PRAGMA wal_checkpoint(PASSIVE)");
+	xz_pool_put(p, db);
+	return rc;
+}
+
+/* The scheduler's session lock: one key for every server on the database
+ * (problem.c's passes take 15016 per transaction). */
+#define XZ_SCHEDULER_LOCK 15015
+
+bool xz_pool_leader(struct xz_pool *p)
+{
+	int64_t got = 0;
+	int rc;
+	if (!p->size || p->conns[0]->engine != XZ_DB_PG)
+		return true;
+	if (!p->lead && xz_db_connect(p->conns[0]->url, &p->lead) < 0) {
+		p->lead = NULL;
+		return false;
+	}
+	/* the lock is ours while the connection lives: check that it answers */
+	rc = p->leading ? xz_db_int(p->lead, "SELECT 1", XZ_NOARGS, &got)
+			: xz_db_int(p->lead, "SELECT CAST(pg_try_advisory_lock($1) AS INTEGER)",
+				    XZ_ARGS(XZ_INT(XZ_SCHEDULER_LOCK)), &got);
+	if (rc < 0) {
+		xz_db_disconnect(p->lead);
+		p->lead = NULL;
+		p->leading = false;
+		return false;
+	}
+	p->leading = got != 0;
+	return p->leading;
 }

@@ -19,6 +19,7 @@
 #define XZ_DB_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 enum xz_db_engine { XZ_DB_SQLITE = 1, XZ_DB_PG = 2 };
@@ -119,6 +120,17 @@ void xz_pool_stats(struct xz_pool *p, int *busy, int *size);
 /* xz_db_stats: statements run by every connection of the process and the
  * nanoseconds they took (metrics). */
 void xz_db_stats(uint64_t *calls, uint64_t *ns);
+/* xz_pool_checkpoint: copy the SQLite WAL into the database (PASSIVE);
+ * request connections never checkpoint, the scheduler calls this. No-op on
+ * PostgreSQL. */
+int xz_pool_checkpoint(struct xz_pool *p);
+/* xz_pool_leader: whether this server runs the scheduler. On PostgreSQL the
+ * servers sharing a database elect one by a session advisory lock held on a
+ * connection of its own: when that server dies its connection closes and
+ * the next server to ask takes the lock over. Cheap enough to ask every
+ * second (one query). Always true on SQLite. Called from the scheduler
+ * thread only. */
+bool xz_pool_leader(struct xz_pool *p);
 
 /* Driver entry points (used by db.c only). */
 struct xz_db_driver {
@@ -128,6 +140,10 @@ struct xz_db_driver {
 		     int64_t *changes);
 	int (*script)(void *conn, const char *sql);
 	const char *(*errmsg)(void *conn);
+	/* writes: whether sql changes the database (SQLite's writer routing) */
+	bool (*writes)(void *conn, const char *sql);
+	/* in_tx: whether a transaction is open on the connection */
+	bool (*in_tx)(void *conn);
 };
 extern const struct xz_db_driver xz_db_sqlite_driver;
 extern const struct xz_db_driver xz_db_pg_driver;

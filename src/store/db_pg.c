@@ -233,10 +233,24 @@ static int pg_script(void *connp, const char *sql)
 	return rc;
 }
 
+static bool pg_writes(void *connp, const char *sql)
+{
+	XZ_UNUSED(connp);
+	XZ_UNUSED(sql);
+	return false; /* PostgreSQL has no single-writer routing */
+}
+
+static bool pg_in_tx(void *connp)
+{
+	return PQtransactionStatus(((struct pgc *)connp)->c) != PQTRANS_IDLE;
+}
+
 const struct xz_db_driver xz_db_pg_driver = {
 	.connect = pg_connect,
 	.disconnect = pg_disconnect,
 	.query = pg_query,
 	.script = pg_script,
 	.errmsg = pg_errmsg,
+	.writes = pg_writes,
+	.in_tx = pg_in_tx,
 };

@@ -1,0 +1,221 @@
+/* test_store.c — the SQLite side of the storage layer under concurrency
+ * (src/store/db.c, db_sqlite.c): the one writer with group commit, the
+ * prepared-statement cache, and the open-state lists that migration 015's
+ * partial indexes must repeat word for word.
+ *
+ * A real database file in a temporary directory; threads stand in for
+ * concurrent requests. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/xz.h"
+#include "domain/fsm.h"
+#include "domain/problem.h"
+#include "store/db.h"
+#include "store/migrations.h"
+#include "unit.h"
+
+enum { THREADS = 16, PER_THREAD = 20 };
+
+static char dir[64], path[128];
+static struct xz_pool *pool;
+
+static void setup(void)
+{
+	struct xz_db *db = NULL;
+	snprintf(dir, sizeof(dir), "/tmp/xz-store-XXXXXX");
+	if (!mkdtemp(dir))
+		abort();
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	if (xz_db_connect(path, &db) < 0 ||
+	    xz_db_script(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, who INTEGER NOT NULL, "
+			     "k INTEGER NOT NULL UNIQUE)") < 0)
+		abort();
+	xz_db_disconnect(db);
+	if (xz_pool_open(path, 8, &pool) < 0)
+		abort();
+}
+
+static void teardown(void)
+{
+	char f[160];
+	const char *ext[] = {"", "-wal", "-shm"};
+	xz_pool_close(pool);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(f, sizeof(f), "%s%s", path, ext[i]);
+		unlink(f);
+	}
+	rmdir(dir);
+}
+
+static int64_t count(const char *sql)
+{
+	struct xz_db *db = xz_pool_get(pool);
+	int64_t n = -1;
+	xz_db_int(db, sql, XZ_NOARGS, &n);
+	xz_pool_put(pool, db);
+	return n;
+}
+
+struct worker {
+	int who, committed, failed, visible_after;
+};
+
+/* each transaction inserts one row; odd workers roll every third back,
+ * and right after its commit returns, a row must be readable elsewhere */
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	for (int i = 0; i < PER_THREAD; i++) {
+		struct xz_db *db = xz_pool_get(pool);
+		int64_t k = (int64_t)w->who * 1000 + i, seen = 0;
+		bool keep = !(w->who % 2 && i % 3 == 0);
+		int rc = xz_db_begin(db);
+		if (rc == 0)
+			rc = xz_db_exec(db, "INSERT INTO t (who, k) VALUES ($1, $2)",
+					XZ_ARGS(XZ_INT(w->who), XZ_INT(k)), NULL);
+		if (rc == 0 && keep)
+			rc = xz_db_commit(db);
+		else
+			xz_db_rollback(db);
+		xz_pool_put(pool, db);
+		if (!keep)
+			continue;
+		if (rc < 0) {
+			w->failed++;
+			continue;
+		}
+		w->committed++;
+		db = xz_pool_get(pool); /* another connection, most likely */
+		if (xz_db_int(db, "SELECT COUNT(*) FROM t WHERE k = $1", XZ_ARGS(XZ_INT(k)),
+			      &seen) == 0 &&
+		    seen == 1)
+			w->visible_after++;
+		xz_pool_put(pool, db);
+	}
+	return NULL;
+}
+
+static void test_group_commit(void)
+{
+	pthread_t th[THREADS];
+	struct worker w[THREADS];
+	int committed = 0, failed = 0, visible = 0;
+	for (int i = 0; i < THREADS; i++) {
+		w[i] = (struct worker){.who = i};
+		pthread_create(&th[i], NULL, work, &w[i]);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		committed += w[i].committed;
+		failed += w[i].failed;
+		visible += w[i].visible_after;
+	}
+	CHECK_EQ_INT(failed, 0);
+	/* odd workers rolled back 7 of their 20 */
+	CHECK_EQ_INT(committed, THREADS * PER_THREAD - (THREADS / 2) * 7);
+	CHECK_EQ_INT(visible, committed);
+	CHECK_EQ_INT(count("SELECT COUNT(*) FROM t"), committed);
+	CHECK_EQ_INT(count("SELECT COUNT(*) FROM t WHERE who % 2 = 1 AND (k % 1000) % 3 = 0"), 0);
+}
+
+/* a unique violation inside a transaction costs that transaction only */
+static void test_conflict_is_one_statement(void)
+{
+	struct xz_db *a = xz_pool_get(pool);
+	int64_t before = count("SELECT COUNT(*) FROM t");
+	CHECK_EQ_INT(xz_db_begin(a), 0);
+	CHECK_EQ_INT(xz_db_exec(a, "INSERT INTO t (who, k) VALUES (99, 990001)", XZ_NOARGS, NULL),
+		     0);
+	CHECK_EQ_INT(xz_db_exec(a, "INSERT INTO t (who, k) VALUES (99, 990001)", XZ_NOARGS, NULL),
+		     XZ_ECONFLICT);
+	CHECK_EQ_INT(xz_db_commit(a), 0);
+	xz_pool_put(pool, a);
+	CHECK_EQ_INT(count("SELECT COUNT(*) FROM t"), before + 1);
+}
+
+/* a reader is not held up by an open write transaction: it sees the
+ * last committed state at once */
+static void test_reader_does_not_wait(void)
+{
+	struct xz_db *w = xz_pool_get(pool), *r = xz_pool_get(pool);
+	int64_t before = -1, during = -1;
+	xz_db_int(r, "SELECT COUNT(*) FROM t", XZ_NOARGS, &before);
+	CHECK_EQ_INT(xz_db_begin(w), 0);
+	CHECK_EQ_INT(xz_db_exec(w, "INSERT INTO t (who, k) VALUES (98, 980001)", XZ_NOARGS, NULL),
+		     0);
+	CHECK_EQ_INT(xz_db_int(r, "SELECT COUNT(*) FROM t", XZ_NOARGS, &during), 0);
+	CHECK_EQ_INT(during, before);
+	CHECK_EQ_INT(xz_db_commit(w), 0);
+	CHECK_EQ_INT(xz_db_int(r, "SELECT COUNT(*) FROM t", XZ_NOARGS, &during), 0);
+	CHECK_EQ_INT(during, before + 1);
+	xz_pool_put(pool, w);
+	xz_pool_put(pool, r);
+}
+
+/* a write outside a transaction goes through the writer and is kept */
+static void test_single_write(void)
+{
+	struct xz_db *db = xz_pool_get(pool);
+	int64_t ch = 0;
+	CHECK_EQ_INT(xz_db_exec(db, "UPDATE t SET who = who WHERE who = 98", XZ_NOARGS, &ch), 0);
+	CHECK_EQ_INT(ch, 1);
+	CHECK_EQ_INT(xz_db_exec(db, "DELETE FROM t WHERE who = 98", XZ_NOARGS, &ch), 0);
+	CHECK_EQ_INT(ch, 1);
+	xz_pool_put(pool, db);
+	CHECK_EQ_INT(count("SELECT COUNT(*) FROM t WHERE who = 98"), 0);
+}
+
+/* the statement cache: more distinct texts than it holds, each run with
+ * several bindings, all answer correctly */
+static void test_statement_cache(void)
+{
+	struct xz_db *db = xz_pool_get(pool);
+	char sql[96];
+	int bad = 0;
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 300; i++) {
+			int64_t v = -1;
+			snprintf(sql, sizeof(sql), "SELECT $1 + %d", i);
+			if (xz_db_int(db, sql, XZ_ARGS(XZ_INT(round)), &v) < 0 || v != round + i)
+				bad++;
+		}
+	CHECK_EQ_INT(bad, 0);
+	xz_pool_put(pool, db);
+}
+
+/* migration 015's partial indexes name the open states as the machine
+ * writes them into queries; SQLite uses them only on an exact match */
+static void test_partial_indexes_match_machine(void)
+{
+	const struct xz_migration *m;
+	char want[512];
+	int seen = 0;
+	snprintf(want, sizeof(want), "WHERE state IN (%s);", xz_fsm_open_sql(&xz_problem_fsm));
+	for (m = xz_migrations; m->name; m++) {
+		if (m->version != 15 || m->engine != XZ_DB_SQLITE)
+			continue;
+		const char *p = m->sql;
+		while ((p = strstr(p, want))) {
+			seen++;
+			p++;
+		}
+	}
+	CHECK_EQ_INT(seen, 2);
+}
+
+int main(void)
+{
+	setup();
+	RUN(test_group_commit);
+	RUN(test_conflict_is_one_statement);
+	RUN(test_reader_does_not_wait);
+	RUN(test_single_write);
+	RUN(test_statement_cache);
+	RUN(test_partial_indexes_match_machine);
+	teardown();
+	return unit_done();
+}
