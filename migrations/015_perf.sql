@@ -18,5 +18,5 @@ CREATE INDEX problems_open_near ON problems(category, lat, lon)
 -- overdue=1 and the red and yellow lights of a township's list: its open
 -- problems newest first with their deadline at hand, so the list walks the
 -- open problems only and stops at its page, with no sort.
-CREATE INDEX problems_open_due ON problems(township_id, id, due_at)
+CREATE INDEX problems_open_list ON problems(township_id, id, due_at)
   WHERE state IN ('reported','accepted','dispatched','in_hand','handled','verified','escalated','taken_up');
