@@ -120,6 +120,12 @@ static const struct grant grants[] = {
 	{"self", ALL_ROLES, S_SELF},
 	/* Open311 (R10.6): the system administrator registers outside systems */
 	{"open311.admin", XZ_ROLE_ADMIN, S_COUNTY},
+	/* inspections of a township platform (R9.3): a county department or the
+	 * administrator records them; the township's office replies per finding */
+	{"inspection.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"inspection.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"inspection.write", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"inspection.reply", XZ_ROLE_OFFICE, S_TOWNSHIP},
 };
 
 const unsigned xz_all_roles[] = {XZ_ROLE_GRID,   XZ_ROLE_STAFF, XZ_ROLE_CONTACT,

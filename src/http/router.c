@@ -20,6 +20,7 @@ static const struct xz_route *const tables[] = {
 	xz_routes_open311,
 	xz_routes_meta,
 	xz_routes_meetings,
+	xz_routes_inspections,
 };
 
 /* match: does path fit pattern? Captures go to params (pointers into a copy

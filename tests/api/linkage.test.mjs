@@ -1,0 +1,121 @@
+// linkage.test.mjs — county–township linkage (issue 13): a county
+// department's inspection of a township platform (督促检查, R9.3, seed
+// §3.5) with findings the township's office replies to by a deadline and
+// the department accepts or sends back; an unreplied finding past its
+// deadline turns red.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, expectError } from './lib.mjs';
+
+let h, t, ids;
+const NAMES = ['office', 'office2', 'leader', 'contact', 'staff', 'grid', 'dept', 'admin'];
+const q = (s) => Number(h.sql(s));
+const DAY = 86400e3;
+const iso = (d) => new Date(d).toISOString();
+const today = () => new Date().toISOString().slice(0, 10);
+
+before(async () => {
+  h = await startServer();
+  t = await h.tokens(NAMES);
+  const me = (await h.api('GET', '/api/v1/me', { token: t.office })).body;
+  ids = { town: me.township_id, office: me.id,
+    town2: (await h.api('GET', '/api/v1/me', { token: t.office2 })).body.township_id };
+});
+after(async () => { await h.close(); });
+
+function plan(extra = {}) {
+  return {
+    township_id: ids.town, inspected_on: today(), scope: '综合执法平台运行情况',
+    findings: [
+      { text: '事项清单未在平台公示', due_at: iso(Date.now() + 5 * DAY) },
+      { text: '执法记录仪使用登记不全', due_at: iso(Date.now() + 1 * DAY) },
+    ], ...extra,
+  };
+}
+
+test('only a county department or the administrator records an inspection; bad input changes nothing', async () => {
+  for (const who of ['office', 'leader', 'contact', 'staff', 'grid'])
+    expectError(assert, await h.api('POST', '/api/v1/inspections', { token: t[who], body: plan() }), 403);
+  expectError(assert, await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan({ findings: [] }) }), 400);
+  expectError(assert, await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan({ findings: [{ text: 'x' }] }) }), 400);
+  expectError(assert, await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan({ findings: [{ text: 'x', due_at: iso(Date.now() + DAY), extra: 1 }] }) }), 400);
+  let r = await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan({ findings: [{ text: 'x', due_at: iso(Date.now() - DAY) }] }) });
+  expectError(assert, r, 422, 'due_in_past');
+  assert.equal(r.body.error.field, 'findings');
+  expectError(assert, await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan({ inspected_on: '2026-13-40' }) }), 400);
+  expectError(assert, await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan({ inspected_on: iso(Date.now() + 3 * DAY).slice(0, 10) }) }), 422, 'inspected_in_future');
+  expectError(assert, await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan({ scope: ' ' }) }), 400);
+  expectError(assert, await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan({ township_id: 999999 }) }), 422, 'invalid_township');
+  expectError(assert, await h.api('POST', '/api/v1/inspections', { token: t.dept, body: { ...plan(), bogus: 1 } }), 400);
+  assert.equal(q('SELECT COUNT(*) FROM inspections'), 0, 'nothing written by refused requests');
+  assert.equal(q('SELECT COUNT(*) FROM inspection_findings'), 0);
+});
+
+test('a department inspects, the office replies per finding, the department accepts one and reopens the other', async () => {
+  const before = q(`SELECT COUNT(*) FROM notifications WHERE kind = 'inspection' AND user_id = ${ids.office}`);
+  let r = await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan() });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const insp = r.body;
+  assert.equal(insp.township_id, ids.town);
+  assert.equal(insp.findings.length, 2);
+  assert.ok(insp.findings.every((f) => f.state === 'open' && f.overdue === false && f.light === 'green'));
+  assert.ok(insp.department_name, 'the inspecting department is named');
+  assert.equal(q(`SELECT COUNT(*) FROM notifications WHERE kind = 'inspection' AND user_id = ${ids.office}`), before + 1,
+    'the township office is told');
+  const inbox = (await h.api('GET', '/api/v1/inbox', { token: t.office })).body.items;
+  assert.ok(inbox.some((n) => n.kind === 'inspection'));
+  const [f1, f2] = insp.findings;
+
+  // who sees it
+  for (const who of ['office', 'leader', 'dept', 'admin'])
+    assert.equal((await h.api('GET', `/api/v1/inspections/${insp.id}`, { token: t[who] })).status, 200, who);
+  expectError(assert, await h.api('GET', `/api/v1/inspections/${insp.id}`, { token: t.office2 }), 404);
+  const list = (await h.api('GET', `/api/v1/inspections?township_id=${ids.town}`, { token: t.office })).body.items;
+  assert.equal(list.length, 1);
+  assert.equal(list[0].findings_open, 2);
+  assert.equal((await h.api('GET', '/api/v1/inspections', { token: t.office2 })).body.items.length, 0,
+    'another township does not see this inspection');
+  expectError(assert, await h.api('GET', '/api/v1/inspections', { token: t.grid }), 403);
+
+  // the office replies; a reply needs a note; only the office replies; the department cannot accept an open finding
+  const act = (who, id, body) => h.api('POST', `/api/v1/inspection-findings/${id}/actions`, { token: t[who], body });
+  expectError(assert, await act('office', f1.id, { action: 'reply' }), 422, 'note_required');
+  expectError(assert, await act('dept', f1.id, { action: 'reply', note: 'x' }), 403);
+  expectError(assert, await act('dept', f1.id, { action: 'accept' }), 409);
+  expectError(assert, await act('office', f1.id, { action: 'fly' }), 400);
+  expectError(assert, await act('office2', f1.id, { action: 'reply', note: 'x' }), 404);
+  r = await act('office', f1.id, { action: 'reply', note: '已在平台公示事项清单' });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.findings[0].state, 'replied');
+  assert.equal(r.body.findings[0].reply_note, '已在平台公示事项清单');
+  r = await act('office', f2.id, { action: 'reply', note: '已补登记' });
+  assert.equal(r.body.findings[1].state, 'replied');
+  const deptInbox = (await h.api('GET', '/api/v1/inbox', { token: t.dept })).body.items;
+  assert.ok(deptInbox.some((n) => n.kind === 'inspection'), 'the inspector is told of the reply');
+
+  // the department accepts one and sends the other back
+  expectError(assert, await act('office', f1.id, { action: 'accept' }), 403);
+  r = await act('dept', f1.id, { action: 'accept' });
+  assert.equal(r.body.findings[0].state, 'accepted');
+  assert.equal(r.body.findings[0].light, 'none');
+  expectError(assert, await act('dept', f2.id, { action: 'reopen' }), 422, 'reason_required');
+  r = await act('dept', f2.id, { action: 'reopen', reason: '登记表仍缺少3月份记录' });
+  assert.equal(r.body.findings[1].state, 'open');
+  assert.equal(r.body.findings[1].reopen_reason, '登记表仍缺少3月份记录');
+  assert.deepEqual(r.body.findings[1].history.map((x) => x.action), ['create', 'reply', 'reopen']);
+  assert.deepEqual((await h.api('GET', `/api/v1/inspections/${insp.id}`, { token: t.office })).body.findings[1]
+    .allowed_actions.map((a) => a.action), ['reply']);
+  assert.ok(q(`SELECT COUNT(*) FROM audit_log WHERE action LIKE 'inspection%'`) >= 5);
+
+  // past its deadline the reopened finding, still unanswered, is red
+  await h.setClock(iso(Date.now() + 2 * DAY));
+  t = await h.tokens(NAMES);
+  const late = (await h.api('GET', `/api/v1/inspections/${insp.id}`, { token: t.dept })).body;
+  assert.equal(late.findings[1].overdue, true);
+  assert.equal(late.findings[1].light, 'red');
+  assert.equal(late.findings[0].overdue, false, 'an accepted finding is never overdue');
+  const l2 = (await h.api('GET', `/api/v1/inspections?township_id=${ids.town}`, { token: t.dept })).body.items;
+  assert.equal(l2[0].findings_overdue, 1);
+  await h.setClock(null);
+  t = await h.tokens(NAMES);
+});
