@@ -104,6 +104,7 @@ extern const struct xz_route xz_routes_open311[];
 extern const struct xz_route xz_routes_meta[];
 extern const struct xz_route xz_routes_meetings[];
 extern const struct xz_route xz_routes_inspections[];
+extern const struct xz_route xz_routes_org_linkage[];
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);

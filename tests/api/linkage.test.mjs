@@ -119,3 +119,77 @@ test('a department inspects, the office replies per finding, the department acce
   await h.setClock(null);
   t = await h.tokens(NAMES);
 });
+
+test('a unit\'s funding, equipment and premises as the township and the department provide them (R1.6)', async () => {
+  const dept = (await h.api('GET', '/api/v1/me', { token: t.dept })).body;
+  const unit = q(`SELECT id FROM units WHERE township_id = ${ids.town} AND department_id = ${dept.department_id} ORDER BY id LIMIT 1`);
+  const other = q(`SELECT id FROM units WHERE department_id <> ${dept.department_id} ORDER BY id LIMIT 1`);
+  const res = (extra = {}) => ({ kind: 'funding', description: '2026年度执法工作经费', amount: 120000, provided_by: 'township', year: 2026, ...extra });
+  const post = (who, id, body) => h.api('POST', `/api/v1/units/${id}/resources`, { token: t[who], body });
+  expectError(assert, await post('grid', unit, res()), 403);
+  expectError(assert, await post('dept', other, res()), 404, 'not_found');
+  expectError(assert, await post('office', unit, res({ kind: 'cash' })), 400);
+  expectError(assert, await post('office', unit, res({ provided_by: 'city' })), 400);
+  expectError(assert, await post('office', unit, res({ year: 1900 })), 400);
+  expectError(assert, await post('office', unit, res({ amount: -1 })), 400);
+  expectError(assert, await post('office', unit, res({ amount: '1' })), 400);
+  expectError(assert, await post('office', unit, res({ description: '' })), 400);
+  assert.equal(q('SELECT COUNT(*) FROM unit_resources'), 0);
+  let r = await post('office', unit, res());
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  r = await post('dept', unit, res({ kind: 'equipment', description: '执法记录仪', amount: 6, provided_by: 'department' }));
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  r = await post('admin', unit, res({ kind: 'premises', description: '镇政府一楼办公用房2间', amount: null, year: 2025 }));
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const list = (await h.api('GET', `/api/v1/units/${unit}/resources`, { token: t.leader })).body.items;
+  assert.deepEqual(list.map((x) => [x.kind, x.provided_by, x.year]),
+    [['funding', 'township', 2026], ['equipment', 'department', 2026], ['premises', 'township', 2025]]);
+  assert.equal(Number(list[0].amount), 120000);
+  assert.equal(list[2].amount, null);
+  expectError(assert, await h.api('GET', `/api/v1/units/${unit}/resources`, { token: t.office2 }), 404);
+});
+
+test('the share of frontline enforcement staff per unit and per township (R1.6)', async () => {
+  const unit = q(`SELECT u.id FROM units u WHERE u.township_id = ${ids.town} AND (SELECT COUNT(*) FROM people p WHERE p.unit_id = u.id AND p.active = 1) >= 2 ORDER BY u.id LIMIT 1`);
+  const people = h.sql(`SELECT id FROM people WHERE unit_id = ${unit} AND active = 1 ORDER BY id`).trim().split(/\s+/).map(Number);
+  const p0 = (await h.api('GET', `/api/v1/people/${people[0]}`, { token: t.admin })).body;
+  assert.equal(p0.frontline, 0, 'nobody is frontline until flagged');
+  const r = await h.api('PUT', `/api/v1/people/${people[0]}`, { token: t.admin,
+    body: { frontline: true, version: p0.version } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(q(`SELECT frontline FROM people WHERE id = ${people[0]}`), 1);
+  const f = (await h.api('GET', `/api/v1/org/frontline?township_id=${ids.town}`, { token: t.office })).body;
+  const u = f.units.find((x) => x.unit_id === unit);
+  assert.equal(u.active, people.length);
+  assert.equal(u.frontline, 1);
+  assert.equal(u.share, Math.round(10000 / people.length) / 10000);
+  const active = q(`SELECT COUNT(*) FROM people p JOIN units u ON u.id = p.unit_id WHERE u.township_id = ${ids.town} AND p.active = 1`);
+  const front = q(`SELECT COUNT(*) FROM people p JOIN units u ON u.id = p.unit_id WHERE u.township_id = ${ids.town} AND p.active = 1 AND p.frontline = 1`);
+  assert.equal(f.active, active);
+  assert.equal(f.frontline, front);
+  assert.equal(f.share, Math.round(10000 * front / active) / 10000);
+  assert.equal((await h.api('GET', '/api/v1/org/frontline', { token: t.office })).body.township_id, ids.town,
+    'the township defaults to the caller\'s');
+  expectError(assert, await h.api('GET', '/api/v1/org/frontline', { token: t.admin }), 400);
+  assert.equal((await h.api('GET', `/api/v1/org/frontline?township_id=${ids.town}`, { token: t.office2 })).body.units.length, 0,
+    'another township sees none of these units');
+});
+
+test('a county department keeps its own leading group beside the townships\' (R9.4)', async () => {
+  const dept = (await h.api('GET', '/api/v1/me', { token: t.dept })).body;
+  const other = q(`SELECT id FROM departments WHERE id <> ${dept.department_id} ORDER BY id LIMIT 1`);
+  const person = q(`SELECT id FROM people WHERE department_id = ${dept.department_id} AND active = 1 ORDER BY id LIMIT 1`);
+  const outsider = q(`SELECT id FROM people WHERE (department_id IS NULL OR department_id <> ${dept.department_id}) ORDER BY id LIMIT 1`);
+  const path = `/api/v1/departments/${dept.department_id}/leadership`;
+  expectError(assert, await h.api('POST', path, { token: t.office, body: { person_id: person, position: 'leader' } }), 403);
+  expectError(assert, await h.api('POST', `/api/v1/departments/${other}/leadership`, { token: t.dept, body: { person_id: person, position: 'leader' } }), 403);
+  expectError(assert, await h.api('POST', path, { token: t.dept, body: { person_id: person, position: 'boss' } }), 400);
+  expectError(assert, await h.api('POST', path, { token: t.dept, body: { person_id: outsider, position: 'member' } }), 422, 'person_not_in_department');
+  expectError(assert, await h.api('POST', '/api/v1/departments/999999/leadership', { token: t.admin, body: { person_id: person, position: 'leader' } }), 404);
+  let r = await h.api('POST', path, { token: t.dept, body: { person_id: person, position: 'leader' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  expectError(assert, await h.api('POST', path, { token: t.admin, body: { person_id: person, position: 'member' } }), 409, 'already_member');
+  const list = (await h.api('GET', path, { token: t.admin })).body.items;
+  assert.deepEqual(list.map((x) => [x.person_id, x.position]), [[person, 'leader']]);
+  assert.equal(q(`SELECT COUNT(*) FROM leadership WHERE person_id = ${person}`), 0, 'the townships\' groups are untouched');
+});
