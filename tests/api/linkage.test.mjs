@@ -193,3 +193,15 @@ test('a county department keeps its own leading group beside the townships\' (R9
   assert.deepEqual(list.map((x) => [x.person_id, x.position]), [[person, 'leader']]);
   assert.equal(q(`SELECT COUNT(*) FROM leadership WHERE person_id = ${person}`), 0, 'the townships\' groups are untouched');
 });
+
+test('a department assigns a problem down (交办) to a township: it enters the township\'s loop with the acceptance clock', async () => {
+  const body = { channel: 'assigned', category: 'CS01', description: '县局交办：碧湖村河边违法建房线索', lon: 119.845, lat: 28.405, township_id: ids.town };
+  const r = await h.api('POST', '/api/v1/problems', { token: t.dept, body });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  assert.equal(r.body.channel, 'assigned');
+  assert.equal(r.body.township_id, ids.town);
+  assert.ok(r.body.due_at, 'the acceptance deadline runs from the assignment');
+  const seen = await h.api('GET', `/api/v1/problems/${r.body.id}`, { token: t.office });
+  assert.equal(seen.status, 200);
+  assert.equal(seen.body.state, 'reported');
+});
