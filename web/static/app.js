@@ -13,6 +13,7 @@ import { dashboardView } from './dashboard.js';
 import { open311View } from './admin.js';
 import { jointListView, jointView, jointNewView, noticesView } from './joint.js';
 import { meetingsView, meetingView, meetingItemsView } from './meetings.js';
+import { inspectionsView } from './inspections.js';
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
 const app = document.getElementById('app');
@@ -52,6 +53,7 @@ function screens() {
     { id: 'joint-new', title: has('office', 'dept', 'admin') ? '新建行动' : '申请专项行动', show: has('office', 'dept', 'admin') || (has('contact') && !!state.me.unit_id), render: jointNewView, group: '联合执法' },
     { id: 'notices', title: '协同通知', show: has('contact', 'staff', 'office', 'leader'), render: noticesView, group: '联合执法' },
     { id: 'meetings', title: '联席会议', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), render: meetingsView, group: '联合执法' },
+    { id: 'inspections', title: '督促检查', show: has('office', 'leader', 'dept', 'admin'), render: inspectionsView, group: '联合执法' },
     { id: 'meeting-items', title: '议定事项', show: has('office', 'leader', 'contact', 'staff'), render: meetingItemsView, group: '联合执法' },
     { id: 'meeting', title: '联席会议', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), nav: false, render: meetingView },
     { id: 'joint-action', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin'), nav: false, render: jointView },
