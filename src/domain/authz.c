@@ -126,6 +126,8 @@ static const struct grant grants[] = {
 	{"inspection.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	{"inspection.write", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
 	{"inspection.reply", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"inspection.accept", XZ_ROLE_DEPT, S_LINE},
+	{"inspection.accept", XZ_ROLE_ADMIN, S_COUNTY},
 	/* organisation records (R1.6, R9.4): a unit's funding, equipment and
 	 * premises as the township or the department provides them; a county
 	 * department's own leading group */

@@ -63,9 +63,9 @@ enum { TELL_OFFICE = 1u, TELL_INSPECTOR = 2u };
 static const struct xz_fsm_row finding_rows[] = {
     {0, "open", "reply", XZ_FSM_ANY, "replied", "inspection.reply", 0, F_NOTE, NULL, finding_reply,
      0, TELL_INSPECTOR, "回复整改情况"},
-    {0, "replied", "accept", XZ_FSM_ANY, "accepted", "inspection.write", 0, 0, NULL, finding_accept,
-     0, TELL_OFFICE, "验收通过"},
-    {0, "replied", "reopen", XZ_FSM_ANY, "open", "inspection.write", 0, F_REASON, NULL,
+    {0, "replied", "accept", XZ_FSM_ANY, "accepted", "inspection.accept", 0, 0, NULL,
+     finding_accept, 0, TELL_OFFICE, "验收通过"},
+    {0, "replied", "reopen", XZ_FSM_ANY, "open", "inspection.accept", 0, F_REASON, NULL,
      finding_reopen, 0, TELL_OFFICE, "退回重新整改"},
 };
 
@@ -92,6 +92,7 @@ static void place_of(const json_t *o, struct xz_place *pl)
 	memset(pl, 0, sizeof(*pl));
 	pl->county_id = jint(o, "county_id");
 	pl->township_id = jint(o, "township_id");
+	pl->department_id = jint(o, "department_id");
 }
 
 static int load_inspection(struct xz_ctx *c, int64_t id, json_t **out)
@@ -115,11 +116,11 @@ static int load_inspection(struct xz_ctx *c, int64_t id, json_t **out)
 static int load_finding(struct xz_ctx *c, int64_t id, json_t **out)
 {
 	struct xz_place pl;
-	int rc =
-	    xz_db_one(c->db,
-		      "SELECT f.*, i.created_by AS inspector_id FROM inspection_findings f JOIN "
-		      "inspections i ON i.id = f.inspection_id WHERE f.id = $1",
-		      XZ_ARGS(XZ_INT(id)), out);
+	int rc = xz_db_one(c->db,
+			   "SELECT f.*, i.created_by AS inspector_id, i.department_id FROM "
+			   "inspection_findings f JOIN "
+			   "inspections i ON i.id = f.inspection_id WHERE f.id = $1",
+			   XZ_ARGS(XZ_INT(id)), out);
 	if (rc == 0) {
 		place_of(*out, &pl);
 		if (c->user && !xz_authz(c->user, "inspection.read", &pl)) {
@@ -447,9 +448,11 @@ int xz_inspection_get(struct xz_ctx *c, int64_t id, json_t **out)
 	*out = NULL;
 	if ((rc = load_inspection(c, id, &i)) < 0)
 		return rc;
-	if ((rc = xz_db_query(
-		 c->db, "SELECT * FROM inspection_findings WHERE inspection_id = $1 ORDER BY seq",
-		 XZ_ARGS(XZ_INT(id)), &fs)) < 0)
+	if ((rc = xz_db_query(c->db,
+			      "SELECT f.*, i.department_id FROM inspection_findings f JOIN "
+			      "inspections i ON i.id = "
+			      "f.inspection_id WHERE f.inspection_id = $1 ORDER BY f.seq",
+			      XZ_ARGS(XZ_INT(id)), &fs)) < 0)
 		goto fail;
 	json_array_foreach(fs, k, f)
 	{

@@ -93,8 +93,15 @@ test('a department inspects, the office replies per finding, the department acce
   const deptInbox = (await h.api('GET', '/api/v1/inbox', { token: t.dept })).body.items;
   assert.ok(deptInbox.some((n) => n.kind === 'inspection'), 'the inspector is told of the reply');
 
-  // the department accepts one and sends the other back
+  // the department accepts one and sends the other back; only the inspecting department (or the admin)
   expectError(assert, await act('office', f1.id, { action: 'accept' }), 403);
+  assert.deepEqual((await h.api('GET', `/api/v1/inspections/${insp.id}`, { token: t.dept })).body.findings[0]
+    .allowed_actions.map((a) => a.action), ['accept', 'reopen'], 'the inspecting department sees accept and reopen');
+  const own = q(`SELECT department_id FROM inspections WHERE id = ${insp.id}`);
+  const other = q(`SELECT id FROM departments WHERE id <> ${own} ORDER BY id LIMIT 1`);
+  h.sql(`UPDATE inspections SET department_id = ${other} WHERE id = ${insp.id}`);
+  expectError(assert, await act('dept', f1.id, { action: 'accept' }), 403);
+  h.sql(`UPDATE inspections SET department_id = ${own} WHERE id = ${insp.id}`);
   r = await act('dept', f1.id, { action: 'accept' });
   assert.equal(r.body.findings[0].state, 'accepted');
   assert.equal(r.body.findings[0].light, 'none');
