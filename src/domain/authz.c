@@ -151,6 +151,22 @@ static const struct grant grants[] = {
 	{"self", ALL_ROLES, S_SELF},
 	/* Open311 (R10.6): the system administrator registers outside systems */
 	{"open311.admin", XZ_ROLE_ADMIN, S_COUNTY},
+	/* inspections of a township platform (R9.3): a county department or the
+	 * administrator records them; the township's office replies per finding */
+	{"inspection.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
+	{"inspection.read", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"inspection.write", XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},
+	{"inspection.reply", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"inspection.accept", XZ_ROLE_DEPT, S_LINE},
+	{"inspection.accept", XZ_ROLE_ADMIN, S_COUNTY},
+	/* organisation records (R1.6, R9.4): a unit's funding, equipment and
+	 * premises as the township or the department provides them; a county
+	 * department's own leading group */
+	{"unit.resource.write", XZ_ROLE_OFFICE, S_TOWNSHIP},
+	{"unit.resource.write", XZ_ROLE_DEPT, S_LINE},
+	{"unit.resource.write", XZ_ROLE_ADMIN, S_COUNTY},
+	{"dept.leadership.write", XZ_ROLE_DEPT, S_LINE},
+	{"dept.leadership.write", XZ_ROLE_ADMIN, S_COUNTY},
 };
 
 const unsigned xz_all_roles[] = {XZ_ROLE_GRID,   XZ_ROLE_STAFF, XZ_ROLE_CONTACT,

@@ -35,6 +35,7 @@ static const struct xz_field person_fields[] = {
     {"title", XZ_F_TEXT, false, 0, NULL, "职务"},
     {"is_auxiliary", XZ_F_FLAG, false, 0, NULL, "协管员"},
     {"active", XZ_F_FLAG, false, 0, NULL, "在岗"},
+    {"frontline", XZ_F_FLAG, false, 0, NULL, "一线执法力量"},
     {NULL, 0, false, 0, NULL, NULL},
 };
 static const char *const person_derived[] = {"department_id", NULL};
@@ -81,6 +82,8 @@ static int person_derive(struct xz_ctx *c, json_t *row)
 		json_object_set_new(row, "is_auxiliary", json_integer(0));
 	if (!json_object_get(row, "active") || json_is_null(json_object_get(row, "active")))
 		json_object_set_new(row, "active", json_integer(1));
+	if (!json_object_get(row, "frontline") || json_is_null(json_object_get(row, "frontline")))
+		json_object_set_new(row, "frontline", json_integer(0));
 out:
 	json_decref(u);
 	json_decref(t);
@@ -154,7 +157,7 @@ const struct xz_resource xz_kind_people = {
     .read_perm = "people.read",
     .write_perm = "people.write",
     .columns = "id, name, unit_id, department_id, township_id, county_id, phone, title, "
-	       "is_auxiliary, active, version, created_at, updated_at",
+	       "is_auxiliary, active, frontline, version, created_at, updated_at",
     .county_col = "county_id",
     .township_col = "township_id",
     .department_col = "department_id",

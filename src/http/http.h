@@ -129,6 +129,8 @@ bool xz_deadline_provisional(int64_t due_at);
 /* xz_events_streams_close: end every live-update stream (and any opened
  * later) so the server can stop; routes_events.c. */
 void xz_events_streams_close(void);
+extern const struct xz_route xz_routes_inspections[];
+extern const struct xz_route xz_routes_org_linkage[];
 
 /* xz_http_status: the one mapping from XZ_E* codes to HTTP status. */
 unsigned xz_http_status(int code);

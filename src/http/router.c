@@ -23,6 +23,8 @@ static const struct xz_route *const tables[] = {
 	xz_routes_open311,
 	xz_routes_meta,
 	xz_routes_meetings,
+	xz_routes_inspections,
+	xz_routes_org_linkage,
 };
 
 /* match: does path fit pattern? Captures go to params (pointers into a copy

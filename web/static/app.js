@@ -13,6 +13,7 @@ const MODULES = {
   map: () => import('./map.js'), problems: () => import('./problems.js'), report: () => import('./report.js'),
   admin: () => import('./admin.js'), dashboard: () => import('./dashboard.js'), joint: () => import('./joint.js'),
   bulletins: () => import('./bulletins.js'), meetings: () => import('./meetings.js'), assessment: () => import('./assessment.js'),
+  inspections: () => import('./inspections.js'),
 };
 const lazy = (mod, fn) => async (...args) => {
   let m;
@@ -30,6 +31,7 @@ const [jointListView, jointView, jointNewView, noticesView] = ['jointListView', 
 const [bulletinsView, bulletinView, unitReportsView] = ['bulletinsView', 'bulletinView', 'unitReportsView'].map((f) => lazy('bulletins', f));
 const [meetingsView, meetingView, meetingItemsView] = ['meetingsView', 'meetingView', 'meetingItemsView'].map((f) => lazy('meetings', f));
 const open311View = lazy('admin', 'open311View');
+const inspectionsView = lazy('inspections', 'inspectionsView');
 const [assessmentView, flagsView, resultsView] = ['assessmentView', 'flagsView', 'resultsView'].map((f) => lazy('assessment', f));
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
@@ -77,6 +79,7 @@ function screens() {
     { id: 'notices', title: '协同通知', show: has('contact', 'staff', 'office', 'leader') && can('joint.read'), render: noticesView, group: '联合执法' },
     { id: 'meetings', title: '联席会议', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('meeting.read'), render: meetingsView, group: '联合执法' },
     { id: 'meeting-items', title: '议定事项', show: has('office', 'leader', 'contact', 'staff') && can('meeting.read'), render: meetingItemsView, group: '联合执法' },
+    { id: 'inspections', title: '督促检查', show: has('office', 'leader', 'dept', 'admin') && can('inspection.read'), render: inspectionsView, group: '联合执法' },
     { id: 'meeting', title: '联席会议', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('meeting.read'), nav: false, render: meetingView },
     { id: 'joint-action', title: '联合执法行动', show: has('office', 'leader', 'contact', 'staff', 'dept', 'admin') && can('joint.read'), nav: false, render: jointView },
     { id: 'problem', title: '问题详情', show: true, nav: false, render: problemView },
