@@ -3,21 +3,21 @@
 // an inspection with its findings and rectification deadlines; the
 // township's office replies per finding; the department accepts or sends a
 // finding back. Overdue findings show red. Buttons follow allowed_actions.
-import { api, all, esc, fmtTime, has, state, toast, dialog, today, plusDays } from './core.js';
+import { api, all, esc, fmtTime, has, state, toast, dialog, today, plusDays, html, setHtml } from './core.js';
 
 const LIGHT = { red: '红灯（逾期未整改）', green: '整改中', none: '已验收' };
-const lightTag = (l) => `<span class="tag ${l === 'none' ? '' : esc(l)}"><span class="light ${esc(l)}" aria-hidden="true"></span>${LIGHT[l] || esc(l)}</span>`;
+const lightTag = (l) => html`<span class="tag ${l === 'none' ? '' : l}"><span class="light ${l}" aria-hidden="true"></span>${LIGHT[l] || l}</span>`;
 
 export async function inspectionsView(main, [id]) {
   if (id) return inspectionView(main, Number(id));
   const town = state.me.township_id;
   const r = await api('GET', `/inspections${town ? `?township_id=${town}` : ''}`);
   const canNew = has('dept', 'admin');
-  main.innerHTML = `<h2>督促检查</h2>
+  setHtml(main, html`<h2>督促检查</h2>
     <p class="muted">县级主管部门对乡镇（街道）综合执法平台开展督促检查，发现的问题限期整改，乡镇逐项回复，部门验收（§3.5）。</p>
-    ${canNew ? '<div class="actions"><button class="btn primary-btn" id="i-new">记录督促检查</button></div>' : ''}
-    ${r.items.length ? `<table><caption class="sr-only">督促检查列表</caption><thead><tr><th>检查日期</th><th>乡镇（街道）</th><th>检查部门</th><th>检查范围</th><th>未验收</th><th>逾期</th></tr></thead><tbody>
-    ${r.items.map((i) => `<tr><td>${esc(i.inspected_on)}</td><td>${esc(i.township_name)}</td><td>${esc(i.department_name || '系统管理员')}</td><td><a href="#/inspections/${i.id}">${esc(i.scope)}</a></td><td>${i.findings_open}</td><td>${i.findings_overdue ? `<b class="bad">${i.findings_overdue}</b>` : 0}</td></tr>`).join('')}</tbody></table>` : '<div class="card muted">尚无督促检查记录。</div>'}`;
+    ${canNew ? html`<div class="actions"><button class="btn primary-btn" id="i-new">记录督促检查</button></div>` : ''}
+    ${r.items.length ? html`<table><caption class="sr-only">督促检查列表</caption><thead><tr><th>检查日期</th><th>乡镇（街道）</th><th>检查部门</th><th>检查范围</th><th>未验收</th><th>逾期</th></tr></thead><tbody>
+    ${r.items.map((i) => html`<tr><td>${i.inspected_on}</td><td>${i.township_name}</td><td>${i.department_name || '系统管理员'}</td><td><a href="#/inspections/${i.id}">${i.scope}</a></td><td>${i.findings_open}</td><td>${i.findings_overdue ? html`<b class="bad">${i.findings_overdue}</b>` : 0}</td></tr>`)}</tbody></table>` : html`<div class="card muted">尚无督促检查记录。</div>`}`);
   main.querySelector('#i-new')?.addEventListener('click', () => newInspection());
 }
 
@@ -49,13 +49,13 @@ const ASK = {
 
 async function inspectionView(main, id) {
   const i = await api('GET', `/inspections/${id}`);
-  main.innerHTML = `<h2 tabindex="-1">督促检查：${esc(i.scope)}</h2>
+  setHtml(main, html`<h2 tabindex="-1">督促检查：${i.scope}</h2>
     <div class="card">${esc(i.township_name)} · 检查日期 ${esc(i.inspected_on)} · ${esc(i.department_name || '系统管理员')}（${esc(i.inspector_name || '')}）</div>
     <table><caption class="sr-only">检查发现的问题</caption><thead><tr><th>#</th><th>问题</th><th>整改期限</th><th>状态</th><th>整改情况</th><th></th></tr></thead><tbody>
-    ${i.findings.map((f) => `<tr data-finding="${f.id}"><td>${f.seq}</td><td>${esc(f.text)}${f.reopen_reason ? `<br><span class="muted">退回：${esc(f.reopen_reason)}</span>` : ''}</td>
-      <td>${fmtTime(f.due_at)}</td><td>${esc(f.state_label)} ${lightTag(f.light)}</td><td>${esc(f.reply_note || '')}</td>
-      <td>${f.allowed_actions.map((a) => `<button class="btn ${a.action === 'reopen' ? '' : 'primary-btn'}" data-id="${f.id}" data-act="${esc(a.action)}">${esc(a.label)}</button>`).join(' ')}</td></tr>`).join('')}</tbody></table>
-    <p><a href="#/inspections">返回列表</a></p>`;
+    ${i.findings.map((f) => html`<tr data-finding="${f.id}"><td>${f.seq}</td><td>${f.text}${f.reopen_reason ? html`<br><span class="muted">退回：${f.reopen_reason}</span>` : ''}</td>
+      <td>${fmtTime(f.due_at)}</td><td>${f.state_label} ${lightTag(f.light)}</td><td>${f.reply_note || ''}</td>
+      <td>${html.join(f.allowed_actions.map((a) => html`<button class="btn ${a.action === 'reopen' ? '' : 'primary-btn'}" data-id="${f.id}" data-act="${a.action}">${a.label}</button>`), ' ')}</td></tr>`)}</tbody></table>
+    <p><a href="#/inspections">返回列表</a></p>`);
   main.querySelectorAll('button[data-act]').forEach((b) => b.addEventListener('click', async () => {
     const act = b.dataset.act;
     const body = { action: act };
