@@ -6,7 +6,7 @@
 // cell by its number of problems. A period picker bounds every figure; a
 // click on a figure (a card, a unit's bar, a cell) lists the problems
 // behind it (/indicators/records); the list exports as XLSX or CSV.
-import { html, setHtml, addHtml, api, esc, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL, fmtTime, today, plusDays } from './core.js';
+import { html, setHtml, addHtml, api, esc, can, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL, fmtTime, today, plusDays } from './core.js';
 import { loadGrid, gridMap } from './map.js';
 
 const PALETTE = ['#8b1a1a', '#3e6fb0', '#e9a100', '#1a9847', '#7a4fb0', '#d9622b', '#2a9d9f', '#667085', '#c2185b', '#5d7d2a'];
@@ -32,6 +32,8 @@ async function drill(main, title, args) {
 }
 
 export async function dashboardView(main) {
+  // the hot-spot map is built from problems: only for who may read them
+  const readsProblems = can('problem.read');
   setHtml(main, html`<h2>统计分析</h2>
     <form id="period" class="card row wrap"><label>起 <input type="date" name="from" value="${esc(period.from)}"></label>
       <label>止 <input type="date" name="to" value="${esc(period.to)}"></label>
@@ -44,7 +46,7 @@ export async function dashboardView(main) {
       <div class="card chart-card wide"><b>近30天上报与结案趋势</b><div class="chart" id="c-trend"></div></div>
       <div class="card chart-card"><b>问题类别（前10）</b><div class="chart" id="c-cat"></div></div>
       <div class="card chart-card"><b>责任单位（期内上报，点击查看问题）</b><div class="chart" id="c-unit"></div></div>
-      <div class="card chart-card wide"><b>问题热点（按网格，期内上报）</b><div class="map" id="c-heat"></div></div>
+      ${readsProblems ? html`<div class="card chart-card wide"><b>问题热点（按网格，期内上报）</b><div class="map" id="c-heat"></div></div>` : ''}
     </div>`);
   const pf = main.querySelector('#period');
   pf.addEventListener('submit', (ev) => { ev.preventDefault(); period.from = pf.from.value; period.to = pf.to.value; dashboardView(main); });
@@ -108,6 +110,7 @@ export async function dashboardView(main) {
   window.addEventListener('resize', onResize);
 
   // hot spots: problems reported per cell in the period, counted by the server
+  if (!readsProblems) return;
   try {
     const [{ cells, shapes }, hot] = await Promise.all([loadGrid(), api('GET', `/indicators/hotspots?${qs({ from: isoFrom(), to: isoTo() })}`)]);
     const heat = Object.fromEntries(hot.items.map((h) => [h.cell_id, h.n]));
