@@ -99,7 +99,7 @@ export async function bulletinView(main, [id]) {
     <h3>六、联合执法</h3><p>常规 ${jv('joint_routine')}，专项 ${jv('joint_special')}，应急 ${jv('joint_emergency')}；专项申请按时转呈率 ${jv('special_forward_rate')}；互动告知当日反馈率 ${jv('notice_same_day_rate')}。</p>
     <h3>七、派驻机构报告</h3>${table(['派驻机构', '报告'], reports)}
     <h3>八、分析研判</h3>
-    ${composer && draft ? html`<form id="b-analysis"><textarea name="analysis" rows="6" style="width:100%">${esc(b.analysis)}</textarea><button type="submit">保存分析</button></form>` : html`<p id="b-analysis-text">${b.analysis ? esc(b.analysis) : html`<span class="muted">无</span>`}</p>`}
+    ${composer && draft ? html`<form id="b-analysis"><textarea name="analysis" rows="6" style="width:100%" aria-label="分析">${esc(b.analysis)}</textarea><button type="submit">保存分析</button></form>` : html`<p id="b-analysis-text">${b.analysis ? esc(b.analysis) : html`<span class="muted">无</span>`}</p>`}
     ${composer && !draft ? html`<h3>阅读情况</h3>${table(['人员', '派驻机构', '阅读时间'], b.readers.map((r) => html`<tr><td>${esc(r.display_name)}</td><td>${esc(r.unit_name || '')}</td><td>${r.read_at ? esc(fmtTime(r.read_at)) : html`<span class="tag red">未读</span>`}</td></tr>`))}` : ''}`);
   const act = async (action) => {
     try { await api('POST', `/bulletins/${b.id}/actions`, { action }); toast(action === 'publish' ? '已发布' : '已重新计算'); bulletinView(main, [id]); } catch (e) { toast(e.message, 'error'); }
@@ -126,7 +126,7 @@ export async function unitReportsView(main) {
     const mine = has('contact', 'staff');
     setHtml(main.querySelector('#reports'), html`<p>已报送 <b id="filed">${r.filed}</b> 个，未报送 <b id="missing">${r.missing}</b> 个</p>
       ${table(['派驻机构', '状态', '报送时间', '分析'], r.items.map((i) => html`<tr><td>${esc(i.unit_name)}</td><td>${i.report_id ? html`<span class="tag green">已报送</span>` : html`<span class="tag red">未报送</span>`}</td><td>${esc(i.filed_at ? fmtTime(i.filed_at) : '')}</td><td>${esc(i.analysis || '')}</td></tr>`))}
-      ${mine ? html`<form id="file" class="card"><p>本单位报告（本单位期内数据将自动填入）</p><textarea name="analysis" rows="5" style="width:100%" required></textarea><button class="primary" type="submit">报送</button></form>` : ''}`);
+      ${mine ? html`<form id="file" class="card"><p>本单位报告（本单位期内数据将自动填入）</p><textarea name="analysis" rows="5" style="width:100%" required aria-label="本单位报告分析"></textarea><button class="primary" type="submit">报送</button></form>` : ''}`);
     main.querySelector('#file')?.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try { await api('POST', '/unit-reports', { period_start: form.period_start.value, period_end: form.period_end.value, analysis: ev.target.analysis.value }); toast('已报送'); load(); } catch (err) { toast(err.message, 'error'); }
