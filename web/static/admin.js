@@ -232,18 +232,18 @@ const O311_CHANNEL = { complaint: '投诉举报', media: '媒体曝光', video: 
 export async function open311View(main) {
   const towns = (await all('/regions')).filter((r) => r.level === 'township');
   const townName = Object.fromEntries(towns.map((t) => [t.id, t.name]));
-  main.innerHTML = `<h2>系统对接（Open311）</h2><p class="muted">外部系统通过 Open311 GeoReport v2 接口（<code>/open311/v2/</code>）报送问题并跟踪办理结果；每次调用以系统名称记入审计日志。</p>
-    <form class="card bar" id="o311new"><label>系统名称</label><input name="name" required maxlength="200" placeholder="如：12345政务服务热线">
-      <label>渠道</label><select name="channel">${Object.entries(O311_CHANNEL).map(([k, v]) => `<option value="${k}">${v}</option>`).join('')}</select>
-      <label>可报送乡镇</label><span>${towns.map((t) => `<label class="nowrap"><input type="checkbox" name="town" value="${t.id}">${esc(t.name)}</label>`).join(' ')}</span>
-      <label>每分钟调用上限</label><input name="rate" type="number" min="1" max="100000" value="60">
+  setHtml(main, html`<h2>系统对接（Open311）</h2><p class="muted">外部系统通过 Open311 GeoReport v2 接口（<code>/open311/v2/</code>）报送问题并跟踪办理结果；每次调用以系统名称记入审计日志。</p>
+    <form class="card bar" id="o311new"><label for="o311-name">系统名称</label><input id="o311-name" name="name" required maxlength="200" placeholder="如：12345政务服务热线">
+      <label for="o311-channel">渠道</label><select id="o311-channel" name="channel">${Object.entries(O311_CHANNEL).map(([k, v]) => html`<option value="${k}">${v}</option>`)}</select>
+      <label>可报送乡镇</label><span>${html.join(towns.map((t) => html`<label class="nowrap"><input type="checkbox" name="town" value="${t.id}">${esc(t.name)}</label>`), ' ')}</span>
+      <label for="o311-rate">每分钟调用上限</label><input id="o311-rate" name="rate" type="number" min="1" max="100000" value="60">
       <button class="btn">登记并生成密钥</button></form>
-    <div id="o311key"></div><div class="card" id="o311list">正在加载…</div>`;
+    <div id="o311key"></div><div class="card" id="o311list">正在加载…</div>`);
   const draw = async () => {
     const r = await api('GET', '/open311/clients');
-    main.querySelector('#o311list').innerHTML = `<div class="bar"><label class="nowrap"><input type="checkbox" id="o311pub" ${r.public_read ? 'checked' : ''}> 无密钥也可查询（公开读取）</label></div>
+    setHtml(main.querySelector('#o311list'), html`<div class="bar"><label class="nowrap"><input type="checkbox" id="o311pub" ${r.public_read ? html`checked` : ''}> 无密钥也可查询（公开读取）</label></div>
       <div class="table-wrap"><table class="compact"><thead><tr><th>系统</th><th>渠道</th><th>密钥前缀</th><th>可报送乡镇</th><th>限速</th><th>状态</th><th></th></tr></thead><tbody>
-      ${r.items.map((c) => `<tr><td>${esc(c.name)}</td><td>${esc(O311_CHANNEL[c.channel] || c.channel)}</td><td class="muted">${esc(c.key_prefix)}…</td><td>${c.townships.length ? c.townships.map((t) => esc(townName[t] || t)).join('、') : '全县（区）'}</td><td>${c.rate_per_minute}/分钟</td><td>${c.revoked ? `已吊销 ${esc(fmtTime(c.revoked_at))}` : '有效'}</td><td>${c.revoked ? '' : `<button class="btn small" data-revoke="${c.id}">吊销</button>`}</td></tr>`).join('') || '<tr><td colspan="7" class="muted">尚未登记外部系统</td></tr>'}</tbody></table></div>`;
+      ${html.join(r.items.map((c) => html`<tr><td>${esc(c.name)}</td><td>${esc(O311_CHANNEL[c.channel] || c.channel)}</td><td class="muted">${esc(c.key_prefix)}…</td><td>${c.townships.length ? c.townships.map((t) => townName[t] || t).join('、') : '全县（区）'}</td><td>${c.rate_per_minute}/分钟</td><td>${c.revoked ? html`已吊销 ${fmtTime(c.revoked_at)}` : '有效'}</td><td>${c.revoked ? '' : html`<button class="btn small" data-revoke="${c.id}">吊销</button>`}</td></tr>`)) || html`<tr><td colspan="7" class="muted">尚未登记外部系统</td></tr>`}</tbody></table></div>`);
     main.querySelector('#o311pub').addEventListener('change', async (ev) => {
       try { await api('PUT', '/open311/settings', { public_read: ev.target.checked }); toast(ev.target.checked ? '已允许无密钥查询' : '查询须提供密钥'); } catch (e) { toast(e.message, 'bad'); }
     });
@@ -257,7 +257,7 @@ export async function open311View(main) {
     const f = ev.target;
     try {
       const c = await api('POST', '/open311/clients', { name: f.elements.name.value, channel: f.elements.channel.value, rate_per_minute: Number(f.elements.rate.value) || 60, townships: [...f.querySelectorAll('[name=town]:checked')].map((x) => Number(x.value)) });
-      main.querySelector('#o311key').innerHTML = `<div class="card route-ok"><p>已登记「${esc(c.name)}」。API 密钥只显示这一次，请立即交给对方系统：</p><p><code class="o311-key">${esc(c.api_key)}</code></p></div>`;
+      setHtml(main.querySelector('#o311key'), html`<div class="card route-ok"><p>已登记「${esc(c.name)}」。API 密钥只显示这一次，请立即交给对方系统：</p><p><code class="o311-key">${esc(c.api_key)}</code></p></div>`);
       f.reset();
       await draw();
     } catch (e) { toast(e.message, 'bad'); }

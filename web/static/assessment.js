@@ -5,7 +5,7 @@
 // daily rating form (phone-sized), the flags board of 不作为、慢作为、乱作为,
 // and the annual results with the township's grade and the department's
 // final grade side by side, exported as XLSX and PDF.
-import { api, esc, fmtTime, has, dialog, toast, state } from './core.js';
+import { html, setHtml, addHtml, api, esc, fmtTime, has, dialog, toast, state } from './core.js';
 
 const GRADES = ['优秀', '称职', '基本称职', '不称职'];
 const SCHEME_ACT = { submit: '提交审批', approve: '批准', return: '退回修改', close: '结束' };
@@ -13,7 +13,7 @@ const RESULT_ACT = { finalise: '乡镇评定', send: '审定并报送', return: 
 const FLAG_ACT = { supervise: '领导督办', close: '办结' };
 const year = () => new Date(Date.now() + 8 * 3600000).getUTCFullYear();
 const fmt = (v) => (v === null || v === undefined ? '—' : typeof v === 'number' ? String(Math.round(v * 100) / 100) : esc(v));
-const stTag = (s, label) => `<span class="tag as-st-${esc(s)}">${esc(label || s)}</span>`;
+const stTag = (s, label) => html`<span class="tag as-st-${esc(s)}">${esc(label || s)}</span>`;
 
 let catalogue = null;
 async function indicators() {
@@ -26,18 +26,18 @@ async function indicators() {
 export async function assessmentView(main, [id] = []) {
   if (id) return schemeView(main, Number(id));
   const r = await api('GET', '/assessment/schemes');
-  main.innerHTML = `<h2>考核办法</h2>
-    ${has('office') ? '<div class="bar"><button class="btn primary-btn" id="as-new">新建考核办法</button></div><div id="as-editor"></div>' : ''}
-    <div id="as-list">${r.items.length ? r.items.map(schemeCard).join('') : '<p class="muted">尚无考核办法</p>'}</div>`;
+  setHtml(main, html`<h2>考核办法</h2>
+    ${has('office') ? html`<div class="bar"><button class="btn primary-btn" id="as-new">新建考核办法</button></div><div id="as-editor"></div>` : ''}
+    <div id="as-list">${r.items.length ? r.items.map(schemeCard) : html`<p class="muted">尚无考核办法</p>`}</div>`);
   main.querySelector('#as-new')?.addEventListener('click', () => editor(main.querySelector('#as-editor')));
   bindSchemeActions(main, () => assessmentView(main, []));
 }
 
 function schemeCard(s) {
-  return `<div class="card as-scheme" data-id="${s.id}"><b><a href="#/assessment/${s.id}">${esc(s.name)}</a></b> ${stTag(s.state, s.state_label)}
+  return html`<div class="card as-scheme" data-id="${s.id}"><b><a href="#/assessment/${s.id}">${esc(s.name)}</a></b> ${stTag(s.state, s.state_label)}
     <span class="muted">${esc(s.period_start)} 至 ${esc(s.period_end)} · 第${s.scheme_version}版</span>
-    ${s.return_reason && s.state === 'draft' ? `<p class="muted">退回理由：${esc(s.return_reason)}</p>` : ''}
-    <div class="muted">${(s.parts || []).map((p) => `${esc(p.kind === 'rating' ? '日常管理评价' : p.indicator)} ${fmt(p.weight)}分`).join('；')}</div>
+    ${s.return_reason && s.state === 'draft' ? html`<p class="muted">退回理由：${esc(s.return_reason)}</p>` : ''}
+    <div class="muted">${html.join((s.parts || []).map((p) => html`${esc(p.kind === 'rating' ? '日常管理评价' : p.indicator)} ${fmt(p.weight)}分`), '；')}</div>
     <div class="actions" data-scheme="${s.id}"></div></div>`;
 }
 
@@ -45,7 +45,7 @@ function schemeCard(s) {
 async function bindSchemeActions(main, reload) {
   for (const box of main.querySelectorAll('.actions[data-scheme]')) {
     const s = await api('GET', `/assessment/schemes/${box.dataset.scheme}`);
-    box.innerHTML = (s.allowed_actions || []).map((a) => `<button class="btn ${a.action === 'approve' || a.action === 'submit' ? 'primary-btn' : ''}" data-act="${a.action}">${esc(a.label)}</button>`).join('');
+    setHtml(box, (s.allowed_actions || []).map((a) => html`<button class="btn ${a.action === 'approve' || a.action === 'submit' ? 'primary-btn' : ''}" data-act="${a.action}">${esc(a.label)}</button>`));
     box.addEventListener('click', async (ev) => {
       const act = ev.target.dataset?.act;
       if (!act) return;
@@ -62,8 +62,8 @@ async function bindSchemeActions(main, reload) {
 }
 
 function partRow(cat, p = {}) {
-  const opts = cat.items.map((i) => `<option value="${esc(i.code)}" ${i.code === p.indicator ? 'selected' : ''}>${esc(i.name)}（${i.subjects.map((s) => (s === 'unit' ? '单位' : '个人')).join('、')}）</option>`).join('');
-  return `<div class="row2 as-part"><select class="as-ind">${opts}</select><input class="as-w narrow" type="number" min="1" max="100" step="any" value="${p.weight ?? 10}" aria-label="权重">
+  const opts = cat.items.map((i) => html`<option value="${esc(i.code)}" ${i.code === p.indicator ? 'selected' : ''}>${esc(i.name)}（${i.subjects.map((s) => (s === 'unit' ? '单位' : '个人')).join('、')}）</option>`);
+  return html`<div class="row2 as-part"><select class="as-ind">${opts}</select><input class="as-w narrow" type="number" min="1" max="100" step="any" value="${p.weight ?? 10}" aria-label="权重">
     <select class="as-rule"><option value="">默认规则</option><option value="linear">线性（达标满分）</option><option value="per_event">按次计分（封顶）</option></select>
     <input class="as-a narrow" type="number" step="any" placeholder="达标值/每次" aria-label="达标值或每次分值"><input class="as-b narrow" type="number" step="any" placeholder="零分值/封顶" aria-label="零分值或封顶"><button type="button" class="btn as-del">删除</button></div>`;
 }
@@ -71,7 +71,7 @@ function partRow(cat, p = {}) {
 async function editor(box) {
   const cat = await indicators();
   const y = year();
-  box.innerHTML = `<form class="card" id="as-form"><b>新建考核办法</b>
+  setHtml(box, html`<form class="card" id="as-form"><b>新建考核办法</b>
     <label for="as-name">名称</label><input id="as-name" required value="${y}年度派驻机构和派驻人员考核办法">
     <div class="row2"><div><label for="as-start">考核期间自</label><input id="as-start" type="date" required value="${y}-01-01"></div>
     <div><label for="as-end">至</label><input id="as-end" type="date" required value="${y}-12-31"></div></div>
@@ -80,7 +80,7 @@ async function editor(box) {
     <button type="button" class="btn" id="as-add">增加指标</button>
     <label for="as-rating">日常管理评价权重</label><input id="as-rating" type="number" min="0" max="100" step="any" value="30">
     <p>权重合计：<b id="as-sum"></b>（须为100）</p><div class="error" id="as-err"></div>
-    <button class="btn primary-btn" id="as-save" type="submit">保存草稿</button></form>`;
+    <button class="btn primary-btn" id="as-save" type="submit">保存草稿</button></form>`);
   const form = box.querySelector('#as-form');
   const sum = () => {
     const s = [...form.querySelectorAll('.as-w')].reduce((a, i) => a + Number(i.value || 0), 0) + Number(form.querySelector('#as-rating').value || 0);
@@ -89,7 +89,7 @@ async function editor(box) {
   };
   sum();
   form.addEventListener('input', sum);
-  form.querySelector('#as-add').addEventListener('click', () => { form.querySelector('#as-parts').insertAdjacentHTML('beforeend', partRow(cat)); sum(); });
+  form.querySelector('#as-add').addEventListener('click', () => { addHtml(form.querySelector('#as-parts'), 'beforeend', partRow(cat)); sum(); });
   form.addEventListener('click', (ev) => { if (ev.target.classList.contains('as-del')) { ev.target.closest('.as-part').remove(); sum(); } });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -114,14 +114,14 @@ async function editor(box) {
 async function schemeView(main, id) {
   const s = await api('GET', `/assessment/schemes/${id}`);
   const inUse = s.state === 'approved' || s.state === 'closed';
-  main.innerHTML = `<h2>${esc(s.name)} ${stTag(s.state, s.state_label)}</h2>
+  setHtml(main, html`<h2>${esc(s.name)} ${stTag(s.state, s.state_label)}</h2>
     <p class="muted">考核期间 ${esc(s.period_start)} 至 ${esc(s.period_end)}　<a href="#/assessment">返回考核办法</a>　<a href="#/assessment-flags">预警</a>　<a href="#/assessment-results">年度结果</a></p>
     <div class="actions" data-scheme="${s.id}"></div>
-    ${inUse ? `<div class="tabs" id="as-tabs"><a href="#" data-subject="unit" class="active">派驻机构</a><a href="#" data-subject="person">派驻人员</a></div>
+    ${inUse ? html`<div class="tabs" id="as-tabs"><a href="#" data-subject="unit" class="active">派驻机构</a><a href="#" data-subject="person">派驻人员</a></div>
     <div class="table-wrap"><table class="compact" id="as-scores"><tbody><tr><td class="loading">正在计算…</td></tr></tbody></table></div>
     <div id="as-records"></div>
     ${has('office', 'leader') && s.state === 'approved' ? rateForm() : ''}
-    ${has('office') ? '<div class="bar"><button class="btn primary-btn" id="as-generate">生成年度考核结果</button></div>' : ''}` : '<p class="muted">考核办法批准后显示得分。</p>'}`;
+    ${has('office') ? html`<div class="bar"><button class="btn primary-btn" id="as-generate">生成年度考核结果</button></div>` : ''}` : html`<p class="muted">考核办法批准后显示得分。</p>`}`);
   bindSchemeActions(main, () => schemeView(main, id));
   if (!inUse) return;
   let subject = 'unit';
@@ -130,10 +130,10 @@ async function schemeView(main, id) {
     const r = await api('GET', `/assessment/scores?scheme_id=${id}&subject=${subject}`);
     items = r.items;
     const parts = s.parts;
-    main.querySelector('#as-scores').innerHTML = `<thead><tr><th>${subject === 'unit' ? '派驻机构' : '派驻人员'}</th><th>总分</th>${parts.map((p) => `<th>${esc(p.kind === 'rating' ? '日常管理评价' : (catalogue?.items.find((i) => i.code === p.indicator)?.name || p.indicator))}（${fmt(p.weight)}）</th>`).join('')}</tr></thead>
-      <tbody>${items.map((it) => `<tr data-id="${it.subject.id}"><td>${esc(it.subject.name)}</td><td><b>${fmt(it.total)}</b></td>${it.parts.map((p) => `<td class="pts" data-ind="${esc(p.indicator)}" title="${p.applies ? `值 ${fmt(p.value)}，分子 ${fmt(p.numerator)}，分母 ${fmt(p.denominator)}` : '不适用'}"><a href="#" data-ind="${esc(p.indicator)}">${p.applies ? fmt(p.points) : '—'}</a><span class="muted"> ${p.applies ? fmt(p.value) : ''}</span></td>`).join('')}</tr>`).join('')}</tbody>`;
+    setHtml(main.querySelector('#as-scores'), html`<thead><tr><th>${subject === 'unit' ? '派驻机构' : '派驻人员'}</th><th>总分</th>${parts.map((p) => html`<th>${esc(p.kind === 'rating' ? '日常管理评价' : (catalogue?.items.find((i) => i.code === p.indicator)?.name || p.indicator))}（${fmt(p.weight)}）</th>`)}</tr></thead>
+      <tbody>${items.map((it) => html`<tr data-id="${it.subject.id}"><td>${esc(it.subject.name)}</td><td><b>${fmt(it.total)}</b></td>${it.parts.map((p) => html`<td class="pts" data-ind="${esc(p.indicator)}" title="${p.applies ? html`值 ${fmt(p.value)}，分子 ${fmt(p.numerator)}，分母 ${fmt(p.denominator)}` : '不适用'}"><a href="#" data-ind="${esc(p.indicator)}">${p.applies ? fmt(p.points) : '—'}</a><span class="muted"> ${p.applies ? fmt(p.value) : ''}</span></td>`)}</tr>`)}</tbody>`);
     const sel = main.querySelector('#r-subject');
-    if (sel && main.querySelector('#r-kind').value === subject) sel.innerHTML = items.map((it) => `<option value="${it.subject.id}">${esc(it.subject.name)}</option>`).join('');
+    if (sel && main.querySelector('#r-kind').value === subject) setHtml(sel, items.map((it) => html`<option value="${it.subject.id}">${esc(it.subject.name)}</option>`));
   };
   await indicators();
   await load();
@@ -143,7 +143,7 @@ async function schemeView(main, id) {
     ev.preventDefault();
     subject = a.dataset.subject;
     main.querySelectorAll('#as-tabs a').forEach((x) => x.classList.toggle('active', x === a));
-    main.querySelector('#as-records').innerHTML = '';
+    setHtml(main.querySelector('#as-records'), '');
     await load();
   });
   main.querySelector('#as-scores').addEventListener('click', async (ev) => {
@@ -155,9 +155,9 @@ async function schemeView(main, id) {
     try {
       const r = await api('GET', `/assessment/scores/records?scheme_id=${id}&subject=${subject}&id=${sid}&indicator=${encodeURIComponent(ind)}`);
       const name = items.find((i) => String(i.subject.id) === sid)?.subject.name || '';
-      box.innerHTML = `<div class="card"><b>${esc(name)} · ${esc(ind === 'rating' ? '日常管理评价' : ind)}：${r.items.length} 条记录</b>
-        <table class="compact"><tbody>${r.items.map((x) => recordRow(r.kind, x)).join('') || '<tr><td class="muted">没有记录</td></tr>'}</tbody></table></div>`;
-    } catch (e) { box.innerHTML = `<div class="card muted">${esc(e.message)}</div>`; }
+      setHtml(box, html`<div class="card"><b>${esc(name)} · ${esc(ind === 'rating' ? '日常管理评价' : ind)}：${r.items.length} 条记录</b>
+        <table class="compact"><tbody>${html.join(r.items.map((x) => recordRow(r.kind, x))) || html`<tr><td class="muted">没有记录</td></tr>`}</tbody></table></div>`);
+    } catch (e) { setHtml(box, html`<div class="card muted">${esc(e.message)}</div>`); }
   });
   main.querySelector('#as-generate')?.addEventListener('click', async () => {
     try { const r = await api('POST', '/assessment/results', { scheme_id: id }); toast(`已生成 ${r.items.length} 条年度考核结果`); location.hash = `#/assessment-results?scheme_id=${id}`; }
@@ -167,7 +167,7 @@ async function schemeView(main, id) {
   if (rf) {
     rf.querySelector('#r-kind').addEventListener('change', async (ev) => {
       const r = await api('GET', `/assessment/scores?scheme_id=${id}&subject=${ev.target.value}`);
-      rf.querySelector('#r-subject').innerHTML = r.items.map((it) => `<option value="${it.subject.id}">${esc(it.subject.name)}</option>`).join('');
+      setHtml(rf.querySelector('#r-subject'), r.items.map((it) => html`<option value="${it.subject.id}">${esc(it.subject.name)}</option>`));
     });
     rf.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -183,7 +183,7 @@ async function schemeView(main, id) {
 }
 
 function rateForm() {
-  return `<form class="card" id="as-rate"><b>日常管理评价</b>
+  return html`<form class="card" id="as-rate"><b>日常管理评价</b>
     <div class="row2"><select id="r-kind" aria-label="评价对象类别"><option value="unit">派驻机构</option><option value="person">派驻人员</option></select><select id="r-subject" aria-label="评价对象"></select></div>
     <label for="r-score">评分（0–100）</label><input id="r-score" type="number" min="0" max="100" step="any" required inputmode="decimal">
     <label for="r-remarks">评价意见</label><textarea id="r-remarks" rows="2"></textarea>
@@ -192,21 +192,21 @@ function rateForm() {
 }
 
 function recordRow(kind, x) {
-  if (kind === 'problem') return `<tr><td><a href="#/problem/${x.id}">#${x.id}</a></td><td>${esc(x.description)}</td><td>${esc(x.state)}</td><td>${fmtTime(x.created_at)}</td></tr>`;
-  if (kind === 'joint_action') return `<tr><td><a href="#/joint-action/${x.id}">#${x.id}</a></td><td>${esc(x.title)}</td><td>${esc(x.state)}</td><td>${fmtTime(x.planned_start || x.created_at)}</td></tr>`;
-  if (kind === 'notice') return `<tr><td>告知 #${x.id}</td><td>${esc(x.description)}</td><td>${fmtTime(x.issued_at)}</td><td>${x.answered_at ? fmtTime(x.answered_at) : '未反馈'}</td></tr>`;
-  return `<tr><td>${fmt(x.score)}</td><td>${esc(x.remarks)}</td><td>${esc(x.rater_name)}</td><td>${fmtTime(x.created_at)}</td></tr>`;
+  if (kind === 'problem') return html`<tr><td><a href="#/problem/${x.id}">#${x.id}</a></td><td>${esc(x.description)}</td><td>${esc(x.state)}</td><td>${fmtTime(x.created_at)}</td></tr>`;
+  if (kind === 'joint_action') return html`<tr><td><a href="#/joint-action/${x.id}">#${x.id}</a></td><td>${esc(x.title)}</td><td>${esc(x.state)}</td><td>${fmtTime(x.planned_start || x.created_at)}</td></tr>`;
+  if (kind === 'notice') return html`<tr><td>告知 #${x.id}</td><td>${esc(x.description)}</td><td>${fmtTime(x.issued_at)}</td><td>${x.answered_at ? fmtTime(x.answered_at) : '未反馈'}</td></tr>`;
+  return html`<tr><td>${fmt(x.score)}</td><td>${esc(x.remarks)}</td><td>${esc(x.rater_name)}</td><td>${fmtTime(x.created_at)}</td></tr>`;
 }
 
 // #/assessment-flags — the board of 不作为、慢作为、乱作为
 export async function flagsView(main) {
   const r = await api('GET', `/assessment/flags?township_id=${state.me.township_id || ''}`);
-  main.innerHTML = `<h2>不作为、慢作为、乱作为预警</h2><div id="as-flags">${r.items.length ? r.items.map((f) => `<div class="card as-flag" data-id="${f.id}">
+  setHtml(main, html`<h2>不作为、慢作为、乱作为预警</h2><div id="as-flags">${r.items.length ? r.items.map((f) => html`<div class="card as-flag" data-id="${f.id}">
     <span class="tag red">${esc(f.rule_info?.sign)}</span> <b>${esc(f.unit_name)}：${esc(f.rule_info?.name)}</b> ${stTag(f.state, f.state_label)}
     <p class="muted">${esc(f.rule_info?.description)}（发现于 ${fmtTime(f.found_at)}）</p>
-    <div>证据（${f.count} 条）：${f.evidence.ids.map((i) => (f.evidence.kind === 'problem' ? `<a href="#/problem/${i}">#${i}</a>` : `告知 #${i}`)).join('、')}</div>
-    ${f.note ? `<p>说明：${esc(f.note)}</p>` : ''}
-    <div class="actions">${(f.allowed_actions || []).map((a) => `<button class="btn" data-act="${a.action}">${esc(a.label)}</button>`).join('')}</div></div>`).join('') : '<p class="muted">暂无预警</p>'}</div>`;
+    <div>证据（${f.count} 条）：${html.join(f.evidence.ids.map((i) => (f.evidence.kind === 'problem' ? html`<a href="#/problem/${i}">#${i}</a>` : html`告知 #${i}`)), '、')}</div>
+    ${f.note ? html`<p>说明：${esc(f.note)}</p>` : ''}
+    <div class="actions">${(f.allowed_actions || []).map((a) => html`<button class="btn" data-act="${a.action}">${esc(a.label)}</button>`)}</div></div>`) : html`<p class="muted">暂无预警</p>`}</div>`);
   main.querySelector('#as-flags').addEventListener('click', async (ev) => {
     const act = ev.target.dataset?.act;
     if (!act) return;
@@ -224,13 +224,13 @@ export async function resultsView(main) {
   const sid = q.get('scheme_id');
   const r = await api('GET', `/assessment/results${sid ? `?scheme_id=${sid}` : ''}`);
   const schemes = [...new Map(r.items.map((x) => [x.scheme_id, x.scheme_name])).entries()];
-  main.innerHTML = `<h2>年度考核结果</h2>
-    <p class="muted">${schemes.map(([id, name]) => `${esc(name)}：<a href="/api/v1/assessment/results/export.xlsx?scheme_id=${id}" download>导出XLSX</a> · <a href="/api/v1/assessment/results/export.pdf?scheme_id=${id}" download>导出PDF</a>`).join('<br>')}</p>
+  setHtml(main, html`<h2>年度考核结果</h2>
+    <p class="muted">${html.join(schemes.map(([id, name]) => html`${esc(name)}：<a href="/api/v1/assessment/results/export.xlsx?scheme_id=${id}" download>导出XLSX</a> · <a href="/api/v1/assessment/results/export.pdf?scheme_id=${id}" download>导出PDF</a>`), html`<br>`)}</p>
     <div class="table-wrap"><table class="compact" id="as-results"><thead><tr><th>年度</th><th>乡镇</th><th>考核对象</th><th>所属单位</th><th>总分</th><th>乡镇评定</th><th>主管部门确定</th><th>状态</th><th></th></tr></thead>
-    <tbody>${r.items.map((x) => `<tr data-id="${x.id}"><td data-l="年度">${x.year}</td><td data-l="乡镇">${esc(x.township_name)}</td><td data-l="考核对象">${esc(x.subject_name)}<span class="muted">（${x.subject_kind === 'unit' ? '机构' : '人员'}）</span></td><td data-l="所属单位">${esc(x.unit_name)}</td><td data-l="总分">${fmt(x.total)}</td>
-      <td data-l="乡镇评定">${esc(x.township_grade || '—')}${x.township_remarks ? `<br><span class="muted">${esc(x.township_remarks)}</span>` : ''}</td>
-      <td class="dept-grade" data-l="主管部门确定">${esc(x.department_grade || '—')}${x.department_remarks ? `<br><span class="muted">${esc(x.department_remarks)}</span>` : ''}</td>
-      <td data-l="状态">${stTag(x.state, x.state_label)}</td><td>${(x.allowed_actions || []).map((a) => `<button class="btn" data-act="${a.action}">${esc(a.label)}</button>`).join('')}</td></tr>`).join('') || '<tr><td colspan="9" class="muted">暂无考核结果</td></tr>'}</tbody></table></div>`;
+    <tbody>${html.join(r.items.map((x) => html`<tr data-id="${x.id}"><td data-l="年度">${x.year}</td><td data-l="乡镇">${esc(x.township_name)}</td><td data-l="考核对象">${esc(x.subject_name)}<span class="muted">（${x.subject_kind === 'unit' ? '机构' : '人员'}）</span></td><td data-l="所属单位">${esc(x.unit_name)}</td><td data-l="总分">${fmt(x.total)}</td>
+      <td data-l="乡镇评定">${esc(x.township_grade || '—')}${x.township_remarks ? html`<br><span class="muted">${esc(x.township_remarks)}</span>` : ''}</td>
+      <td class="dept-grade" data-l="主管部门确定">${esc(x.department_grade || '—')}${x.department_remarks ? html`<br><span class="muted">${esc(x.department_remarks)}</span>` : ''}</td>
+      <td data-l="状态">${stTag(x.state, x.state_label)}</td><td>${(x.allowed_actions || []).map((a) => html`<button class="btn" data-act="${a.action}">${esc(a.label)}</button>`)}</td></tr>`)) || html`<tr><td colspan="9" class="muted">暂无考核结果</td></tr>`}</tbody></table></div>`);
   main.querySelector('#as-results').addEventListener('click', async (ev) => {
     const act = ev.target.dataset?.act;
     if (!act) return;

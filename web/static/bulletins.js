@@ -4,7 +4,7 @@
 // the reader (every figure beside 上期/环比 and 去年同期/同比, the units
 // ranked, hot spots, overdue and rework lists, joint enforcement, the units'
 // reports); PDF and XLSX exports; and a unit's own periodic report.
-import { api, esc, has, state, toast, fmtTime, today } from './core.js';
+import { html, setHtml, api, esc, has, state, toast, fmtTime, today } from './core.js';
 
 const KIND_LABEL = { week: '周报', month: '月报', quarter: '季报', year: '年报', custom: '专报' };
 const pad = (n) => String(n).padStart(2, '0');
@@ -29,26 +29,26 @@ export function periodOf(kind) {
 
 const fmtVal = (v, unit) => (v === null || v === undefined ? '—' : unit === '%' ? `${Number(v).toFixed(2)}%` : unit === '小时' ? `${v} 小时` : String(v));
 const fmtChange = (v, unit) => {
-  if (v === null || v === undefined) return '<span class="muted">—</span>';
+  if (v === null || v === undefined) return html`<span class="muted">—</span>`;
   const cls = v > 0 ? 'up' : v < 0 ? 'down' : '';
   const s = unit === '件' ? `${v > 0 ? '+' : ''}${Number(v).toFixed(2)}%` : `${v > 0 ? '+' : ''}${Number(v).toFixed(2)}${unit === '%' ? '个百分点' : unit}`;
-  return `<span class="chg ${cls}">${esc(s)}</span>`;
+  return html`<span class="chg ${cls}">${esc(s)}</span>`;
 };
 
 export async function bulletinsView(main) {
   const composer = has('office', 'dept');
   const r = await api('GET', '/bulletins?limit=100');
   const [s, e] = periodOf('month');
-  main.innerHTML = `<h2>通报</h2>
-    ${composer ? `<form id="compose" class="card row wrap">
-      <label>类型 <select name="kind">${['month', 'week', 'quarter', 'year', 'custom'].map((k) => `<option value="${k}">${KIND_LABEL[k]}</option>`).join('')}</select></label>
+  setHtml(main, html`<h2>通报</h2>
+    ${composer ? html`<form id="compose" class="card row wrap">
+      <label>类型 <select name="kind">${['month', 'week', 'quarter', 'year', 'custom'].map((k) => html`<option value="${k}">${KIND_LABEL[k]}</option>`)}</select></label>
       <label>起 <input type="date" name="period_start" value="${s}" required></label>
       <label>止 <input type="date" name="period_end" value="${e}" required></label>
       <button class="primary" type="submit" id="compose-btn">生成通报</button></form>` : ''}
     <table class="list" id="bulletins"><thead><tr><th>编号</th><th>标题</th><th>期间</th><th>状态</th><th>已读</th></tr></thead><tbody>
-    ${r.items.map((b) => `<tr data-id="${b.id}"><td>${esc(b.number || '（草稿）')}</td><td><a href="#/bulletin/${b.id}">${esc(b.title)}</a></td>
-      <td>${esc(b.period_start)} 至 ${esc(b.period_end)}</td><td>${b.state === 'published' ? '<span class="tag green">已发布</span>' : '<span class="tag">草稿</span>'}</td><td>${esc(b.reads)}</td></tr>`).join('') || '<tr><td colspan="5" class="muted">暂无通报</td></tr>'}
-    </tbody></table>`;
+    ${html.join(r.items.map((b) => html`<tr data-id="${b.id}"><td>${esc(b.number || '（草稿）')}</td><td><a href="#/bulletin/${b.id}">${esc(b.title)}</a></td>
+      <td>${esc(b.period_start)} 至 ${esc(b.period_end)}</td><td>${b.state === 'published' ? html`<span class="tag green">已发布</span>` : html`<span class="tag">草稿</span>`}</td><td>${esc(b.reads)}</td></tr>`)) || html`<tr><td colspan="5" class="muted">暂无通报</td></tr>`}
+    </tbody></table>`);
   const form = main.querySelector('#compose');
   if (!form) return;
   form.kind.addEventListener('change', () => {
@@ -68,7 +68,7 @@ export async function bulletinsView(main) {
 }
 
 function table(heads, rows) {
-  return `<table class="list"><thead><tr>${heads.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('') || `<tr><td colspan="${heads.length}" class="muted">无</td></tr>`}</tbody></table>`;
+  return html`<table class="list"><thead><tr>${heads.map((h) => html`<th>${esc(h)}</th>`)}</tr></thead><tbody>${html.join(rows) || html`<tr><td colspan="${heads.length}" class="muted">无</td></tr>`}</tbody></table>`;
 }
 
 export async function bulletinView(main, [id]) {
@@ -76,20 +76,20 @@ export async function bulletinView(main, [id]) {
   const c = b.content || {};
   const draft = b.state === 'draft';
   const composer = !!b.readers;
-  const figs = (c.figures || []).map((f) => `<tr data-code="${esc(f.code)}"><td>${esc(f.name)}</td><td class="num">${fmtVal(f.value, f.unit)}</td>
+  const figs = (c.figures || []).map((f) => html`<tr data-code="${esc(f.code)}"><td>${esc(f.name)}</td><td class="num">${fmtVal(f.value, f.unit)}</td>
     <td class="num">${fmtVal(f.previous, f.unit)}</td><td class="num">${fmtChange(f.mom, f.unit)}</td><td class="num">${fmtVal(f.last_year, f.unit)}</td><td class="num">${fmtChange(f.yoy, f.unit)}</td></tr>`);
-  const units = (c.units || []).map((u) => `<tr><td>${esc(u.rank)}</td><td>${esc(u.name)}</td><td class="num">${esc(u.reported)}</td><td class="num">${esc(u.closed)}</td><td class="num">${fmtVal(u.on_time_closing_rate, '%')}</td><td class="num">${esc(u.overdue)}</td></tr>`);
-  const hot = (c.hotspots || []).map((h) => `<tr><td>${esc(h.name)}</td><td class="num">${esc(h.n)}</td><td>${(h.repeated || []).map((r) => `${esc(r.name)}×${esc(r.n)}`).join('、')}</td></tr>`);
-  const plist = (rows) => (rows || []).map((p) => `<tr><td><a href="#/problem/${p.id}">${esc(p.id)}</a></td><td>${esc(p.description)}</td><td>${esc(fmtTime(p.due_at || p.handled_at))}</td></tr>`);
+  const units = (c.units || []).map((u) => html`<tr><td>${esc(u.rank)}</td><td>${esc(u.name)}</td><td class="num">${esc(u.reported)}</td><td class="num">${esc(u.closed)}</td><td class="num">${fmtVal(u.on_time_closing_rate, '%')}</td><td class="num">${esc(u.overdue)}</td></tr>`);
+  const hot = (c.hotspots || []).map((h) => html`<tr><td>${esc(h.name)}</td><td class="num">${esc(h.n)}</td><td>${html.join((h.repeated || []).map((r) => html`${esc(r.name)}×${esc(r.n)}`), '、')}</td></tr>`);
+  const plist = (rows) => (rows || []).map((p) => html`<tr><td><a href="#/problem/${p.id}">${esc(p.id)}</a></td><td>${esc(p.description)}</td><td>${esc(fmtTime(p.due_at || p.handled_at))}</td></tr>`);
   const j = c.joint || {};
   const jv = (k) => fmtVal(j[k]?.value, k.endsWith('rate') ? '%' : '件');
-  const reports = (c.unit_reports || []).map((r) => `<tr><td>${esc(r.unit_name)}</td><td>${esc(r.analysis)}</td></tr>`);
-  main.innerHTML = `<h2>${esc(b.title)}</h2>
+  const reports = (c.unit_reports || []).map((r) => html`<tr><td>${esc(r.unit_name)}</td><td>${esc(r.analysis)}</td></tr>`);
+  setHtml(main, html`<h2>${esc(b.title)}</h2>
     <p class="muted" id="b-number">${esc(b.number || '草稿（未发布）')} · ${esc(KIND_LABEL[b.period_kind] || '')} ${esc(b.period_start)} 至 ${esc(b.period_end)}${b.published_at ? ' · 发布于 ' + esc(fmtTime(b.published_at)) : ''}</p>
     <div class="row wrap">
       <a class="button" id="b-pdf" href="/api/v1/bulletins/${b.id}/bulletin.pdf" download>导出PDF</a>
       <a class="button" id="b-xlsx" href="/api/v1/bulletins/${b.id}/bulletin.xlsx" download>导出XLSX</a>
-      ${composer && draft ? '<button id="b-recompose">重新计算</button><button class="primary" id="b-publish">发布</button>' : ''}
+      ${composer && draft ? html`<button id="b-recompose">重新计算</button><button class="primary" id="b-publish">发布</button>` : ''}
     </div>
     <h3>一、总体情况</h3>${table(['指标', '本期', '上期', '环比', '去年同期', '同比'], figs)}
     <h3>二、各派驻机构办理情况</h3>${table(['名次', '派驻机构', '上报', '结案', '按期结案率', '超期'], units)}
@@ -99,8 +99,8 @@ export async function bulletinView(main, [id]) {
     <h3>六、联合执法</h3><p>常规 ${jv('joint_routine')}，专项 ${jv('joint_special')}，应急 ${jv('joint_emergency')}；专项申请按时转呈率 ${jv('special_forward_rate')}；互动告知当日反馈率 ${jv('notice_same_day_rate')}。</p>
     <h3>七、派驻机构报告</h3>${table(['派驻机构', '报告'], reports)}
     <h3>八、分析研判</h3>
-    ${composer && draft ? `<form id="b-analysis"><textarea name="analysis" rows="6" style="width:100%">${esc(b.analysis)}</textarea><button type="submit">保存分析</button></form>` : `<p id="b-analysis-text">${esc(b.analysis) || '<span class="muted">无</span>'}</p>`}
-    ${composer && !draft ? `<h3>阅读情况</h3>${table(['人员', '派驻机构', '阅读时间'], b.readers.map((r) => `<tr><td>${esc(r.display_name)}</td><td>${esc(r.unit_name || '')}</td><td>${r.read_at ? esc(fmtTime(r.read_at)) : '<span class="tag red">未读</span>'}</td></tr>`))}` : ''}`;
+    ${composer && draft ? html`<form id="b-analysis"><textarea name="analysis" rows="6" style="width:100%" aria-label="分析">${esc(b.analysis)}</textarea><button type="submit">保存分析</button></form>` : html`<p id="b-analysis-text">${b.analysis ? esc(b.analysis) : html`<span class="muted">无</span>`}</p>`}
+    ${composer && !draft ? html`<h3>阅读情况</h3>${table(['人员', '派驻机构', '阅读时间'], b.readers.map((r) => html`<tr><td>${esc(r.display_name)}</td><td>${esc(r.unit_name || '')}</td><td>${r.read_at ? esc(fmtTime(r.read_at)) : html`<span class="tag red">未读</span>`}</td></tr>`))}` : ''}`);
   const act = async (action) => {
     try { await api('POST', `/bulletins/${b.id}/actions`, { action }); toast(action === 'publish' ? '已发布' : '已重新计算'); bulletinView(main, [id]); } catch (e) { toast(e.message, 'error'); }
   };
@@ -115,18 +115,18 @@ export async function bulletinView(main, [id]) {
 // The unit's own periodic report (R7.4), and for the office who has filed.
 export async function unitReportsView(main) {
   const [s, e] = periodOf('month');
-  main.innerHTML = `<h2>派驻机构报告</h2>
+  setHtml(main, html`<h2>派驻机构报告</h2>
     <form id="period" class="card row wrap"><label>起 <input type="date" name="period_start" value="${s}"></label>
       <label>止 <input type="date" name="period_end" value="${e}" max="${today()}"></label><button type="submit">查看</button></form>
-    <div id="reports"></div>`;
+    <div id="reports"></div>`);
   const form = main.querySelector('#period');
   const load = async () => {
     const q = `period_start=${form.period_start.value}&period_end=${form.period_end.value}`;
     const r = await api('GET', `/unit-reports?${q}`);
     const mine = has('contact', 'staff');
-    main.querySelector('#reports').innerHTML = `<p>已报送 <b id="filed">${r.filed}</b> 个，未报送 <b id="missing">${r.missing}</b> 个</p>
-      ${table(['派驻机构', '状态', '报送时间', '分析'], r.items.map((i) => `<tr><td>${esc(i.unit_name)}</td><td>${i.report_id ? '<span class="tag green">已报送</span>' : '<span class="tag red">未报送</span>'}</td><td>${esc(i.filed_at ? fmtTime(i.filed_at) : '')}</td><td>${esc(i.analysis || '')}</td></tr>`))}
-      ${mine ? `<form id="file" class="card"><p>本单位报告（本单位期内数据将自动填入）</p><textarea name="analysis" rows="5" style="width:100%" required></textarea><button class="primary" type="submit">报送</button></form>` : ''}`;
+    setHtml(main.querySelector('#reports'), html`<p>已报送 <b id="filed">${r.filed}</b> 个，未报送 <b id="missing">${r.missing}</b> 个</p>
+      ${table(['派驻机构', '状态', '报送时间', '分析'], r.items.map((i) => html`<tr><td>${esc(i.unit_name)}</td><td>${i.report_id ? html`<span class="tag green">已报送</span>` : html`<span class="tag red">未报送</span>`}</td><td>${esc(i.filed_at ? fmtTime(i.filed_at) : '')}</td><td>${esc(i.analysis || '')}</td></tr>`))}
+      ${mine ? html`<form id="file" class="card"><p>本单位报告（本单位期内数据将自动填入）</p><textarea name="analysis" rows="5" style="width:100%" required aria-label="本单位报告分析"></textarea><button class="primary" type="submit">报送</button></form>` : ''}`);
     main.querySelector('#file')?.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       try { await api('POST', '/unit-reports', { period_start: form.period_start.value, period_end: form.period_end.value, analysis: ev.target.analysis.value }); toast('已报送'); load(); } catch (err) { toast(err.message, 'error'); }

@@ -6,7 +6,7 @@
 // cell by its number of problems. A period picker bounds every figure; a
 // click on a figure (a card, a unit's bar, a cell) lists the problems
 // behind it (/indicators/records); the list exports as XLSX or CSV.
-import { api, esc, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL, fmtTime, today, plusDays } from './core.js';
+import { html, setHtml, addHtml, api, esc, can, loadECharts, STATE_LABEL, STATES, CHANNEL_LABEL, fmtTime, today, plusDays } from './core.js';
 import { loadGrid, gridMap } from './map.js';
 
 const PALETTE = ['#8b1a1a', '#3e6fb0', '#e9a100', '#1a9847', '#7a4fb0', '#d9622b', '#2a9d9f', '#667085', '#c2185b', '#5d7d2a'];
@@ -20,19 +20,21 @@ const qs = (o) => Object.entries(o).filter(([, v]) => v !== undefined && v !== n
 // drill: the problems behind a figure, in a panel under the cards.
 async function drill(main, title, args) {
   const box = main.querySelector('#drill');
-  box.innerHTML = '<p class="loading">正在加载…</p>';
+  setHtml(box, html`<p class="loading">正在加载…</p>`);
   try {
     const r = await api('GET', `/indicators/records?${qs({ from: isoFrom(), to: isoTo(), limit: 200, ...args })}`);
-    box.innerHTML = `<div class="card"><b>${esc(title)}</b>（${r.items.length}${r.next ? '+' : ''} 件）<button id="drill-close" class="small">关闭</button>
+    setHtml(box, html`<div class="card"><b>${esc(title)}</b>（${r.items.length}${r.next ? '+' : ''} 件）<button id="drill-close" class="small">关闭</button>
       <table class="list" id="drill-list"><thead><tr><th>编号</th><th>问题</th><th>状态</th><th>上报时间</th></tr></thead><tbody>
-      ${r.items.map((p) => `<tr><td><a href="#/problem/${p.id}">${esc(p.id)}</a></td><td>${esc(p.description)}</td><td>${esc(STATE_LABEL[p.state] || p.state)}</td><td>${esc(fmtTime(p.created_at))}</td></tr>`).join('') || '<tr><td colspan="4" class="muted">无</td></tr>'}
-      </tbody></table></div>`;
-    box.querySelector('#drill-close').addEventListener('click', () => { box.innerHTML = ''; });
-  } catch (e) { box.innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+      ${html.join(r.items.map((p) => html`<tr><td><a href="#/problem/${p.id}">${esc(p.id)}</a></td><td>${esc(p.description)}</td><td>${esc(STATE_LABEL[p.state] || p.state)}</td><td>${esc(fmtTime(p.created_at))}</td></tr>`)) || html`<tr><td colspan="4" class="muted">无</td></tr>`}
+      </tbody></table></div>`);
+    box.querySelector('#drill-close').addEventListener('click', () => { setHtml(box, ''); });
+  } catch (e) { setHtml(box, html`<p class="error">${esc(e.message)}</p>`); }
 }
 
 export async function dashboardView(main) {
-  main.innerHTML = `<h2>统计分析</h2>
+  // the hot-spot map is built from problems: only for who may read them
+  const readsProblems = can('problem.read');
+  setHtml(main, html`<h2>统计分析</h2>
     <form id="period" class="card row wrap"><label>起 <input type="date" name="from" value="${esc(period.from)}"></label>
       <label>止 <input type="date" name="to" value="${esc(period.to)}"></label>
       <button type="submit">统计</button><button type="button" data-p="month">本月</button><button type="button" data-p="year">本年</button>
@@ -44,8 +46,8 @@ export async function dashboardView(main) {
       <div class="card chart-card wide"><b>近30天上报与结案趋势</b><div class="chart" id="c-trend"></div></div>
       <div class="card chart-card"><b>问题类别（前10）</b><div class="chart" id="c-cat"></div></div>
       <div class="card chart-card"><b>责任单位（期内上报，点击查看问题）</b><div class="chart" id="c-unit"></div></div>
-      <div class="card chart-card wide"><b>问题热点（按网格，期内上报）</b><div class="map" id="c-heat"></div></div>
-    </div>`;
+      ${readsProblems ? html`<div class="card chart-card wide"><b>问题热点（按网格，期内上报）</b><div class="map" id="c-heat"></div></div>` : ''}
+    </div>`);
   const pf = main.querySelector('#period');
   pf.addEventListener('submit', (ev) => { ev.preventDefault(); period.from = pf.from.value; period.to = pf.to.value; dashboardView(main); });
   pf.querySelectorAll('[data-p]').forEach((b) => b.addEventListener('click', () => {
@@ -63,21 +65,21 @@ export async function dashboardView(main) {
   const catalog = await api('GET', '/indicators');
   const names = Object.fromEntries(catalog.items.map((i) => [i.code, i]));
   const vals = v.items[0]?.values || {};
-  main.querySelector('#figs').innerHTML = codes.map((c) => {
+  setHtml(main.querySelector('#figs'), codes.map((c) => {
     const x = vals[c] || {};
     const shown = x.value === null || x.value === undefined ? '—' : names[c]?.unit === '%' ? `${x.value}%` : x.value;
-    return `<button type="button" class="card kpi figure" data-code="${c}" title="${esc(names[c]?.formula || '')}"><span class="muted">${esc(names[c]?.name || c)}</span><b>${esc(shown)}</b>${x.denominator ? `<small class="muted">${esc(x.numerator)} / ${esc(x.denominator)}</small>` : ''}</button>`;
-  }).join('');
+    return html`<button type="button" class="card kpi figure" data-code="${c}" title="${esc(names[c]?.formula || '')}"><span class="muted">${esc(names[c]?.name || c)}</span><b>${esc(shown)}</b>${x.denominator ? html`<small class="muted">${esc(x.numerator)} / ${esc(x.denominator)}</small>` : ''}</button>`;
+  }));
   main.querySelectorAll('#figs .figure').forEach((el) => el.addEventListener('click', () => drill(main, names[el.dataset.code]?.name || el.dataset.code, { code: el.dataset.code })));
   const E = window.echarts;
   const anim = !navigator.webdriver;
   const total = Object.values(s.by_state || {}).reduce((a, b) => a + b, 0);
   const open = Object.entries(s.by_state || {}).filter(([k]) => !['closed', 'rejected', 'merged'].includes(k)).reduce((a, [, b]) => a + b, 0);
   const rate = s.on_time_rate == null ? '—' : (s.on_time_rate * 100).toFixed(1) + '%';
-  main.querySelector('#kpi').innerHTML = [
+  setHtml(main.querySelector('#kpi'), [
     ['问题总数', total, ''], ['未办结', open, ''], ['超期', s.overdue ?? 0, 'red'], ['按期办结率', rate, 'green'],
     ['近30天上报', (s.trend || []).reduce((a, d) => a + (d.reported || 0), 0), ''], ['近30天结案', (s.trend || []).reduce((a, d) => a + (d.closed || 0), 0), ''],
-  ].map(([l, v, c]) => `<div class="card kpi ${c}"><span class="muted">${l}</span><b>${esc(v)}</b></div>`).join('');
+  ].map(([l, v, c]) => html`<div class="card kpi ${c}"><span class="muted">${l}</span><b>${esc(v)}</b></div>`));
   const charts = [];
   const chart = (id, opt) => {
     const el = main.querySelector('#' + id);
@@ -108,13 +110,14 @@ export async function dashboardView(main) {
   window.addEventListener('resize', onResize);
 
   // hot spots: problems reported per cell in the period, counted by the server
+  if (!readsProblems) return;
   try {
     const [{ cells, shapes }, hot] = await Promise.all([loadGrid(), api('GET', `/indicators/hotspots?${qs({ from: isoFrom(), to: isoTo() })}`)]);
     const heat = Object.fromEntries(hot.items.map((h) => [h.cell_id, h.n]));
     await gridMap(main.querySelector('#c-heat'), { cells, shapes, heat, onCell: (p) => drill(main, `${p.name}：期内上报`, { code: 'reported', cell_id: p.id }) });
     const top = hot.items.slice(0, 3);
-    main.querySelector('#c-heat').insertAdjacentHTML('afterend', `<p class="muted" id="hot-top">问题最多的网格：${top.map((h) => `${esc(h.name)}（${h.n} 件${h.repeated.length ? '，' + h.repeated.map((r) => `${esc(r.name)}重复${r.n}次`).join('、') : ''}）`).join('、') || '暂无'}</p>`);
+    addHtml(main.querySelector('#c-heat'), 'afterend', html`<p class="muted" id="hot-top">问题最多的网格：${html.join(top.map((h) => html`${esc(h.name)}（${h.n} 件${h.repeated.length ? html`，${html.join(h.repeated.map((r) => html`${esc(r.name)}重复${r.n}次`), '、')}` : ''}）`), '、') || '暂无'}</p>`);
   } catch (e) {
-    main.querySelector('#c-heat').innerHTML = `<p class="error">${esc(e.message)}</p>`;
+    setHtml(main.querySelector('#c-heat'), html`<p class="error">${esc(e.message)}</p>`);
   }
 }
