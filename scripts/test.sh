@@ -51,7 +51,9 @@ suite api-asan-pg node env XZ_ENGINE=pg XZ_BIN=build/asan/xiezhi node --test --t
 suite soak-smoke unit env XZ_SOAK_SECONDS=6 XZ_SOAK_STEP=2 XZ_SOAK_RSS=0 bench/soak.sh
 make -s web
 if ls tests/e2e/*.test.mjs >/dev/null 2>&1; then
-  [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund >/dev/null 2>&1
+  # every package of package.json present (a checkout made before one was added has node_modules without it)
+  node -e 'const p = require("./package.json"); for (const d of Object.keys({ ...p.dependencies, ...p.devDependencies })) require.resolve(d + "/package.json")' 2>/dev/null \
+    || npm install --no-audit --no-fund >/dev/null 2>&1
   suite e2e node node --test --test-concurrency=1 tests/e2e/
 fi
 
