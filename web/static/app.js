@@ -165,6 +165,8 @@ function openEvents() {
     refreshBadge();
   });
   es.addEventListener('inbox', () => refreshBadge());
+  // a message for this user (the server's "notification" event): the badge counts it at once
+  es.addEventListener('notification', () => refreshBadge());
   es.addEventListener('resync', () => { window.dispatchEvent(new CustomEvent('xz:problem', { detail: {} })); refreshBadge(); });
   state.events = es;
 }
