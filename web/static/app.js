@@ -231,6 +231,10 @@ async function homeView(main) {
   if (has('office')) quick.push(['#/joint', '联合执法', '起草、转报、组织实施']);
   if (has('contact')) quick.push(['#/notices', '协同通知', '当日派员响应、指派参加人员']);
   if (has('office', 'leader', 'dept', 'admin')) quick.push(['#/dashboard', '统计分析', '渠道、类别、单位、趋势']);
+  if (has('office', 'leader')) quick.push(['#/meetings', '联席会议', '安排、签到、情况报告、会议纪要']);
+  if (has('office', 'leader', 'staff', 'contact')) quick.push(['#/meeting-items', '议定事项', '会议议定事项的办理与督办']);
+  if (has('office', 'leader')) quick.push(['#/assessment', '考核', '考核办法、得分与履职预警']);
+  if (has('dept')) quick.push(['#/inspections', '督促检查', '检查乡镇平台、限期整改']);
   const mine = new Set(screens().map((x) => '#/' + x.id));
   quick = quick.filter(([href]) => mine.has(href));
   return html`<h2>工作台</h2>${quick.length ? html`<div class="quick">${html.join(quick.map(([h, t, d]) => html`<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`), '')}</div>` : ''}
