@@ -237,15 +237,41 @@ static bool printable_key(const char *k)
 	return true;
 }
 
-/* request_sha256: hex SHA-256 of the path and body, what a key stands for. */
+/* multipart_boundary: the boundary of a multipart/form-data body, or NULL
+ * (*len its length). A client that sends the same upload again makes a new
+ * boundary, so the boundary is not part of what the request stands for. */
+static const char *multipart_boundary(struct xz_req *r, size_t *len)
+{
+	const char *ct = xz_req_header(r, "Content-Type"), *b;
+	if (!ct || strncasecmp(ct, "multipart/form-data", 19) || !(b = strstr(ct, "boundary=")))
+		return NULL;
+	b += 9;
+	if (*b == '"')
+		b++;
+	*len = strcspn(b, "\"; ");
+	return *len ? b : NULL;
+}
+
+/* request_sha256: hex SHA-256 of the path and body, what a key stands for
+ * (a multipart body without its boundary strings). */
 static void request_sha256(struct xz_req *r, char hex[65])
 {
 	unsigned char out[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256_state st;
+	size_t blen = 0;
+	const char *boundary = multipart_boundary(r, &blen);
 	crypto_hash_sha256_init(&st);
 	crypto_hash_sha256_update(&st, (const unsigned char *)r->path, strlen(r->path) + 1);
-	if (r->body)
+	if (r->body && boundary) {
+		const char *p = r->body, *end = r->body + r->body_len, *hit;
+		while ((hit = memmem(p, (size_t)(end - p), boundary, blen))) {
+			crypto_hash_sha256_update(&st, (const unsigned char *)p, (size_t)(hit - p));
+			p = hit + blen;
+		}
+		crypto_hash_sha256_update(&st, (const unsigned char *)p, (size_t)(end - p));
+	} else if (r->body) {
 		crypto_hash_sha256_update(&st, (const unsigned char *)r->body, r->body_len);
+	}
 	crypto_hash_sha256_final(&st, out);
 	sodium_bin2hex(hex, 65, out, sizeof(out));
 }
