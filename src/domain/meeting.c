@@ -228,53 +228,47 @@ static int tell(struct xz_ctx *c, json_t *users, const char *kind, const char *t
 	return rc;
 }
 
-/* unit_people: the active accounts of a unit's contact and staff. */
-static int unit_people(struct xz_ctx *c, int64_t unit, bool contacts_only, json_t **rows)
+/* tell_query: tell every account the query (one column, id) answers. */
+static int tell_query(struct xz_ctx *c, const char *sql, const struct xz_val *p, int n,
+		      const char *kind, const char *title, const char *body)
 {
-	return xz_db_query(c->db,
-			   "SELECT DISTINCT u.id FROM users u JOIN user_roles r ON r.user_id = u.id "
-			   "WHERE u.disabled = 0 AND u.unit_id = $1 AND (r.role = 'contact' OR "
-			   "($2 = 0 AND r.role = 'staff')) ORDER BY u.id",
-			   XZ_ARGS(XZ_INT(unit), XZ_INT(contacts_only)), rows);
+	json_t *rows = NULL;
+	int rc = xz_db_query(c->db, sql, p, n, &rows);
+	if (rc == 0)
+		rc = tell(c, rows, kind, title, body);
+	json_decref(rows);
+	return rc;
 }
 
+/* tell_unit: the active accounts of a unit's contact (and its staff unless
+ * contacts_only). */
 static int tell_unit(struct xz_ctx *c, int64_t unit, bool contacts_only, const char *kind,
 		     const char *title, const char *body)
 {
-	json_t *rows = NULL;
-	int rc = unit_people(c, unit, contacts_only, &rows);
-	if (rc == 0)
-		rc = tell(c, rows, kind, title, body);
-	json_decref(rows);
-	return rc;
+	return tell_query(c,
+			  "SELECT DISTINCT u.id FROM users u JOIN user_roles r ON r.user_id = u.id "
+			  "WHERE u.disabled = 0 AND u.unit_id = $1 AND (r.role = 'contact' OR "
+			  "($2 = 0 AND r.role = 'staff')) ORDER BY u.id",
+			  XZ_ARGS(XZ_INT(unit), XZ_INT(contacts_only)), kind, title, body);
 }
 
+/* tell_office: the township's enforcement office. */
 static int tell_office(struct xz_ctx *c, int64_t township, const char *kind, const char *title,
 		       const char *body)
 {
-	json_t *rows = NULL;
-	int rc = xz_db_query(c->db,
-			     "SELECT DISTINCT u.id FROM users u JOIN user_roles r ON r.user_id = u.id "
-			     "WHERE u.disabled = 0 AND u.township_id = $1 AND r.role = 'office' ORDER "
-			     "BY u.id",
-			     XZ_ARGS(XZ_INT(township)), &rows);
-	if (rc == 0)
-		rc = tell(c, rows, kind, title, body);
-	json_decref(rows);
-	return rc;
+	return tell_query(c,
+			  "SELECT DISTINCT u.id FROM users u JOIN user_roles r ON r.user_id = u.id "
+			  "WHERE u.disabled = 0 AND u.township_id = $1 AND r.role = 'office' ORDER "
+			  "BY u.id",
+			  XZ_ARGS(XZ_INT(township)), kind, title, body);
 }
 
+/* tell_person: the accounts of one person (the chair, an invited person). */
 static int tell_person(struct xz_ctx *c, int64_t person, const char *kind, const char *title,
 		       const char *body)
 {
-	json_t *rows = NULL;
-	int rc = xz_db_query(c->db,
-			     "SELECT id FROM users WHERE disabled = 0 AND person_id = $1 ORDER BY id",
-			     XZ_ARGS(XZ_INT(person)), &rows);
-	if (rc == 0)
-		rc = tell(c, rows, kind, title, body);
-	json_decref(rows);
-	return rc;
+	return tell_query(c, "SELECT id FROM users WHERE disabled = 0 AND person_id = $1 ORDER BY id",
+			  XZ_ARGS(XZ_INT(person)), kind, title, body);
 }
 
 static int history(struct xz_ctx *c, int64_t meeting, int64_t item, const char *action,

@@ -63,22 +63,10 @@ struct xz_ctx *xz_req_ctx(struct xz_req *r)
 
 int xz_fail_db(struct xz_req *r, int code)
 {
-	switch (code) {
-	case XZ_ENOTFOUND:
-		return xz_fail(r, code, "not_found", "记录不存在", "Record not found", NULL);
-	case XZ_ECONFLICT:
-		return xz_fail(r, code, "conflict", "与已有记录冲突（重复或仍被引用）",
-			       "Conflicts with an existing record (duplicate or still referenced)",
-			       NULL);
-	case XZ_ETOOBIG:
-		return xz_fail(r, code, "too_many_rows", "结果过多，请缩小范围",
-			       "Too many rows; narrow the query", NULL);
-	case XZ_EFORBIDDEN:
-		return xz_fail(r, code, "forbidden", "不允许的操作", "Operation not allowed", NULL);
-	default:
-		return xz_fail(r, code < 0 ? code : XZ_EDB, "storage_error", "存储错误，请稍后重试",
-			       "Storage error; try again later", NULL);
-	}
+	/* one set of words for storage failures: the domain context's */
+	struct xz_ctx t = {0};
+	int rc = xz_ctx_fail_db(&t, code);
+	return xz_fail(r, rc, t.err_code, t.err_msg, t.err_msg_en, t.err_field);
 }
 
 /* json_syntax_fail: our own words for a body jansson could not read; the
