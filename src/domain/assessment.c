@@ -127,7 +127,7 @@ static const struct xz_fsm_row scheme_rows[] = {
      "结束"},
 };
 
-static const struct xz_fsm scheme_fsm = {"assessment_scheme",
+const struct xz_fsm xz_assessment_scheme_fsm = {"assessment_scheme",
 					 scheme_rows,
 					 XZ_ARRAY_LEN(scheme_rows),
 					 scheme_states,
@@ -580,8 +580,8 @@ int xz_scheme_get(struct xz_ctx *c, int64_t id, json_t **out)
 		struct xz_fsm_subject s = {
 		    .state = jstr(*out, "state"), .user = c->user, .place = &place};
 		json_object_set_new(*out, "state_label",
-				    json_string(xz_fsm_state_label(&scheme_fsm, s.state)));
-		json_object_set_new(*out, "allowed_actions", xz_fsm_allowed(&scheme_fsm, &s));
+				    json_string(xz_fsm_state_label(&xz_assessment_scheme_fsm, s.state)));
+		json_object_set_new(*out, "allowed_actions", xz_fsm_allowed(&xz_assessment_scheme_fsm, &s));
 	}
 	return 0;
 }
@@ -608,7 +608,7 @@ int xz_scheme_list(struct xz_ctx *c, int64_t town, json_t **out)
 		parse_json_col(row, "subjects_json", "subjects");
 		json_object_set_new(
 		    row, "state_label",
-		    json_string(xz_fsm_state_label(&scheme_fsm, jstr(row, "state"))));
+		    json_string(xz_fsm_state_label(&xz_assessment_scheme_fsm, jstr(row, "state"))));
 	}
 	*out = rows;
 	return 0;
@@ -629,7 +629,7 @@ static int scheme_walk(struct xz_ctx *c, void *arg)
 	struct act_tx *t = arg;
 	struct xz_fsm_subject s = {
 	    .state = jstr(t->rec, "state"), .user = c->user, .place = &t->place};
-	struct xz_fsm_run run = {.c = c, .m = &scheme_fsm, .s = &s, .record = t->rec, .in = t->in};
+	struct xz_fsm_run run = {.c = c, .m = &xz_assessment_scheme_fsm, .s = &s, .record = t->rec, .in = t->in};
 	const char *to, *reason;
 	int64_t changed = 0;
 	int rc;

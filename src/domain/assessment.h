@@ -20,6 +20,10 @@
 #include <stdint.h>
 
 #include "domain/authz.h"
+#include "domain/fsm.h"
+
+/* The assessment scheme's life cycle (draft → submitted → approved → closed). */
+extern const struct xz_fsm xz_assessment_scheme_fsm;
 
 struct xz_ctx;
 struct xz_db;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "domain/fsm_registry.h"
+#include "domain/assessment.h"
 #include "domain/inspection.h"
 #include "domain/jointaction.h"
 #include "domain/meeting.h"
@@ -17,5 +18,6 @@ const struct xz_fsm *const xz_fsm_registry[] = {
     &xz_meeting_fsm,
     &xz_meeting_item_fsm,
     &xz_inspection_finding_fsm,
+    &xz_assessment_scheme_fsm,
     NULL,
 };

@@ -517,6 +517,9 @@ test('the labels of states, actions, channels, roles and notification kinds come
   assert.equal(m.states.taken_up, '上提县级执法');
   assert.equal(m.actions.take_up, '上提县级执法');
   assert.equal(m.actions.request_escalation, '申请提请联合执法');
+  // every life cycle of the walker is listed, the assessment scheme's too
+  for (const k of ['joint_action', 'meeting', 'meeting_item', 'inspection_finding', 'assessment_scheme']) assert.ok(r.body.machines[k], k);
+  assert.equal(r.body.machines.assessment_scheme.actions.approve, '批准');
   assert.equal(r.body.channels.patrol, '日常巡查');
   assert.equal(r.body.roles.office, '执法办公室');
   assert.equal(r.body.notification_kinds.new_problem, '新问题待受理');
