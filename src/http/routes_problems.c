@@ -325,9 +325,10 @@ static int problem_reporter(struct xz_req *r)
 
 /* ---- evidence ---- */
 
+/* An upload as the multipart parser hands it over: the file part goes
+ * straight to the evidence store's temporary file (never whole in memory). */
 struct upload {
-	unsigned char *data;
-	size_t len, cap;
+	struct xz_evidence_upload file;
 	bool too_big, seen;
 	char step[32];
 };
@@ -351,21 +352,15 @@ static enum MHD_Result upload_part(void *cls, enum MHD_ValueKind kind, const cha
 	u->seen = true;
 	if (!size) /* an empty part (an empty file) brings no bytes, maybe no buffer */
 		return MHD_YES;
-	if (u->len + size > XZ_MAX_UPLOAD) {
+	if (u->file.len + size > XZ_MAX_UPLOAD) {
 		u->too_big = true;
 		return MHD_NO;
 	}
-	if (u->len + size > u->cap) {
-		u->cap = (u->len + size) * 2 > XZ_MAX_UPLOAD ? XZ_MAX_UPLOAD : (u->len + size) * 2;
-		u->data = xz_realloc(u->data, u->cap);
-	}
-	memcpy(u->data + u->len, data, size);
-	u->len += size;
-	return MHD_YES;
+	/* a failed write is remembered in u->file and answered by the stage */
+	return xz_evidence_upload_write(&u->file, data, size) == 0 ? MHD_YES : MHD_NO;
 }
 
 struct evidence_call {
-	const char *dir;
 	int64_t id;
 	struct xz_evidence_in in;
 	json_t *row;
@@ -375,33 +370,42 @@ struct evidence_call {
 static int evidence_tx(struct xz_ctx *c, void *arg)
 {
 	struct evidence_call *k = arg;
-	return xz_evidence_add(c, k->dir, k->id, &k->in, &k->row, &k->replayed);
+	return xz_evidence_add(c, k->id, &k->in, &k->row, &k->replayed);
 }
 
 static int evidence_upload(struct xz_req *r)
 {
 	struct upload u = {0};
-	struct evidence_call k = {.dir = r->app->evidence_dir};
+	struct evidence_call k = {0};
+	struct xz_evidence_staged staged;
 	struct MHD_PostProcessor *pp = NULL;
 	int rc;
 
+	xz_evidence_upload_init(&u.file, r->app->evidence_dir);
 	if ((rc = xz_req_id(r, 0, &k.id)) < 0)
-		return rc;
+		goto out;
 	if (!(pp = MHD_create_post_processor(r->conn, 64 * 1024, upload_part, &u))) {
 		rc = xz_fail(r, XZ_EMALFORMED, "multipart_required",
 			     "须以multipart/form-data上传，文件字段名为file",
 			     "Upload as multipart/form-data with a field named file", "file");
 		goto out;
 	}
-	if (MHD_post_process(pp, r->body ? r->body : "", r->body_len) != MHD_YES || u.too_big ||
-	    !u.seen) {
+	if ((MHD_post_process(pp, r->body ? r->body : "", r->body_len) != MHD_YES &&
+	     !u.file.failed) ||
+	    u.too_big || !u.seen) {
 		rc = u.too_big ? xz_fail(r, XZ_ETOOBIG, "too_big", "文件过大（上限64MB）",
 					 "File too large (64 MB at most)", "file")
 			       : xz_fail(r, XZ_EMALFORMED, "file_required", "没有收到文件（字段名file）",
 					 "No file received (field name file)", "file");
 		goto out;
 	}
-	k.in = (struct xz_evidence_in){.data = u.data, .len = u.len, .step = u.step,
+	/* the file reaches the disk before the transaction: the writer is
+	 * held only for the record */
+	if ((rc = xz_evidence_stage(xz_req_ctx(r), k.id, &u.file, &staged)) < 0) {
+		rc = denied(r, rc, k.id);
+		goto out;
+	}
+	k.in = (struct xz_evidence_in){.file = &staged, .step = u.step,
 				       .idem_key = xz_req_header(r, "Idempotency-Key")};
 	if ((rc = xz_ctx_tx(xz_req_ctx(r), evidence_tx, &k)) < 0) {
 		rc = denied(r, rc, k.id);
@@ -413,7 +417,7 @@ static int evidence_upload(struct xz_req *r)
 out:
 	if (pp)
 		MHD_destroy_post_processor(pp);
-	xz_free(u.data);
+	xz_evidence_upload_close(&u.file);
 	return rc;
 }
 
@@ -429,7 +433,13 @@ static int evidence_get(struct xz_req *r)
 	xz_req_header_add(r, "Cache-Control", "private, max-age=86400");
 	if (strncmp(f.mime, "image/", 6)) /* a PDF or video is never run inline */
 		xz_req_header_add(r, "Content-Disposition", "attachment");
-	return xz_reply_bytes(r, 200, f.mime, f.data, f.len, true);
+	/* sent from the file (the server closes it), never copied to the heap */
+	r->status = 200;
+	r->raw_type = f.mime;
+	r->raw_fd = f.fd;
+	r->raw_fd_len = f.len;
+	r->raw_is_fd = true;
+	return 0;
 }
 
 /* ---- inbox ---- */

@@ -421,10 +421,12 @@ static enum MHD_Result respond(struct xz_req *r, const struct xz_route *rt)
 		}
 		MHD_add_response_header(resp, "Content-Type", r->raw_type);
 		add_security_headers(resp);
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		if (!has_extra_header(r, "Cache-Control"))
+			MHD_add_response_header(resp, "Cache-Control", "no-store");
 		for (i = 0; i < r->nhdr; i++)
 			MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
-		ret = MHD_queue_response(r->conn, r->status ? r->status : 200, resp);
+		r->sent_status = r->status ? r->status : 200;
+		ret = MHD_queue_response(r->conn, r->sent_status, resp);
 		MHD_destroy_response(resp);
 		return ret;
 	}
@@ -792,6 +794,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	json_decref(cs->req.out);
 	if (cs->req.raw_malloced)
 		xz_free(cs->req.raw);
+	if (cs->req.raw_is_fd) /* answered before it could be queued */
+		close(cs->req.raw_fd);
 	if (cs->spool_fd >= 0)
 		close(cs->spool_fd);
 	if (cs->map_len)
