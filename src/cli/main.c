@@ -770,6 +770,24 @@ static int cmd_check(const struct opts *o)
 
 /* evidence_ready: the evidence directory exists (made if not) and takes a
  * file; a clear line when it does not. */
+/* sweep_uploads: uploads a crash cut off (.upload.* older than a day: a
+ * second server on the same directory may be receiving newer ones). */
+static void sweep_uploads(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	char path[PATH_MAX];
+	time_t old = time(NULL) - 86400;
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, ".upload.", 8) &&
+		    snprintf(path, sizeof(path), "%.3000s/%.200s", dir, e->d_name) > 0 &&
+		    stat(path, &st) == 0 && st.st_mtime < old)
+			unlink(path);
+	if (d)
+		closedir(d);
+}
+
 static int evidence_ready(const char *dir)
 {
 	char probe[PATH_MAX];
@@ -787,6 +805,7 @@ static int evidence_ready(const char *dir)
 	}
 	close(fd);
 	unlink(probe);
+	sweep_uploads(dir);
 	return 0;
 }
 
