@@ -88,10 +88,10 @@ static int resolve(struct xz_db *db, const struct xz_to *to, size_t nto, int64_t
 					 XZ_ARGS(XZ_INT(t->id), XZ_TEXT(t->role)), &rows);
 			break;
 		case XZ_TO_UNITS_IN:
-			rc = xz_db_query(db, target_sql[t->kind],
-					 XZ_ARGS(XZ_INT(t->id), XZ_ID(t->township),
-						 XZ_ID(t->department)),
-					 &rows);
+			rc = xz_db_query(
+			    db, target_sql[t->kind],
+			    XZ_ARGS(XZ_INT(t->id), XZ_ID(t->township), XZ_ID(t->department)),
+			    &rows);
 			break;
 		case XZ_TO_VERIFIERS:
 			rc = xz_db_query(db, target_sql[t->kind],
@@ -103,7 +103,8 @@ static int resolve(struct xz_db *db, const struct xz_to *to, size_t nto, int64_t
 		}
 		if (rc < 0)
 			break;
-		json_array_foreach(rows, j, row) {
+		json_array_foreach(rows, j, row)
+		{
 			if (*n == cap) {
 				cap = cap ? cap * 2 : 16;
 				v = xz_realloc(v, cap * sizeof(*v));
@@ -206,17 +207,19 @@ int xz_notify(struct xz_db *db, int64_t now, const struct xz_note *n, const stru
 		if ((rc = xz_db_int(
 			 db,
 			 "INSERT INTO notifications (user_id, kind, title, body, problem_id, "
-			 "record_kind, record_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+			 "record_kind, record_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+			 "$8) "
 			 "RETURNING id",
 			 XZ_ARGS(XZ_INT(ids[i]), XZ_TEXT(n->kind), XZ_TEXT(n->title),
-				 XZ_TEXT(n->body ? n->body : ""), problem ? XZ_ID(n->record_id) : XZ_NULL,
-				 XZ_TEXT(n->record_kind), XZ_ID(n->record_id), XZ_INT(now)),
+				 XZ_TEXT(n->body ? n->body : ""),
+				 problem ? XZ_ID(n->record_id) : XZ_NULL, XZ_TEXT(n->record_kind),
+				 XZ_ID(n->record_id), XZ_INT(now)),
 			 &nid)) < 0)
 			break;
-		ev = json_pack("{s:I,s:s,s:s,s:s?,s:o,s:s?}", "id", (json_int_t)nid, "kind", n->kind,
-			       "title", n->title, "record_kind", n->record_kind, "record_id",
-			       n->record_id > 0 ? json_integer(n->record_id) : json_null(), "link",
-			       href);
+		ev = json_pack(
+		    "{s:I,s:s,s:s,s:s?,s:o,s:s?}", "id", (json_int_t)nid, "kind", n->kind, "title",
+		    n->title, "record_kind", n->record_kind, "record_id",
+		    n->record_id > 0 ? json_integer(n->record_id) : json_null(), "link", href);
 		/* the names events carried before record_kind existed */
 		if (problem)
 			json_object_set_new(ev, "problem_id", json_integer(n->record_id));
@@ -252,16 +255,19 @@ int xz_notify_outbound(struct xz_db *db, int64_t now)
 	if (xz_db_one(db, "SELECT value FROM settings WHERE key = 'notify.webhook'", XZ_NOARGS,
 		      &hook) == 0)
 		url = json_string_value(json_object_get(hook, "value"));
-	rc = xz_db_query(db,
-			 "SELECT n.id, n.kind, n.title, n.body, n.problem_id, n.record_kind, "
-			 "n.record_id, u.username, p.phone FROM notifications n JOIN users u ON u.id "
-			 "= n.user_id LEFT JOIN people p ON p.id = u.person_id WHERE n.sent_at IS "
-			 "NULL ORDER BY n.id LIMIT 200",
-			 XZ_NOARGS, &rows);
-	json_array_foreach(rows, i, row) {
+	rc = xz_db_query(
+	    db,
+	    "SELECT n.id, n.kind, n.title, n.body, n.problem_id, n.record_kind, "
+	    "n.record_id, u.username, p.phone FROM notifications n JOIN users u ON u.id "
+	    "= n.user_id LEFT JOIN people p ON p.id = u.person_id WHERE n.sent_at IS "
+	    "NULL ORDER BY n.id LIMIT 200",
+	    XZ_NOARGS, &rows);
+	json_array_foreach(rows, i, row)
+	{
 		if (url && *url) {
 			CURL *c = curl_easy_init();
-			struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
+			struct curl_slist *hd =
+			    curl_slist_append(NULL, "Content-Type: application/json");
 			char *body = json_dumps(row, JSON_COMPACT);
 			CURLcode cc = CURLE_FAILED_INIT;
 			if (c) {
@@ -314,7 +320,8 @@ int xz_inbox_list(struct xz_ctx *c, int64_t before, int64_t limit, json_t **rows
 		*rows = NULL;
 		return xz_ctx_fail_db(c, rc);
 	}
-	json_array_foreach(*rows, i, row) {
+	json_array_foreach(*rows, i, row)
+	{
 		const char *href = xz_notify_link(
 		    json_string_value(json_object_get(row, "record_kind")),
 		    json_integer_value(json_object_get(row, "record_id")), link, sizeof(link));

@@ -27,18 +27,18 @@ struct xz_sub_place;
 
 /* Whom to tell. Every kind resolves to accounts that are not disabled. */
 enum xz_to_kind {
-	XZ_TO_USER = 1,     /* id: one account */
-	XZ_TO_PERSON,       /* id: the accounts of a person */
+	XZ_TO_USER = 1,	    /* id: one account */
+	XZ_TO_PERSON,	    /* id: the accounts of a person */
 	XZ_TO_UNIT_CONTACT, /* id: a unit's accounts holding the contact role */
 	XZ_TO_UNIT_HEAD,    /* id: the accounts of the person the unit names as its
 			       contact (units.contact_person_id) */
 	XZ_TO_UNIT_MEMBERS, /* id: a unit's accounts holding staff or contact */
-	XZ_TO_ROLE,         /* id: a township; role: the role held there (office,
+	XZ_TO_ROLE,	    /* id: a township; role: the role held there (office,
 			       leader …) by an account of that township */
 	XZ_TO_DEPARTMENT,   /* id: a department's accounts holding the dept role */
-	XZ_TO_UNITS_IN,     /* every account of every unit in a place: id a county,
+	XZ_TO_UNITS_IN,	    /* every account of every unit in a place: id a county,
 			       township and department narrowing it when > 0 */
-	XZ_TO_WATCHERS,     /* id: a problem: its watchers */
+	XZ_TO_WATCHERS,	    /* id: a problem: its watchers */
 	XZ_TO_VERIFIERS,    /* id: a problem, cell: its cell — the grid members who
 			       verify it (its watchers and the cell's members
 			       holding the grid role) */
@@ -47,9 +47,9 @@ enum xz_to_kind {
 struct xz_to {
 	enum xz_to_kind kind;
 	int64_t id;
-	const char *role;             /* XZ_TO_ROLE */
+	const char *role;	      /* XZ_TO_ROLE */
 	int64_t township, department; /* XZ_TO_UNITS_IN */
-	int64_t cell;                 /* XZ_TO_VERIFIERS */
+	int64_t cell;		      /* XZ_TO_VERIFIERS */
 };
 
 /* Shorthands for the common recipients. */
@@ -57,9 +57,9 @@ struct xz_to {
 #define XZ_TO_OFFICE(town) ((struct xz_to){.kind = XZ_TO_ROLE, .id = (town), .role = "office"})
 #define XZ_TO_LEADERS(town) ((struct xz_to){.kind = XZ_TO_ROLE, .id = (town), .role = "leader"})
 /* XZ_TOS(...): a compound-literal array of struct xz_to and its length. */
-#define XZ_TOS(...)                                                                    \
-	((const struct xz_to[]){__VA_ARGS__}),                                         \
-		(sizeof((const struct xz_to[]){__VA_ARGS__}) / sizeof(struct xz_to))
+#define XZ_TOS(...)                                                                                \
+	((const struct xz_to[]){__VA_ARGS__}),                                                     \
+	    (sizeof((const struct xz_to[]){__VA_ARGS__}) / sizeof(struct xz_to))
 
 /* What the notification says and which record it opens. record_kind is one
  * of "problem", "joint_action", "joint_notice", "meeting", "meeting_item",
@@ -71,7 +71,7 @@ struct xz_note {
 	const char *record_kind;
 	int64_t record_id;
 	const char *title, *body; /* body NULL: "" */
-	int64_t except_user;      /* this account is not told (the actor); 0: none */
+	int64_t except_user;	  /* this account is not told (the actor); 0: none */
 };
 
 /* xz_notify: tell every account the targets name (each once, in account

@@ -561,11 +561,9 @@ int xz_problem_step_due(struct xz_db *db, int64_t county, const char *category,
 	json_t *cat = NULL;
 	int64_t amount = 1, span;
 	enum xz_dl_unit unit = XZ_DL_WORKING_DAYS;
-	/* the county's own category of that code */
 	int rc = xz_db_one(db,
-			   "SELECT accept_hours, handle_days, verify_days FROM categories WHERE code = "
-			   "$1 ORDER BY CASE WHEN county_id = $2 THEN 0 ELSE 1 END, id LIMIT 1",
-			   XZ_ARGS(XZ_TEXT(category), XZ_INT(county)), &cat);
+			   "SELECT accept_hours, handle_days, verify_days FROM categories WHERE code = $1",
+			   XZ_ARGS(XZ_TEXT(category)), &cat);
 	if (rc == XZ_ENOTFOUND) {
 		/* a category removed since: the defaults of a new category */
 		cat = json_pack("{s:i,s:i,s:i}", "accept_hours", 24, "handle_days", 5, "verify_days", 2);
