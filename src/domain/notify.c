@@ -25,6 +25,36 @@
 #include "domain/events.h"
 #include "domain/notify.h"
 
+const struct xz_notify_kind xz_notify_kinds[] = {
+    {"joint", "联合执法行动"},
+    {"joint_submitted", "联合执法待审批"},
+    {"joint_application", "专项申请待转报"},
+    {"joint_forwarded", "专项申请待决定"},
+    {"joint_approved", "联合执法已批准"},
+    {"joint_returned", "联合执法方案退回"},
+    {"joint_decision", "专项申请书面决定"},
+    {"forward_due", "转报期限"},
+    {"decision_due", "决定期限"},
+    {"notice", "协同通知"},
+    {"notice_alarm", "协同通知未响应"},
+    {"notice_overdue", "协同通知超时"},
+    {"participant", "参加联合执法"},
+    {"incident", "执法保障事件"},
+    {"closed", "问题已结案"},
+    {"returned", "问题退回"},
+    {"meeting", "联席会议"},
+    {"meeting_answer", "会议回执"},
+    {"minutes", "会议纪要"},
+    {"minutes_review", "纪要审定"},
+    {"meeting_item", "议定事项"},
+    {"inspection", "督促检查"},
+    {"bulletin", "通报"},
+    {"assessment_flag", "履职预警"},
+    {"assessment_result", "年度考核结果"},
+    {"security.lockout", "账号安全"},
+    {NULL, NULL},
+};
+
 /* ---- whom a target names ---- */
 
 /* The accounts of each target kind: one column, id; $1 the target's id,

@@ -74,6 +74,15 @@ struct xz_note {
 	int64_t except_user;	  /* this account is not told (the actor); 0: none */
 };
 
+/* xz_notify_kinds: the Chinese labels of the inbox kinds the domain files
+ * send besides an action's name and the problem's own kinds
+ * (xz_problem_notification_kinds), {NULL, NULL}-ended; GET
+ * /api/v1/meta/labels serves them so the inbox shows no codes. */
+struct xz_notify_kind {
+	const char *code, *label;
+};
+extern const struct xz_notify_kind xz_notify_kinds[];
+
 /* xz_notify: tell every account the targets name (each once, in account
  * order, except n->except_user) at instant now, in db's open transaction;
  * each account's live event is published when that transaction commits.
