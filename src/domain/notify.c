@@ -106,8 +106,10 @@ static int resolve(struct xz_db *db, const struct xz_to *to, size_t nto, int64_t
 	*n = 0;
 	for (i = 0; i < nto && rc == 0; i++) {
 		const struct xz_to *t = &to[i];
-		if (t->kind < XZ_TO_USER || t->kind > XZ_TO_VERIFIERS || !target_sql[t->kind])
-			return XZ_EINTERNAL;
+		if (t->kind < XZ_TO_USER || t->kind > XZ_TO_VERIFIERS) {
+			rc = XZ_EINTERNAL; /* a target this file does not know */
+			break;
+		}
 		if (t->id <= 0 || (t->kind == XZ_TO_ROLE && !t->role))
 			continue; /* nobody: no unit, no township, no person */
 		json_decref(rows);

@@ -76,7 +76,8 @@ const char *xz_problem_light(int64_t due, int64_t warn, int64_t now);
 
 /* xz_problem_notify: put a notification in the inbox of everyone `tell`
  * names for the problem (row with id, township_id, unit_id, cell_id), and
- * announce the change to open pages (SSE). Does not notify `except_user`. */
+ * announce the change to open pages (SSE) once the transaction commits —
+ * through the one notifier (notify.h). Does not notify `except_user`. */
 int xz_problem_notify(struct xz_db *db, const json_t *problem, unsigned tell, const char *kind,
 		      const char *title, const char *body, int64_t except_user);
 
