@@ -36,6 +36,7 @@
 #include "domain/assessment_int.h"
 #include "domain/ctx.h"
 #include "domain/fsm.h"
+#include "domain/notify.h"
 #include "domain/officialdoc.h"
 #include "store/db.h"
 
@@ -62,17 +63,6 @@ int xz__read_scope(struct xz_ctx *c, const struct xz_place *place, int64_t *unit
 		return 0;
 	}
 	return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权查看此考核", "Not allowed", NULL);
-}
-
-int xz__notify(struct xz_ctx *c, int64_t uid, const char *kind, const char *title, const char *body)
-{
-	int rc = xz_db_exec(
-	    c->db,
-	    "INSERT INTO notifications (user_id, kind, title, body, problem_id, "
-	    "created_at) VALUES ($1, $2, $3, $4, NULL, $5)",
-	    XZ_ARGS(XZ_INT(uid), XZ_TEXT(kind), XZ_TEXT(title), XZ_TEXT(body), XZ_INT(c->now)),
-	    NULL);
-	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
 static int town_place(struct xz_ctx *c, int64_t town, struct xz_place *p)
@@ -1127,31 +1117,18 @@ static int result_walk(struct xz_ctx *c, void *arg)
 				   "The result changed meanwhile; reload", NULL);
 	if (!strcmp(to, "sent")) {
 		/* to the competent department's inbox */
-		json_t *users = NULL, *u;
-		size_t i;
-		if ((rc = xz_db_query(c->db,
-				      "SELECT u.id FROM users u JOIN user_roles ur ON ur.user_id = "
-				      "u.id AND ur.role = 'dept' WHERE u.department_id = $1 AND "
-				      "u.disabled = 0",
-				      XZ_ARGS(XZ_INT(t->place.department_id)), &users)) < 0)
-			return xz_ctx_fail_db(c, rc);
-		json_array_foreach(users, i, u)
-		{
-			if ((rc = xz__notify(
-				 c, jint(u, "id"), "assessment_result",
-				 xz_arena_printf(c->arena, "年度考核结果待确定：%s",
-						 jstr(t->rec, "subject_name")),
-				 xz_arena_printf(
-				     c->arena,
-				     "%s报送%s（%s）%lld年度考核结果：总分%.2f，乡镇评定%s。"
-				     "请依据乡镇通报情况确定年度考核结果（考核结果 %lld）。",
-				     jstr(t->rec, "township_name"), jstr(t->rec, "subject_name"),
-				     jstr(t->rec, "unit_name"), (long long)jint(t->rec, "year"),
-				     jnum(t->rec, "total"), jstr(t->rec, "township_grade"),
-				     (long long)t->id))) < 0)
-				break;
-		}
-		json_decref(users);
+		struct xz_note n = {
+		    "assessment_result", "assessment_result", t->id,
+		    xz_arena_printf(c->arena, "年度考核结果待确定：%s", jstr(t->rec, "subject_name")),
+		    xz_arena_printf(c->arena,
+				    "%s报送%s（%s）%lld年度考核结果：总分%.2f，乡镇评定%s。"
+				    "请依据乡镇通报情况确定年度考核结果（考核结果 %lld）。",
+				    jstr(t->rec, "township_name"), jstr(t->rec, "subject_name"),
+				    jstr(t->rec, "unit_name"), (long long)jint(t->rec, "year"),
+				    jnum(t->rec, "total"), jstr(t->rec, "township_grade"),
+				    (long long)t->id),
+		    0};
+		rc = xz_tell(c, &n, XZ_TOS(XZ_TO(XZ_TO_DEPARTMENT, t->place.department_id)));
 		if (rc < 0)
 			return rc;
 	}

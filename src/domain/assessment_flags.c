@@ -23,6 +23,7 @@
 #include "domain/assessment_int.h"
 #include "domain/ctx.h"
 #include "domain/fsm.h"
+#include "domain/notify.h"
 #include "store/db.h"
 
 #define jint xz__jint
@@ -73,40 +74,30 @@ static const struct rule *rule_find(const char *code)
 	return NULL;
 }
 
-/* tell: the unit's head (its named contact's accounts) and the office */
+/* tell: the unit's head (its named contact's accounts) and the office, of
+ * flag id (the office is told even when its own look raised the flag) */
 static int tell(struct xz_ctx *c, int64_t town, int64_t unit, const struct rule *r, int64_t id,
 		json_t *ev)
 {
-	json_t *users = NULL, *u, *names = NULL;
-	size_t i;
-	int rc = xz_db_query(
-	    c->db,
-	    "SELECT u.id FROM users u JOIN units n ON n.contact_person_id = u.person_id WHERE n.id "
-	    "= "
-	    "$1 AND u.disabled = 0 UNION SELECT u.id FROM users u JOIN user_roles ur ON ur.user_id "
-	    "= u.id AND ur.role = 'office' WHERE u.township_id = $2 AND u.disabled = 0",
-	    XZ_ARGS(XZ_INT(unit), XZ_INT(town)), &users);
+	json_t *names = NULL;
+	char *list;
+	int rc =
+	    xz_db_one(c->db, "SELECT name FROM units WHERE id = $1", XZ_ARGS(XZ_INT(unit)), &names);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
-	rc =
-	    xz_db_one(c->db, "SELECT name FROM units WHERE id = $1", XZ_ARGS(XZ_INT(unit)), &names);
-	if (rc < 0) {
-		json_decref(users);
-		return xz_ctx_fail_db(c, rc);
-	}
+	list = json_dumps(ev, JSON_COMPACT);
 	{
-		char *list = json_dumps(ev, JSON_COMPACT);
-		const char *title = xz_arena_printf(c->arena, "%s提示：%s（%s）", r->sign, r->name,
-						    jstr(names, "name"));
-		const char *body = xz_arena_printf(
-		    c->arena, "%s。涉及%s：%s（预警 %lld）", r->describe,
-		    !strcmp(r->evidence, "notice") ? "互动告知" : "问题", list, (long long)id);
-		free(list);
-		json_array_foreach(users, i,
-				   u) if ((rc = xz__notify(c, jint(u, "id"), "assessment_flag",
-							   title, body)) < 0) break;
+		struct xz_note n = {
+		    "assessment_flag", "assessment_flag", id,
+		    xz_arena_printf(c->arena, "%s提示：%s（%s）", r->sign, r->name,
+				    jstr(names, "name")),
+		    xz_arena_printf(c->arena, "%s。涉及%s：%s（预警 %lld）", r->describe,
+				    !strcmp(r->evidence, "notice") ? "互动告知" : "问题", list,
+				    (long long)id),
+		    0};
+		rc = xz_tell(c, &n, XZ_TOS(XZ_TO(XZ_TO_UNIT_HEAD, unit), XZ_TO_OFFICE(town)));
 	}
-	json_decref(users);
+	free(list);
 	json_decref(names);
 	return rc;
 }
@@ -352,22 +343,11 @@ static int flag_walk(struct xz_ctx *c, void *arg)
 				   "The flag changed meanwhile; reload", NULL);
 	if (!strcmp(run.row->to, "supervised")) {
 		const struct rule *r = rule_find(jstr(t->rec, "rule"));
-		json_t *users = NULL, *u;
-		size_t i;
 		/* the unit's head is told the leader supervises it */
-		if ((rc = xz_db_query(
-			 c->db,
-			 "SELECT u.id FROM users u JOIN units n ON n.contact_person_id = "
-			 "u.person_id WHERE n.id = $1 AND u.disabled = 0",
-			 XZ_ARGS(XZ_INT(t->place.unit_id)), &users)) < 0)
-			return xz_ctx_fail_db(c, rc);
-		json_array_foreach(users, i,
-				   u) if ((rc = xz__notify(c, jint(u, "id"), "assessment_flag",
-							   xz_arena_printf(c->arena, "领导督办：%s",
-									   r ? r->name : ""),
-							   note)) < 0) break;
-		json_decref(users);
-		if (rc < 0)
+		struct xz_note n = {"assessment_flag", "assessment_flag", t->id,
+				    xz_arena_printf(c->arena, "领导督办：%s", r ? r->name : ""),
+				    note, 0};
+		if ((rc = xz_tell(c, &n, XZ_TOS(XZ_TO(XZ_TO_UNIT_HEAD, t->place.unit_id)))) < 0)
 			return rc;
 	}
 	return xz_ctx_audit_new(c, xz_arena_printf(c->arena, "assessment.flag.%s", t->action),

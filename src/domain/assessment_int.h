@@ -57,8 +57,5 @@ int xz__compute(struct xz_ctx *c, const json_t *scheme, const struct xz_place *p
  * rule, good/bad or per/cap) earns for a value {value, numerator}: in
  * [0, weight], rounded to hundredths. */
 double xz__part_points(const json_t *part, const json_t *val);
-/* xz__notify: put a notification in the inbox of user uid. */
-int xz__notify(struct xz_ctx *c, int64_t uid, const char *kind, const char *title,
-	       const char *body);
 
 #endif

@@ -18,6 +18,7 @@
 #include "store/db.h"
 #include "domain/audit.h"
 #include "domain/auth.h"
+#include "domain/notify.h"
 
 static sem_t hash_sem;
 /* A real argon2id hash of a random password: checking an unknown username
@@ -306,10 +307,8 @@ static void tell_owner(struct xz_db *db, int64_t uid, const char *source, int64_
 	snprintf(body, sizeof(body),
 		 "来自 %s 的登录连续失败，已暂停该来源登录至 %s。如非本人操作，请联系安全管理员。",
 		 source, xz_time_format(until, when));
-	if (xz_db_exec(db,
-		       "INSERT INTO notifications (user_id, kind, title, body, created_at) VALUES "
-		       "($1, 'security.lockout', '账号登录异常提醒', $2, $3)",
-		       XZ_ARGS(XZ_INT(uid), XZ_TEXT(body), XZ_INT(now)), NULL) < 0)
+	struct xz_note n = {"security.lockout", NULL, 0, "账号登录异常提醒", body, 0};
+	if (xz_notify(db, now, &n, XZ_TOS(XZ_TO(XZ_TO_USER, uid)), NULL) < 0)
 		xz_log_error("lock-out notification failed");
 }
 

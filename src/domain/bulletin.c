@@ -29,6 +29,7 @@
 #include "domain/bulletin.h"
 #include "domain/ctx.h"
 #include "domain/figures.h"
+#include "domain/notify.h"
 #include "domain/officialdoc.h"
 #include "store/db.h"
 
@@ -598,13 +599,6 @@ struct publish_tx {
 	struct xz_place p;
 };
 
-/* told_sql: the users a bulletin reaches — everyone of the units of its
- * township (or of its department's line). */
-#define TOLD_SQL                                                                                   \
-	"FROM users u JOIN units n ON n.id = u.unit_id WHERE u.disabled = 0 AND n.county_id = "    \
-	"$1 AND (CAST($2 AS BIGINT) IS NULL OR n.township_id = $2) AND (CAST($3 AS BIGINT) IS "    \
-	"NULL OR n.department_id = $3)"
-
 static int publish_write(struct xz_ctx *c, void *arg)
 {
 	struct publish_tx *t = arg;
@@ -634,17 +628,20 @@ static int publish_write(struct xz_ctx *c, void *arg)
 		return xz_ctx_fail_db(c, rc);
 	if (!changed)
 		return already_published(c);
-	if ((rc = xz_db_exec(
-		 c->db,
-		 "INSERT INTO notifications (user_id, kind, title, body, problem_id, "
-		 "created_at) SELECT u.id, 'bulletin', $4, $5, NULL, $6 " TOLD_SQL,
-		 XZ_ARGS(XZ_INT(t->p.county_id), XZ_ID(t->p.township_id), XZ_ID(t->p.department_id),
-			 XZ_TEXT(xz_arena_printf(c->arena, "通报：%s", title)),
-			 XZ_TEXT(xz_arena_printf(c->arena, "%s 已发布，请及时查阅（通报 %lld）",
-						 number, (long long)t->id)),
-			 XZ_INT(c->now)),
-		 NULL)) < 0)
-		return xz_ctx_fail_db(c, rc);
+	/* everyone of the units of its township (or of its department's line) */
+	{
+		struct xz_note n = {"bulletin", "bulletin", t->id,
+				    xz_arena_printf(c->arena, "通报：%s", title),
+				    xz_arena_printf(c->arena, "%s 已发布，请及时查阅（通报 %lld）",
+						    number, (long long)t->id),
+				    0};
+		if ((rc = xz_tell(c, &n,
+				  XZ_TOS((struct xz_to){.kind = XZ_TO_UNITS_IN,
+							.id = t->p.county_id,
+							.township = t->p.township_id,
+							.department = t->p.department_id}))) < 0)
+			return rc;
+	}
 	return xz_ctx_audit_new(c, "bulletin.publish", "bulletin", t->id, NULL,
 				json_pack("{s:s}", "number", number));
 }

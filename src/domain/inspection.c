@@ -18,8 +18,8 @@
 #include "core/xtime.h"
 #include "store/db.h"
 #include "domain/authz.h"
-#include "domain/events.h"
 #include "domain/inspection.h"
+#include "domain/notify.h"
 
 #define MAX_FINDINGS 50 /* findings of one inspection */
 
@@ -135,61 +135,15 @@ static int load_finding(struct xz_ctx *c, int64_t id, json_t **out)
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
-/* tell: an inbox entry and a live event for each user row {id}. */
-static int tell(struct xz_ctx *c, json_t *users, const char *title, const char *body)
+/* tell: the inspection's office and/or inspector, through the notifier
+ * (notify.h): inbox kind "inspection", opening the inspection. */
+static int tell(struct xz_ctx *c, int64_t inspection, int64_t township, int64_t inspector,
+		const char *title, const char *body)
 {
-	struct xz_sub_place to = {0};
-	json_t *row, *ev;
-	size_t i;
-	int rc = 0;
-	json_array_foreach(users, i, row)
-	{
-		int64_t uid = jint(row, "id");
-		if (c->user && uid == c->user->id)
-			continue;
-		if ((rc = xz_db_exec(
-			 c->db,
-			 "INSERT INTO notifications (user_id, kind, title, body, created_at) "
-			 "VALUES ($1, 'inspection', $2, $3, $4)",
-			 XZ_ARGS(XZ_INT(uid), XZ_TEXT(title), XZ_TEXT(body ? body : ""),
-				 XZ_INT(c->now)),
-			 NULL)) < 0)
-			return rc;
-		to.user_id = uid;
-		ev = json_pack("{s:s,s:s}", "kind", "inspection", "title", title);
-		xz_events_publish("notification", ev, &to);
-		json_decref(ev);
-	}
-	return rc;
-}
-
-static int tell_office(struct xz_ctx *c, int64_t township, const char *title, const char *body)
-{
-	json_t *rows = NULL;
-	int rc =
-	    xz_db_query(c->db,
-			"SELECT DISTINCT u.id FROM users u JOIN user_roles r ON r.user_id = u.id "
-			"WHERE u.disabled = 0 AND u.township_id = $1 AND r.role = 'office' ORDER "
-			"BY u.id",
-			XZ_ARGS(XZ_INT(township)), &rows);
-	if (rc == 0)
-		rc = tell(c, rows, title, body);
-	json_decref(rows);
-	return rc;
-}
-
-static int tell_user(struct xz_ctx *c, int64_t user, const char *title, const char *body)
-{
-	json_t *rows = NULL;
-	int rc;
-	if (user <= 0)
-		return 0;
-	rc = xz_db_query(c->db, "SELECT id FROM users WHERE disabled = 0 AND id = $1",
-			 XZ_ARGS(XZ_INT(user)), &rows);
-	if (rc == 0)
-		rc = tell(c, rows, title, body);
-	json_decref(rows);
-	return rc;
+	struct xz_note n = {"inspection", "inspection", inspection, title, body,
+			    xz_notify_actor(c)};
+	return xz_notify(c->db, c->now, &n,
+			 XZ_TOS(XZ_TO_OFFICE(township), XZ_TO(XZ_TO_USER, inspector)), NULL);
 }
 
 static int history(struct xz_ctx *c, int64_t finding, const char *action, const char *from,
@@ -316,7 +270,7 @@ int xz_inspection_create(struct xz_ctx *c, const struct xz_inspection_in *in, in
 	body = xz_arena_printf(
 	    c->arena, "%s对本乡镇平台进行了督促检查，发现问题%zu项，请按期整改并逐项回复。",
 	    in->inspected_on, json_array_size(in->findings));
-	if ((rc = tell_office(c, in->township_id, title, body)) < 0 ||
+	if ((rc = tell(c, *id, in->township_id, 0, title, body)) < 0 ||
 	    (rc = xz_ctx_audit_new(c, "inspection.create", "inspection", *id, NULL,
 				   json_pack("{s:I,s:s,s:s,s:I}", "township_id",
 					     (json_int_t)in->township_id, "inspected_on",
@@ -403,11 +357,10 @@ int xz_inspection_finding_act(struct xz_ctx *c, int64_t id, const char *action, 
 		goto out;
 	}
 	title = xz_arena_printf(c->arena, "督促检查问题“%s”：%s", jstr(f, "text"), run.row->label);
-	if ((run.row->tell & TELL_OFFICE) &&
-	    (rc = tell_office(c, jint(f, "township_id"), title, note)) < 0)
-		goto fail;
-	if ((run.row->tell & TELL_INSPECTOR) &&
-	    (rc = tell_user(c, jint(f, "inspector_id"), title, note)) < 0)
+	if ((rc = tell(c, jint(f, "inspection_id"),
+		       run.row->tell & TELL_OFFICE ? jint(f, "township_id") : 0,
+		       run.row->tell & TELL_INSPECTOR ? jint(f, "inspector_id") : 0, title, note)) <
+	    0)
 		goto fail;
 	goto out;
 fail:

@@ -78,11 +78,12 @@ struct xz__joint_to {
 	int64_t unit_id;   /* the unit's contact */
 	int64_t unit2_id;  /* a second unit's contact */
 	int64_t person_id; /* the person's account */
+	int64_t notice_id; /* set: the message opens this interactive notice, not the action */
 };
 
 /* xz__joint_tell: a notification (inbox row, live event, and through the
- * outbound hook by the scheduler) to everyone `to` names but the caller,
- * about action id. */
+ * outbound hook by the scheduler; notify.h) to everyone `to` names but the
+ * caller, about action id (or to->notice_id). */
 int xz__joint_tell(struct xz_ctx *c, int64_t id, const struct xz__joint_to *to, const char *kind,
 		   const char *title, const char *body);
 

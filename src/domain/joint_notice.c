@@ -62,7 +62,8 @@ static int notice_tx(struct xz_ctx *c, void *arg)
 				 "category");
 		goto out;
 	}
-	if ((rc = xz_caldb_deadline(c->db, c->now, 0, XZ_DL_END_OF_DAY, &due)) < 0)
+	if ((rc = xz_caldb_deadline_in(c->db, jint(row, "county_id"), c->now, 0, XZ_DL_END_OF_DAY,
+					&due)) < 0)
 		goto out;
 	/* the alarm rings at the configured hour of the day, if still ahead */
 	hour = xz_joint_setting_int(c->db, "joint.notice_alarm_hour", XZ_JOINT_ALARM_HOUR);
@@ -88,7 +89,7 @@ static int notice_tx(struct xz_ctx *c, void *arg)
 					 xz_arena_printf(c->arena, "告知责任单位：%s", rt.reason),
 					 "joint_notice", *a->nid);
 	if (rc == 0) {
-		struct xz__joint_to to = {.unit_id = rt.unit_id};
+		struct xz__joint_to to = {.unit_id = rt.unit_id, .notice_id = *a->nid};
 		rc = xz__joint_tell(
 		    c, a->id, &to, "notice", "互动执法协同通知：请当日派员",
 		    xz_arena_printf(c->arena, "「%s」中发现：%s。请于%s前派员到场处置。",
@@ -225,7 +226,8 @@ static int tick_notices(struct xz_ctx *c, int *found)
 		{
 			struct xz__joint_to to = {.township_id = jint(n, "township_id"),
 						  .office = true,
-						  .unit_id = jint(n, "unit_id")};
+						  .unit_id = jint(n, "unit_id"),
+						  .notice_id = jint(n, "id")};
 			if ((rc = xz_db_begin(c->db)) < 0)
 				break;
 			if ((rc = xz_db_exec(

@@ -20,6 +20,7 @@
 #include "domain/grid.h"
 #include "domain/joint_internal.h"
 #include "domain/jointaction.h"
+#include "domain/notify.h"
 #include "domain/problem.h"
 #include "domain/routing.h"
 
@@ -31,49 +32,23 @@
 int xz__joint_tell(struct xz_ctx *c, int64_t id, const struct xz__joint_to *to, const char *kind,
 		   const char *title, const char *body)
 {
-	json_t *rows = NULL, *row, *ev;
 	struct xz_sub_place where = {0};
-	size_t i;
-	int rc = xz_db_query(
-	    c->db,
-	    "SELECT DISTINCT u.id FROM users u WHERE u.disabled = 0 AND ("
-	    "($1 = 1 AND u.township_id = $2 AND EXISTS (SELECT 1 FROM user_roles r WHERE "
-	    "r.user_id = u.id AND r.role = 'office')) OR "
-	    "($3 = 1 AND u.township_id = $2 AND EXISTS (SELECT 1 FROM user_roles r WHERE "
-	    "r.user_id = u.id AND r.role = 'leader')) OR "
-	    "((u.unit_id = $4 OR u.unit_id = $5) AND EXISTS (SELECT 1 FROM user_roles r WHERE "
-	    "r.user_id = u.id AND r.role = 'contact')) OR "
-	    "($6 > 0 AND u.person_id = $6)) ORDER BY u.id",
-	    XZ_ARGS(XZ_INT(to->office), XZ_INT(to->township_id), XZ_INT(to->leaders),
-		    XZ_INT(to->unit_id), XZ_INT(to->unit2_id), XZ_INT(to->person_id)),
-	    &rows);
-	json_array_foreach(rows, i, row)
-	{
-		int64_t u = jint(row, "id");
-		if (rc < 0 || u == xz__joint_uid(c))
-			continue;
-		rc =
-		    xz_db_exec(c->db,
-			       "INSERT INTO notifications (user_id, kind, title, body, created_at) "
-			       "VALUES ($1, $2, $3, $4, $5)",
-			       XZ_ARGS(XZ_INT(u), XZ_TEXT(kind), XZ_TEXT(title),
-				       XZ_TEXT(body ?: ""), XZ_INT(c->now)),
-			       NULL);
-		where.user_id = u;
-		ev = json_pack("{s:s,s:s,s:I}", "kind", kind, "title", title, "joint_action_id",
-			       (json_int_t)id);
-		xz_events_publish("notification", ev, &where);
-		json_decref(ev);
-	}
-	json_decref(rows);
+	struct xz_note n = {kind, to->notice_id ? "joint_notice" : "joint_action",
+			    to->notice_id ? to->notice_id : id, title, body, xz__joint_uid(c)};
+	int rc = xz_tell(c, &n,
+			 XZ_TOS(to->office ? XZ_TO_OFFICE(to->township_id) : XZ_TO(XZ_TO_ROLE, 0),
+				to->leaders ? XZ_TO_LEADERS(to->township_id) : XZ_TO(XZ_TO_ROLE, 0),
+				XZ_TO(XZ_TO_UNIT_CONTACT, to->unit_id),
+				XZ_TO(XZ_TO_UNIT_CONTACT, to->unit2_id),
+				XZ_TO(XZ_TO_PERSON, to->person_id)));
+	if (rc < 0)
+		return rc;
 	/* open pages of the township refresh their joint lists */
-	memset(&where, 0, sizeof(where));
 	where.township_id = to->township_id;
-	ev = json_pack("{s:I,s:s}", "id", (json_int_t)id, "kind", kind);
 	if (to->township_id > 0)
-		xz_events_publish("joint", ev, &where);
-	json_decref(ev);
-	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
+		xz_notify_event(c->db, "joint",
+				json_pack("{s:I,s:s}", "id", (json_int_t)id, "kind", kind), &where);
+	return 0;
 }
 
 /* step_done: a step that leaves the action's state as it is: history and audit. */
@@ -551,8 +526,9 @@ int xz__joint_settle(struct xz_ctx *c, const json_t *row, const char *summary,
 		const char *to = back ? "accepted" : "closed";
 		if (rc < 0)
 			break;
-		if (back && (rc = xz_problem_step_due(c->db, jstr(p, "category"), XZ_STEP_ACCEPT,
-						      c->now, &due, &warn)) < 0)
+		if (back &&
+		    (rc = xz_problem_step_due(c->db, jint(p, "county_id"), jstr(p, "category"),
+					      XZ_STEP_ACCEPT, c->now, &due, &warn)) < 0)
 			break;
 		if (back)
 			rc = xz_db_exec(

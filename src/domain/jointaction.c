@@ -46,8 +46,9 @@ static bool special_working(struct xz_db *db)
 static int in_time(struct xz_fsm_run *run)
 {
 	bool ok = false;
-	int rc = xz_caldb_days_before(run->c->db, run->c->now, jint(run->record, "planned_start"),
-				      XZ_JOINT_APPLY_DAYS, special_working(run->c->db), &ok);
+	int rc = xz_caldb_days_before_in(run->c->db, jint(run->record, "county_id"), run->c->now,
+					 jint(run->record, "planned_start"), XZ_JOINT_APPLY_DAYS,
+					 special_working(run->c->db), &ok);
 	if (rc < 0)
 		return xz_ctx_fail_db(run->c, rc);
 	if (!ok)
@@ -66,9 +67,10 @@ static int receive(struct xz_fsm_run *run)
 	struct effect *e = run->data;
 	int rc;
 	e->received = run->c->now;
-	rc = xz_caldb_deadline(run->c->db, e->received, XZ_JOINT_FORWARD_DAYS,
-			       special_working(run->c->db) ? XZ_DL_WORKING_DAYS : XZ_DL_DAYS,
-			       &e->due);
+	rc = xz_caldb_deadline_in(run->c->db, jint(run->record, "county_id"), e->received,
+				  XZ_JOINT_FORWARD_DAYS,
+				  special_working(run->c->db) ? XZ_DL_WORKING_DAYS : XZ_DL_DAYS,
+				  &e->due);
 	return rc < 0 ? xz_ctx_fail_db(run->c, rc) : 0;
 }
 

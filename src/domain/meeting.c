@@ -16,8 +16,8 @@
 #include "store/db.h"
 #include "domain/authz.h"
 #include "domain/calendar_db.h"
-#include "domain/events.h"
 #include "domain/meeting.h"
+#include "domain/notify.h"
 #include "domain/officialdoc.h"
 #include "domain/problem.h"
 
@@ -200,75 +200,54 @@ static int load_item(struct xz_ctx *c, int64_t id, json_t **it)
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
-/* tell: an inbox entry and a live event for each user in `users` (rows of
- * {id}); the scheduler's outbound pass sends the inbox on to the hook. */
-static int tell(struct xz_ctx *c, json_t *users, const char *kind, const char *title,
+/* tell: the notifier (notify.h) on the meeting's or the item's record: an
+ * inbox entry, a live event after commit and the outbound hook, for every
+ * account `to` names but the caller's. */
+static int tell(struct xz_ctx *c, const char *record_kind, int64_t record_id,
+		const struct xz_to *to, size_t nto, const char *kind, const char *title,
 		const char *body)
 {
-	struct xz_sub_place to = {0};
-	json_t *row, *ev;
-	size_t i;
-	int rc = 0;
-	json_array_foreach(users, i, row) {
-		int64_t uid = jint(row, "id");
-		if (c->user && uid == c->user->id)
-			continue;
-		if ((rc = xz_db_exec(c->db,
-				     "INSERT INTO notifications (user_id, kind, title, body, created_at) "
-				     "VALUES ($1, $2, $3, $4, $5)",
-				     XZ_ARGS(XZ_INT(uid), XZ_TEXT(kind), XZ_TEXT(title),
-					     XZ_TEXT(body ? body : ""), XZ_INT(c->now)),
-				     NULL)) < 0)
-			return rc;
-		to.user_id = uid;
-		ev = json_pack("{s:s,s:s}", "kind", kind, "title", title);
-		xz_events_publish("notification", ev, &to);
-		json_decref(ev);
-	}
-	return rc;
-}
-
-/* tell_query: tell every account the query (one column, id) answers. */
-static int tell_query(struct xz_ctx *c, const char *sql, const struct xz_val *p, int n,
-		      const char *kind, const char *title, const char *body)
-{
-	json_t *rows = NULL;
-	int rc = xz_db_query(c->db, sql, p, n, &rows);
-	if (rc == 0)
-		rc = tell(c, rows, kind, title, body);
-	json_decref(rows);
-	return rc;
+	struct xz_note n = {kind, record_kind, record_id, title, body, xz_notify_actor(c)};
+	return xz_notify(c->db, c->now, &n, to, nto, NULL);
 }
 
 /* tell_unit: the active accounts of a unit's contact (and its staff unless
  * contacts_only). */
-static int tell_unit(struct xz_ctx *c, int64_t unit, bool contacts_only, const char *kind,
-		     const char *title, const char *body)
+static int tell_unit(struct xz_ctx *c, const char *record_kind, int64_t record_id, int64_t unit,
+		     bool contacts_only, const char *kind, const char *title, const char *body)
 {
-	return tell_query(c,
-			  "SELECT DISTINCT u.id FROM users u JOIN user_roles r ON r.user_id = u.id "
-			  "WHERE u.disabled = 0 AND u.unit_id = $1 AND (r.role = 'contact' OR "
-			  "($2 = 0 AND r.role = 'staff')) ORDER BY u.id",
-			  XZ_ARGS(XZ_INT(unit), XZ_INT(contacts_only)), kind, title, body);
+	return tell(c, record_kind, record_id,
+		    XZ_TOS(XZ_TO(contacts_only ? XZ_TO_UNIT_CONTACT : XZ_TO_UNIT_MEMBERS, unit)), kind,
+		    title, body);
+}
+
+/* tell_units: the units of rows {unit_id} (borrowed), each account once. */
+static int tell_units(struct xz_ctx *c, const char *record_kind, int64_t record_id,
+		      const json_t *units, bool contacts_only, const char *kind, const char *title,
+		      const char *body)
+{
+	struct xz_to *to = xz_arena_alloc(c->arena, (json_array_size(units) + 1) * sizeof(*to));
+	json_t *u;
+	size_t i;
+	json_array_foreach(units, i, u)
+		to[i] = XZ_TO(contacts_only ? XZ_TO_UNIT_CONTACT : XZ_TO_UNIT_MEMBERS,
+			      jint(u, "unit_id"));
+	return tell(c, record_kind, record_id, to, json_array_size(units), kind, title, body);
 }
 
 /* tell_office: the township's enforcement office. */
-static int tell_office(struct xz_ctx *c, int64_t township, const char *kind, const char *title,
-		       const char *body)
+static int tell_office(struct xz_ctx *c, const char *record_kind, int64_t record_id,
+		       int64_t township, const char *kind, const char *title, const char *body)
 {
-	return tell_query(c,
-			  "SELECT DISTINCT u.id FROM users u JOIN user_roles r ON r.user_id = u.id "
-			  "WHERE u.disabled = 0 AND u.township_id = $1 AND r.role = 'office' ORDER "
-			  "BY u.id",
-			  XZ_ARGS(XZ_INT(township)), kind, title, body);
+	return tell(c, record_kind, record_id, XZ_TOS(XZ_TO_OFFICE(township)), kind, title, body);
 }
 
 /* tell_person: the accounts of one person (the chair, an invited person). */
-static int tell_person(struct xz_ctx *c, int64_t person, const char *kind, const char *title,
-		       const char *body)
+static int tell_person(struct xz_ctx *c, const char *record_kind, int64_t record_id,
+		       int64_t person, const char *kind, const char *title, const char *body)
 {
-	return tell_query(c, "SELECT id FROM users WHERE disabled = 0 AND person_id = $1 ORDER BY id",
-			  XZ_ARGS(XZ_INT(person)), kind, title, body);
+	return tell(c, record_kind, record_id, XZ_TOS(XZ_TO(XZ_TO_PERSON, person)), kind, title,
+		    body);
 }
 
 static int history(struct xz_ctx *c, int64_t meeting, int64_t item, const char *action,
@@ -410,11 +389,14 @@ static int add_agenda(struct xz_ctx *c, int64_t id, int64_t town, json_t *agenda
 	return 0;
 }
 
+/* invite: the invited units and people, told together with the chair
+ * (each account once). */
 static int invite(struct xz_ctx *c, int64_t id, int64_t town, json_t *units, json_t *people,
-		  const char *title, const char *body)
+		  int64_t chair, const char *title, const char *body)
 {
 	json_t *rows = NULL, *v;
-	size_t i;
+	struct xz_to *to;
+	size_t i, nto = 0;
 	int rc;
 	if ((rc = ids_of(c, units, MAX_INVITED, "invited_unit_ids")) < 0 ||
 	    (rc = ids_of(c, people, MAX_INVITED, "invited_person_ids")) < 0)
@@ -426,6 +408,9 @@ static int invite(struct xz_ctx *c, int64_t id, int64_t town, json_t *units, jso
 			return xz_ctx_fail_db(c, rc);
 		units = rows;
 	}
+	to = xz_arena_alloc(c->arena,
+			    (json_array_size(units) + json_array_size(people) + 1) * sizeof(*to));
+	to[nto++] = XZ_TO(XZ_TO_PERSON, chair);
 	json_array_foreach(units, i, v) {
 		int64_t unit = json_is_integer(v) ? json_integer_value(v) : jint(v, "id"), n = 0;
 		if ((rc = xz_db_int(c->db, "SELECT COUNT(*) FROM units WHERE id = $1 AND township_id = $2",
@@ -441,8 +426,9 @@ static int invite(struct xz_ctx *c, int64_t id, int64_t town, json_t *units, jso
 				"INSERT INTO meeting_invitees (meeting_id, unit_id) VALUES ($1, $2) "
 				"ON CONFLICT DO NOTHING",
 				XZ_ARGS(XZ_INT(id), XZ_INT(unit)), NULL);
-		if (rc < 0 || (rc = tell_unit(c, unit, true, "meeting", title, body)) < 0)
+		if (rc < 0)
 			goto dbfail;
+		to[nto++] = XZ_TO(XZ_TO_UNIT_CONTACT, unit);
 	}
 	json_array_foreach(people, i, v) {
 		int64_t person = json_integer_value(v), n = 0;
@@ -460,10 +446,12 @@ static int invite(struct xz_ctx *c, int64_t id, int64_t town, json_t *units, jso
 		if ((rc = xz_db_exec(c->db,
 				     "INSERT INTO meeting_invitees (meeting_id, person_id) VALUES ($1, "
 				     "$2)",
-				     XZ_ARGS(XZ_INT(id), XZ_INT(person)), NULL)) < 0 ||
-		    (rc = tell_person(c, person, "meeting", title, body)) < 0)
+				     XZ_ARGS(XZ_INT(id), XZ_INT(person)), NULL)) < 0)
 			goto dbfail;
+		to[nto++] = XZ_TO(XZ_TO_PERSON, person);
 	}
+	if ((rc = tell(c, "meeting", id, to, nto, "meeting", title, body)) < 0)
+		goto dbfail;
 	rc = 0;
 	goto out;
 dbfail:
@@ -553,8 +541,7 @@ int xz_meeting_create(struct xz_ctx *c, const struct xz_meeting_in *in, int64_t 
 			       in->title);
 	if ((rc = add_agenda(c, *id, in->township_id, in->agenda)) < 0 ||
 	    (rc = invite(c, *id, in->township_id, in->invited_unit_ids, in->invited_person_ids,
-			 title, body)) < 0 ||
-	    (rc = tell_person(c, in->chair_person_id, "meeting", title, body)) < 0)
+			 in->chair_person_id, title, body)) < 0)
 		goto out;
 	if ((rc = history(c, *id, 0, "create", NULL, "scheduled", in->title)) < 0 ||
 	    (rc = xz_ctx_audit_new(c, "meeting.create", "meeting", *id, NULL,
@@ -627,7 +614,7 @@ int xz_meeting_answer(struct xz_ctx *c, int64_t id, int64_t unit_id, const char 
 	    (rc = history(c, id, 0, "answer", NULL, NULL,
 			  xz_arena_printf(c->arena, "单位 #%lld：%s%s%s", (long long)unit_id, answer,
 					  reason ? "，" : "", reason ? reason : ""))) < 0 ||
-	    (rc = tell_office(c, jint(m, "township_id"), "meeting_answer",
+	    (rc = tell_office(c, "meeting", id, jint(m, "township_id"), "meeting_answer",
 			      xz_arena_printf(c->arena, "会议回执：%s", jstr(m, "title")),
 			      answer)) < 0 ||
 	    (rc = xz_ctx_audit_new(c, "meeting.answer", "meeting", id,
@@ -1067,10 +1054,9 @@ static int minutes_approve(struct xz_fsm_run *run)
 static int minutes_publish(struct xz_fsm_run *run)
 {
 	struct xz_ctx *c = run->c;
-	json_t *units = NULL, *u;
+	json_t *units = NULL;
 	int64_t id = jint(run->record, "id"), town = jint(run->record, "township_id"), seq = 0;
 	int y, mo, d, rc;
-	size_t i;
 	xz_civil_from_days(xz_day_of(c->now), &y, &mo, &d);
 	if ((rc = xz_db_int(c->db,
 			    "SELECT COALESCE(MAX(minutes_seq), 0) FROM meetings WHERE township_id = $1 "
@@ -1087,14 +1073,10 @@ static int minutes_publish(struct xz_fsm_run *run)
 			      "owner_unit_id FROM meeting_items WHERE meeting_id = $1",
 			      XZ_ARGS(XZ_INT(id)), &units)) < 0)
 		return rc;
-	json_array_foreach(units, i, u) {
-		if ((rc = tell_unit(c, jint(u, "unit_id"), false, "minutes",
-				    xz_arena_printf(c->arena, "%s综合执法联席会议纪要〔%d〕第%lld期",
-						    jstr(run->record, "township_name"), y,
-						    (long long)seq + 1),
-				    jstr(run->record, "title"))) < 0)
-			break;
-	}
+	rc = tell_units(c, "meeting", id, units, false, "minutes",
+			xz_arena_printf(c->arena, "%s综合执法联席会议纪要〔%d〕第%lld期",
+					jstr(run->record, "township_name"), y, (long long)seq + 1),
+			jstr(run->record, "title"));
 	json_decref(units);
 	return rc;
 }
@@ -1150,23 +1132,23 @@ int xz_meeting_act(struct xz_ctx *c, int64_t id, const char *action, json_t *in)
 		goto out;
 	}
 	if (!strcmp(action, "submit_minutes"))
-		rc = tell_person(c, jint(m, "chair_person_id"), "minutes_review",
+		rc = tell_person(c, "meeting", id, jint(m, "chair_person_id"), "minutes_review",
 				 xz_arena_printf(c->arena, "请审定会议纪要：%s", jstr(m, "title")), "");
 	else if (!strcmp(action, "return_minutes") || !strcmp(action, "approve_minutes"))
-		rc = tell_office(c, jint(m, "township_id"), "minutes_review",
+		rc = tell_office(c, "meeting", id, jint(m, "township_id"), "minutes_review",
 				 xz_arena_printf(c->arena, "会议纪要%s：%s", run.row->label,
 						 jstr(m, "title")),
 				 note ? note : "");
 	else if (!strcmp(action, "cancel")) {
-		json_t *units = NULL, *u;
-		size_t i;
+		json_t *units = NULL;
 		rc = xz_db_query(c->db,
 				 "SELECT unit_id FROM meeting_invitees WHERE meeting_id = $1 AND unit_id "
 				 "IS NOT NULL",
 				 XZ_ARGS(XZ_INT(id)), &units);
-		json_array_foreach(units, i, u) if (rc == 0) rc =
-			tell_unit(c, jint(u, "unit_id"), true, "meeting",
-				  xz_arena_printf(c->arena, "会议取消：%s", jstr(m, "title")), note);
+		if (rc == 0)
+			rc = tell_units(c, "meeting", id, units, true, "meeting",
+					xz_arena_printf(c->arena, "会议取消：%s", jstr(m, "title")),
+					note);
 		json_decref(units);
 	}
 	if (rc < 0)
@@ -1246,8 +1228,8 @@ int xz_meeting_item_create(struct xz_ctx *c, const struct xz_meeting_item_in *in
 					 "The deadline must be in the future", "due_at");
 			goto out;
 		}
-	} else if ((rc = xz_caldb_deadline(c->db, c->now, in->due_days, XZ_DL_WORKING_DAYS, &due)) <
-		   0) {
+	} else if ((rc = xz_caldb_deadline_in(c->db, pl.county_id, c->now, in->due_days,
+					      XZ_DL_WORKING_DAYS, &due)) < 0) {
 		goto dbfail;
 	}
 	span = (due - c->now) / 4;
@@ -1270,7 +1252,7 @@ int xz_meeting_item_create(struct xz_ctx *c, const struct xz_meeting_item_in *in
 		       in->joint_action_ids, "joint_action_ids")) < 0)
 		goto out;
 	if ((rc = history(c, in->meeting_id, *id, "create", NULL, "open", in->title)) < 0 ||
-	    (rc = tell_unit(c, in->owner_unit_id, false, "meeting_item",
+	    (rc = tell_unit(c, "meeting_item", *id, in->owner_unit_id, false, "meeting_item",
 			    xz_arena_printf(c->arena, "联席会议议定事项：%s", in->title),
 			    xz_arena_printf(c->arena, "完成时限：%s", when_cn(c, due)))) < 0 ||
 	    (rc = xz_ctx_audit_new(c, "meeting_item.create", "meeting_item", *id, NULL,
@@ -1355,11 +1337,11 @@ int xz_meeting_item_act(struct xz_ctx *c, int64_t id, const char *action, json_t
 		goto out;
 	}
 	title = xz_arena_printf(c->arena, "议定事项“%s”：%s", jstr(it, "title"), run.row->label);
-	if ((run.row->tell & TELL_UNIT) &&
-	    (rc = tell_unit(c, jint(it, "owner_unit_id"), false, "meeting_item", title, note)) < 0)
-		goto fail;
-	if ((run.row->tell & TELL_OFFICE) &&
-	    (rc = tell_office(c, jint(it, "township_id"), "meeting_item", title, note)) < 0)
+	if ((rc = tell(c, "meeting_item", id,
+		       XZ_TOS(XZ_TO(XZ_TO_UNIT_MEMBERS,
+				    run.row->tell & TELL_UNIT ? jint(it, "owner_unit_id") : 0),
+			      XZ_TO_OFFICE(run.row->tell & TELL_OFFICE ? jint(it, "township_id") : 0)),
+		       "meeting_item", title, note)) < 0)
 		goto fail;
 	goto out;
 fail:
@@ -1759,12 +1741,13 @@ int xz_meeting_tick(struct xz_db *db, int64_t now, int *found)
 		title = xz_arena_printf(arena, "议定事项“%s”%s", jstr(row, "title"),
 					level == 2 ? "已逾期" : "即将到期");
 		(*found)++;
+		/* the unit, and the office too once it is overdue */
 		if ((rc = xz_db_exec(db, "UPDATE meeting_items SET alert_level = $2 WHERE id = $1",
-				     XZ_ARGS(XZ_INT(jint(row, "id")), XZ_INT(level)), NULL)) == 0 &&
-		    (rc = tell_unit(&c, jint(row, "owner_unit_id"), false,
-				    level == 2 ? "overdue" : "deadline_near", title, "")) == 0)
-			rc = level == 2 ? tell_office(&c, jint(row, "township_id"), "overdue", title, "")
-					: 0;
+				     XZ_ARGS(XZ_INT(jint(row, "id")), XZ_INT(level)), NULL)) == 0)
+			rc = tell(&c, "meeting_item", jint(row, "id"),
+				  XZ_TOS(XZ_TO(XZ_TO_UNIT_MEMBERS, jint(row, "owner_unit_id")),
+					 XZ_TO_OFFICE(level == 2 ? jint(row, "township_id") : 0)),
+				  level == 2 ? "overdue" : "deadline_near", title, "");
 	}
 	if (rc < 0)
 		xz_db_rollback(db);

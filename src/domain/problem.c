@@ -6,7 +6,6 @@
  * notifications to the people who must act, and the scheduler pass.
  * Reporting and reading are in problem_report.c, evidence in evidence.c.
  */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "store/db.h"
 #include "domain/calendar_db.h"
 #include "domain/events.h"
+#include "domain/notify.h"
 #include "domain/problem.h"
 #include "domain/problem_int.h"
 
@@ -221,7 +221,8 @@ static int start_supervision(struct xz_fsm_run *run)
 			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_time",
 					   "督办期限须为将来的ISO 8601时间",
 					   "due_at must be a future ISO 8601 time", "due_at");
-	} else if ((rc = xz_caldb_deadline(c->db, c->now, 1, XZ_DL_WORKING_DAYS, &v)) < 0) {
+	} else if ((rc = xz_caldb_deadline_in(c->db, xz_pj_int(run->record, "county_id"), c->now, 1,
+					      XZ_DL_WORKING_DAYS, &v)) < 0) {
 		return db_fail(run, rc);
 	}
 	return db_fail(run, xz_db_exec(c->db,
@@ -480,8 +481,8 @@ int xz_problem_apply(struct xz_ctx *c, int64_t id, const struct xz_problem_act *
 		goto out;
 	to = run.row->to ? run.row->to : from;
 	if (run.row->starts != XZ_STEP_KEEP && run.row->starts != XZ_STEP_NONE &&
-	    (rc = xz_problem_step_due(c->db, xz_pj_str(p, "category"), run.row->starts, c->now,
-				      &due, &warn)) < 0)
+	    (rc = xz_problem_step_due(c->db, xz_pj_int(p, "county_id"), xz_pj_str(p, "category"),
+				      run.row->starts, c->now, &due, &warn)) < 0)
 		goto out;
 	/* a step finished after its deadline makes the problem late for good */
 	rc = xz_db_exec(
@@ -554,8 +555,8 @@ out:
 
 /* ---- deadlines, lights, notifications, the scheduler ---- */
 
-int xz_problem_step_due(struct xz_db *db, const char *category, enum xz_pstep step, int64_t from,
-			int64_t *due, int64_t *warn)
+int xz_problem_step_due(struct xz_db *db, int64_t county, const char *category,
+			enum xz_pstep step, int64_t from, int64_t *due, int64_t *warn)
 {
 	json_t *cat = NULL;
 	int64_t amount = 1, span;
@@ -580,7 +581,7 @@ int xz_problem_step_due(struct xz_db *db, const char *category, enum xz_pstep st
 	default: amount = 1; break;
 	}
 	json_decref(cat);
-	if ((rc = xz_caldb_deadline(db, from, amount, unit, due)) < 0)
+	if ((rc = xz_caldb_deadline_in(db, county, from, amount, unit, due)) < 0)
 		return rc;
 	/* yellow for the last quarter of the time allowed, at least an hour */
 	span = (*due - from) / 4;
@@ -597,128 +598,45 @@ const char *xz_problem_light(int64_t due, int64_t warn, int64_t now)
 	return now >= warn ? "yellow" : "green";
 }
 
-/* recipients: the users `tell` names for this problem. */
-static int recipients(struct xz_db *db, const json_t *p, unsigned tell, json_t **rows)
-{
-	int64_t town = json_integer_value(json_object_get(p, "township_id"));
-	int64_t unit = json_integer_value(json_object_get(p, "unit_id"));
-	int64_t cell = json_integer_value(json_object_get(p, "cell_id"));
-	int64_t id = json_integer_value(json_object_get(p, "id"));
-	return xz_db_query(
-		db,
-		"SELECT DISTINCT u.id FROM users u WHERE u.disabled = 0 AND ("
-		"($1 = 1 AND u.unit_id = $2 AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id "
-		"= u.id AND r.role IN ('staff','contact'))) OR "
-		"($3 = 1 AND u.township_id = $4 AND EXISTS (SELECT 1 FROM user_roles r WHERE "
-		"r.user_id = u.id AND r.role = 'office')) OR "
-		"($5 = 1 AND u.id IN (SELECT w.user_id FROM problem_watchers w WHERE w.problem_id = "
-		"$6)) OR "
-		"($7 = 1 AND (u.id IN (SELECT w.user_id FROM problem_watchers w WHERE w.problem_id = "
-		"$6) OR u.person_id IN (SELECT m.person_id FROM grid_members m WHERE m.cell_id = $8)) "
-		"AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'grid'))"
-		") ORDER BY u.id",
-		XZ_ARGS(XZ_INT(!!(tell & XZ_TELL_UNIT)), XZ_INT(unit), XZ_INT(!!(tell & XZ_TELL_OFFICE)),
-			XZ_INT(town), XZ_INT(!!(tell & XZ_TELL_WATCHERS)), XZ_INT(id),
-			XZ_INT(!!(tell & XZ_TELL_VERIFIERS)), XZ_INT(cell)),
-		rows);
-}
-
 int xz_problem_notify(struct xz_db *db, const json_t *problem, unsigned tell, const char *kind,
 		      const char *title, const char *body, int64_t except_user)
 {
 	return xz_problem__notify_at(db, xz_now(), problem, tell, kind, title, body, except_user);
 }
 
+/* the users `tell` names for a problem, through the one notifier */
 int xz_problem__notify_at(struct xz_db *db, int64_t now, const json_t *problem, unsigned tell,
 			  const char *kind, const char *title, const char *body,
 			  int64_t except_user)
 {
-	json_t *rows = NULL, *row, *ev;
-	struct xz_sub_place to = {0};
-	size_t i;
-	int rc = 0;
 	int64_t id = json_integer_value(json_object_get(problem, "id"));
-	if (tell && (rc = recipients(db, problem, tell, &rows)) < 0)
-		return rc;
-	json_array_foreach(rows, i, row) {
-		int64_t uid = json_integer_value(json_object_get(row, "id"));
-		if (uid == except_user)
-			continue;
-		if ((rc = xz_db_exec(db,
-				     "INSERT INTO notifications (user_id, kind, title, body, problem_id, "
-				     "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-				     XZ_ARGS(XZ_INT(uid), XZ_TEXT(kind), XZ_TEXT(title),
-					     XZ_TEXT(body ? body : ""), XZ_INT(id), XZ_INT(now)),
-				     NULL)) < 0)
-			break;
-		to.user_id = uid;
-		ev = json_pack("{s:s,s:s,s:I}", "kind", kind, "title", title, "problem_id",
-			       (json_int_t)id);
-		xz_events_publish("notification", ev, &to);
-		json_decref(ev);
-	}
-	json_decref(rows);
-	/* every open page of the township and the unit refreshes its lists */
-	memset(&to, 0, sizeof(to));
-	to.county_id = json_integer_value(json_object_get(problem, "county_id"));
-	to.township_id = json_integer_value(json_object_get(problem, "township_id"));
-	to.unit_id = json_integer_value(json_object_get(problem, "unit_id"));
-	to.department_id = json_integer_value(json_object_get(problem, "department_id"));
-	ev = json_pack("{s:I,s:s?,s:s}", "id", (json_int_t)id, "state",
-		       json_string_value(json_object_get(problem, "state")), "kind", kind);
-	xz_events_publish("problem", ev, &to);
-	json_decref(ev);
-	return rc;
-}
-
-/* outbound: POST pending notifications to the configured hook (settings
- * key notify.webhook, an http(s) URL of an SMS or messaging gateway), and
- * mark them sent. Without a hook they are marked sent at once. */
-static int outbound(struct xz_db *db, int64_t now)
-{
-	json_t *rows = NULL, *row, *hook = NULL;
-	const char *url = NULL;
-	size_t i;
+	int64_t town = json_integer_value(json_object_get(problem, "township_id"));
+	struct xz_to to[4];
+	struct xz_sub_place where = {0};
+	struct xz_note n = {kind, "problem", id, title, body, except_user};
+	size_t nto = 0;
 	int rc;
-	if (xz_db_one(db, "SELECT value FROM settings WHERE key = 'notify.webhook'", XZ_NOARGS,
-		      &hook) == 0)
-		url = json_string_value(json_object_get(hook, "value"));
-	rc = xz_db_query(db,
-			 "SELECT n.id, n.kind, n.title, n.body, n.problem_id, u.username, p.phone FROM "
-			 "notifications n JOIN users u ON u.id = n.user_id LEFT JOIN people p ON p.id "
-			 "= u.person_id WHERE n.sent_at IS NULL ORDER BY n.id LIMIT 200",
-			 XZ_NOARGS, &rows);
-	json_array_foreach(rows, i, row) {
-		if (url && *url) {
-			CURL *c = curl_easy_init();
-			struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/json");
-			char *body = json_dumps(row, JSON_COMPACT);
-			CURLcode cc = CURLE_FAILED_INIT;
-			if (c) {
-				curl_easy_setopt(c, CURLOPT_URL, url);
-				curl_easy_setopt(c, CURLOPT_HTTPHEADER, hd);
-				curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-				curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-				curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-				cc = curl_easy_perform(c);
-				curl_easy_cleanup(c);
-			}
-			curl_slist_free_all(hd);
-			free(body);
-			if (cc != CURLE_OK) {
-				xz_log_error("notify: hook failed: %s", curl_easy_strerror(cc));
-				break; /* try again next pass */
-			}
-		}
-		if ((rc = xz_db_exec(db, "UPDATE notifications SET sent_at = $2 WHERE id = $1",
-				     XZ_ARGS(XZ_INT(json_integer_value(json_object_get(row, "id"))),
-					     XZ_INT(now)),
-				     NULL)) < 0)
-			break;
-	}
-	json_decref(rows);
-	json_decref(hook);
-	return rc;
+	if (tell & XZ_TELL_UNIT)
+		to[nto++] = XZ_TO(XZ_TO_UNIT_MEMBERS, json_integer_value(json_object_get(problem, "unit_id")));
+	if (tell & XZ_TELL_OFFICE)
+		to[nto++] = XZ_TO_OFFICE(town);
+	if (tell & XZ_TELL_WATCHERS)
+		to[nto++] = XZ_TO(XZ_TO_WATCHERS, id);
+	if (tell & XZ_TELL_VERIFIERS)
+		to[nto++] = (struct xz_to){.kind = XZ_TO_VERIFIERS, .id = id,
+					   .cell = json_integer_value(json_object_get(problem, "cell_id"))};
+	if ((rc = xz_notify(db, now, &n, to, nto, NULL)) < 0)
+		return rc;
+	/* every open page of the township and the unit refreshes its lists */
+	where.county_id = json_integer_value(json_object_get(problem, "county_id"));
+	where.township_id = town;
+	where.unit_id = json_integer_value(json_object_get(problem, "unit_id"));
+	where.department_id = json_integer_value(json_object_get(problem, "department_id"));
+	xz_notify_event(db, "problem",
+			json_pack("{s:I,s:s?,s:s}", "id", (json_int_t)id, "state",
+				  json_string_value(json_object_get(problem, "state")), "kind", kind),
+			&where);
+	return 0;
 }
 
 int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
@@ -796,6 +714,6 @@ int xz_problem_tick(struct xz_db *db, int64_t now, int *found)
 	}
 	json_decref(rows);
 	if (rc == 0)
-		rc = outbound(db, now);
+		rc = xz_notify_outbound(db, now);
 	return rc;
 }

@@ -65,17 +65,19 @@ extern const char *const xz_problem_channels[];
 extern const char *const xz_problem_channel_labels[];
 
 /* xz_problem_step_due: the deadline of `step` started at `from` for the
- * category (its accept_hours / handle_days / verify_days; close: one
- * working day), and the instant the light turns yellow. */
-int xz_problem_step_due(struct xz_db *db, const char *category, enum xz_pstep step, int64_t from,
-			int64_t *due, int64_t *warn);
+ * category of county (its accept_hours / handle_days / verify_days; close:
+ * one working day) under county's calendar, and the instant the light
+ * turns yellow. */
+int xz_problem_step_due(struct xz_db *db, int64_t county, const char *category,
+			enum xz_pstep step, int64_t from, int64_t *due, int64_t *warn);
 
 /* xz_problem_light: "green", "yellow" or "red" at `now`. */
 const char *xz_problem_light(int64_t due, int64_t warn, int64_t now);
 
 /* xz_problem_notify: put a notification in the inbox of everyone `tell`
  * names for the problem (row with id, township_id, unit_id, cell_id), and
- * announce the change to open pages (SSE). Does not notify `except_user`. */
+ * announce the change to open pages (SSE) once the transaction commits —
+ * through the one notifier (notify.h). Does not notify `except_user`. */
 int xz_problem_notify(struct xz_db *db, const json_t *problem, unsigned tell, const char *kind,
 		      const char *title, const char *body, int64_t except_user);
 
@@ -190,16 +192,6 @@ int xz_problem_reporter(struct xz_ctx *c, int64_t id, const char *reason, json_t
 /* xz_problem_place: where a loaded problem sits, for authz. */
 void xz_problem_place(const json_t *p, struct xz_place *pl);
 
-/* ---- the inbox (R7.3) ---- */
-
-/* xz_inbox_list: c->user's notifications, newest first, before id `before`
- * (0: from the newest), at most limit; *unread counts the unread ones. */
-int xz_inbox_list(struct xz_ctx *c, int64_t before, int64_t limit, json_t **rows,
-		  int64_t *unread);
-/* xz_inbox_read: mark one notification of c->user read (0 when it was not
- * theirs or already read: nothing changes). */
-int xz_inbox_read(struct xz_ctx *c, int64_t id);
-/* xz_inbox_read_all: mark all of c->user's notifications read; *n counts them. */
-int xz_inbox_read_all(struct xz_ctx *c, int64_t *n);
+/* The inbox (R7.3) is notify.h's. */
 
 #endif

@@ -53,7 +53,8 @@ int xz_problem__insert(struct xz_ctx *c, const struct xz_problem_in *in, int64_t
 	if ((rc = xz_routing_resolve(db, in->category, in->township_id, &rt)) < 0 &&
 	    rc != XZ_ENOTFOUND)
 		return rc;
-	if ((rc = xz_problem_step_due(db, in->category, XZ_STEP_ACCEPT, now, &due, &warn)) < 0)
+	if ((rc = xz_problem_step_due(db, in->county_id, in->category, XZ_STEP_ACCEPT, now, &due,
+				      &warn)) < 0)
 		return rc;
 	rc = xz_db_int(
 	    db,
@@ -477,44 +478,3 @@ int xz_problem_reporter(struct xz_ctx *c, int64_t id, const char *reason, json_t
 	return 0;
 }
 
-/* ---- the inbox ---- */
-
-int xz_inbox_list(struct xz_ctx *c, int64_t before, int64_t limit, json_t **rows, int64_t *unread)
-{
-	int rc;
-	*rows = NULL;
-	*unread = 0;
-	if ((rc = xz_db_query(
-		 c->db,
-		 "SELECT id, kind, title, body, problem_id, created_at, read_at FROM "
-		 "notifications WHERE user_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC "
-		 "LIMIT $3",
-		 XZ_ARGS(XZ_INT(c->user->id), XZ_INT(before), XZ_INT(limit)), rows)) < 0 ||
-	    (rc = xz_db_int(
-		 c->db, "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-		 XZ_ARGS(XZ_INT(c->user->id)), unread)) < 0) {
-		json_decref(*rows);
-		*rows = NULL;
-		return xz_ctx_fail_db(c, rc);
-	}
-	return 0;
-}
-
-int xz_inbox_read(struct xz_ctx *c, int64_t id)
-{
-	int64_t changes = 0;
-	int rc =
-	    xz_db_exec(c->db,
-		       "UPDATE notifications SET read_at = $3 WHERE id = $1 AND user_id = $2 AND "
-		       "read_at IS NULL",
-		       XZ_ARGS(XZ_INT(id), XZ_INT(c->user->id), XZ_INT(c->now)), &changes);
-	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
-}
-
-int xz_inbox_read_all(struct xz_ctx *c, int64_t *n)
-{
-	int rc = xz_db_exec(
-	    c->db, "UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL",
-	    XZ_ARGS(XZ_INT(c->user->id), XZ_INT(c->now)), n);
-	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
-}

@@ -10,6 +10,7 @@
 #include "domain/authz.h"
 #include "domain/fsm.h"
 #include "domain/fsm_registry.h"
+#include "domain/notify.h"
 #include "domain/problem.h"
 #include "http/http.h"
 
@@ -32,6 +33,10 @@ static int meta_labels(struct xz_req *r)
 	for (i = 0; xz_problem_notification_kinds[i].code; i++)
 		json_object_set_new(kinds, xz_problem_notification_kinds[i].code,
 				    json_string(xz_problem_notification_kinds[i].label));
+	for (i = 0; xz_notify_kinds[i].code; i++) /* an action's own label stays */
+		if (!json_object_get(kinds, xz_notify_kinds[i].code))
+			json_object_set_new(kinds, xz_notify_kinds[i].code,
+					    json_string(xz_notify_kinds[i].label));
 	for (i = 0; xz_problem_channels[i]; i++)
 		json_object_set_new(channels, xz_problem_channels[i],
 				    json_string(xz_problem_channel_labels[i]));

@@ -18,6 +18,7 @@
 #include "store/db.h"
 #include "domain/evidence.h"
 #include "domain/figures.h"
+#include "domain/notify.h"
 #include "domain/problem.h"
 #include "http/resource.h"
 

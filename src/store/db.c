@@ -43,7 +43,41 @@ struct xz_db {
 	char err[512]; /* the text of the last failure, kept until the next one */
 	struct xz_writer *w; /* the pool's writer (SQLite pools), or NULL */
 	void *own_conn; /* conn while a transaction runs on the writer's */
+	/* xz_db_after: what runs when the outermost transaction ends */
+	struct xz_db_later {
+		void (*fn)(void *arg, bool committed);
+		void *arg;
+	} *later;
+	size_t nlater, later_cap;
 };
+
+/* run_later: end the outermost transaction's xz_db_after callbacks, in the
+ * order they were queued. */
+static void run_later(struct xz_db *db, bool committed)
+{
+	size_t i, n = db->nlater;
+	struct xz_db_later *l = db->later;
+	db->later = NULL;
+	db->nlater = db->later_cap = 0;
+	for (i = 0; i < n; i++)
+		l[i].fn(l[i].arg, committed);
+	xz_free(l);
+}
+
+void xz_db_after(struct xz_db *db, void (*fn)(void *arg, bool committed), void *arg)
+{
+	if (db->depth == 0) {
+		fn(arg, true);
+		return;
+	}
+	if (db->nlater == db->later_cap) {
+		db->later_cap = db->later_cap ? db->later_cap * 2 : 8;
+		db->later = xz_realloc(db->later, db->later_cap * sizeof(*db->later));
+	}
+	db->later[db->nlater].fn = fn;
+	db->later[db->nlater].arg = arg;
+	db->nlater++;
+}
 
 /* Statement counters for /metrics: how many, and the time they took. */
 static _Atomic uint64_t stat_calls, stat_ns;
@@ -132,6 +166,7 @@ void xz_db_disconnect(struct xz_db *db)
 {
 	if (!db)
 		return;
+	run_later(db, false);
 	db->drv->disconnect(db->conn);
 	xz_free(db->url);
 	xz_free(db);
@@ -354,17 +389,20 @@ int xz_db_commit(struct xz_db *db)
 		return 0;
 	if (db->w) {
 		rc = writer_finish(db, !db->failed);
-		return db->failed ? XZ_EDB : rc;
-	}
-	if (db->failed) {
+		rc = db->failed ? XZ_EDB : rc;
+	} else if (db->failed) {
 		xz_db_exec(db, "ROLLBACK", XZ_NOARGS, NULL);
-		return XZ_EDB;
+		rc = XZ_EDB;
+	} else {
+		rc = xz_db_exec(db, "COMMIT", XZ_NOARGS, NULL);
 	}
-	return xz_db_exec(db, "COMMIT", XZ_NOARGS, NULL);
+	run_later(db, rc >= 0);
+	return rc;
 }
 
 int xz_db_rollback(struct xz_db *db)
 {
+	int rc = 0;
 	if (db->depth <= 0)
 		return 0;
 	if (--db->depth > 0) {
@@ -373,11 +411,12 @@ int xz_db_rollback(struct xz_db *db)
 	}
 	/* On the writer a rollback still waits for the batch: what this
 	 * transaction read there may be other members' work, not yet on disk. */
-	if (db->w) {
+	if (db->w)
 		writer_finish(db, false);
-		return 0;
-	}
-	return xz_db_exec(db, "ROLLBACK", XZ_NOARGS, NULL);
+	else
+		rc = xz_db_exec(db, "ROLLBACK", XZ_NOARGS, NULL);
+	run_later(db, false);
+	return rc;
 }
 
 /*

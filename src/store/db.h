@@ -84,6 +84,12 @@ int xz_db_script(struct xz_db *db, const char *sql);
 int xz_db_begin(struct xz_db *db);
 int xz_db_commit(struct xz_db *db);
 int xz_db_rollback(struct xz_db *db);
+/* xz_db_after: call fn(arg, committed) once the outermost transaction open
+ * on db ends: committed is true when its COMMIT succeeded, false when it
+ * rolled back (or its commit failed). With no transaction open fn runs at
+ * once with true. For what must happen only if the work is kept — the live
+ * events of notifications (domain/notify.c). fn must not use db. */
+void xz_db_after(struct xz_db *db, void (*fn)(void *arg, bool committed), void *arg);
 /* xz_db_errmsg: the text of this connection's last failed statement, read
  * from the engine when it failed ("" when none since it was lent from the
  * pool); owned by db, for logs. */

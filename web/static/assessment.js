@@ -198,8 +198,15 @@ function recordRow(kind, x) {
   return html`<tr><td>${fmt(x.score)}</td><td>${esc(x.remarks)}</td><td>${esc(x.rater_name)}</td><td>${fmtTime(x.created_at)}</td></tr>`;
 }
 
+// spotlight: the record a message opened (#/assessment-flags/ID,
+// #/assessment-results/ID) marked and scrolled to.
+function spotlight(main, sel) {
+  const el = sel && main.querySelector(sel);
+  if (el) { el.classList.add('spotlight'); el.scrollIntoView({ block: 'center' }); }
+}
+
 // #/assessment-flags — the board of 不作为、慢作为、乱作为
-export async function flagsView(main) {
+export async function flagsView(main, [focus] = []) {
   const r = await api('GET', `/assessment/flags?township_id=${state.me.township_id || ''}`);
   setHtml(main, html`<h2>不作为、慢作为、乱作为预警</h2><div id="as-flags">${r.items.length ? r.items.map((f) => html`<div class="card as-flag" data-id="${f.id}">
     <span class="tag red">${esc(f.rule_info?.sign)}</span> <b>${esc(f.unit_name)}：${esc(f.rule_info?.name)}</b> ${stTag(f.state, f.state_label)}
@@ -207,6 +214,7 @@ export async function flagsView(main) {
     <div>证据（${f.count} 条）：${html.join(f.evidence.ids.map((i) => (f.evidence.kind === 'problem' ? html`<a href="#/problem/${i}">#${i}</a>` : html`告知 #${i}`)), '、')}</div>
     ${f.note ? html`<p>说明：${esc(f.note)}</p>` : ''}
     <div class="actions">${(f.allowed_actions || []).map((a) => html`<button class="btn" data-act="${a.action}">${esc(a.label)}</button>`)}</div></div>`) : html`<p class="muted">暂无预警</p>`}</div>`);
+  spotlight(main, focus && `.as-flag[data-id="${Number(focus)}"]`);
   main.querySelector('#as-flags').addEventListener('click', async (ev) => {
     const act = ev.target.dataset?.act;
     if (!act) return;
@@ -219,7 +227,7 @@ export async function flagsView(main) {
 }
 
 // #/assessment-results — the year's results; the department's final form
-export async function resultsView(main) {
+export async function resultsView(main, [focus] = []) {
   const q = new URLSearchParams(location.hash.split('?')[1] || '');
   const sid = q.get('scheme_id');
   const r = await api('GET', `/assessment/results${sid ? `?scheme_id=${sid}` : ''}`);
@@ -231,6 +239,7 @@ export async function resultsView(main) {
       <td data-l="乡镇评定">${esc(x.township_grade || '—')}${x.township_remarks ? html`<br><span class="muted">${esc(x.township_remarks)}</span>` : ''}</td>
       <td class="dept-grade" data-l="主管部门确定">${esc(x.department_grade || '—')}${x.department_remarks ? html`<br><span class="muted">${esc(x.department_remarks)}</span>` : ''}</td>
       <td data-l="状态">${stTag(x.state, x.state_label)}</td><td>${(x.allowed_actions || []).map((a) => html`<button class="btn" data-act="${a.action}">${esc(a.label)}</button>`)}</td></tr>`)) || html`<tr><td colspan="9" class="muted">暂无考核结果</td></tr>`}</tbody></table></div>`);
+  spotlight(main, focus && `#as-results tr[data-id="${Number(focus)}"]`);
   main.querySelector('#as-results').addEventListener('click', async (ev) => {
     const act = ev.target.dataset?.act;
     if (!act) return;

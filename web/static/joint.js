@@ -539,7 +539,9 @@ export async function jointNewView(main) {
 }
 
 // ------------------------------------------------------------ 协同通知
-export async function noticesView(main) {
+// #/notices/ID (a message about a notice): every notice is listed and that
+// one is marked.
+export async function noticesView(main, [focus] = []) {
   await syncClock();
   const me = state.me;
   const unitContact = has('contact') && me.unit_id;
@@ -547,9 +549,9 @@ export async function noticesView(main) {
   const police = unitContact && /派出所/.test(units[me.unit_id]?.name || me.unit_name || '');
   setHtml(main, html`<h2>协同通知</h2><p class="muted">${unitContact ? html`${esc(me.unit_name || '')}：联合执法中发现属于本单位职责的违法行为，须<b>当日</b>（23:59:59 前）派出执法人员响应；超时将记录并纳入考评。` : '本乡镇互动执法通知及其当日时限。'}</p>
     ${police ? html`<h3>移交本所的执法保障事件</h3><div id="incs"><p class="loading">正在加载…</p></div><h3>互动执法通知</h3>` : ''}
-    <div class="tabs" id="ntabs"><a href="#" data-open="1" class="active">待响应</a><a href="#" data-open="">全部</a></div><div id="nlist"><p class="loading">正在加载…</p></div>
+    <div class="tabs" id="ntabs"><a href="#" data-open="1"${focus ? '' : html` class="active"`}>待响应</a><a href="#" data-open=""${focus ? html` class="active"` : ''}>全部</a></div><div id="nlist"><p class="loading">正在加载…</p></div>
     ${unitContact ? html`<h3>本单位参加的联合执法 · 指派人员</h3><div id="mine"><p class="loading">正在加载…</p></div>` : ''}`);
-  let open = '1', items = [];
+  let open = focus ? '' : '1', items = [];
   const load = async () => {
     const box = main.querySelector('#nlist');
     try {
@@ -558,6 +560,8 @@ export async function noticesView(main) {
       const ppl = {};
       for (const uid of new Set(items.filter((n) => (n.officers || []).length).map((n) => n.unit_id))) (await unitPeople(uid)).forEach((p) => { ppl[p.id] = p; });
       setHtml(box, html.join(items.map((n) => noticeCard(n, ppl, true)), '') || html`<p class="muted empty">${open ? '没有待响应的协同通知' : '没有协同通知'}</p>`);
+      const card = focus && box.querySelector(`[data-nid="${Number(focus)}"]`);
+      if (card) { card.classList.add('spotlight'); card.scrollIntoView({ block: 'center' }); }
     } catch (e) { setHtml(box, html`<p class="error">${esc(e.message)}</p>`); }
   };
   main.querySelector('#ntabs').addEventListener('click', (ev) => {

@@ -155,7 +155,7 @@ const ITEM_FIELD = { done: ['result', '办理结果'], reopen: ['reason', '退�
 function itemsTable(items, withMeeting = false) {
   if (!items.length) return html`<p class="muted">暂无议定事项。</p>`;
   return html`<table><thead><tr><th>事项</th>${withMeeting ? html`<th>会议</th>` : ''}<th>责任单位</th><th>完成时限</th><th>预警</th><th>状态</th><th></th></tr></thead><tbody>
-    ${items.map((i) => html`<tr><td>${esc(i.title)}${i.supervised ? html` <span class="tag red">督办</span>` : ''}${i.result ? html`<br><span class="muted">${esc(i.result)}</span>` : ''}</td>${withMeeting ? html`<td><a href="#/meeting/${i.meeting_id}">${esc(i.meeting_title)}</a></td>` : ''}<td>${esc(i.owner_unit_name)}</td><td>${fmtTime(i.due_at)}</td><td>${lightTag(i.light)}</td><td>${esc(i.state_label)}</td>
+    ${items.map((i) => html`<tr data-item-row="${i.id}"><td>${esc(i.title)}${i.supervised ? html` <span class="tag red">督办</span>` : ''}${i.result ? html`<br><span class="muted">${esc(i.result)}</span>` : ''}</td>${withMeeting ? html`<td><a href="#/meeting/${i.meeting_id}">${esc(i.meeting_title)}</a></td>` : ''}<td>${esc(i.owner_unit_name)}</td><td>${fmtTime(i.due_at)}</td><td>${lightTag(i.light)}</td><td>${esc(i.state_label)}</td>
       <td>${html.join(i.allowed_actions.map((a) => html`<button class="btn small" data-item="${i.id}" data-iact="${esc(a.action)}">${esc(ITEM_BTN[a.action] || a.label)}</button>`), ' ')}</td></tr>`)}</tbody></table>`;
 }
 
@@ -170,7 +170,9 @@ function bindItemActions(main, reload) {
   }));
 }
 
-export async function meetingItemsView(main) {
+// #/meeting-items/ID (a message about a decided item): that item's row is
+// shown and marked.
+export async function meetingItemsView(main, [focus] = []) {
   const unitOnly = has('staff', 'contact') && !has('office', 'leader');
   const q = unitOnly ? `?unit_id=${state.me.unit_id}` : state.me.township_id ? `?township_id=${state.me.township_id}` : '';
   const items = await all(`/meeting-items${q}`);
@@ -180,5 +182,7 @@ export async function meetingItemsView(main) {
     <p class="lights">未办结 ${open.length} 项：${lightTag('red')} ${red} 项 · ${lightTag('yellow')} ${yellow} 项</p>
     ${itemsTable(items, true)}`);
   main.querySelector('h2').focus();
-  bindItemActions(main, () => meetingItemsView(main));
+  const row = focus && main.querySelector(`tr[data-item-row="${Number(focus)}"]`);
+  if (row) { row.classList.add('spotlight'); row.scrollIntoView({ block: 'center' }); }
+  bindItemActions(main, () => meetingItemsView(main, [focus]));
 }

@@ -404,12 +404,20 @@ export async function superviseView(main) {
 // codesToWords: the scheduler's messages name the state by its code
 // ("问题 #9（in_hand）"): shown in words.
 const codesToWords = (t) => t.replace(/（([a-z_]+)）/g, (m, c) => (STATE_LABEL[c] ? `（${STATE_LABEL[c]}）` : m));
+// OPEN_LABEL: the button that opens the record a message is about (its
+// `link`, a route of this application; older messages name only a problem).
+const OPEN_LABEL = {
+  problem: (id) => `查看问题 #${id}`, joint_action: () => '查看联合执法行动', joint_notice: () => '查看协同通知',
+  meeting: () => '查看联席会议', meeting_item: () => '查看议定事项', inspection: () => '查看督促检查',
+  bulletin: () => '查看通报', assessment_flag: () => '查看履职预警', assessment_result: () => '查看考核结果',
+};
+const linkOf = (n) => (n.link && n.link.startsWith('#/') ? n.link : n.problem_id ? `#/problem/${n.problem_id}` : '');
 export async function inboxView(main) {
   let items = [], next = null, unread = 0;
-  const li = (n) => html`<li class="card ${n.read_at ? 'read' : 'unread'}" data-id="${n.id}" data-pid="${n.problem_id || ''}">
+  const li = (n) => html`<li class="card ${n.read_at ? 'read' : 'unread'}${linkOf(n) ? ' has-link' : ''}" data-id="${n.id}" data-link="${linkOf(n)}">
         <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(kindLabel(n.kind))}</span> <b>${esc(n.title)}</b></div>
         <div>${esc(codesToWords(n.body || ''))}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
-        <div class="actions">${n.problem_id ? html`<button class="btn small" data-open>查看问题 #${n.problem_id}</button>` : ''}${n.read_at ? '' : html`<button class="btn small" data-read>标为已读</button>`}</div></li>`;
+        <div class="actions">${linkOf(n) ? html`<button class="btn small" data-open>${(OPEN_LABEL[n.record_kind || 'problem'] || (() => '查看'))(n.record_id || n.problem_id)}</button>` : ''}${n.read_at ? '' : html`<button class="btn small" data-read>标为已读</button>`}</div></li>`;
   const page = async (cursor) => {
     const r = await api('GET', `/inbox?limit=50${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
     unread = r.unread; next = r.next;
@@ -425,13 +433,15 @@ export async function inboxView(main) {
     main.querySelector('#inbox-more')?.addEventListener('click', async () => { items = items.concat(await page(next)); show(); });
   };
   const draw = async () => { items = await page(null); show(); };
+  // a click on the message (or its button) opens its record and marks it read
   main.addEventListener('click', async (ev) => {
     const li = ev.target.closest('li[data-id]');
-    if (!li) return;
-    if (ev.target.closest('[data-read]') || ev.target.closest('[data-open]')) {
+    if (!li || ev.target.closest('a')) return;
+    const open = li.dataset.link && !ev.target.closest('[data-read]');
+    if (open || ev.target.closest('[data-read]')) {
       await api('POST', `/inbox/${li.dataset.id}/read`).catch(() => {});
       window.dispatchEvent(new Event('xz:inbox'));
-      if (ev.target.closest('[data-open]')) location.hash = '#/problem/' + li.dataset.pid; else await draw();
+      if (open) location.hash = li.dataset.link; else await draw();
     }
   });
   await draw();
