@@ -141,9 +141,18 @@ export async function queueView(main) {
   // the units' requests for joint enforcement wait for the office's decision (R5.3)
   const escBox = main.querySelector('#esc-requests');
   let escItems = [];
-  async function requests() {
+  // requests: the list, read whole (id absent) or, on a live event, only
+  // the problem it names (the list's own query at that id, one row)
+  async function requests(id) {
     if (!escBox) return;
-    try { escItems = (await api('GET', '/problems?escalation_requested=1&limit=50')).items; } catch { escItems = []; }
+    if (!id) {
+      try { escItems = (await api('GET', '/problems?escalation_requested=1&limit=50')).items; } catch { escItems = []; }
+    } else {
+      const p = await probe('escalation_requested=1', id).catch(() => undefined);
+      if (p === undefined) return;
+      escItems = escItems.filter((x) => x.id !== Number(id));
+      if (p) escItems = [p, ...escItems].sort((a, b) => b.id - a.id);
+    }
     escBox.classList.toggle('hidden', !escItems.length);
     setHtml(escBox, escItems.length ? html`<h3 id="esc-h">派驻机构申请提请联合执法 <span class="count">${escItems.length}</span></h3>
       ${html.join(escItems.map((p) => html`<div class="esc-item" data-id="${p.id}"><a href="#/problem/${p.id}">#${p.id} ${esc(p.category_name || p.category)}</a> ${esc(p.unit_name || '')} <span class="muted">${fmtShort(p.escalation_requested_at)}申请</span>
@@ -158,7 +167,7 @@ export async function queueView(main) {
   });
   await Promise.all([counts(), load(), requests()]);
   liveRefresh(main.querySelector('#rows'), async (ev) => {
-    requests();
+    requests(ev.id);
     if (!ev.id) await Promise.all([counts(), load()]);
     else {
       const qs = params(); qs.delete('q');
