@@ -121,6 +121,7 @@ test('a unit asks for joint enforcement on a phone, the office escalates from it
   await go(office, `#/problem/${p.id}`);
   await office.waitForFunction(() => /已结案/.test(document.querySelector('main h2')?.textContent || ''));
   assert.match(await office.textContent('#history'), new RegExp(`联合执法行动 #${aid}[\\s\\S]*拆除违法建筑1处`));
+  assert.match(await office.textContent('#history'), /纳入联合执法行动[\s\S]*经联合执法结案/, 'the steps in words');
   await shot(office, 'office-escalated-closed');
   await done(office);
 });

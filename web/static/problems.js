@@ -293,6 +293,9 @@ export async function runAction(p, action) {
 }
 
 // ------------------------------------------------------------- problem page
+// steps written by joint enforcement (joint_work.c), which carry no label of their own
+const HISTORY_LABEL = { joint_action: '纳入联合执法行动', joint_close: '经联合执法结案', joint_return: '联合执法未解决，退回', merged_in: '合并问题' };
+
 // linkage: where the problem went beyond the township's loop — taken up by
 // the county department (and its outcome), a unit's pending request for
 // joint enforcement, the joint actions that took it up.
@@ -342,7 +345,7 @@ export async function problemView(main, [id]) {
         </div>
       </div>
       <div class="col-side card"><b>办理过程</b><ol class="timeline" id="history">${html.join((p.history || []).map((h) => html`<li class="tl-${esc(h.action)}">
-          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || h.action)}</b>${h.to_state ? html` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
+          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || HISTORY_LABEL[h.action] || h.action)}</b>${h.to_state ? html` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
           <div class="muted">${fmtTime(h.at)} · ${esc(h.user_name || '系统')}</div>${h.data?.department?.name ? html`<div class="tl-note">县级部门：${esc(h.data.department.name)}${h.data.due_at ? html`，办结期限 ${fmtTime(h.data.due_at)}` : ''}</div>` : ''}${h.note ? html`<div class="tl-note">${esc(h.note)}</div>` : ''}</li>`), '')}</ol></div>
       </div>`);
     main.querySelector('#back').addEventListener('click', (ev) => { ev.preventDefault(); history.length > 1 ? history.back() : (location.hash = '#/home'); });
