@@ -45,5 +45,7 @@
 #define XZ_MAX_QUAL_DOMAINS 32           /* domains of one qualification      */
 #define XZ_MAX_SQL 8192                  /* one dynamically built SQL text    */
 #define XZ_MAX_ARENA_STRING (80u << 10)  /* one xz_arena_printf result        */
+#define XZ_MAX_ASSIGN_DAYS 90            /* a department's 交办 deadline: days ahead */
+#define XZ_MAX_ASSIGN_WORKING_DAYS 60    /* … or working days ahead           */
 
 #endif

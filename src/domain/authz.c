@@ -85,6 +85,7 @@ static const struct grant grants[] = {
 	{"problem.evidence", XZ_ROLE_STAFF | XZ_ROLE_CONTACT, S_UNIT},
 	{"problem.request_escalation", XZ_ROLE_CONTACT, S_UNIT},
 	{"problem.take_up", XZ_ROLE_DEPT, S_LINE},
+	{"problem.assign", XZ_ROLE_DEPT, S_LINE},
 	{"stats.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
 	{"stats.read", XZ_ROLE_DEPT, S_LINE},
 	{"stats.read", XZ_ROLE_ADMIN, S_COUNTY},

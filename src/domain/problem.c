@@ -70,6 +70,7 @@ struct walk {
 	const struct xz_problem_act *a;
 	int64_t unit;  /* the unit holding the problem after the action */
 	json_t *data;  /* extra history data (owned) */
+	int64_t assigned_due, assigned_at; /* a department's deadline set by this action */
 };
 
 #define W(run) ((struct walk *)(run)->data)
@@ -262,6 +263,85 @@ static int take_up_by(struct xz_fsm_run *run)
 	return clear_request(run);
 }
 
+/* assign_warn: the light turns yellow for the last quarter of the time the
+ * department allowed, at least an hour before its deadline. */
+static int64_t assign_warn(int64_t at, int64_t due)
+{
+	int64_t span = (due - at) / 4;
+	return due - (span > 3600 ? span : 3600);
+}
+
+/* assign_down: the department of the line sets its deadline (交办期限),
+ * given as a date (its end, Shanghai), an ISO time, or working days under
+ * the county's calendar: in the future and at most XZ_MAX_ASSIGN_DAYS days
+ * (XZ_MAX_ASSIGN_WORKING_DAYS working days) ahead. While it is set every
+ * township step falls due at it (xz_problem_apply), and the running step's
+ * deadline moves to it now. */
+static int assign_down(struct xz_fsm_run *run)
+{
+	struct xz_ctx *c = run->c;
+	const struct xz_problem_act *a = W(run)->a;
+	int64_t due = 0, day, dept;
+	json_t *d = NULL;
+	char buf[XZ_TIME_LEN];
+	int rc;
+	if (a->due_at && a->due_days)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_deadline",
+				   "交办期限只能给出一种：日期due_at或工作日数due_days",
+				   "Give the deadline once: due_at or due_days", "due_at");
+	if (!a->due_at && !a->due_days)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "deadline_required",
+				   "须给出交办期限：日期due_at或工作日数due_days",
+				   "A deadline is required: due_at (a date) or due_days (working days)",
+				   "due_at");
+	if (a->due_days) {
+		if (a->due_days < 1 || a->due_days > XZ_MAX_ASSIGN_WORKING_DAYS)
+			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_deadline",
+					   "交办期限的工作日数须在1到60之间",
+					   "due_days must be 1 to 60 working days", "due_days");
+		if ((rc = xz_caldb_deadline_in(c->db, xz_pj_int(run->record, "county_id"), c->now,
+					       a->due_days, XZ_DL_WORKING_DAYS, &due)) < 0)
+			return db_fail(run, rc);
+	} else if (strlen(a->due_at) == 10) {
+		if (xz_date_parse(a->due_at, &day) < 0)
+			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_deadline",
+					   "交办期限须为日期（YYYY-MM-DD）或ISO 8601时间",
+					   "due_at must be a date (YYYY-MM-DD) or an ISO 8601 time",
+					   "due_at");
+		due = xz_day_start(day + 1) - 1; /* the end of that day */
+	} else if (xz_time_parse(a->due_at, &due) < 0) {
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_deadline",
+				   "交办期限须为日期（YYYY-MM-DD）或ISO 8601时间",
+				   "due_at must be a date (YYYY-MM-DD) or an ISO 8601 time", "due_at");
+	}
+	if (due <= c->now)
+		return xz_ctx_fail(c, XZ_ERULE, "deadline_in_past", "交办期限须晚于当前时间",
+				   "The deadline must be in the future", a->due_days ? "due_days" : "due_at");
+	if (due > c->now + (int64_t)XZ_MAX_ASSIGN_DAYS * 86400)
+		return xz_ctx_fail(c, XZ_ERULE, "deadline_too_far", "交办期限不得超过90日",
+				   "The deadline may be at most 90 days ahead",
+				   a->due_days ? "due_days" : "due_at");
+	dept = c->user && c->user->department_id ? c->user->department_id
+						 : xz_pj_int(run->record, "department_id");
+	if (dept && xz_db_one(c->db, "SELECT id, name FROM departments WHERE id = $1",
+			      XZ_ARGS(XZ_INT(dept)), &d) == 0)
+		json_object_set_new(W(run)->data, "department",
+				    json_pack("{s:I,s:O}", "id", (json_int_t)dept, "name",
+					      json_object_get(d, "name")));
+	json_decref(d);
+	json_object_set_new(W(run)->data, "due_at", json_string(xz_time_format(due, buf)));
+	W(run)->assigned_due = due;
+	W(run)->assigned_at = c->now;
+	/* the running step (if the state stays) falls due at the deadline now */
+	return db_fail(run, xz_db_exec(c->db,
+				       "UPDATE problems SET assigned_due_at = $2, assigned_at = $3, "
+				       "assigned_by_department_id = $4, due_at = $2, warn_at = $5, "
+				       "alert_level = 0 WHERE id = $1",
+				       XZ_ARGS(XZ_INT(PID(run)), XZ_INT(due), XZ_INT(c->now),
+					       XZ_ID(dept), XZ_INT(assign_warn(c->now, due))),
+				       NULL));
+}
+
 /* The life cycle (R4.2) and the county–township linkage (R9.1). Order
  * matters only for rows sharing an action: the first whose state and
  * condition match and that admits the caller wins. */
@@ -314,6 +394,13 @@ static const struct xz_fsm_row problem_rows[] = {
 	 mark_closed, XZ_STEP_NONE, XZ_TELL_OFFICE | XZ_TELL_WATCHERS, "办结并反馈结果"},
 	{0, "taken_up", "hand_back", XZ_FSM_ANY, "accepted", "problem.take_up", 0, XZ_PF_REASON,
 	 NULL, NULL, XZ_STEP_ACCEPT, XZ_TELL_OFFICE, "交回乡镇闭环"},
+	/* the department of the line assigns a problem down with its own
+	 * deadline (交办, R9.1): one in the township's loop keeps its state,
+	 * one it took up goes back to the office to accept */
+	{0, "reported accepted dispatched in_hand", "assign", XZ_FSM_ANY, NULL, "problem.assign", 0,
+	 0, NULL, assign_down, XZ_STEP_KEEP, XZ_TELL_OFFICE | XZ_TELL_UNIT, "县级部门限期交办"},
+	{0, "taken_up", "assign", XZ_FSM_ANY, "accepted", "problem.assign", 0, 0, NULL, assign_down,
+	 XZ_STEP_ACCEPT, XZ_TELL_OFFICE, "县级部门限期交办"},
 	{0, "escalated", "hand_back", XZ_FSM_ANY, "accepted", "problem.office", 0, XZ_PF_REASON,
 	 NULL, NULL, XZ_STEP_ACCEPT, XZ_TELL_OFFICE, "交回乡镇闭环"},
 };
@@ -484,6 +571,11 @@ int xz_problem_apply(struct xz_ctx *c, int64_t id, const struct xz_problem_act *
 	    (rc = xz_problem_step_due(c->db, xz_pj_int(p, "county_id"), xz_pj_str(p, "category"),
 				      run.row->starts, c->now, &due, &warn)) < 0)
 		goto out;
+	/* a department's deadline (交办) wins over the category's limits */
+	if (due && (w.assigned_due || xz_pj_int(p, "assigned_due_at"))) {
+		due = w.assigned_due ? w.assigned_due : xz_pj_int(p, "assigned_due_at");
+		warn = assign_warn(w.assigned_due ? w.assigned_at : xz_pj_int(p, "assigned_at"), due);
+	}
 	/* a step finished after its deadline makes the problem late for good */
 	rc = xz_db_exec(
 		c->db,

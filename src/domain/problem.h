@@ -119,6 +119,10 @@ struct xz_problem_report {
 	double lon, lat;
 	int64_t township_id; /* used when the position is outside the grid or absent; 0: none */
 	int64_t patrol_id;   /* 0: none */
+	/* assigning down (交办) with the department's deadline: a date or
+	 * ISO time, or working days (0: none); only for channel "assigned" */
+	const char *assign_due_at, *assign_note;
+	int64_t assign_due_days;
 };
 
 /* xz_problem_report: check the report (channel, description, address,
@@ -137,6 +141,7 @@ struct xz_problem_act {
 	const char *action;
 	const char *reason, *feedback, *note, *comment, *result, *due_at;
 	int64_t into_id, unit_id, score, version;
+	int64_t due_days; /* assign: the deadline in working days (0: none) */
 	int passed;
 };
 
@@ -171,6 +176,7 @@ struct xz_problem_filter {
 	const char *state, *channel, *category, *q, *light;
 	int64_t township_id, unit_id, cell_id, before, limit;
 	bool mine, supervised, overdue;
+	bool requested; /* a unit's escalation request awaits the office */
 };
 
 /* xz_problem_list: the problems c->user may read that match f, newest

@@ -22,11 +22,13 @@
 	"p.warn_at, p.supervised, p.supervise_note, p.supervise_due_at, p.merged_into, "           \
 	"p.rework_count, p.return_count, p.handled_at, p.closed_at, p.on_time, p.score, "          \
 	"p.evaluation, p.evaluated_at, p.escalation_requested_at, p.version, p.created_at, "       \
-	"p.updated_at, rp.name AS rep_name, rp.phone AS rep_phone FROM problems p JOIN "           \
-	"regions t ON t.id = p.township_id LEFT JOIN grid_cells c ON c.id = p.cell_id LEFT "       \
-	"JOIN categories k ON k.code = p.category LEFT JOIN units un ON un.id = p.unit_id "        \
-	"LEFT JOIN list_versions lv ON lv.id = p.list_version_id LEFT JOIN problem_reporters "     \
-	"rp ON rp.problem_id = p.id "
+	"p.updated_at, p.assigned_due_at, p.assigned_at, p.assigned_by_department_id, ad.name "    \
+	"AS assigned_by_department_name, rp.name AS rep_name, rp.phone AS rep_phone FROM "         \
+	"problems p JOIN regions t ON t.id = p.township_id LEFT JOIN grid_cells c ON c.id = "      \
+	"p.cell_id LEFT JOIN categories k ON k.code = p.category LEFT JOIN units un ON un.id = "   \
+	"p.unit_id LEFT JOIN list_versions lv ON lv.id = p.list_version_id LEFT JOIN "             \
+	"departments ad ON ad.id = p.assigned_by_department_id LEFT JOIN problem_reporters rp "    \
+	"ON rp.problem_id = p.id "
 
 static inline int64_t xz_pj_int(const json_t *o, const char *k)
 {

@@ -182,6 +182,29 @@ static int check_report(struct xz_ctx *c, const struct xz_problem_report *in)
 	return 0;
 }
 
+/* assign_new: may the reporter of the new problem id set its deadline
+ * (the department of its line, problem.assign on its place)? */
+static int assign_new(struct xz_ctx *c, int64_t id)
+{
+	struct xz_place pl;
+	json_t *p = NULL;
+	int rc = xz_db_one(c->db,
+			   "SELECT county_id, township_id, department_id, unit_id FROM problems WHERE "
+			   "id = $1",
+			   XZ_ARGS(XZ_INT(id)), &p);
+	if (rc < 0)
+		return xz_ctx_fail_db(c, rc);
+	xz_problem_place(p, &pl);
+	json_decref(p);
+	if (c->user && !xz_authz(c->user, "problem.assign", &pl))
+		return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden",
+				   "只有问题所属条线的县级主管部门可以限期交办",
+				   "Only the county department of the problem's line assigns it with a "
+				   "deadline",
+				   "category");
+	return 0;
+}
+
 int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int64_t *id,
 		      json_t **dups)
 {
@@ -195,6 +218,13 @@ int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int6
 		*dups = NULL;
 	if ((rc = check_report(c, in)) < 0)
 		return rc;
+	if ((in->assign_due_at || in->assign_due_days) && strcmp(in->channel, "assigned"))
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_deadline",
+				   "只有上级交办（channel为assigned）的问题可以带交办期限",
+				   "Only a problem assigned from above (channel assigned) has a deadline",
+				   "due_at");
+	if (in->assign_note && strlen(in->assign_note) > XZ_MAX_TEXT)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "too_long", "文字过长", "Text too long", "note");
 	/* where it is: the cell containing the point, else the township the
 	 * point or the reporter's own place names */
 	if (in->has_pos) {
@@ -243,6 +273,14 @@ int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int6
 				   json_pack("{s:s,s:s,s:I}", "channel", in->channel, "category",
 					     in->category, "township_id", (json_int_t)town))) < 0)
 		return xz_ctx_fail_db(c, rc);
+	if ((in->assign_due_at || in->assign_due_days) && (rc = assign_new(c, *id)) == 0) {
+		struct xz_problem_act a = {.action = "assign", .due_at = in->assign_due_at,
+					   .due_days = in->assign_due_days, .note = in->assign_note,
+					   .passed = -1};
+		rc = xz_problem_apply(c, *id, &a, NULL);
+	}
+	if (rc < 0)
+		return rc;
 	if (dups)
 		*dups = in->has_pos ? xz_problem_duplicates(c, in->category, in->lon, in->lat, *id)
 				    : json_array();
@@ -373,6 +411,8 @@ int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, json_t
 		FILTER("p.reported_by = $%d", XZ_INT(c->user->id));
 	if (in->supervised)
 		sql = xz_arena_printf(c->arena, "%s AND p.supervised = 1", sql);
+	if (in->requested)
+		sql = xz_arena_printf(c->arena, "%s AND p.escalation_requested_at IS NOT NULL", sql);
 	if (in->overdue || (in->light && !strcmp(in->light, "red"))) {
 		sql = xz_arena_printf(c->arena, "%s AND p.due_at < $%d AND p.state IN (%s)", sql,
 				      n + 1, open);

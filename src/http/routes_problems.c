@@ -136,15 +136,18 @@ static int problem_create(struct xz_req *r)
 {
 	struct report_call k = {0};
 	json_t *lon = NULL, *lat = NULL, *reporter = NULL;
-	json_int_t town = 0, patrol = 0;
+	json_int_t town = 0, patrol = 0, due_days = 0;
 	int rc;
 
 	if ((rc = xz_req_json(r)) < 0 ||
-	    (rc = xz_req_unpack(r, "{s:s,s:s,s:s,s?o,s?o,s?s,s?o,s?I,s?I}", "channel",
+	    (rc = xz_req_unpack(r, "{s:s,s:s,s:s,s?o,s?o,s?s,s?o,s?I,s?I,s?s,s?I,s?s}", "channel",
 				&k.in.channel, "category", &k.in.category, "description",
 				&k.in.description, "lon", &lon, "lat", &lat, "address", &k.in.address,
-				"reporter", &reporter, "township_id", &town, "patrol_id", &patrol)) < 0)
+				"reporter", &reporter, "township_id", &town, "patrol_id", &patrol,
+				"due_at", &k.in.assign_due_at, "due_days", &due_days, "note",
+				&k.in.assign_note)) < 0)
 		return rc;
+	k.in.assign_due_days = due_days;
 	k.in.has_pos = (lon && !json_is_null(lon)) || (lat && !json_is_null(lat));
 	if (k.in.has_pos && (!json_is_number(lon) || !json_is_number(lat)))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_position", "经纬度须同时给出且在有效范围内",
@@ -191,6 +194,7 @@ static int problems_list(struct xz_req *r)
 		.mine = is_yes(xz_req_query(r, "mine")),
 		.supervised = is_yes(xz_req_query(r, "supervised")),
 		.overdue = is_yes(xz_req_query(r, "overdue")),
+		.requested = is_yes(xz_req_query(r, "escalation_requested")),
 	};
 	json_t *rows = NULL, *row;
 	size_t i;
@@ -261,16 +265,17 @@ static int problem_action(struct xz_req *r)
 	struct act_call k = {.a = {.passed = -1}};
 	struct xz_problem_act *a = &k.a;
 	json_t *passed = NULL;
-	json_int_t into = 0, unit = 0, score = 0, version = 0;
+	json_int_t into = 0, unit = 0, score = 0, version = 0, due_days = 0;
 	int rc;
 
 	if ((rc = xz_req_id(r, 0, &k.id)) < 0 || (rc = xz_req_json(r)) < 0 ||
-	    (rc = xz_req_unpack(r, "{s:s,s?s,s?s,s?s,s?s,s?s,s?s,s?I,s?I,s?I,s?o,s?I}", "action",
+	    (rc = xz_req_unpack(r, "{s:s,s?s,s?s,s?s,s?s,s?s,s?s,s?I,s?I,s?I,s?o,s?I,s?I}", "action",
 				&a->action, "reason", &a->reason, "feedback", &a->feedback, "note",
 				&a->note, "comment", &a->comment, "result", &a->result, "due_at",
 				&a->due_at, "into_id", &into, "unit_id", &unit, "score", &score,
-				"passed", &passed, "version", &version)) < 0)
+				"passed", &passed, "version", &version, "due_days", &due_days)) < 0)
 		return rc;
+	a->due_days = due_days;
 	if (passed && !json_is_boolean(passed))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_body", "passed须为true或false",
 			       "passed must be true or false", "passed");

@@ -191,6 +191,8 @@ static void test_who_may(void)
 	    {"conclude", "escalated", "office"},
 	    {"hand_back", "taken_up", "dept"},
 	    {"hand_back", "escalated", "office"},
+	    {"assign", "in_hand", "dept"},
+	    {"assign", "taken_up", "dept"},
 	};
 	size_t i, k;
 	for (i = 0; i < XZ_ARRAY_LEN(want); i++)
@@ -241,10 +243,10 @@ static void test_allowed_per_role(void)
 	CHECK_EQ_STR(allowed("staff", "dispatched"), "take return handle");
 	CHECK_EQ_STR(allowed("contact", "dispatched"), "take return handle request_escalation");
 	CHECK_EQ_STR(allowed("office", "dispatched"), "supervise escalate decline_escalation");
-	CHECK_EQ_STR(allowed("dept", "dispatched"), "supervise take_up");
+	CHECK_EQ_STR(allowed("dept", "dispatched"), "supervise take_up assign");
 	CHECK_EQ_STR(allowed("grid", "handled"), "verify");
 	CHECK_EQ_STR(allowed("leader", "closed"), "evaluate");
-	CHECK_EQ_STR(allowed("dept", "taken_up"), "supervise conclude hand_back");
+	CHECK_EQ_STR(allowed("dept", "taken_up"), "supervise conclude hand_back assign");
 	CHECK_EQ_STR(allowed("office", "taken_up"), "supervise");
 	CHECK_EQ_STR(allowed("office", "escalated"), "supervise conclude hand_back");
 	CHECK_EQ_STR(allowed("admin", "reported"), "");

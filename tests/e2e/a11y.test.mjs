@@ -93,6 +93,35 @@ for (const role of ROLES) {
   });
 }
 
+test('county–township linkage at phone size: the department\'s line with its assign form open, a problem taken up, the office\'s escalation requests', async () => {
+  const tok = {};
+  const call = async (u, method, path, body) => (await h.api(method, path, { token: (tok[u] ||= await h.login(u)), body })).body;
+  const p = await call('grid', 'POST', '/api/v1/problems', { channel: 'patrol', category: 'CS01', description: '无障碍检查：违建', lon: 119.845, lat: 28.405 });
+  await call('office', 'POST', `/api/v1/problems/${p.id}/actions`, { action: 'dispatch' });
+  await call('contact', 'POST', `/api/v1/problems/${p.id}/actions`, { action: 'request_escalation', reason: '需多部门联合' });
+  const q = await call('grid', 'POST', '/api/v1/problems', { channel: 'patrol', category: 'CS01', description: '无障碍检查：上提', lon: 119.845, lat: 28.405 });
+  await call('dept', 'POST', `/api/v1/problems/${q.id}/actions`, { action: 'take_up', reason: '县局直接查处' });
+  await call('dept', 'POST', `/api/v1/problems/${q.id}/actions`, { action: 'conclude', result: '已查处' });
+  const bad = [];
+  const dept = await open(browser, h, 'dept', { viewport: PHONE });
+  await go(dept, '#/line');
+  await settle(dept);
+  await dept.click('#assign-new');
+  bad.push(...await audit(dept, 'dept #/line phone'), ...await plain(dept, 'dept #/line phone'));
+  await dept.context().close();
+  const office = await open(browser, h, 'office', { viewport: PHONE });
+  await go(office, '#/queue');
+  await settle(office);
+  await office.waitForSelector(`#esc-requests .esc-item[data-id="${p.id}"]`);
+  bad.push(...await audit(office, 'office #/queue phone'), ...await plain(office, 'office #/queue phone'));
+  await go(office, `#/problem/${q.id}`);
+  await settle(office);
+  await office.waitForSelector('#linkage');
+  bad.push(...await audit(office, 'office taken-up problem phone'), ...await plain(office, 'office taken-up problem phone'));
+  await office.context().close();
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
 test('an open dialog', async () => {
   const page = await open(browser, h, 'office');
   await go(page, '#/people');

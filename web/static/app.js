@@ -13,7 +13,7 @@ const MODULES = {
   map: () => import('./map.js'), problems: () => import('./problems.js'), report: () => import('./report.js'),
   admin: () => import('./admin.js'), dashboard: () => import('./dashboard.js'), joint: () => import('./joint.js'),
   bulletins: () => import('./bulletins.js'), meetings: () => import('./meetings.js'), assessment: () => import('./assessment.js'),
-  inspections: () => import('./inspections.js'),
+  inspections: () => import('./inspections.js'), linkage: () => import('./linkage.js'),
 };
 const lazy = (mod, fn) => async (...args) => {
   let m;
@@ -32,6 +32,7 @@ const [bulletinsView, bulletinView, unitReportsView] = ['bulletinsView', 'bullet
 const [meetingsView, meetingView, meetingItemsView] = ['meetingsView', 'meetingView', 'meetingItemsView'].map((f) => lazy('meetings', f));
 const open311View = lazy('admin', 'open311View');
 const inspectionsView = lazy('inspections', 'inspectionsView');
+const lineView = lazy('linkage', 'lineView');
 const [assessmentView, flagsView, resultsView] = ['assessmentView', 'flagsView', 'resultsView'].map((f) => lazy('assessment', f));
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
@@ -67,6 +68,7 @@ function screens() {
     { id: 'mine', title: '我的上报', show: has('grid') && can('problem.report'), render: mineView, group: '问题处置' },
     { id: 'verify', title: '待核查', show: has('grid') && can('problem.verify'), render: verifyTasksView, group: '问题处置' },
     { id: 'queue', title: '问题受理', show: has('office', 'leader', 'dept') && can('problem.read'), render: queueView, group: '问题处置' },
+    { id: 'line', title: '条线问题与交办', show: has('dept') && can('problem.take_up'), render: lineView, group: '问题处置' },
     { id: 'tasks', title: '本单位任务', show: has('staff', 'contact') && can('problem.handle'), render: tasksView, group: '问题处置' },
     { id: 'supervise', title: '督办与审批', show: has('leader', 'office') && can('problem.supervise'), render: superviseView, group: '问题处置' },
     { id: 'map', title: '网格地图', show: has('office', 'leader', 'admin', 'grid', 'dept') && can('grid.read'), render: mapView, group: '问题处置' },
@@ -166,7 +168,12 @@ function openEvents() {
   });
   es.addEventListener('inbox', () => refreshBadge());
   // a message for this user (the server's "notification" event): the badge counts it at once
-  es.addEventListener('notification', () => refreshBadge());
+  es.addEventListener('notification', (ev) => {
+    refreshBadge();
+    let data = {};
+    try { data = JSON.parse(ev.data); } catch {}
+    window.dispatchEvent(new CustomEvent('xz:notification', { detail: data }));
+  });
   es.addEventListener('resync', () => { window.dispatchEvent(new CustomEvent('xz:problem', { detail: {} })); refreshBadge(); });
   state.events = es;
 }
@@ -234,6 +241,7 @@ async function homeView(main) {
   if (has('office', 'leader')) quick.push(['#/meetings', '联席会议', '安排、签到、情况报告、会议纪要']);
   if (has('office', 'leader', 'staff', 'contact')) quick.push(['#/meeting-items', '议定事项', '会议议定事项的办理与督办']);
   if (has('office', 'leader')) quick.push(['#/assessment', '考核', '考核办法、得分与履职预警']);
+  if (has('dept')) quick.push(['#/line', '条线问题与交办', '各乡镇本条线问题：上提、限期交办']);
   if (has('dept')) quick.push(['#/inspections', '督促检查', '检查乡镇平台、限期整改']);
   const mine = new Set(screens().map((x) => '#/' + x.id));
   quick = quick.filter(([href]) => mine.has(href));

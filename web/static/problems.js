@@ -4,11 +4,11 @@
 // the actions the caller may take), the dispatched unit's tasks, the grid
 // member's own reports and verification tasks, the leader's supervision
 // page and the inbox.
-import { api, all, esc, fmtTime, fmtShort, has, state, toast, dialog, categories, categoryOptions, lightTag, stateTag,
+import { api, all, esc, fmtTime, fmtShort, has, state, toast, dialog, categories, categoryOptions, lightTag, stateTag, plusDays,
   STATE_LABEL, STATES, CHANNEL_LABEL, ACTION_LABEL, kindLabel, html, setHtml, addHtml } from './core.js';
 import { jointPending } from './joint.js';
 
-const OPEN = ['reported', 'accepted', 'dispatched', 'in_hand', 'handled', 'verified', 'escalated'];
+const OPEN = ['reported', 'accepted', 'dispatched', 'in_hand', 'handled', 'verified', 'escalated', 'taken_up'];
 const hashQuery = () => new URLSearchParams(location.hash.split('?')[1] || '');
 
 // liveRefresh: call fn(detail) on each `problem` event while el stays on
@@ -67,6 +67,7 @@ export async function queueView(main) {
       <input name="q" placeholder="搜索描述、地址、编号" aria-label="搜索描述、地址、编号" class="grow">
       <button class="btn" type="submit">查询</button>
     </form>
+    ${has('office') ? html`<section id="esc-requests" class="card hidden" aria-labelledby="esc-h"></section>` : ''}
     <div class="lights" id="lights"></div>
     <div id="live" class="muted live"></div>
     <div class="table-wrap"><table class="queue"><thead><tr><th></th><th>编号</th><th>类别</th><th>描述</th><th>位置</th><th>渠道</th><th>状态</th><th>责任单位</th><th>时限</th><th>上报时间</th></tr></thead><tbody id="rows"><tr><td colspan="10" class="loading">正在加载…</td></tr></tbody></table></div>
@@ -137,8 +138,36 @@ export async function queueView(main) {
     if (tr && !ev.target.closest('a')) location.hash = '#/problem/' + tr.dataset.id;
   });
   main.querySelector('#more').addEventListener('click', () => load(true));
-  await Promise.all([counts(), load()]);
+  // the units' requests for joint enforcement wait for the office's decision (R5.3)
+  const escBox = main.querySelector('#esc-requests');
+  let escItems = [];
+  // requests: the list, read whole (id absent) or, on a live event, only
+  // the problem it names (the list's own query at that id, one row)
+  async function requests(id) {
+    if (!escBox) return;
+    if (!id) {
+      try { escItems = (await api('GET', '/problems?escalation_requested=1&limit=50')).items; } catch { escItems = []; }
+    } else {
+      const p = await probe('escalation_requested=1', id).catch(() => undefined);
+      if (p === undefined) return;
+      escItems = escItems.filter((x) => x.id !== Number(id));
+      if (p) escItems = [p, ...escItems].sort((a, b) => b.id - a.id);
+    }
+    escBox.classList.toggle('hidden', !escItems.length);
+    setHtml(escBox, escItems.length ? html`<h3 id="esc-h">派驻机构申请提请联合执法 <span class="count">${escItems.length}</span></h3>
+      ${html.join(escItems.map((p) => html`<div class="esc-item" data-id="${p.id}"><a href="#/problem/${p.id}">#${p.id} ${esc(p.category_name || p.category)}</a> ${esc(p.unit_name || '')} <span class="muted">${fmtShort(p.escalation_requested_at)}申请</span>
+        <span class="desc">${esc(p.description)}</span><span class="actions"><button class="btn small act-escalate" data-act="escalate">转联合执法</button><button class="btn small act-decline_escalation" data-act="decline_escalation">不同意</button></span></div>`), '')}` : '');
+  }
+  escBox?.addEventListener('click', async (ev) => {
+    const b = ev.target.closest('button[data-act]');
+    if (!b) return;
+    const p = escItems.find((x) => x.id === Number(b.closest('[data-id]').dataset.id));
+    b.disabled = true;
+    if (await runAction(p, b.dataset.act)) { await requests(); await Promise.all([counts(), load()]); } else b.disabled = false;
+  });
+  await Promise.all([counts(), load(), requests()]);
   liveRefresh(main.querySelector('#rows'), async (ev) => {
+    requests(ev.id);
     if (!ev.id) await Promise.all([counts(), load()]);
     else {
       const qs = params(); qs.delete('q');
@@ -156,6 +185,30 @@ export async function queueView(main) {
 const STEP_LABEL = { accept: '受理时限', handle: '处置时限', verify: '核查时限', dispatch: '派遣时限', supervise: '督办期限' };
 const FINAL_NOTE = { accept: '确认受理该问题？', take: '确认签收该任务？', close: '确认结案？' };
 
+const REASON_LABEL = { return: '退回理由（非本单位职责的说明）', take_up: '上提理由（县级执法直接查处的原因）', hand_back: '交回理由（由乡镇闭环处置的原因）',
+  request_escalation: '申请理由（本单位无法单独纠正的原因）', decline_escalation: '不同意的理由', escalate: '理由' };
+
+// deadlineBody: the department's deadline (交办期限) from a form: working
+// days when given, else the date (its end in Shanghai); null when neither.
+export function deadlineBody(v) {
+  const days = String(v.days || '').trim();
+  if (days) return { due_days: Number(days) };
+  return v.due ? { due_at: v.due } : null;
+}
+
+// askDeadline: assigning a problem of the line down with a deadline.
+async function askDeadline(p) {
+  const v = await dialog(`限期交办乡镇 · #${p.id}`, [
+    { name: 'due', label: '办结期限（日期，不超过90日）', type: 'date', value: plusDays(10) },
+    { name: 'days', label: '或按工作日计（填写则以工作日为准，1–60）', type: 'number', min: 1, max: 60 },
+    { name: 'note', label: '交办意见（可选）', type: 'textarea' },
+  ], '交办');
+  if (!v) return null;
+  const d = deadlineBody(v);
+  if (!d) { toast('须给出办结期限', 'bad'); return null; }
+  return { action: 'assign', ...d, ...(v.note.trim() ? { note: v.note.trim() } : {}) };
+}
+
 // askAction: the form an action needs; answers the request body or null.
 async function askAction(p, action) {
   switch (action) {
@@ -163,10 +216,15 @@ async function askAction(p, action) {
       const v = await dialog(`${ACTION_LABEL[action]} · #${p.id}`, [{ name: 'note', label: `${FINAL_NOTE[action]} 备注（可选）`, type: 'textarea' }], ACTION_LABEL[action]);
       return v && (v.note.trim() ? { action, note: v.note.trim() } : { action });
     }
-    case 'reject': case 'return': case 'escalate': {
-      const v = await dialog(`${ACTION_LABEL[action]} · #${p.id}`, [{ name: 'reason', label: action === 'return' ? '退回理由（非本单位职责的说明）' : '理由', type: 'textarea', required: true }], ACTION_LABEL[action]);
+    case 'reject': case 'return': case 'escalate': case 'take_up': case 'hand_back': case 'request_escalation': case 'decline_escalation': {
+      const v = await dialog(`${ACTION_LABEL[action] || action} · #${p.id}`, [{ name: 'reason', label: REASON_LABEL[action] || '理由', type: 'textarea', required: true }], ACTION_LABEL[action] || '确定');
       return v && { action, reason: v.reason.trim() };
     }
+    case 'conclude': {
+      const v = await dialog(`办结并反馈结果 · #${p.id}`, [{ name: 'result', label: '办理结果（乡镇将在办理过程中看到）', type: 'textarea', required: true }], '办结');
+      return v && { action, result: v.result.trim() };
+    }
+    case 'assign': return askDeadline(p);
     case 'merge': {
       let dup = [];
       if (p.lon != null) { try { dup = (await api('GET', `/problems/duplicates?category=${encodeURIComponent(p.category)}&lon=${p.lon}&lat=${p.lat}`)).items.filter((x) => x.id !== p.id); } catch {} }
@@ -235,6 +293,29 @@ export async function runAction(p, action) {
 }
 
 // ------------------------------------------------------------- problem page
+// steps written by joint enforcement (joint_work.c), which carry no label of their own
+const HISTORY_LABEL = { joint_action: '纳入联合执法行动', joint_close: '经联合执法结案', joint_return: '联合执法未解决，退回', merged_in: '合并问题' };
+
+// linkage: where the problem went beyond the township's loop — taken up by
+// the county department (and its outcome), a unit's pending request for
+// joint enforcement, the joint actions that took it up.
+function linkage(p) {
+  const hist = p.history || [];
+  const up = hist.map((h, i) => [h, i]).filter(([h]) => h.action === 'take_up').pop();
+  let out = '';
+  if (up) {
+    const [h, i] = up;
+    const after = hist.slice(i + 1).find((x) => ['conclude', 'hand_back', 'assign'].includes(x.action));
+    const dept = h.data?.department?.name || '县级主管部门';
+    out = html`<dt>县乡联动</dt><dd id="linkage">${p.state === 'taken_up' ? html`<span class="tag st-taken_up">已上提</span> 由<b>${esc(dept)}</b>直接查处（${fmtTime(h.at)}）`
+      : html`曾上提至<b>${esc(dept)}</b>（${fmtTime(h.at)}）`}${h.note ? html`<br><span class="muted">上提理由：</span>${esc(h.note)}` : ''}
+      ${after ? html`<br><span class="muted">${after.action === 'conclude' ? '办理结果' : after.action === 'assign' ? '交办乡镇' : '交回乡镇'}（${fmtTime(after.at)}）：</span><b class="outcome">${esc(after.note || (after.action === 'conclude' ? '已办结' : '由乡镇闭环处置'))}</b>` : ''}</dd>`;
+  }
+  if (p.escalation_requested_at) out = html`${out}<dt>联合执法申请</dt><dd id="esc-request"><span class="tag yellow">待执法办公室决定</span> 派驻机构于${fmtTime(p.escalation_requested_at)}申请提请联合执法</dd>`;
+  if ((p.joint_actions || []).length) out = html`${out}<dt>联合执法行动</dt><dd>${html.join(p.joint_actions.map((a) => html`<a href="#/joint-action/${a.id}">#${a.id} ${esc(a.title || '')}</a>`), '、')}</dd>`;
+  return out;
+}
+
 export async function problemView(main, [id]) {
   const draw = async () => {
     const p = await api('GET', `/problems/${encodeURIComponent(id)}`);
@@ -251,6 +332,8 @@ export async function problemView(main, [id]) {
           <dt>责任单位</dt><dd>${esc(p.unit_name || '未派遣')}</dd>
           <dt>派单依据</dt><dd>${p.routing?.reason ? esc(p.routing.reason) : html`<span class="muted">—</span>`}${p.routing?.list_version ? html` <span class="muted">（第 ${esc(p.routing.list_version)} 版清单）</span>` : ''}</dd>
           <dt>当前时限</dt><dd>${p.due_at ? html`<span class="due ${esc(p.light || '')}">${fmtTime(p.due_at)}</span>${STEP_LABEL[p.step] ? html` <span class="muted">（${STEP_LABEL[p.step]}）</span>` : ''}${p.overdue ? html` <span class="tag red">已超期</span>` : ''}` : '—'}</dd>
+          ${p.assigned_due_at ? html`<dt>交办期限</dt><dd id="assigned"><b>${fmtTime(p.assigned_due_at)}</b> <span class="muted">（${esc(p.assigned_by_department_name || '县级主管部门')}限期交办）</span></dd>` : ''}
+          ${linkage(p)}
           <dt>上报时间</dt><dd>${fmtTime(p.created_at)}</dd>
           <dt>举报人</dt><dd id="reporter">${rep}${p.reporter && has('office') ? html` <button class="btn small" id="showrep">查看完整信息</button>` : ''}</dd>
         </dl></div>
@@ -262,8 +345,8 @@ export async function problemView(main, [id]) {
         </div>
       </div>
       <div class="col-side card"><b>办理过程</b><ol class="timeline" id="history">${html.join((p.history || []).map((h) => html`<li class="tl-${esc(h.action)}">
-          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || h.action)}</b>${h.to_state ? html` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
-          <div class="muted">${fmtTime(h.at)} · ${esc(h.user_name || '系统')}</div>${h.note ? html`<div class="tl-note">${esc(h.note)}</div>` : ''}</li>`), '')}</ol></div>
+          <div class="tl-head"><b>${esc(h.data?.label || ACTION_LABEL[h.action] || HISTORY_LABEL[h.action] || h.action)}</b>${h.to_state ? html` → ${esc(STATE_LABEL[h.to_state] || h.to_state)}` : ''}</div>
+          <div class="muted">${fmtTime(h.at)} · ${esc(h.user_name || '系统')}</div>${h.data?.department?.name ? html`<div class="tl-note">县级部门：${esc(h.data.department.name)}${h.data.due_at ? html`，办结期限 ${fmtTime(h.data.due_at)}` : ''}</div>` : ''}${h.note ? html`<div class="tl-note">${esc(h.note)}</div>` : ''}</li>`), '')}</ol></div>
       </div>`);
     main.querySelector('#back').addEventListener('click', (ev) => { ev.preventDefault(); history.length > 1 ? history.back() : (location.hash = '#/home'); });
     main.querySelector('#actions').addEventListener('click', async (ev) => {
@@ -403,6 +486,11 @@ export async function superviseView(main) {
 // ---------------------------------------------------------------- inbox
 // codesToWords: the scheduler's messages name the state by its code
 // ("问题 #9（in_hand）"): shown in words.
+// the joint enforcement's kinds, while the server's labels name only the closed loop's
+const JOINT_KINDS = { notice: '协同通知', notice_alarm: '通知未响应', notice_overdue: '通知逾期', joint_submitted: '待审批', joint_application: '专项申请',
+  joint_forwarded: '待书面决定', joint_decision: '书面决定', joint_approved: '已批准', joint_returned: '方案退回', decision_due: '决定期限', forward_due: '转报期限',
+  participant: '参加行动', incident: '阻挠执法', inspection: '督促检查', assign: '限期交办', take_up: '上提', conclude: '办结' };
+const kindWord = (k) => { const w = kindLabel(k); return w === k && JOINT_KINDS[k] ? JOINT_KINDS[k] : w; };
 const codesToWords = (t) => t.replace(/（([a-z_]+)）/g, (m, c) => (STATE_LABEL[c] ? `（${STATE_LABEL[c]}）` : m));
 // OPEN_LABEL: the button that opens the record a message is about (its
 // `link`, a route of this application; older messages name only a problem).
@@ -415,7 +503,7 @@ const linkOf = (n) => (n.link && n.link.startsWith('#/') ? n.link : n.problem_id
 export async function inboxView(main) {
   let items = [], next = null, unread = 0;
   const li = (n) => html`<li class="card ${n.read_at ? 'read' : 'unread'}${linkOf(n) ? ' has-link' : ''}" data-id="${n.id}" data-link="${linkOf(n)}">
-        <div><span class="tag ${n.kind === 'overdue' ? 'red' : n.read_at ? '' : 'yellow'}">${esc(kindLabel(n.kind))}</span> <b>${esc(n.title)}</b></div>
+        <div><span class="tag ${['overdue', 'notice_alarm', 'notice_overdue'].includes(n.kind) ? 'red' : n.read_at ? '' : 'yellow'}">${esc(kindWord(n.kind))}</span> <b>${esc(n.title)}</b></div>
         <div>${esc(codesToWords(n.body || ''))}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
         <div class="actions">${linkOf(n) ? html`<button class="btn small" data-open>${(OPEN_LABEL[n.record_kind || 'problem'] || (() => '查看'))(n.record_id || n.problem_id)}</button>` : ''}${n.read_at ? '' : html`<button class="btn small" data-read>标为已读</button>`}</div></li>`;
   const page = async (cursor) => {
@@ -445,4 +533,13 @@ export async function inboxView(main) {
     }
   });
   await draw();
+  // live: a message for this user (the server's notification event) shows
+  // at once; read again a moment later in case its transaction was still
+  // being committed when the event came
+  const on = async () => {
+    if (!main.isConnected || main.dataset.screen !== 'inbox') { window.removeEventListener('xz:notification', on); return; }
+    await draw().catch(() => {});
+    setTimeout(() => { if (main.isConnected && main.dataset.screen === 'inbox') draw().catch(() => {}); }, 400);
+  };
+  window.addEventListener('xz:notification', on);
 }
