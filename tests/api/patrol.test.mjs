@@ -110,7 +110,7 @@ test('start, track in batches (each position once), tick, raise a finding, stop:
   expectError(assert, await h.api('GET', `/api/v1/patrols/${id}`, { token: t.office2 }), 404, 'not_found');
   // each step is in the audit trail
   for (const act of ['patrol.start', 'patrol.track', 'patrol.check', 'patrol.finding', 'patrol.stop'])
-    assert.ok(count(`SELECT COUNT(*) FROM audit_log WHERE action = '${act}' AND object_id = ${id}`) >= 1, act);
+    assert.ok(count(`SELECT COUNT(*) FROM audit_log WHERE action = '${act}' AND object_id = '${id}'`) >= 1, act);
 });
 
 test('bad input is refused with its field and changes nothing', async () => {
