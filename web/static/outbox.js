@@ -143,7 +143,7 @@ async function sendCall(item, retry) {
   } catch (e) {
     if (!transient(e) && e.status !== 401) {
       await drop(item.key);
-      window.dispatchEvent(new CustomEvent('xz:refused', { detail: { item, error: e.message } }));
+      window.dispatchEvent(new CustomEvent('xz:refused', { detail: { item, error: e.message, code: e.code } }));
     } else {
       item.error = e.message; item.tries = (item.tries || 0) + 1;
       await put(item).catch(() => {});

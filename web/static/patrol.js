@@ -117,6 +117,17 @@ async function sync() {
   if ((await pending()).some((x) => x.kind === 'call') && navigator.onLine !== false) await flush();
 }
 
+// A patrol stopped on another device: its calls are refused; this phone
+// stops recording it.
+window.addEventListener('xz:refused', (ev) => {
+  const p = state.me && load();
+  if (!p || ev.detail.code !== 'patrol_done' || !ev.detail.item.path.startsWith(`/patrols/${p.id}/`)) return;
+  stopWatch();
+  localStorage.removeItem(key());
+  toast('本次巡查已在其他设备结束', 'bad');
+  if (location.hash.startsWith('#/patrol')) window.dispatchEvent(new HashChangeEvent('hashchange'));
+});
+
 // resume: the recording goes on after a reload (app.js).
 export function resume() { if (load()) startWatch(); }
 
@@ -222,14 +233,14 @@ async function liveView(main, p) {
       <div id="pt-geo" class="muted small" role="status"></div>
       <div id="pt-sync" class="small" aria-live="polite"></div>
     </div>
-    <div id="pt-map" class="map small"></div>
+    <div class="actions patrol-actions"><a class="btn" id="pt-report" href="#/report?patrol=${p.id}">发现问题，上报</a>
+      <button type="button" class="btn" id="pt-note">记录情况</button>
+      <button type="button" class="primary" id="pt-stop">结束巡查</button></div>
     <section class="card"><h3>巡查清单</h3>
       ${html.join(groups.map((g) => html`<fieldset class="patrol-group"><legend>${esc(g.name)}</legend>
         ${html.join(g.items.map((it) => html`<label class="patrol-item"><input type="checkbox" data-item="${it.id}"${p.checked[it.id] ? html` checked` : ''}> ${esc(it.name)}</label>`), '')}</fieldset>`), '')}
     </section>
-    <div class="actions patrol-actions"><a class="btn" id="pt-report" href="#/report?patrol=${p.id}">发现问题，上报</a>
-      <button type="button" class="btn" id="pt-note">记录情况</button>
-      <button type="button" class="primary" id="pt-stop">结束巡查</button></div>`);
+    <div id="pt-map" class="map small"></div>`);
   main.querySelectorAll('[data-item]').forEach((box) => box.addEventListener('change', async () => {
     const now = load();
     if (!now) return;
@@ -260,7 +271,7 @@ async function liveView(main, p) {
   const draw = (now) => {
     if (!line || !now) return;
     line.setLatLngs(now.track.map((x) => [x[1], x[0]]));
-    if (now.last) m.map.setView([now.last[1], now.last[0]], Math.max(m.map.getZoom(), 15));
+    if (now.last) m.map.setView([now.last[1], now.last[0]], Math.max(m.map.getZoom(), 16));
   };
   (async () => {
     try {
@@ -310,14 +321,18 @@ async function stop(main) {
     <dl class="kv"><dt>网格</dt><dd>${esc(p.cell_name || '')}</dd><dt>时长</dt><dd>${fmtDur(s.duration_s)}</dd><dt>里程</dt><dd>${fmtDist(s.distance_m)}</dd>
     <dt>轨迹点</dt><dd>${s.points} 个</dd><dt>巡查清单</dt><dd>已查 ${s.items_checked} / ${items.length} 项</dd><dt>发现问题</dt><dd>${s.findings} 件</dd></dl>
     <p class="${synced ? 'muted' : 'warn'}" id="pt-synced" role="status">${synced ? '已同步到平台。' : '巡查记录保存在本机，网络恢复后自动发送，无需再次操作。'}</p>
-    <div class="actions"><a class="btn" href="#/patrol/${p.id}">查看轨迹</a><a class="btn" href="#/patrol">返回</a></div></div>`;
-  setHtml(main, card(local, false));
+    <div class="actions"><a class="btn" href="#/patrol/${p.id}">查看轨迹</a><button type="button" class="btn" id="pt-again">返回巡查首页</button></div></div>`;
+  const put = (s, synced) => {
+    setHtml(main, card(s, synced));
+    main.querySelector('#pt-again').addEventListener('click', () => startView(main));
+  };
+  put(local, false);
   main.querySelector('h2').focus();
   const onSynced = (ev) => {
     const hit = ev.detail.find((x) => x.item.path === `/patrols/${p.id}/stop`);
     if (!hit) return;
     window.removeEventListener('xz:synced', onSynced);
-    if (document.body.contains(main.querySelector('#pt-summary'))) setHtml(main, card(hit.out, true));
+    if (document.body.contains(main.querySelector('#pt-summary'))) put(hit.out, true);
   };
   window.addEventListener('xz:synced', onSynced);
   sync();
