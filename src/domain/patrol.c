@@ -173,11 +173,12 @@ int xz_patrol_get(struct xz_ctx *c, int64_t id, json_t **row)
 {
 	json_t *raised = NULL, *checks = NULL;
 	struct xz_place pl;
-	int rc = xz_db_one(c->db,
-			   "SELECT p.id, p.user_id, p.cell_id, p.township_id, p.county_id, p.state, "
-			   "p.mode, p.started_at, " ENDED_AT ", p.distance_m, p.track_json, "
-			   "p.checked_json, p.findings_json FROM patrols p WHERE p.id = $1",
-			   XZ_ARGS(XZ_INT(id)), row);
+	int rc =
+	    xz_db_one(c->db,
+		      "SELECT p.id, p.user_id, p.cell_id, p.township_id, p.county_id, p.state, "
+		      "p.mode, p.started_at, " ENDED_AT ", p.distance_m, p.track_json, "
+		      "p.checked_json, p.findings_json FROM patrols p WHERE p.id = $1",
+		      XZ_ARGS(XZ_INT(id)), row);
 	if (rc == XZ_ENOTFOUND)
 		return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "巡查记录不存在", "No such patrol",
 				   NULL);
@@ -197,10 +198,11 @@ int xz_patrol_get(struct xz_ctx *c, int64_t id, json_t **row)
 			      "SELECT id, state, category, description, lon, lat, created_at FROM "
 			      "problems WHERE patrol_id = $1 ORDER BY id",
 			      XZ_ARGS(XZ_INT(id)), &raised)) < 0 ||
-	    (rc = xz_db_query(c->db,
-			      "SELECT item_id, checked AS is_checked, note, checked_at FROM patrol_checks "
-			      "WHERE patrol_id = $1 ORDER BY item_id",
-			      XZ_ARGS(XZ_INT(id)), &checks)) < 0) {
+	    (rc = xz_db_query(
+		 c->db,
+		 "SELECT item_id, checked AS is_checked, note, checked_at FROM patrol_checks "
+		 "WHERE patrol_id = $1 ORDER BY item_id",
+		 XZ_ARGS(XZ_INT(id)), &checks)) < 0) {
 		json_decref(raised);
 		json_decref(*row);
 		*row = NULL;
@@ -228,15 +230,16 @@ int xz_patrol_points_parse(const json_t *arr, size_t max, struct xz_patrol_point
 		double lon, lat;
 		*bad = i;
 		if (!json_is_array(pt) || json_array_size(pt) != 3 ||
-		    !json_is_number(json_array_get(pt, 0)) || !json_is_number(json_array_get(pt, 1)) ||
-		    !json_is_integer(t))
+		    !json_is_number(json_array_get(pt, 0)) ||
+		    !json_is_number(json_array_get(pt, 1)) || !json_is_integer(t))
 			return -1;
 		lon = json_number_value(json_array_get(pt, 0));
 		lat = json_number_value(json_array_get(pt, 1));
 		if (!xz_geo_in_china(lon, lat) || json_integer_value(t) < XZ_PATROL_T_MIN ||
 		    json_integer_value(t) > XZ_PATROL_T_MAX)
 			return -1;
-		out[i] = (struct xz_patrol_point){.lon = lon, .lat = lat, .t = json_integer_value(t)};
+		out[i] =
+		    (struct xz_patrol_point){.lon = lon, .lat = lat, .t = json_integer_value(t)};
 	}
 	*n = i;
 	return 0;
@@ -279,7 +282,8 @@ static int own_live(struct xz_ctx *c, int64_t id, bool open, json_t **row)
 		rc = xz_scope_may(c, "patrol.read", &pl) ? xz_scope_deny(c, "patrol.record")
 							 : no_patrol(c);
 	else if (strcmp(xz_row_str(*row, "mode"), "live"))
-		rc = xz_ctx_fail(c, XZ_ECONFLICT, "patrol_not_live", "该巡查记录为整体上传，不能追加",
+		rc = xz_ctx_fail(c, XZ_ECONFLICT, "patrol_not_live",
+				 "该巡查记录为整体上传，不能追加",
 				 "This patrol was uploaded whole and cannot be added to", NULL);
 	else if (open && strcmp(xz_row_str(*row, "state"), "in_progress"))
 		rc = xz_ctx_fail(c, XZ_ECONFLICT, "patrol_done", "巡查已结束",
@@ -309,11 +313,12 @@ static int start_tx(struct xz_ctx *c, void *arg)
 		       "ORDER BY id LIMIT 1",
 		       XZ_ARGS(XZ_INT(uid)), &open);
 	if (rc == 0)
-		rc = xz_ctx_fail(c, XZ_ECONFLICT, "patrol_in_progress",
-				 xz_arena_printf(c->arena, "巡查#%lld尚未结束，请先结束", (long long)open),
-				 xz_arena_printf(c->arena, "Patrol %lld is still in progress; stop it first",
-						 (long long)open),
-				 NULL);
+		rc = xz_ctx_fail(
+		    c, XZ_ECONFLICT, "patrol_in_progress",
+		    xz_arena_printf(c->arena, "巡查#%lld尚未结束，请先结束", (long long)open),
+		    xz_arena_printf(c->arena, "Patrol %lld is still in progress; stop it first",
+				    (long long)open),
+		    NULL);
 	else if (rc == XZ_ENOTFOUND &&
 		 (rc = xz_db_int(
 		      c->db,
@@ -348,9 +353,9 @@ static int rebuild_track(struct xz_ctx *c, int64_t id)
 	char *tj = NULL;
 	double d = 0, plon = 0, plat = 0;
 	size_t i;
-	int rc = xz_db_query(c->db,
-			     "SELECT lon, lat, t FROM patrol_points WHERE patrol_id = $1 ORDER BY t",
-			     XZ_ARGS(XZ_INT(id)), &rows);
+	int rc = xz_db_query(
+	    c->db, "SELECT lon, lat, t FROM patrol_points WHERE patrol_id = $1 ORDER BY t",
+	    XZ_ARGS(XZ_INT(id)), &rows);
 	if (rc < 0)
 		goto out;
 	if (json_array_size(rows) > XZ_MAX_TRACK_POINTS) {
@@ -363,13 +368,14 @@ static int rebuild_track(struct xz_ctx *c, int64_t id)
 		goto out;
 	}
 	track = json_array();
-	json_array_foreach(rows, i, r) {
+	json_array_foreach(rows, i, r)
+	{
 		double lon = json_number_value(json_object_get(r, "lon"));
 		double lat = json_number_value(json_object_get(r, "lat"));
 		if (i)
 			d += xz_distance_m(plon, plat, lon, lat);
-		json_array_append_new(track, json_pack("[f,f,I]", lon, lat,
-						       (json_int_t)xz_row_int(r, "t")));
+		json_array_append_new(
+		    track, json_pack("[f,f,I]", lon, lat, (json_int_t)xz_row_int(r, "t")));
 		plon = lon;
 		plat = lat;
 	}
@@ -400,12 +406,13 @@ static int track_tx(struct xz_ctx *c, void *arg)
 		return rc;
 	for (i = 0; i < a->n && rc == 0; i++) {
 		int64_t ch = 0;
-		rc = xz_db_exec(c->db,
-				"INSERT INTO patrol_points (patrol_id, t, lon, lat) VALUES ($1, $2, "
-				"$3, $4) ON CONFLICT (patrol_id, t) DO NOTHING",
-				XZ_ARGS(XZ_INT(a->id), XZ_INT(a->pts[i].t), XZ_REAL(a->pts[i].lon),
-					XZ_REAL(a->pts[i].lat)),
-				&ch);
+		rc =
+		    xz_db_exec(c->db,
+			       "INSERT INTO patrol_points (patrol_id, t, lon, lat) VALUES ($1, $2, "
+			       "$3, $4) ON CONFLICT (patrol_id, t) DO NOTHING",
+			       XZ_ARGS(XZ_INT(a->id), XZ_INT(a->pts[i].t), XZ_REAL(a->pts[i].lon),
+				       XZ_REAL(a->pts[i].lat)),
+			       &ch);
 		a->added += ch;
 	}
 	if (rc == 0 && a->added)
@@ -464,10 +471,11 @@ static int check_tx(struct xz_ctx *c, void *arg)
 			     XZ_ARGS(XZ_INT(a->id), XZ_INT(a->item_id), XZ_INT(a->checked ? 1 : 0),
 				     XZ_TEXT(a->note), XZ_INT(c->now)),
 			     NULL)) < 0 ||
-	    (rc = xz_db_query(c->db,
-			      "SELECT item_id FROM patrol_checks WHERE patrol_id = $1 AND checked = "
-			      "1 ORDER BY item_id",
-			      XZ_ARGS(XZ_INT(a->id)), &ids)) < 0)
+	    (rc =
+		 xz_db_query(c->db,
+			     "SELECT item_id FROM patrol_checks WHERE patrol_id = $1 AND checked = "
+			     "1 ORDER BY item_id",
+			     XZ_ARGS(XZ_INT(a->id)), &ids)) < 0)
 		goto out;
 	list = json_array();
 	json_array_foreach(ids, i, r) json_array_append(list, json_object_get(r, "item_id"));
@@ -563,7 +571,8 @@ out:
 int xz_patrol_finding(struct xz_ctx *c, int64_t id, int64_t problem_id, int64_t item_id,
 		      const char *note)
 {
-	struct finding_args a = {.id = id, .problem_id = problem_id, .item_id = item_id, .note = note};
+	struct finding_args a = {
+	    .id = id, .problem_id = problem_id, .item_id = item_id, .note = note};
 	return xz_ctx_tx(c, finding_tx, &a);
 }
 
@@ -637,21 +646,23 @@ int xz_patrol_summary(struct xz_ctx *c, int64_t id, json_t **out)
 	/* findings: each note or problem once, and each problem raised with
 	 * this patrol_id that no finding names */
 	nfind = (int64_t)json_array_size(findings);
-	json_array_foreach(raised, i, r) {
+	json_array_foreach(raised, i, r)
+	{
 		bool named = false;
 		json_array_foreach(findings, j, f) named |=
 		    json_integer_value(json_object_get(f, "problem_id")) == xz_row_int(r, "id");
 		nfind += !named;
 	}
 	end = json_is_null(json_object_get(row, "ended_at")) ? c->now : xz_row_int(row, "ended_at");
-	*out = json_pack("{s:O,s:O,s:O,s:O,s:O,s:I,s:O,s:I,s:o,s:I,s:I}", "id",
-			 json_object_get(row, "id"), "state", json_object_get(row, "state"), "mode",
-			 json_object_get(row, "mode"), "started_at", json_object_get(row, "started_at"),
-			 "ended_at", json_object_get(row, "ended_at"), "duration_s",
-			 (json_int_t)(end - xz_row_int(row, "started_at")), "distance_m",
-			 json_object_get(row, "distance_m"), "points", (json_int_t)points, "checked",
-			 json_is_array(checked) ? json_incref(checked) : json_array(), "items_checked",
-			 (json_int_t)json_array_size(checked), "findings", (json_int_t)nfind);
+	*out = json_pack(
+	    "{s:O,s:O,s:O,s:O,s:O,s:I,s:O,s:I,s:o,s:I,s:I}", "id", json_object_get(row, "id"),
+	    "state", json_object_get(row, "state"), "mode", json_object_get(row, "mode"),
+	    "started_at", json_object_get(row, "started_at"), "ended_at",
+	    json_object_get(row, "ended_at"), "duration_s",
+	    (json_int_t)(end - xz_row_int(row, "started_at")), "distance_m",
+	    json_object_get(row, "distance_m"), "points", (json_int_t)points, "checked",
+	    json_is_array(checked) ? json_incref(checked) : json_array(), "items_checked",
+	    (json_int_t)json_array_size(checked), "findings", (json_int_t)nfind);
 	rc = 0;
 out:
 	json_decref(track);

@@ -203,7 +203,8 @@ static int patrols_list(struct xz_req *r)
 	if (state && !*state)
 		state = NULL;
 	if (state && strcmp(state, "in_progress") && strcmp(state, "done"))
-		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "查询参数state须为in_progress或done",
+		return xz_fail(r, XZ_EMALFORMED, "invalid_query",
+			       "查询参数state须为in_progress或done",
 			       "Query argument state must be in_progress or done", "state");
 	if ((rc = xz_req_page(r, &after, &limit)) < 0 ||
 	    (rc = xz_req_query_id(r, "cell_id", &cell)) < 0 ||
@@ -253,15 +254,17 @@ static int patrol_track(struct xz_req *r)
 	if (xz_patrol_points_parse(points, XZ_MAX_TRACK_BATCH, pts, &n, &bad) < 0 || !n)
 		return xz_fail(
 		    r, XZ_EMALFORMED, "invalid_track",
-		    xz_arena_printf(r->arena,
-				    "points须为1至%d个位置[经度,纬度,时间]：位置在中国境内（经度73.5–"
-				    "135.1，纬度3.8–53.6），时间为Unix秒整数（第%zu个有误）",
-				    XZ_MAX_TRACK_BATCH, bad + 1),
-		    xz_arena_printf(r->arena,
-				    "points must be 1 to %d positions [lon, lat, t] within China "
-				    "(lon 73.5-135.1, lat 3.8-53.6), t integer Unix seconds (position "
-				    "%zu is not)",
-				    XZ_MAX_TRACK_BATCH, bad + 1),
+		    xz_arena_printf(
+			r->arena,
+			"points须为1至%d个位置[经度,纬度,时间]：位置在中国境内（经度73.5–"
+			"135.1，纬度3.8–53.6），时间为Unix秒整数（第%zu个有误）",
+			XZ_MAX_TRACK_BATCH, bad + 1),
+		    xz_arena_printf(
+			r->arena,
+			"points must be 1 to %d positions [lon, lat, t] within China "
+			"(lon 73.5-135.1, lat 3.8-53.6), t integer Unix seconds (position "
+			"%zu is not)",
+			XZ_MAX_TRACK_BATCH, bad + 1),
 		    "points");
 	if ((rc = xz_patrol_track_add(xz_req_ctx(r), id, pts, n, &added)) < 0)
 		return rc;

@@ -29,8 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n != json_array_size(arr))
 			abort();
 		for (i = 0; i < n; i++)
-			if (!xz_geo_in_china(pts[i].lon, pts[i].lat) || pts[i].t < XZ_PATROL_T_MIN ||
-			    pts[i].t > XZ_PATROL_T_MAX)
+			if (!xz_geo_in_china(pts[i].lon, pts[i].lat) ||
+			    pts[i].t < XZ_PATROL_T_MIN || pts[i].t > XZ_PATROL_T_MAX)
 				abort();
 		if (!isfinite(xz_patrol_track_m(arr)))
 			abort();
