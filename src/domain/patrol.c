@@ -663,7 +663,7 @@ int xz_patrol_summary(struct xz_ctx *c, int64_t id, json_t **out)
 	    json_object_get(row, "distance_m"), "points", (json_int_t)points, "checked",
 	    json_is_array(checked) ? json_incref(checked) : json_array(), "items_checked",
 	    (json_int_t)json_array_size(checked), "findings", (json_int_t)nfind);
-	rc = 0;
+	rc = *out ? 0 : xz_ctx_fail_db(c, XZ_EINTERNAL);
 out:
 	json_decref(track);
 	json_decref(findings);

@@ -107,6 +107,7 @@ async function sendBatch() {
     const now = load();
     if (now?.id === p.id) { now.unsent.splice(0, batch.length); save(now); }
     sync();
+  } catch { /* the outbox could not keep it: the positions stay on the patrol for the next batch */
   } finally { sending = false; }
 }
 
@@ -271,7 +272,7 @@ async function liveView(main, p) {
   const draw = (now) => {
     if (!line || !now) return;
     line.setLatLngs(now.track.map((x) => [x[1], x[0]]));
-    if (now.last) m.map.setView([now.last[1], now.last[0]], Math.max(m.map.getZoom(), 16));
+    if (now.last) m.map.setView([now.last[1], now.last[0]], Math.max(m.map.getZoom(), 16), { animate: false });
   };
   (async () => {
     try {
@@ -383,7 +384,7 @@ async function detailView(main, id, back) {
       const line = m.L.polyline(pts, { color: '#8b1a1a', weight: 4, className: 'patrol-track' }).addTo(m.map);
       m.L.circleMarker(pts[0], { radius: 6, color: '#fff', weight: 2, fillColor: '#1a9847', fillOpacity: 1 }).bindTooltip('起点').addTo(m.map);
       m.L.circleMarker(pts[pts.length - 1], { radius: 6, color: '#fff', weight: 2, fillColor: '#8b1a1a', fillOpacity: 1 }).bindTooltip('终点').addTo(m.map);
-      m.map.fitBounds(line.getBounds(), { padding: [20, 20], maxZoom: 17 });
+      m.map.fitBounds(line.getBounds(), { padding: [20, 20], maxZoom: 17, animate: false });
     }
     if (can('problem.read')) m.setProblems((r.problems || []).map((q) => ({ ...q, light: null })));
   } catch { main.querySelector('#pd-map')?.classList.add('hidden'); }
