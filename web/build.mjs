@@ -95,7 +95,7 @@ writeFileSync(join(OUT, 'index.html'), html);
 
 // the service worker: the shell to keep for offline starts, and a version
 // that changes with it (so a new build replaces the old cache).
-const shell = ['/', ...['./app.js', './app.css', ...closure('./app.js', staticGraph), ...closure('./report.js', staticGraph)]
+const shell = ['/', ...['./app.js', './app.css', ...closure('./app.js', staticGraph), ...closure('./report.js', staticGraph), ...closure('./patrol.js', staticGraph)]
   .filter((k, i, a) => a.indexOf(k) === i && k.startsWith('./')).map(url), '/favicon.svg'];
 const version = sha(html + shell.join()).slice(0, 12);
 writeFileSync(join(OUT, 'sw.js'), readFileSync(join(SRC, 'sw.js'), 'utf8')

@@ -41,6 +41,7 @@
 #define XZ_MAX_CALENDARS 16              /* county calendars cached at once   */
 #define XZ_MAX_TRACK_POINTS 20000        /* positions in one patrol track     */
 #define XZ_MAX_PATROL_ITEMS 500          /* items of the patrol checklist     */
+#define XZ_MAX_TRACK_BATCH 2000          /* positions in one live track batch */
 #define XZ_MAX_CELL_MEMBERS 200          /* grid members of one cell          */
 #define XZ_MAX_QUAL_DOMAINS 32           /* domains of one qualification      */
 #define XZ_MAX_SQL 8192                  /* one dynamically built SQL text    */

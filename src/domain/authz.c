@@ -58,6 +58,7 @@ static const struct grant grants[] = {
 	{"grid.write", XZ_ROLE_OFFICE, S_TOWNSHIP},
 	{"patrol.write", XZ_ROLE_GRID, S_TOWNSHIP},
 	{"patrol.read", XZ_ROLE_GRID, S_SELF},
+	{"patrol.record", XZ_ROLE_GRID, S_SELF}, /* into one's own live patrol */
 	{"patrol.read", XZ_ROLE_OFFICE | XZ_ROLE_LEADER, S_TOWNSHIP},
 	{"patrol.read", XZ_ROLE_ADMIN, S_COUNTY},
 	{"list.read", TOWNSHIP_ROLES | XZ_ROLE_DEPT | XZ_ROLE_ADMIN, S_COUNTY},

@@ -129,7 +129,34 @@ static int patrol_items_put(struct xz_req *r)
 	return patrol_items_list(r);
 }
 
-/* patrol_create: a finished patrol as the phone uploads it. */
+/* patrol_start: POST /patrols with a state: a patrol recorded as it
+ * happens, started now (or at the phone's started_at). */
+static int patrol_start(struct xz_req *r)
+{
+	static const char *const states[] = {"in_progress", NULL};
+	json_int_t cell_id = 0;
+	const char *state = NULL, *started = NULL;
+	int64_t at = 0, id = 0;
+	json_t *row = NULL;
+	int rc;
+	if ((rc = xz_req_unpack(r, "{s:I,s:s,s?s}", "cell_id", &cell_id, "state", &state,
+				"started_at", &started)) < 0 ||
+	    (rc = xz_shape_enum(r, "state", state, states, true)) < 0)
+		return rc;
+	if (started && xz_time_parse(started, &at) < 0)
+		return xz_fail(r, XZ_EMALFORMED, "invalid_time", "开始时间无效",
+			       "started_at must be ISO 8601", "started_at");
+	if ((rc = xz_patrol_start(xz_req_ctx(r), cell_id, at, &id)) < 0 ||
+	    (rc = xz_patrol_get(xz_req_ctx(r), id, &row)) < 0)
+		return rc;
+	json_object_del(row, "county_id");
+	json_object_del(row, "problems");
+	xz_present_all(json_object_get(row, "checks"));
+	return xz_reply(r, 201, xz_present(row));
+}
+
+/* patrol_create: a finished patrol as the phone uploads it, or (with a
+ * "state") one started to be recorded as it happens. */
 static int patrol_create(struct xz_req *r)
 {
 	json_int_t cell_id = 0;
@@ -138,6 +165,10 @@ static int patrol_create(struct xz_req *r)
 	struct xz_patrol_in in = {0};
 	int64_t id = 0;
 	int rc;
+	if ((rc = xz_req_json(r)) < 0)
+		return rc;
+	if (json_object_get(r->in, "state"))
+		return patrol_start(r);
 	if ((rc = xz_req_unpack(r, "{s:I,s:s,s:s,s?o,s?o,s?o}", "cell_id", &cell_id, "started_at",
 				&started, "ended_at", &ended, "track", &track, "checked", &checked,
 				"findings", &findings)) < 0)
@@ -159,17 +190,25 @@ static int patrol_create(struct xz_req *r)
 		return rc;
 	json_object_del(row, "county_id");
 	json_object_del(row, "problems");
+	xz_present_all(json_object_get(row, "checks"));
 	return xz_reply(r, 201, xz_present(row));
 }
 
 static int patrols_list(struct xz_req *r)
 {
 	int64_t after, limit, cell = 0;
+	const char *state = xz_req_query(r, "state");
 	json_t *rows = NULL;
 	int rc;
+	if (state && !*state)
+		state = NULL;
+	if (state && strcmp(state, "in_progress") && strcmp(state, "done"))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_query",
+			       "查询参数state须为in_progress或done",
+			       "Query argument state must be in_progress or done", "state");
 	if ((rc = xz_req_page(r, &after, &limit)) < 0 ||
 	    (rc = xz_req_query_id(r, "cell_id", &cell)) < 0 ||
-	    (rc = xz_patrols_list(xz_req_ctx(r), cell, after, limit, &rows)) < 0)
+	    (rc = xz_patrols_list(xz_req_ctx(r), cell, state, after, limit, &rows)) < 0)
 		return rc;
 	return xz_reply_page(r, rows, limit);
 }
@@ -182,7 +221,110 @@ static int patrol_get(struct xz_req *r)
 	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = xz_patrol_get(xz_req_ctx(r), id, &row)) < 0)
 		return rc;
 	xz_present_all(json_object_get(row, "problems"));
+	xz_present_all(json_object_get(row, "checks"));
 	return xz_reply(r, 200, xz_present(row));
+}
+
+/* ---- a patrol recorded as it happens: each write answers its summary ---- */
+
+static int reply_summary(struct xz_req *r, int64_t id, int64_t added, bool with_added)
+{
+	json_t *row = NULL;
+	int rc = xz_patrol_summary(xz_req_ctx(r), id, &row);
+	if (rc < 0)
+		return rc;
+	if (with_added)
+		json_object_set_new(row, "added", json_integer(added));
+	return xz_reply(r, 200, xz_present(row));
+}
+
+/* patrol_track: {"points":[[lon, lat, t], …]} appended; a position whose
+ * time is stored already is skipped (a batch sent twice counts once). */
+static int patrol_track(struct xz_req *r)
+{
+	struct xz_patrol_point *pts;
+	json_t *points = NULL;
+	int64_t id, added = 0;
+	size_t n = 0, bad = 0;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0 ||
+	    (rc = xz_req_unpack(r, "{s:o}", "points", &points)) < 0)
+		return rc;
+	pts = xz_arena_alloc(r->arena, sizeof(*pts) * XZ_MAX_TRACK_BATCH);
+	if (xz_patrol_points_parse(points, XZ_MAX_TRACK_BATCH, pts, &n, &bad) < 0 || !n)
+		return xz_fail(
+		    r, XZ_EMALFORMED, "invalid_track",
+		    xz_arena_printf(
+			r->arena,
+			"points须为1至%d个位置[经度,纬度,时间]：位置在中国境内（经度73.5–"
+			"135.1，纬度3.8–53.6），时间为Unix秒整数（第%zu个有误）",
+			XZ_MAX_TRACK_BATCH, bad + 1),
+		    xz_arena_printf(
+			r->arena,
+			"points must be 1 to %d positions [lon, lat, t] within China "
+			"(lon 73.5-135.1, lat 3.8-53.6), t integer Unix seconds (position "
+			"%zu is not)",
+			XZ_MAX_TRACK_BATCH, bad + 1),
+		    "points");
+	if ((rc = xz_patrol_track_add(xz_req_ctx(r), id, pts, n, &added)) < 0)
+		return rc;
+	return reply_summary(r, id, added, true);
+}
+
+/* patrol_check: {"item_id","checked","note"?}: a checklist item ticked or
+ * unticked; the last word stands. */
+static int patrol_check(struct xz_req *r)
+{
+	json_int_t item = 0;
+	int checked = 0;
+	const char *note = NULL;
+	int64_t id;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0 ||
+	    (rc = xz_req_unpack(r, "{s:I,s:b,s?s}", "item_id", &item, "checked", &checked, "note",
+				&note)) < 0 ||
+	    (rc = xz_shape_range(r, "item_id", item, 1, INT64_MAX)) < 0 ||
+	    (rc = XZ_SHAPE_TEXTS(r, {"note", note, XZ_MAX_TEXT, false})) < 0 ||
+	    (rc = xz_patrol_check(xz_req_ctx(r), id, item, checked, note)) < 0)
+		return rc;
+	return reply_summary(r, id, 0, false);
+}
+
+/* patrol_finding: {"problem_id"?, "item_id"?, "note"?}: a problem the patrol
+ * raised, or a note; one of problem_id and note is required. */
+static int patrol_finding(struct xz_req *r)
+{
+	json_int_t problem = 0, item = 0;
+	const char *note = NULL;
+	int64_t id;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0 ||
+	    (rc = xz_req_unpack(r, "{s?I,s?I,s?s}", "problem_id", &problem, "item_id", &item,
+				"note", &note)) < 0 ||
+	    (rc = xz_shape_range(r, "problem_id", problem, 0, INT64_MAX)) < 0 ||
+	    (rc = xz_shape_range(r, "item_id", item, 0, INT64_MAX)) < 0 ||
+	    (rc = XZ_SHAPE_TEXTS(r, {"note", note, XZ_MAX_TEXT, !problem})) < 0 ||
+	    (rc = xz_patrol_finding(xz_req_ctx(r), id, problem, item, note)) < 0)
+		return rc;
+	return reply_summary(r, id, 0, false);
+}
+
+/* patrol_stop: {"ended_at"?}: the patrol ends (now, or at the phone's
+ * time); stopping it again answers the same. */
+static int patrol_stop(struct xz_req *r)
+{
+	const char *ended = NULL;
+	int64_t id, at = 0;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0 ||
+	    (r->body_len && (rc = xz_req_unpack(r, "{s?s}", "ended_at", &ended)) < 0))
+		return rc;
+	if (ended && xz_time_parse(ended, &at) < 0)
+		return xz_fail(r, XZ_EMALFORMED, "invalid_time", "结束时间无效",
+			       "ended_at must be ISO 8601", "ended_at");
+	if ((rc = xz_patrol_stop(xz_req_ctx(r), id, at)) < 0)
+		return rc;
+	return reply_summary(r, id, 0, false);
 }
 
 const struct xz_route xz_routes_grid[] = {
@@ -198,5 +340,9 @@ const struct xz_route xz_routes_grid[] = {
 	{"POST", "/api/v1/patrols", patrol_create, "patrol.write", 4u << 20},
 	{"GET", "/api/v1/patrols", patrols_list, "patrol.read", 0},
 	{"GET", "/api/v1/patrols/{id}", patrol_get, "patrol.read", 0},
+	{"POST", "/api/v1/patrols/{id}/track", patrol_track, "patrol.record", 0},
+	{"POST", "/api/v1/patrols/{id}/checks", patrol_check, "patrol.record", 0},
+	{"POST", "/api/v1/patrols/{id}/findings", patrol_finding, "patrol.record", 0},
+	{"POST", "/api/v1/patrols/{id}/stop", patrol_stop, "patrol.record", 0},
 	{NULL, NULL, NULL, NULL, 0},
 };

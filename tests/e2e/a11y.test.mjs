@@ -122,6 +122,36 @@ test('county–township linkage at phone size: the department\'s line with its a
   assert.deepEqual(bad, [], bad.join('\n'));
 });
 
+test('a patrol: recording on a phone, the summary, the record with its track (grid and office)', async () => {
+  const bad = [];
+  const grid = await open(browser, h, 'grid', { viewport: PHONE, geo: { longitude: 119.845, latitude: 28.405 } });
+  await go(grid, '#/patrol');
+  await grid.click('#pt-go');
+  await grid.waitForSelector('.patrol-live');
+  await grid.locator('[data-item]').first().check();
+  await grid.context().setGeolocation({ longitude: 119.846, latitude: 28.405 });
+  await grid.waitForSelector('#pt-map path.patrol-track', { state: 'attached' });
+  await settle(grid);
+  bad.push(...await audit(grid, 'grid #/patrol (recording)'), ...await plain(grid, 'grid #/patrol (recording)'));
+  await grid.click('#pt-stop');
+  await grid.waitForFunction(() => /已同步到平台/.test(document.getElementById('pt-synced')?.textContent || ''), null, { timeout: 15000 });
+  bad.push(...await audit(grid, 'grid #/patrol (summary)'));
+  const id = await grid.evaluate(() => /#\/patrol\/(\d+)/.exec(document.querySelector('#pt-summary a').getAttribute('href'))[1]);
+  await go(grid, `#/patrol/${id}`);
+  await grid.waitForSelector('#pd-map path.patrol-track', { state: 'attached' });
+  await settle(grid);
+  bad.push(...await audit(grid, `grid #/patrol/${id}`), ...await plain(grid, `grid #/patrol/${id}`));
+  const office = await open(browser, h, 'office');
+  await go(office, `#/patrols/${id}`);
+  await office.waitForSelector('#pd-map path.patrol-track', { state: 'attached' });
+  await settle(office);
+  bad.push(...await audit(office, `office #/patrols/${id}`), ...await plain(office, `office #/patrols/${id}`));
+  bad.push(...grid.errors, ...office.errors);
+  await grid.context().close();
+  await office.context().close();
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
 test('an open dialog', async () => {
   const page = await open(browser, h, 'office');
   await go(page, '#/people');

@@ -14,6 +14,7 @@ const MODULES = {
   admin: () => import('./admin.js'), dashboard: () => import('./dashboard.js'), joint: () => import('./joint.js'),
   bulletins: () => import('./bulletins.js'), meetings: () => import('./meetings.js'), assessment: () => import('./assessment.js'),
   inspections: () => import('./inspections.js'), linkage: () => import('./linkage.js'),
+  patrol: () => import('./patrol.js'),
 };
 const lazy = (mod, fn) => async (...args) => {
   let m;
@@ -33,6 +34,7 @@ const [meetingsView, meetingView, meetingItemsView] = ['meetingsView', 'meetingV
 const open311View = lazy('admin', 'open311View');
 const inspectionsView = lazy('inspections', 'inspectionsView');
 const lineView = lazy('linkage', 'lineView');
+const [patrolView, patrolsView] = ['patrolView', 'patrolsView'].map((f) => lazy('patrol', f));
 const [assessmentView, flagsView, resultsView] = ['assessmentView', 'flagsView', 'resultsView'].map((f) => lazy('assessment', f));
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
@@ -66,6 +68,8 @@ function screens() {
     { id: 'home', title: '工作台', show: true, render: homeView },
     { id: 'report', title: '上报问题', show: has('grid', 'office') && can('problem.report'), render: reportView, group: '问题处置' },
     { id: 'mine', title: '我的上报', show: has('grid') && can('problem.report'), render: mineView, group: '问题处置' },
+    { id: 'patrol', title: '日常巡查', show: has('grid') && can('patrol.write'), render: patrolView, group: '问题处置' },
+    { id: 'patrols', title: '巡查记录', show: has('office', 'leader') && can('patrol.read'), render: patrolsView, group: '问题处置' },
     { id: 'verify', title: '待核查', show: has('grid') && can('problem.verify'), render: verifyTasksView, group: '问题处置' },
     { id: 'queue', title: '问题受理', show: has('office', 'leader', 'dept') && can('problem.read'), render: queueView, group: '问题处置' },
     { id: 'line', title: '条线问题与交办', show: has('dept') && can('problem.take_up'), render: lineView, group: '问题处置' },
@@ -142,6 +146,8 @@ async function start() {
   // who reports from the field gets the report form and its categories
   // ahead of the tap (one round trip less on a weak signal)
   if (has('grid', 'office') && can('problem.report')) { categories().catch(() => {}); MODULES.report().catch(() => {}); }
+  // a patrol in progress on this phone goes on recording after a reload
+  if (has('grid') && localStorage.getItem('xzPatrol:' + state.me.username)) MODULES.patrol().then((m) => m.resume()).catch(() => {});
 }
 
 // The header's count of reports waiting in the outbox.
@@ -231,8 +237,10 @@ async function homeView(main) {
   const me = state.me;
   const s = await api('GET', '/sessions');
   let quick = [];
+  if (has('grid')) quick.push(['#/patrol', '日常巡查', '巡查清单、轨迹与发现的问题']);
   if (has('grid')) quick.push(['#/report', '上报问题', '拍照定位，一键上报'], ['#/verify', '待核查', '核查处置结果'], ['#/mine', '我的上报', '查看办理进度']);
   if (has('office')) quick.push(['#/queue', '问题受理', '受理、派遣、督办、结案'], ['#/map', '网格地图', '网格与问题分布']);
+  if (has('office', 'leader')) quick.push(['#/patrols', '巡查记录', '网格员巡查轨迹与清单']);
   if (has('staff', 'contact')) quick.push(['#/tasks', '本单位任务', '签收、处置、反馈、退回']);
   if (has('leader')) quick.push(['#/supervise', '督办与审批', '超期问题与联合执法审批']);
   if (has('office')) quick.push(['#/joint', '联合执法', '起草、转报、组织实施']);

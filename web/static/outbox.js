@@ -10,6 +10,12 @@
 // when the signal returns (the `online` event), when the application
 // starts, and every 30 s while something is pending; the header shows how
 // many reports wait.
+//
+// A patrol recorded as it happens (patrol.js) queues its calls here too —
+// track batches, checklist ticks, the stop — as items of kind 'call' (a
+// method, a path, a body and their own Idempotency-Key). The outbox sends
+// everything in the order it was queued and stops at the first failure of
+// the network, so a patrol's stop never overtakes its last positions.
 import { api, state } from './core.js';
 
 const DB_NAME = 'xz', DB_VERSION = 1;
@@ -90,7 +96,10 @@ export async function removePhotos(draft) {
 }
 
 // ---- the outbox ----
-export const pending = () => tx('outbox', 'readonly', (s) => s.getAll()).then((all) => all.filter((x) => x.user === state.me?.username)).catch(() => []);
+// pending: this user's items in the order they were queued.
+let seq = 0;
+const order = (a, b) => (a.at - b.at) || ((a.seq || 0) - (b.seq || 0));
+export const pending = () => tx('outbox', 'readonly', (s) => s.getAll()).then((all) => all.filter((x) => x.user === state.me?.username).sort(order)).catch(() => []);
 const put = (item) => tx('outbox', 'readwrite', (s) => s.put(item));
 const drop = (key) => tx('outbox', 'readwrite', (s) => s.delete(key));
 
@@ -106,10 +115,42 @@ const transient = (e) => e.status === 0 || e.status === 408 || e.status === 429 
 // enqueue: a submitted report (its draft key, the body for POST /problems)
 // waits in the outbox with its photos.
 export async function enqueue(key, body) {
-  const item = { key, user: state.me.username, body, problem_id: null, at: Date.now(), error: '' };
+  const item = { key, user: state.me.username, body, problem_id: null, at: Date.now(), seq: ++seq, error: '' };
   await put(item);
   changed();
   return item;
+}
+
+// enqueueCall: one call of a patrol (method, path under /api/v1, JSON body)
+// waits in the outbox with its own Idempotency-Key; label names it for the
+// user. Resolves to the item.
+export async function enqueueCall(method, path, body, label = '') {
+  const item = { key: randomKey(), kind: 'call', user: state.me.username, method, path, body, label, at: Date.now(), seq: ++seq, error: '' };
+  await put(item);
+  changed();
+  return item;
+}
+
+// sendCall: a queued call, retried like a report; gone from the outbox once
+// the server answers it. A refusal (4xx other than 401) will not change on
+// a retry: the call is dropped and an `xz:refused` event names it.
+async function sendCall(item, retry) {
+  try {
+    const out = await retry(() => api(item.method, item.path, item.body, { headers: { 'Idempotency-Key': item.key } }), '正在同步…');
+    await drop(item.key);
+    changed();
+    return out;
+  } catch (e) {
+    if (!transient(e) && e.status !== 401) {
+      await drop(item.key);
+      window.dispatchEvent(new CustomEvent('xz:refused', { detail: { item, error: e.message, code: e.code } }));
+    } else {
+      item.error = e.message; item.tries = (item.tries || 0) + 1;
+      await put(item).catch(() => {});
+    }
+    changed();
+    throw e;
+  }
 }
 
 // sendItem: the report, then each photo not yet acknowledged. onStatus(text,
@@ -129,6 +170,7 @@ export async function sendItem(item, { onStatus = () => {}, retries = RETRY_DELA
       }
     }
   };
+  if (item.kind === 'call') return sendCall(item, retry);
   try {
     if (!item.problem_id) {
       const p = await retry(() => api('POST', '/problems', item.body, { headers: { 'Idempotency-Key': item.key } }), '正在提交…');
@@ -167,13 +209,17 @@ let flushing = null;
 export function flush() {
   if (!state.me || state.offline) return Promise.resolve([]);
   flushing ||= (async () => {
-    const done = [];
+    const done = [], calls = [];
     try {
       for (const item of await pending()) {
-        try { done.push(await sendItem(item, { retries: 0 })); } catch (e) { if (transient(e)) break; }
+        try {
+          const out = await sendItem(item, { retries: 0 });
+          (item.kind === 'call' ? calls : done).push(item.kind === 'call' ? { item, out } : out);
+        } catch (e) { if (transient(e) || e.status === 401) break; }
       }
     } finally { flushing = null; }
     if (done.length) window.dispatchEvent(new CustomEvent('xz:sent', { detail: done }));
+    if (calls.length) window.dispatchEvent(new CustomEvent('xz:synced', { detail: calls }));
     return done;
   })();
   return flushing;

@@ -15,6 +15,16 @@ const draftKey = () => 'xzReportDraft:' + state.me.username;
 const loadDraft = () => { try { return JSON.parse(localStorage.getItem(draftKey())) || null; } catch { return null; } };
 const saveDraft = (d) => localStorage.setItem(draftKey(), JSON.stringify(d));
 const clearDraft = () => localStorage.removeItem(draftKey());
+// The patrol in progress on this phone (patrol.js keeps it under this
+// key): a finding reported from it is linked to it (patrol_id) and starts
+// at the patrol's last position.
+const patrolKey = () => 'xzPatrol:' + state.me.username;
+function patrolContext() {
+  const want = /[?&]patrol=(\d+)/.exec(location.hash)?.[1];
+  let p = null;
+  try { p = JSON.parse(localStorage.getItem(patrolKey())); } catch {}
+  return want && p && String(p.id) === want ? p : null;
+}
 const transient = (e) => e.status === 0 || e.status === 408 || e.status === 429 || e.status >= 500;
 const kb = (n) => `${Math.max(1, Math.round(n / 1024))} KB`;
 
@@ -22,9 +32,15 @@ export async function reportView(main) {
   const cats = await categories();
   let d = loadDraft();
   if (!d) d = { key: randomId(), channel: has('grid') ? 'patrol' : 'complaint', top: '', category: '', description: '', lon: '', lat: '', address: '', reporter_name: '', reporter_phone: '' };
+  const patrol = patrolContext();
+  if (patrol && d.patrol_id !== patrol.id) {
+    d.patrol_id = patrol.id; d.channel = 'patrol';
+    if (patrol.last) { d.lon = Number(patrol.last[0]).toFixed(6); d.lat = Number(patrol.last[1]).toFixed(6); d.from_patrol = true; }
+  } else if (!patrol && d.patrol_id) { delete d.patrol_id; delete d.from_patrol; }
   saveDraft(d);
   setHtml(main, html`<h2>上报问题</h2>
     <form id="report" class="card report" novalidate>
+      ${patrol ? html`<p class="patrol-link" id="r-patrol">巡查发现：将关联到正在进行的巡查（${esc(patrol.cell_name || '')}），位置取自巡查轨迹。<a href="#/patrol">返回巡查</a></p>` : ''}
       <div id="r-outbox" class="outbox hidden" aria-live="polite"></div>
       <label for="r-top">问题类别</label>
       <div class="row2"><select id="r-top" name="top" required aria-label="问题大类"><option value="">选择大类</option>${html.join(cats.map((c) => html`<option value="${esc(c.code)}">${esc(c.name)}</option>`), '')}</select>
@@ -146,7 +162,7 @@ export async function reportView(main) {
     const c = picker.map.getCenter();
     setPos(c.lng, c.lat, '已使用地图中心位置（拖动地图调整）');
   });
-  if (!d.lon) gps(); else { geo.textContent = '使用草稿中的位置'; locate(); duplicates(); }
+  if (!d.lon) gps(); else { geo.textContent = d.from_patrol ? '使用巡查轨迹的当前位置' : '使用草稿中的位置'; locate(); duplicates(); }
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -161,21 +177,26 @@ export async function reportView(main) {
     if (lon !== null && lat !== null && !isNaN(lon) && !isNaN(lat)) { body.lon = lon; body.lat = lat; }
     if (d.address.trim()) body.address = d.address.trim();
     if (d.channel === 'complaint' && (d.reporter_name || d.reporter_phone)) body.reporter = { name: d.reporter_name.trim(), phone: d.reporter_phone.trim() };
+    if (d.patrol_id) {
+      body.patrol_id = d.patrol_id;
+      // the patrol counts its findings on this phone
+      try { const p = JSON.parse(localStorage.getItem(patrolKey())); if (p?.id === d.patrol_id && !p.finding_keys?.includes(d.key)) { (p.finding_keys ||= []).push(d.key); localStorage.setItem(patrolKey(), JSON.stringify(p)); } } catch {}
+    }
     // the draft (and its photo) move into the outbox until acknowledged
     const item = await enqueue(d.key, body);
     clearDraft();
     const queued = (why) => {
       setHtml(main, html`<h2 tabindex="-1">上报问题</h2><div class="card done"><p class="warn-big">已保存，等待发送</p><p>${esc(why)}网络恢复后自动发送，无需再次提交；发送前请勿清除浏览器数据。</p>
-        <div class="actions"><button class="btn" id="again">继续上报</button></div></div>`);
-      main.querySelector('#again').addEventListener('click', () => reportView(main));
+        <div class="actions">${body.patrol_id ? html`<a class="btn" href="#/patrol">返回巡查</a>` : html`<button class="btn" id="again">继续上报</button>`}</div></div>`);
+      main.querySelector('#again')?.addEventListener('click', () => reportView(main));
       main.querySelector('h2').focus();
     };
     if (navigator.onLine === false || state.offline) return queued('当前没有网络。');
     try {
       const id = await sendItem(item, { onStatus: setStatus });
       setHtml(main, html`<h2 tabindex="-1">上报问题</h2><div class="card done"><p class="ok-big">上报成功</p><p>问题编号 <a href="#/problem/${id}"><b>#${id}</b></a>，可在“我的上报”中查看办理进度。</p>
-        <div class="actions"><a class="btn" href="#/problem/${id}">查看详情</a><button class="btn" id="again">继续上报</button></div></div>`);
-      main.querySelector('#again').addEventListener('click', () => reportView(main));
+        <div class="actions"><a class="btn" href="#/problem/${id}">查看详情</a>${body.patrol_id ? html`<a class="btn" href="#/patrol">返回巡查</a>` : html`<button class="btn" id="again">继续上报</button>`}</div></div>`);
+      main.querySelector('#again')?.addEventListener('click', () => reportView(main));
       main.querySelector('h2').focus();
       toast(`已上报 #${id}`);
     } catch (e) {
@@ -193,7 +214,7 @@ export async function reportView(main) {
 async function showOutbox(main) {
   const box = main.querySelector('#r-outbox');
   if (!box) return;
-  const items = await pending();
+  const items = (await pending()).filter((x) => x.kind !== 'call'); // a patrol's calls: patrol.js
   box.classList.toggle('hidden', !items.length);
   if (!items.length) { box.textContent = ''; return; }
   setHtml(box, html`<b>待发送的上报（${items.length}）</b>：网络恢复后自动发送。<ul>${html.join(items.map((x) => html`<li>${esc((x.body.description || '').slice(0, 24))}${x.problem_id ? `（已上报 #${x.problem_id}，照片待上传）` : '（等待网络）'}${x.error ? html`<span class="small"> · ${esc(x.error)}</span>` : ''}${x.error && x.tries > 2 ? html` <button type="button" class="btn small" data-discard="${esc(x.key)}">删除</button>` : ''}</li>`), '')}</ul>
