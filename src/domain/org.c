@@ -428,3 +428,55 @@ int xz_leadership_remove(struct xz_ctx *c, int64_t id)
 	json_decref(a.row);
 	return rc;
 }
+
+static int leader_position_tx(struct xz_ctx *c, void *arg)
+{
+	struct leader_args *a = arg;
+	struct xz_place pl = {0};
+	json_t *old = NULL;
+	int rc;
+	if (!xz_one_of(a->position, positions))
+		return xz_ctx_fail(c, XZ_ERULE, "invalid_value",
+				   "职位须为组长、副组长、成员或办公室",
+				   "position must be leader, deputy, member or office", "position");
+	if ((rc = xz_db_one(c->db,
+			    "SELECT l.id, l.township_id, l.person_id, l.position, t.county_id FROM "
+			    "leadership l JOIN regions t ON t.id = l.township_id WHERE l.id = $1",
+			    XZ_ARGS(XZ_INT(a->id)), &old)) < 0)
+		return rc;
+	pl.county_id = xz_row_int(old, "county_id");
+	pl.township_id = xz_row_int(old, "township_id");
+	if (!xz_scope_may(c, "leadership.write", &pl)) {
+		rc = xz_scope_deny(c, "leadership.write");
+		goto out;
+	}
+	/* one leader (组长) per township: the new one replaces the old */
+	if (!strcmp(a->position, "leader") &&
+	    (rc = xz_db_exec(c->db,
+			     "UPDATE leadership SET position = 'member' WHERE township_id = $1 AND "
+			     "position = 'leader' AND id <> $2",
+			     XZ_ARGS(XZ_INT(pl.township_id), XZ_INT(a->id)), NULL)) < 0)
+		goto out;
+	if ((rc = xz_db_one(c->db,
+			    "UPDATE leadership SET position = $2 WHERE id = $1 RETURNING id, "
+			    "township_id, person_id, position",
+			    XZ_ARGS(XZ_INT(a->id), XZ_TEXT(a->position)), &a->row)) < 0)
+		goto out;
+	json_object_del(old, "county_id");
+	rc = xz_ctx_audit(c, "leadership.update", "township", pl.township_id, old, a->row);
+out:
+	json_decref(old);
+	return rc;
+}
+
+int xz_leadership_set_position(struct xz_ctx *c, int64_t id, const char *position, json_t **row)
+{
+	struct leader_args a = {.id = id, .position = position};
+	int rc = xz_ctx_tx(c, leader_position_tx, &a);
+	if (rc < 0) {
+		json_decref(a.row);
+		a.row = NULL;
+	}
+	*row = a.row;
+	return rc;
+}

@@ -110,3 +110,57 @@ test('a person moves to another unit and takes its township and department; the 
   assert.equal(named.status, 200, JSON.stringify(named.body));
   assert.equal(named.body.contact_person_id, p.id);
 });
+
+test('a qualification is corrected in place: same checks as registering, nothing changed on a refusal, audited', async () => {
+  const person = q(`SELECT id FROM people WHERE township_id = ${ids.town} AND unit_id IS NOT NULL AND is_auxiliary = 0 ORDER BY id LIMIT 1`);
+  const body = (x = {}) => ({ cert_no: 'ZJ-FIX-1', issuer: '浙江省人民政府', domains: ['村镇建设'], valid_from: '2026-01-01', valid_to: '2027-12-31', ...x });
+  const made = await h.api('POST', `/api/v1/people/${person}/qualifications`, { token: t.admin, body: body() });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const put = (who, x, id = made.body.id) => h.api('PUT', `/api/v1/qualifications/${id}`, { token: t[who], body: body(x) });
+  let r = await put('admin', { valid_to: '2025-12-31' });
+  expectError(assert, r, 422, 'invalid_period');
+  assert.equal(r.body.error.field, 'valid_to');
+  r = await put('admin', { valid_from: '2026-13-40' });
+  expectError(assert, r, 400, 'invalid_field');
+  assert.equal(r.body.error.field, 'valid_from');
+  expectError(assert, await put('admin', { domains: [] }), 400);
+  expectError(assert, await put('admin', { extra: 1 }), 400);
+  expectError(assert, await put('grid', {}), 403);
+  expectError(assert, await put('secadmin', {}), 403);
+  expectError(assert, await put('office2', {}), 403);
+  expectError(assert, await put('admin', {}, 999999), 404);
+  assert.equal(h.sql(`SELECT valid_to FROM qualifications WHERE id = ${made.body.id}`), '2027-12-31', 'nothing changed');
+  r = await put('office', { valid_to: '2029-06-30', domains: ['村镇建设', '市容环境'] });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual([r.body.valid_to, r.body.domains], ['2029-06-30', ['村镇建设', '市容环境']]);
+  const check = (await h.api('GET', `/api/v1/people/${person}/qualification?date=2028-06-01&domain=市容环境`, { token: t.admin })).body;
+  assert.equal(check.valid, true, 'the corrected period and domain count');
+  assert.equal(q(`SELECT COUNT(*) FROM audit_log WHERE action = 'qualification.update' AND object_id = '${person}'`), 1);
+  // another certificate's number is taken
+  const other = await h.api('POST', `/api/v1/people/${person}/qualifications`, { token: t.admin, body: body({ cert_no: 'ZJ-FIX-2' }) });
+  expectError(assert, await put('admin', { cert_no: 'ZJ-FIX-2' }), 409, 'duplicate');
+  await h.api('DELETE', `/api/v1/qualifications/${other.body.id}`, { token: t.admin });
+});
+
+test('a leadership member\'s position changes; a new leader replaces the old one', async () => {
+  const rows = () => h.api('GET', `/api/v1/leadership?township_id=${ids.town}`, { token: t.office }).then((r) => r.body.items);
+  const before = await rows();
+  const leader = before.find((l) => l.position === 'leader');
+  const deputy = before.find((l) => l.position === 'deputy');
+  const put = (who, id, position) => h.api('PUT', `/api/v1/leadership/${id}`, { token: t[who], body: { position } });
+  expectError(assert, await put('admin', deputy.id, 'boss'), 422, 'invalid_value');
+  expectError(assert, await put('grid', deputy.id, 'leader'), 403);
+  expectError(assert, await put('office2', deputy.id, 'leader'), 403);
+  expectError(assert, await put('admin', 999999, 'leader'), 404);
+  assert.deepEqual(await rows(), before, 'nothing changed');
+  const r = await put('office', deputy.id, 'leader');
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const after = await rows();
+  assert.equal(after.find((l) => l.id === deputy.id).position, 'leader');
+  assert.equal(after.find((l) => l.id === leader.id).position, 'member', 'the old leader is a member');
+  assert.equal(after.filter((l) => l.position === 'leader').length, 1);
+  assert.equal(q(`SELECT COUNT(*) FROM audit_log WHERE action = 'leadership.update'`), 1);
+  // and back
+  assert.equal((await put('admin', leader.id, 'leader')).status, 200);
+  assert.equal((await put('admin', deputy.id, 'deputy')).status, 200);
+});

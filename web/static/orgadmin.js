@@ -49,7 +49,9 @@ function fieldHtml(k, f) {
 // by the error (a field may answer for other names with `for: [...]`), or
 // at the foot of the form; resolves to submit's answer, or null when
 // cancelled. Values: text as typed, checkbox true/false, checks an array.
-export function editDialog(title, fields, submit, okText = '保存') {
+// `change(name, value, set)`, when given, hears every change of a field and
+// may fill others with set(name, value).
+export function editDialog(title, fields, submit, okText = '保存', { change } = {}) {
   return new Promise((resolve) => {
     const k = ++formSeq, wrap = document.createElement('div'), opener = document.activeElement;
     wrap.className = 'modal';
@@ -70,6 +72,10 @@ export function editDialog(title, fields, submit, okText = '保存') {
     };
     document.addEventListener('keydown', keys, true);
     wrap.querySelector('[data-cancel]').addEventListener('click', () => done(null));
+    if (change) {
+      const set = (name, v) => { const el = form.elements[name]; if (el) el.value = v ?? ''; };
+      form.addEventListener('change', (ev) => { if (ev.target.name) change(ev.target.name, ev.target.value, set); });
+    }
     const clear = () => {
       form.querySelectorAll('.field-err').forEach((e) => { e.textContent = ''; });
       form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
@@ -343,33 +349,36 @@ export async function peopleView(main) {
   });
 }
 
-// qualsDialog: a person's certificates: each with its standing, remove,
-// edit (a new certificate record replaces the old one), and add.
+// qualsDialog: a person's certificates, each with its standing: register a
+// new one, change one (the form filled with it) or revoke one.
 async function qualsDialog(main, p) {
   const list = p.qualifications || [];
+  const blank = { cert_no: '', issuer: '浙江省人民政府', domains: [], valid_from: today(), valid_to: plusDays(365 * 3) };
   const fields = [
     { name: 'cur', type: 'note', label: list.length ? `已登记：${list.map((q) => `${q.cert_no}（${(q.domains || []).join('、')}，${q.valid_from} 至 ${q.valid_to}，${qualState(q)[1]}）`).join('；')}` : '尚未登记执法证。' },
     { name: 'action', label: '操作', type: 'select', value: 'add', options: [['add', '登记新的执法证'], ...list.flatMap((q) => [[`edit:${q.id}`, `修改 ${q.cert_no}`], [`del:${q.id}`, `注销 ${q.cert_no}`]])] },
-    { name: 'cert_no', label: '执法证号', hint: '修改时填写新的内容；注销时无需填写' },
-    { name: 'issuer', label: '发证机关', value: '浙江省人民政府' },
+    { name: 'cert_no', label: '执法证号', value: blank.cert_no },
+    { name: 'issuer', label: '发证机关', value: blank.issuer },
     { name: 'domains', label: '执法领域（顿号或逗号分隔，如：村镇建设、市容环境）' },
-    { name: 'valid_from', label: '有效期自', type: 'date', value: today() },
-    { name: 'valid_to', label: '有效期至', type: 'date', value: plusDays(365 * 3) },
+    { name: 'valid_from', label: '有效期自', type: 'date', value: blank.valid_from },
+    { name: 'valid_to', label: '有效期至', type: 'date', value: blank.valid_to },
   ];
-  const out = await editDialog(`执法资格 · ${p.name}`, fields, async (v) => {
+  const fillWith = (set, q) => {
+    set('cert_no', q.cert_no); set('issuer', q.issuer); set('domains', (q.domains || []).join('、'));
+    set('valid_from', q.valid_from); set('valid_to', q.valid_to);
+  };
+  const out = await editDialog(`执法资格 · ${p.name}`, fields, (v) => {
     const [act, qid] = v.action.split(':');
     if (act === 'del') return api('DELETE', `/qualifications/${qid}`);
     const body = { cert_no: v.cert_no, issuer: v.issuer, domains: v.domains.split(/[、,，\s]+/).filter(Boolean), valid_from: v.valid_from, valid_to: v.valid_to };
-    if (act === 'edit') {
-      const old = list.find((q) => q.id === Number(qid));
-      // the same certificate number stays registered to this record until replaced
-      if (body.cert_no === old.cert_no) { await api('DELETE', `/qualifications/${qid}`); try { return await api('POST', `/people/${p.id}/qualifications`, body); } catch (e) { await api('POST', `/people/${p.id}/qualifications`, { cert_no: old.cert_no, issuer: old.issuer, domains: old.domains, valid_from: old.valid_from, valid_to: old.valid_to }).catch(() => {}); throw e; } }
-      const r = await api('POST', `/people/${p.id}/qualifications`, body);
-      await api('DELETE', `/qualifications/${qid}`);
-      return r;
-    }
-    return api('POST', `/people/${p.id}/qualifications`, body);
-  }, '确定');
+    return act === 'edit' ? api('PUT', `/qualifications/${qid}`, body) : api('POST', `/people/${p.id}/qualifications`, body);
+  }, '确定', {
+    change: (name, value, set) => {
+      if (name !== 'action') return;
+      const [act, qid] = value.split(':');
+      fillWith(set, act === 'add' ? blank : list.find((q) => q.id === Number(qid)));
+    },
+  });
   if (out) { toast('执法资格已更新'); await peopleView(main); }
 }
 
