@@ -224,7 +224,8 @@ static int qual_add_tx(struct xz_ctx *c, void *arg)
 	json_t *person = NULL;
 	char *dom = NULL;
 	int rc;
-	if ((rc = qual_check(c, in)) < 0 || (rc = person_for(c, "people.write", a->id, &person)) < 0)
+	if ((rc = qual_check(c, in)) < 0 ||
+	    (rc = person_for(c, "people.write", a->id, &person)) < 0)
 		return rc;
 	dom = json_dumps(in->domains, JSON_COMPACT);
 	rc = xz_db_one(

@@ -164,3 +164,21 @@ test('a leadership member\'s position changes; a new leader replaces the old one
   assert.equal((await put('admin', leader.id, 'leader')).status, 200);
   assert.equal((await put('admin', deputy.id, 'deputy')).status, 200);
 });
+
+test('the patrol checklist names only categories that exist; a refusal changes nothing', async () => {
+  const get = async () => (await h.api('GET', '/api/v1/patrol-items', { token: t.office })).body.items.filter((x) => x.is_active);
+  const before = await get();
+  const items = before.map(({ id, group, name, category_code }) => ({ id, group, name, ...(category_code ? { category_code } : {}) }));
+  let r = await h.api('PUT', '/api/v1/patrol-items', { token: t.admin, body: { items: [...items, { group: '测试', name: '测试条目', category_code: 'NOPE99' }] } });
+  expectError(assert, r, 422, 'unknown_category');
+  assert.equal(r.body.error.field, 'items');
+  assert.match(r.body.error.message, new RegExp(`第${items.length + 1}项`));
+  r = await h.api('PUT', '/api/v1/patrol-items', { token: t.admin, body: { items: [...items, { group: '测试', name: '测试条目', category_code: 7 }] } });
+  expectError(assert, r, 400, 'invalid_body');
+  expectError(assert, await h.api('PUT', '/api/v1/patrol-items', { token: t.office, body: { items } }), 403);
+  assert.deepEqual(await get(), before, 'nothing changed');
+  const code = h.sql('SELECT code FROM categories WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1');
+  r = await h.api('PUT', '/api/v1/patrol-items', { token: t.admin, body: { items: [...items, { group: '测试', name: '测试条目', category_code: code }] } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal((await get()).at(-1).category_code, code);
+});

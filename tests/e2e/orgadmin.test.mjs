@@ -79,6 +79,14 @@ test('the admin builds a unit: contact, resources, an officer with a qualificati
   assert.match(await page.textContent(`#people tr[data-id="${officer.id}"]`), /ZJ-TEST-0001 30天内到期/);
   const quals = (await get(`/people/${officer.id}`)).qualifications;
   assert.deepEqual(quals.map((x) => [x.cert_no, x.domains, x.valid_to]), [['ZJ-TEST-0001', ['规划建设', '村镇建设'], plus(10)]]);
+  // renewed: the form fills with the certificate chosen; the mark turns green
+  await page.click(`#people [data-qual="${officer.id}"]`);
+  await page.selectOption('.modal [name=action]', `edit:${quals[0].id}`);
+  assert.equal(await page.inputValue('.modal [name=cert_no]'), 'ZJ-TEST-0001');
+  await fill(page, { valid_to: plus(1000) });
+  await submit(page);
+  await page.waitForSelector(`#people tr[data-id="${officer.id}"] .qual-green`);
+  assert.deepEqual((await get(`/people/${officer.id}`)).qualifications.map((x) => [x.id, x.valid_to]), [[quals[0].id, plus(1000)]]);
 
   // the officer becomes the unit's joint-enforcement contact
   await go(page, '#/units');
@@ -130,7 +138,14 @@ test('the admin edits the township leadership group and a county department\'s l
   await submit(page);
   await page.waitForSelector('#ld tbody tr:has-text("办公室")');
   const items = (await get(`/leadership?township_id=${town}`)).items;
-  assert.ok(items.some((l) => l.person_id === person && l.position === 'office'));
+  const row = items.find((l) => l.person_id === person);
+  assert.equal(row.position, 'office');
+  // the office member becomes a deputy
+  await page.click(`#ld [data-pos="${row.id}"]`);
+  await page.selectOption('.modal [name=position]', 'deputy');
+  await submit(page);
+  await page.waitForFunction((id) => /副组长/.test(document.querySelector(`#ld tr[data-id="${id}"]`)?.textContent), row.id);
+  assert.equal((await get(`/leadership?township_id=${town}`)).items.find((l) => l.id === row.id).position, 'deputy');
 
   const member = q(`SELECT id FROM people WHERE department_id = ${dept} AND active = 1 ORDER BY id LIMIT 1`);
   await page.click('#dl-add');

@@ -400,7 +400,7 @@ export async function leadershipView(main) {
     <p class="status org-status" role="status"></p>
     <div class="card"><div class="bar"><b>乡镇（街道）领导小组</b><span class="grow"></span>${editTown ? html`<button class="btn small primary-btn" id="ld-add">添加成员</button>` : ''}</div>
       <table class="compact" id="ld"><caption class="sr-only">乡镇领导小组</caption><thead><tr><th>职位</th><th>姓名</th><th>职务</th><th>电话</th>${editTown ? html`<th>操作</th>` : ''}</tr></thead><tbody>
-      ${html.join(r.items.map((l) => html`<tr data-id="${l.id}"><td>${POSITION[l.position] || l.position}</td><td>${l.name}</td><td>${l.title || ''}</td><td>${l.phone || ''}</td>${editTown ? html`<td><button class="btn small" data-del="${l.id}" data-name="${l.name}">移出</button></td>` : ''}</tr>`)) || html`<tr><td colspan="5" class="muted">尚未组建</td></tr>`}</tbody></table></div>
+      ${html.join(r.items.map((l) => html`<tr data-id="${l.id}"><td>${POSITION[l.position] || l.position}</td><td>${l.name}</td><td>${l.title || ''}</td><td>${l.phone || ''}</td>${editTown ? html`<td class="actions-cell"><button class="btn small" data-pos="${l.id}" data-name="${l.name}">调整职位</button><button class="btn small" data-del="${l.id}" data-name="${l.name}">移出</button></td>` : ''}</tr>`)) || html`<tr><td colspan="5" class="muted">尚未组建</td></tr>`}</tbody></table></div>
     <div class="card"><b>各派驻机构联合执法负责人</b><table class="compact" id="contacts"><caption class="sr-only">各派驻机构联合执法负责人</caption><thead><tr><th>机构</th><th>负责人</th><th>电话</th>${editUnits ? html`<th>操作</th>` : ''}</tr></thead><tbody>
       ${html.join((r.contacts || []).map((c) => html`<tr><td>${c.unit_name}</td><td>${c.name || '（未指定）'}</td><td>${c.phone || ''}</td>${editUnits ? html`<td><button class="btn small" data-unit="${c.unit_id}">指定负责人</button></td>` : ''}</tr>`))}</tbody></table></div>
     ${depts.length ? html`<div class="card"><div class="bar"><b>县级主管部门综合执法领导小组</b><label for="ld-dept" class="sr-only">主管部门</label><select id="ld-dept">${html.join(depts.map((d) => html`<option value="${d.id}" ${d.id === dept ? 'selected' : ''}>${d.name}</option>`))}</select><span class="grow"></span>${editDept ? html`<button class="btn small primary-btn" id="dl-add">添加成员</button>` : ''}</div>
@@ -420,6 +420,16 @@ export async function leadershipView(main) {
     if (out) { toast('已添加'); await again(); }
   });
   main.querySelector('#ld tbody').addEventListener('click', async (ev) => {
+    const p = ev.target.closest('[data-pos]');
+    if (p) {
+      const cur = r.items.find((l) => l.id === Number(p.dataset.pos));
+      const out = await editDialog(`调整职位 · ${p.dataset.name}`, [
+        { name: 'position', label: '职位', type: 'select', value: cur.position, options: Object.entries(POSITION) },
+        { name: 'n', type: 'note', label: '设为组长时，原组长改为成员。' },
+      ], (v) => api('PUT', `/leadership/${cur.id}`, { position: v.position }));
+      if (out) { toast('职位已调整'); await again(); }
+      return;
+    }
     const b = ev.target.closest('[data-del]');
     if (!b || !(await confirmed('移出领导小组', `确定将 ${b.dataset.name} 移出领导小组？`, '移出'))) return;
     try { await api('DELETE', `/leadership/${b.dataset.del}`); toast(`已移出：${b.dataset.name}`); await again(); } catch (e) { say(main, e.message, 'bad'); }
@@ -479,11 +489,15 @@ export async function gridMembersView(main) {
 // ------------------------------------------------------------ patrol checklist
 export async function patrolItemsView(main) {
   const edit = has('admin') && can('list.write');
-  const items = (await api('GET', '/patrol-items')).items.filter((x) => x.is_active);
+  const [items, cats] = await Promise.all([api('GET', '/patrol-items').then((r) => r.items.filter((x) => x.is_active)),
+    api('GET', '/categories').then((r) => r.items).catch(() => [])]);
+  const catName = {};
+  cats.forEach((c) => (c.children || []).forEach((k) => { catName[k.code] = k.name; }));
+  const catSelect = (code, label) => html`<select name="category_code" aria-label="${label}"><option value="">（不对应）</option>${html.join(cats.map((c) => html`<optgroup label="${c.name}">${html.join((c.children || []).map((k) => html`<option value="${k.code}" ${k.code === code ? 'selected' : ''}>${k.name}</option>`))}</optgroup>`))}${code && !catName[code] ? html`<option value="${code}" selected>${code}</option>` : ''}</select>`;
   const rowHtml = (x, i) => html`<tr data-id="${x.id || ''}"><td>${i + 1}</td>
     <td>${edit ? html`<input name="group" value="${x.group}" aria-label="第${i + 1}项 分组">` : x.group}</td>
     <td>${edit ? html`<input name="name" value="${x.name}" aria-label="第${i + 1}项 巡查内容">` : x.name}</td>
-    <td>${edit ? html`<input name="category_code" value="${x.category_code || ''}" class="narrow" aria-label="第${i + 1}项 对应问题类别编码">` : x.category_code || ''}</td>
+    <td>${edit ? catSelect(x.category_code || '', `第${i + 1}项 对应问题类别`) : catName[x.category_code] || x.category_code || ''}</td>
     ${edit ? html`<td class="actions-cell"><button type="button" class="btn small" data-up aria-label="第${i + 1}项上移">上移</button><button type="button" class="btn small" data-drop aria-label="删除第${i + 1}项">删除</button></td>` : ''}</tr>`;
   setHtml(main, html`<h2>巡查清单</h2><p class="muted">全科网格员综合执法类巡查监管职责：网格员巡查时逐项勾选；发现问题按对应类别上报。删除的条目停用，以往巡查记录仍保留其名称。</p>
     <form id="pi" novalidate><div class="table-wrap"><table class="compact"><caption class="sr-only">巡查清单</caption><thead><tr><th>#</th><th>分组</th><th>巡查内容</th><th>问题类别</th>${edit ? html`<th>操作</th>` : ''}</tr></thead><tbody>${html.join(items.map(rowHtml))}</tbody></table></div>
