@@ -217,6 +217,38 @@ test('the admin adds a category with its time limits, assigns a grid member and 
   await page.context().close();
 });
 
+test('the admin adds, renames and deletes a village; a duplicate code and a region still in use are refused', async () => {
+  const page = await open(browser, h, 'admin');
+  await go(page, '#/regions');
+  await page.waitForSelector(`main tr[data-id="${town}"]`);
+  const n0 = q('SELECT COUNT(*) FROM regions');
+  const taken = h.sql(`SELECT code FROM regions WHERE parent_id = ${town} ORDER BY id LIMIT 1`);
+  await page.click(`main [data-add="${town}"]`);
+  await fill(page, { name: '测试村', code: taken });
+  await refused(page, 'code', /已存在/);
+  assert.equal(q('SELECT COUNT(*) FROM regions'), n0, 'nothing created');
+  await fill(page, { code: '331102999001' });
+  await submit(page);
+  const v = (await get(`/regions?parent_id=${town}&limit=500`)).items.find((r) => r.code === '331102999001');
+  assert.equal(v.level, 'village');
+  await page.click(`main [data-edit="${v.id}"]`);
+  await fill(page, { name: '测试新村' });
+  await submit(page);
+  await page.waitForSelector(`main tr[data-id="${v.id}"]:has-text("测试新村")`);
+  assert.equal((await get(`/regions/${v.id}`)).name, '测试新村');
+  // the township is still in use: refused, the message on the screen, nothing deleted
+  await page.click(`main [data-del="${town}"]`);
+  await submit(page);
+  await page.locator('.org-status.bad').filter({ hasText: /未删除/ }).waitFor();
+  assert.equal(q(`SELECT COUNT(*) FROM regions WHERE id = ${town}`), 1);
+  await page.click(`main [data-del="${v.id}"]`);
+  await submit(page);
+  await page.waitForSelector(`main tr[data-id="${v.id}"]`, { state: 'detached' });
+  assert.equal(q(`SELECT COUNT(*) FROM regions WHERE id = ${v.id}`), 0);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('the security and audit administrators see none of these screens; the office reads the checklist', async () => {
   for (const who of ['secadmin', 'auditor']) {
     const page = await open(browser, h, who);

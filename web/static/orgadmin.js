@@ -11,7 +11,7 @@
 // (`has(role) && can(perm)`). Every form is `editDialog`: it stays open on
 // a refusal and shows the server's Chinese message next to the field the
 // error names (`field`), so nothing changes until the server accepts.
-import { api, all, esc, has, can, state, toast, dialog, today, plusDays, html, setHtml, ApiError } from './core.js';
+import { api, all, has, can, state, toast, dialog, today, plusDays, html, setHtml, ApiError } from './core.js';
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
 const CHILD_LEVEL = { city: 'county', county: 'township', township: 'village' };
@@ -476,7 +476,7 @@ export async function gridMembersView(main) {
     const lead = cur.find((m) => m.role === 'leader');
     const out = await editDialog(`分配网格员 · ${cell.name}`, [
       { name: 'members', label: '网格员', type: 'checks', value: cur.map((m) => m.person_id), options: people.map((p) => [p.id, `${p.name}${p.unit_id ? '' : '（乡镇）'}`]) },
-      { name: 'leader', label: '网格长（须为选中的网格员）', type: 'select', value: lead?.person_id || '', options: [['', '（不设）'], ...people.map((p) => [p.id, p.name])], for: [] },
+      { name: 'leader', label: '网格长（须为选中的网格员）', type: 'select', value: lead?.person_id || '', options: [['', '（不设）'], ...people.map((p) => [p.id, p.name])] },
     ], (v) => {
       const ids = v.members.map(Number);
       if (v.leader && !ids.includes(Number(v.leader))) throw fail('网格长须为选中的网格员', 'leader');
