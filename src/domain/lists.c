@@ -789,11 +789,16 @@ static int check_category(struct xz_ctx *c, int64_t county, int64_t id,
 	    (in->power_codes && !json_is_array(in->power_codes)))
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field", "编码和名称不能为空",
 				   "code and name are required", "code");
-	if (in->accept_hours < 1 || in->accept_hours > 720 || in->handle_days < 1 ||
-	    in->handle_days > 365 || in->verify_days < 1 || in->verify_days > 365)
-		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field",
-				   "时限须为正数（受理≤720小时，办理、核查≤365个工作日）",
-				   "time limits out of range", "handle_days");
+	/* each limit names its own field, so a form marks the one at fault */
+	if (in->accept_hours < 1 || in->accept_hours > 720)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field", "受理时限须为1至720小时",
+				   "accept_hours must be 1..720", "accept_hours");
+	if (in->handle_days < 1 || in->handle_days > 365)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field", "处置时限须为1至365个工作日",
+				   "handle_days must be 1..365", "handle_days");
+	if (in->verify_days < 1 || in->verify_days > 365)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field", "核查时限须为1至365个工作日",
+				   "verify_days must be 1..365", "verify_days");
 	if (in->parent_id &&
 	    (in->parent_id == id ||
 	     xz_db_int(

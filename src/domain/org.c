@@ -4,8 +4,9 @@
  * copied down so place checks need no recursion), county departments (条),
  * dispatched units stationed in townships (块: dual leadership, both of one
  * county, the named contact one of the unit's own), and the township
- * leadership group with one leader. The record kinds are data for
- * domain/records.c; their rules are the hooks here. See org.h.
+ * leadership group with one leader, deputies, members and its office. The
+ * record kinds are data for domain/records.c; their rules are the hooks
+ * here. See org.h.
  */
 #include <stdio.h>
 #include <string.h>
@@ -289,7 +290,7 @@ const struct xz_resource xz_kind_units = {
 
 /* ---- leadership group ---- */
 
-static const char *const positions[] = {"leader", "deputy", "member", NULL};
+static const char *const positions[] = {"leader", "deputy", "member", "office", NULL};
 
 int xz_leadership_list(struct xz_ctx *c, int64_t tid, json_t **rows, json_t **contacts)
 {
@@ -310,7 +311,8 @@ int xz_leadership_list(struct xz_ctx *c, int64_t tid, json_t **rows, json_t **co
 	    "ON t.id = l.township_id WHERE (CAST($1 AS BIGINT) IS NULL OR l.township_id = "
 	    "$1) AND (CAST($2 AS BIGINT) IS NULL OR t.county_id = $2) AND (CAST($3 AS "
 	    "BIGINT) IS NULL OR l.township_id = $3) ORDER BY l.township_id, CASE "
-	    "l.position WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 ELSE 2 END, l.id",
+	    "l.position WHEN 'leader' THEN 0 WHEN 'deputy' THEN 1 WHEN 'member' THEN 2 ELSE 3 END, "
+	    "l.id",
 	    XZ_ARGS(XZ_ID(tid), XZ_ID(f.county_id), XZ_ID(f.township_id)), rows);
 	/* the named joint-enforcement contacts of the units (§4.1) */
 	if (rc == 0)
@@ -344,8 +346,9 @@ static int leader_add_tx(struct xz_ctx *c, void *arg)
 	struct xz_place pl = {0};
 	int rc;
 	if (!xz_one_of(a->position, positions))
-		return xz_ctx_fail(c, XZ_ERULE, "invalid_value", "职位须为组长、副组长或成员",
-				   "position must be leader, deputy or member", "position");
+		return xz_ctx_fail(c, XZ_ERULE, "invalid_value",
+				   "职位须为组长、副组长、成员或办公室",
+				   "position must be leader, deputy, member or office", "position");
 	if ((rc = xz_record_ref(c, "regions", "id, level, county_id", a->tid, "township_id", &t)) <
 		0 ||
 	    (rc = xz_record_ref(c, "people", "id, township_id", a->pid, "person_id", &p)) < 0)
@@ -423,5 +426,57 @@ int xz_leadership_remove(struct xz_ctx *c, int64_t id)
 	struct leader_args a = {.id = id};
 	int rc = xz_ctx_tx(c, leader_remove_tx, &a);
 	json_decref(a.row);
+	return rc;
+}
+
+static int leader_position_tx(struct xz_ctx *c, void *arg)
+{
+	struct leader_args *a = arg;
+	struct xz_place pl = {0};
+	json_t *old = NULL;
+	int rc;
+	if (!xz_one_of(a->position, positions))
+		return xz_ctx_fail(c, XZ_ERULE, "invalid_value",
+				   "职位须为组长、副组长、成员或办公室",
+				   "position must be leader, deputy, member or office", "position");
+	if ((rc = xz_db_one(c->db,
+			    "SELECT l.id, l.township_id, l.person_id, l.position, t.county_id FROM "
+			    "leadership l JOIN regions t ON t.id = l.township_id WHERE l.id = $1",
+			    XZ_ARGS(XZ_INT(a->id)), &old)) < 0)
+		return rc;
+	pl.county_id = xz_row_int(old, "county_id");
+	pl.township_id = xz_row_int(old, "township_id");
+	if (!xz_scope_may(c, "leadership.write", &pl)) {
+		rc = xz_scope_deny(c, "leadership.write");
+		goto out;
+	}
+	/* one leader (组长) per township: the new one replaces the old */
+	if (!strcmp(a->position, "leader") &&
+	    (rc = xz_db_exec(c->db,
+			     "UPDATE leadership SET position = 'member' WHERE township_id = $1 AND "
+			     "position = 'leader' AND id <> $2",
+			     XZ_ARGS(XZ_INT(pl.township_id), XZ_INT(a->id)), NULL)) < 0)
+		goto out;
+	if ((rc = xz_db_one(c->db,
+			    "UPDATE leadership SET position = $2 WHERE id = $1 RETURNING id, "
+			    "township_id, person_id, position",
+			    XZ_ARGS(XZ_INT(a->id), XZ_TEXT(a->position)), &a->row)) < 0)
+		goto out;
+	json_object_del(old, "county_id");
+	rc = xz_ctx_audit(c, "leadership.update", "township", pl.township_id, old, a->row);
+out:
+	json_decref(old);
+	return rc;
+}
+
+int xz_leadership_set_position(struct xz_ctx *c, int64_t id, const char *position, json_t **row)
+{
+	struct leader_args a = {.id = id, .position = position};
+	int rc = xz_ctx_tx(c, leader_position_tx, &a);
+	if (rc < 0) {
+		json_decref(a.row);
+		a.row = NULL;
+	}
+	*row = a.row;
 	return rc;
 }

@@ -29,6 +29,10 @@ int xz_leadership_list(struct xz_ctx *c, int64_t township_id, json_t **rows, jso
 int xz_leadership_add(struct xz_ctx *c, int64_t township_id, int64_t person_id,
 		      const char *position, json_t **row);
 int xz_leadership_remove(struct xz_ctx *c, int64_t id);
+/* xz_leadership_set_position: a member's position changes (leader, deputy,
+ * member, office); a new leader replaces the old, who becomes a member.
+ * Audited; *row the stored row (new). */
+int xz_leadership_set_position(struct xz_ctx *c, int64_t id, const char *position, json_t **row);
 
 /* An enforcement qualification as registered (strings borrowed; domains an
  * array of strings). */
@@ -40,6 +44,12 @@ struct xz_qualification_in {
 int xz_qualification_add(struct xz_ctx *c, int64_t person_id, const struct xz_qualification_in *in,
 			 json_t **row);
 int xz_qualification_remove(struct xz_ctx *c, int64_t id);
+/* xz_qualification_update: replace a registered qualification's content
+ * (certificate, issuer, domains, period) for a person the caller may write;
+ * the same checks as adding; audited with before and after. *row is the
+ * stored qualification (new). */
+int xz_qualification_update(struct xz_ctx *c, int64_t id, const struct xz_qualification_in *in,
+			    json_t **row);
 /* xz_qualification_check: {person_id, date, domain, valid, reason,
  * qualification}: is the person qualified on date (YYYY-MM-DD) for domain
  * (NULL: any)? reason: valid, auxiliary, no_qualification,

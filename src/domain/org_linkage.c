@@ -125,6 +125,31 @@ int xz_unit_resource_add(struct xz_ctx *c, int64_t unit_id, const struct xz_unit
 	return rc;
 }
 
+int xz_unit_resource_remove(struct xz_ctx *c, int64_t unit_id, int64_t resource_id)
+{
+	json_t *u = NULL, *old = NULL;
+	int rc;
+	if ((rc = load_unit(c, unit_id, "unit.resource.write", &u)) < 0)
+		return rc;
+	json_decref(u);
+	rc = xz_db_one(c->db,
+		       "SELECT id, kind, description, amount, provided_by, year FROM "
+		       "unit_resources WHERE id = $1 AND unit_id = $2",
+		       XZ_ARGS(XZ_INT(resource_id), XZ_INT(unit_id)), &old);
+	if (rc == XZ_ENOTFOUND)
+		return xz_ctx_fail(c, rc, "not_found", "该保障记录不存在",
+				   "No such resource of this unit", NULL);
+	if (rc == 0)
+		rc = xz_db_exec(c->db, "DELETE FROM unit_resources WHERE id = $1",
+				XZ_ARGS(XZ_INT(resource_id)), NULL);
+	if (rc == 0) { /* the audit entry takes old */
+		rc = xz_ctx_audit_new(c, "unit.resource.delete", "unit", unit_id, old, NULL);
+		old = NULL;
+	}
+	json_decref(old);
+	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
+}
+
 static json_t *share(int64_t num, int64_t den)
 {
 	return den ? json_real(round(10000.0 * (double)num / (double)den) / 10000.0) : json_null();
@@ -252,4 +277,37 @@ int xz_dept_leadership_add(struct xz_ctx *c, int64_t department_id, int64_t pers
 					     "position", position))) < 0)
 		return xz_ctx_fail_db(c, rc);
 	return 0;
+}
+
+int xz_dept_leadership_remove(struct xz_ctx *c, int64_t department_id, int64_t id)
+{
+	struct xz_place pl;
+	json_t *old = NULL;
+	int rc;
+	if ((rc = dept_place(c, department_id, &pl)) < 0)
+		return rc;
+	if (c->user && !xz_authz(c->user, "leadership.read", &pl))
+		return xz_ctx_fail(c, XZ_ENOTFOUND, "not_found", "部门不存在", "No such department",
+				   NULL);
+	if (c->user && !xz_authz(c->user, "dept.leadership.write", &pl))
+		return xz_ctx_fail(
+		    c, XZ_EFORBIDDEN, "forbidden", "只有本部门或系统管理员可以维护部门领导小组",
+		    "Only the department itself or the administrator edits its group", NULL);
+	rc = xz_db_one(c->db,
+		       "SELECT id, person_id, position FROM county_leadership WHERE id = $1 AND "
+		       "department_id = $2",
+		       XZ_ARGS(XZ_INT(id), XZ_INT(department_id)), &old);
+	if (rc == XZ_ENOTFOUND)
+		return xz_ctx_fail(c, rc, "not_found", "领导小组中没有该成员",
+				   "No such member of the group", NULL);
+	if (rc == 0)
+		rc = xz_db_exec(c->db, "DELETE FROM county_leadership WHERE id = $1",
+				XZ_ARGS(XZ_INT(id)), NULL);
+	if (rc == 0) { /* the audit entry takes old */
+		rc = xz_ctx_audit_new(c, "dept.leadership.delete", "department", department_id, old,
+				      NULL);
+		old = NULL;
+	}
+	json_decref(old);
+	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }

@@ -31,6 +31,11 @@ int xz_unit_resources(struct xz_ctx *c, int64_t unit_id, json_t **rows);
 int xz_unit_resource_add(struct xz_ctx *c, int64_t unit_id, const struct xz_unit_resource_in *in,
 			 int64_t *id);
 
+/* xz_unit_resource_remove: delete one resource row of the unit (404 when
+ * the unit has no such row), with its audit entry. Caller owns the
+ * transaction. */
+int xz_unit_resource_remove(struct xz_ctx *c, int64_t unit_id, int64_t resource_id);
+
 /* xz_frontline: {"township_id","active","frontline","share","units":[{unit_id,
  * name, active, frontline, share}]} over the units the caller may read in
  * the township (share = frontline / active, null when no one is active).
@@ -44,5 +49,10 @@ int xz_dept_leadership(struct xz_ctx *c, int64_t department_id, json_t **rows);
  * group; *id the new row. Caller owns the transaction. */
 int xz_dept_leadership_add(struct xz_ctx *c, int64_t department_id, int64_t person_id,
 			   const char *position, int64_t *id);
+
+/* xz_dept_leadership_remove: take a person off the department's leading
+ * group (404 when the group has no such row), audited. Caller owns the
+ * transaction. */
+int xz_dept_leadership_remove(struct xz_ctx *c, int64_t department_id, int64_t id);
 
 #endif

@@ -34,9 +34,25 @@ static int items_tx(struct xz_ctx *c, void *arg)
 	if ((rc = xz_db_exec(c->db, "UPDATE patrol_items SET active = 0", XZ_NOARGS, NULL)) < 0)
 		return rc;
 	for (i = 0; i < json_array_size(items); i++) {
-		int64_t id, changes = 0;
+		int64_t id, changes = 0, known = 0;
+		const char *code;
 		it = json_array_get(items, i);
 		id = xz_row_int(it, "id");
+		/* a finding of the item is reported in its category: it must exist */
+		if ((code = xz_row_str(it, "category_code")) && *code) {
+			if ((rc =
+				 xz_db_int(c->db, "SELECT COUNT(*) FROM categories WHERE code = $1",
+					   XZ_ARGS(XZ_TEXT(code)), &known)) < 0)
+				return rc;
+			if (!known)
+				return xz_ctx_fail(
+				    c, XZ_ERULE, "unknown_category",
+				    xz_arena_printf(c->arena, "第%zu项的问题类别%s不存在", i + 1,
+						    code),
+				    xz_arena_printf(c->arena, "item %zu: no category %s", i + 1,
+						    code),
+				    "items");
+		}
 		if (id > 0 &&
 		    (rc = xz_db_exec(
 			 c->db,

@@ -191,15 +191,12 @@ struct qual_args {
 	json_t *row;
 };
 
-static int qual_add_tx(struct xz_ctx *c, void *arg)
+/* qual_check: the rules of a qualification's content, shared by add and
+ * update (lengths are the caller's input shape). */
+static int qual_check(struct xz_ctx *c, const struct xz_qualification_in *in)
 {
-	struct qual_args *a = arg;
-	const struct xz_qualification_in *in = a->in;
-	json_t *person = NULL;
 	int64_t d1, d2;
-	char *dom = NULL;
 	size_t i;
-	int rc;
 	if (!json_is_array(in->domains) || json_array_size(in->domains) == 0 ||
 	    json_array_size(in->domains) > XZ_MAX_QUAL_DOMAINS)
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field", "执法领域须为非空数组",
@@ -208,13 +205,27 @@ static int qual_add_tx(struct xz_ctx *c, void *arg)
 		if (!json_is_string(json_array_get(in->domains, i)))
 			return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field", "执法领域须为字符串",
 					   "domains must be strings", "domains");
-	if (xz_date_parse(in->valid_from, &d1) < 0 || xz_date_parse(in->valid_to, &d2) < 0)
+	if (xz_date_parse(in->valid_from, &d1) < 0)
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field", "有效期须为YYYY-MM-DD格式",
-				   "valid_from/valid_to must be YYYY-MM-DD", "valid_from");
+				   "valid_from must be YYYY-MM-DD", "valid_from");
+	if (xz_date_parse(in->valid_to, &d2) < 0)
+		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_field", "有效期须为YYYY-MM-DD格式",
+				   "valid_to must be YYYY-MM-DD", "valid_to");
 	if (d2 < d1)
 		return xz_ctx_fail(c, XZ_ERULE, "invalid_period", "有效期结束早于开始",
 				   "valid_to is before valid_from", "valid_to");
-	if ((rc = person_for(c, "people.write", a->id, &person)) < 0)
+	return 0;
+}
+
+static int qual_add_tx(struct xz_ctx *c, void *arg)
+{
+	struct qual_args *a = arg;
+	const struct xz_qualification_in *in = a->in;
+	json_t *person = NULL;
+	char *dom = NULL;
+	int rc;
+	if ((rc = qual_check(c, in)) < 0 ||
+	    (rc = person_for(c, "people.write", a->id, &person)) < 0)
 		return rc;
 	dom = json_dumps(in->domains, JSON_COMPACT);
 	rc = xz_db_one(
@@ -233,6 +244,57 @@ static int qual_add_tx(struct xz_ctx *c, void *arg)
 	if (rc < 0)
 		return rc;
 	return xz_ctx_audit(c, "qualification.create", "person", a->id, NULL, a->row);
+}
+
+/* qual_update_tx: a->id is the qualification; its person must be one the
+ * caller may write. */
+static int qual_update_tx(struct xz_ctx *c, void *arg)
+{
+	struct qual_args *a = arg;
+	const struct xz_qualification_in *in = a->in;
+	json_t *old = NULL, *person = NULL;
+	char *dom = NULL;
+	int rc;
+	if ((rc = qual_check(c, in)) < 0)
+		return rc;
+	if ((rc = xz_db_one(c->db,
+			    "SELECT id, person_id, cert_no, issuer, domains, valid_from, valid_to "
+			    "FROM qualifications WHERE id = $1",
+			    XZ_ARGS(XZ_INT(a->id)), &old)) < 0 ||
+	    (rc = person_for(c, "people.write", xz_row_int(old, "person_id"), &person)) < 0)
+		goto out;
+	dom = json_dumps(in->domains, JSON_COMPACT);
+	rc = xz_db_one(c->db,
+		       "UPDATE qualifications SET cert_no = $2, issuer = $3, domains = $4, "
+		       "valid_from = $5, valid_to = $6 WHERE id = $1 RETURNING id, person_id, "
+		       "cert_no, issuer, domains, valid_from, valid_to",
+		       XZ_ARGS(XZ_INT(a->id), XZ_TEXT(in->cert_no), XZ_TEXT(in->issuer),
+			       XZ_TEXT(dom), XZ_TEXT(in->valid_from), XZ_TEXT(in->valid_to)),
+		       &a->row);
+	if (rc == XZ_ECONFLICT)
+		rc = xz_ctx_fail(c, rc, "duplicate", "证件号已登记",
+				 "This certificate number is already registered", "cert_no");
+	if (rc == 0)
+		rc = xz_ctx_audit(c, "qualification.update", "person", xz_row_int(old, "person_id"),
+				  old, a->row);
+out:
+	free(dom);
+	json_decref(person);
+	json_decref(old);
+	return rc;
+}
+
+int xz_qualification_update(struct xz_ctx *c, int64_t id, const struct xz_qualification_in *in,
+			    json_t **row)
+{
+	struct qual_args a = {.id = id, .in = in};
+	int rc = xz_ctx_tx(c, qual_update_tx, &a);
+	if (rc < 0) {
+		json_decref(a.row);
+		a.row = NULL;
+	}
+	*row = a.row ? domains_parsed(a.row) : NULL;
+	return rc;
 }
 
 int xz_qualification_add(struct xz_ctx *c, int64_t person_id, const struct xz_qualification_in *in,

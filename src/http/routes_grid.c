@@ -118,6 +118,15 @@ static int patrol_items_put(struct xz_req *r)
 		return rc;
 	json_array_foreach(items, i, it) {
 		const char *g = xz_jstr(it, "group"), *n = xz_jstr(it, "name");
+		json_t *code = json_object_get(it, "category_code");
+		if (code && !json_is_null(code) &&
+		    (!json_is_string(code) || json_string_length(code) > XZ_MAX_CODE))
+			return xz_fail(
+			    r, XZ_EMALFORMED, "invalid_body",
+			    xz_arena_printf(r->arena, "第%zu项的category_code须为类别编码", i + 1),
+			    xz_arena_printf(r->arena, "item %zu: category_code must be a code",
+					    i + 1),
+			    "items");
 		if (!g || !*g || !n || !*n || strlen(g) > XZ_MAX_NAME || strlen(n) > XZ_MAX_NAME)
 			return xz_fail(r, XZ_EMALFORMED, "invalid_body",
 				       xz_arena_printf(r->arena, "第%zu项须有group和name", i + 1),

@@ -37,23 +37,43 @@ static int people_create(struct xz_req *r) { return xz_res_create(r, &xz_kind_pe
 static int people_update(struct xz_req *r) { return xz_res_update(r, &xz_kind_people); }
 static int people_delete(struct xz_req *r) { return xz_res_delete(r, &xz_kind_people); }
 
+/* read_qualification: the declared body of a qualification (add, update). */
+static int read_qualification(struct xz_req *r, struct xz_qualification_in *in)
+{
+	int rc;
+	if ((rc = xz_req_unpack(r, "{s:s,s:s,s:o,s:s,s:s}", "cert_no", &in->cert_no, "issuer",
+				&in->issuer, "domains", &in->domains, "valid_from", &in->valid_from,
+				"valid_to", &in->valid_to)) < 0 ||
+	    (rc = XZ_SHAPE_TEXTS(r, {"cert_no", in->cert_no, XZ_MAX_CODE, true},
+				 {"issuer", in->issuer, XZ_MAX_NAME, true})) < 0 ||
+	    (rc = xz_shape_strings(r, "domains", in->domains, 1, XZ_MAX_QUAL_DOMAINS,
+				   XZ_MAX_NAME)) < 0)
+		return rc;
+	return 0;
+}
+
 static int qualification_add(struct xz_req *r)
 {
 	struct xz_qualification_in in = {0};
 	json_t *row = NULL;
 	int64_t pid;
 	int rc;
-	if ((rc = xz_req_id(r, 0, &pid)) < 0 ||
-	    (rc = xz_req_unpack(r, "{s:s,s:s,s:o,s:s,s:s}", "cert_no", &in.cert_no, "issuer",
-				&in.issuer, "domains", &in.domains, "valid_from", &in.valid_from,
-				"valid_to", &in.valid_to)) < 0 ||
-	    (rc = XZ_SHAPE_TEXTS(r, {"cert_no", in.cert_no, XZ_MAX_CODE, true},
-				 {"issuer", in.issuer, XZ_MAX_NAME, true})) < 0 ||
-	    (rc = xz_shape_strings(r, "domains", in.domains, 1, XZ_MAX_QUAL_DOMAINS, XZ_MAX_NAME)) <
-		    0 ||
+	if ((rc = xz_req_id(r, 0, &pid)) < 0 || (rc = read_qualification(r, &in)) < 0 ||
 	    (rc = xz_qualification_add(xz_req_ctx(r), pid, &in, &row)) < 0)
 		return rc;
 	return xz_reply(r, 201, xz_present(row));
+}
+
+static int qualification_update(struct xz_req *r)
+{
+	struct xz_qualification_in in = {0};
+	json_t *row = NULL;
+	int64_t id;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0 || (rc = read_qualification(r, &in)) < 0 ||
+	    (rc = xz_qualification_update(xz_req_ctx(r), id, &in, &row)) < 0)
+		return rc;
+	return xz_reply(r, 200, xz_present(row));
 }
 
 static int qualification_delete(struct xz_req *r)
@@ -113,6 +133,20 @@ static int leadership_add(struct xz_req *r)
 	return xz_reply(r, 201, row);
 }
 
+/* leadership_update: {"position"} — a member's position in the group. */
+static int leadership_update(struct xz_req *r)
+{
+	const char *position;
+	json_t *row = NULL;
+	int64_t id;
+	int rc;
+	if ((rc = xz_req_id(r, 0, &id)) < 0 ||
+	    (rc = xz_req_unpack(r, "{s:s}", "position", &position)) < 0 ||
+	    (rc = xz_leadership_set_position(xz_req_ctx(r), id, position, &row)) < 0)
+		return rc;
+	return xz_reply(r, 200, row);
+}
+
 static int leadership_delete(struct xz_req *r)
 {
 	int64_t id;
@@ -145,9 +179,11 @@ const struct xz_route xz_routes_org[] = {
 	{"DELETE", "/api/v1/people/{id}", people_delete, "people.write", 0},
 	{"POST", "/api/v1/people/{id}/qualifications", qualification_add, "people.write", 0},
 	{"GET", "/api/v1/people/{id}/qualification", qualification_check, "people.read", 0},
+	{"PUT", "/api/v1/qualifications/{id}", qualification_update, "people.write", 0},
 	{"DELETE", "/api/v1/qualifications/{id}", qualification_delete, "people.write", 0},
 	{"GET", "/api/v1/leadership", leadership_list, "leadership.read", 0},
 	{"POST", "/api/v1/leadership", leadership_add, "leadership.write", 0},
+	{"PUT", "/api/v1/leadership/{id}", leadership_update, "leadership.write", 0},
 	{"DELETE", "/api/v1/leadership/{id}", leadership_delete, "leadership.write", 0},
 	{NULL, NULL, NULL, NULL, 0},
 };

@@ -53,6 +53,27 @@ static int resources_add(struct xz_req *r)
 	return xz_reply(r, 201, json_pack("{s:I}", "id", (json_int_t)a.id));
 }
 
+struct remove_args {
+	int64_t owner, id;
+};
+
+static int tx_resource_remove(struct xz_ctx *c, void *arg)
+{
+	struct remove_args *a = arg;
+	return xz_unit_resource_remove(c, a->owner, a->id);
+}
+
+/* resources_remove: DELETE /units/{id}/resources/{rid}; no body. */
+static int resources_remove(struct xz_req *r)
+{
+	struct remove_args a = {0};
+	int rc;
+	if ((rc = xz_req_id(r, 0, &a.owner)) < 0 || (rc = xz_req_id(r, 1, &a.id)) < 0 ||
+	    (rc = xz_ctx_tx(xz_req_ctx(r), tx_resource_remove, &a)) < 0)
+		return rc;
+	return xz_reply(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
 static int frontline(struct xz_req *r)
 {
 	int64_t town = 0;
@@ -100,12 +121,32 @@ static int dept_leadership_add(struct xz_req *r)
 	return xz_reply(r, 201, json_pack("{s:I}", "id", (json_int_t)a.id));
 }
 
+static int tx_leader_remove(struct xz_ctx *c, void *arg)
+{
+	struct remove_args *a = arg;
+	return xz_dept_leadership_remove(c, a->owner, a->id);
+}
+
+/* dept_leadership_remove: DELETE /departments/{id}/leadership/{lid}; no body. */
+static int dept_leadership_remove(struct xz_req *r)
+{
+	struct remove_args a = {0};
+	int rc;
+	if ((rc = xz_req_id(r, 0, &a.owner)) < 0 || (rc = xz_req_id(r, 1, &a.id)) < 0 ||
+	    (rc = xz_ctx_tx(xz_req_ctx(r), tx_leader_remove, &a)) < 0)
+		return rc;
+	return xz_reply(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
 const struct xz_route xz_routes_org_linkage[] = {
     {"GET", "/api/v1/units/{id}/resources", resources_list, "unit.read", 0},
     {"POST", "/api/v1/units/{id}/resources", resources_add, "unit.resource.write", 0},
+    {"DELETE", "/api/v1/units/{id}/resources/{rid}", resources_remove, "unit.resource.write", 0},
     {"GET", "/api/v1/org/frontline", frontline, "unit.read", 0},
     {"GET", "/api/v1/departments/{id}/leadership", dept_leadership_list, "leadership.read", 0},
     {"POST", "/api/v1/departments/{id}/leadership", dept_leadership_add, "dept.leadership.write",
      0},
+    {"DELETE", "/api/v1/departments/{id}/leadership/{lid}", dept_leadership_remove,
+     "dept.leadership.write", 0},
     {NULL, NULL, NULL, NULL, 0},
 };

@@ -163,6 +163,40 @@ test('an open dialog', async () => {
   assert.deepEqual(bad, [], bad.join('\n'));
 });
 
+test('the organisation editor: a unit\'s page, a form showing an error beside its field, the checklist on a phone', async () => {
+  const page = await open(browser, h, 'admin');
+  const bad = [];
+  const unit = await page.evaluate(async () => (await (await fetch('/api/v1/units?limit=1')).json()).items[0].id);
+  await go(page, `#/units/${unit}`);
+  await settle(page);
+  bad.push(...await audit(page, `admin #/units/${unit}`), ...await plain(page, `admin #/units/${unit}`));
+  await go(page, '#/categories');
+  await settle(page);
+  await page.click('#cat-add');
+  await page.fill('.modal [name=code]', 'A11Y01');
+  await page.fill('.modal [name=name]', '无障碍测试');
+  await page.fill('.modal [name=accept_hours]', '0');
+  await page.click('.modal button[type=submit]');
+  await page.locator('.modal [id$="-accept_hours-err"]').filter({ hasText: /\S/ }).waitFor();
+  bad.push(...await audit(page, 'admin category form with an error'));
+  const described = await page.evaluate(() => {
+    const el = document.querySelector('.modal [name=accept_hours]');
+    return el.getAttribute('aria-invalid') === 'true' && document.getElementById(el.getAttribute('aria-describedby'))?.textContent.length > 0 && document.activeElement === el;
+  });
+  assert.ok(described, 'the field at fault is marked, described by the message and focused');
+  await page.keyboard.press('Escape');
+  await page.context().close();
+  const phone = await open(browser, h, 'admin', { viewport: PHONE });
+  for (const href of ['#/patrol-items', '#/leadership', '#/people']) {
+    await go(phone, href);
+    await settle(phone);
+    bad.push(...await audit(phone, `admin phone ${href}`), ...await plain(phone, `admin phone ${href}`));
+  }
+  bad.push(...phone.errors.map((e) => `admin phone: script error: ${e}`));
+  await phone.context().close();
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
 test('keyboard and screen readers: titles, focus, dialogs, skip link, photo picker, map controls, lights in words', async () => {
   const page = await open(browser, h, 'office');
   await go(page, '#/people');

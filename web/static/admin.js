@@ -1,10 +1,10 @@
 // admin.js — the administrator's screens: grid import (GeoJSON upload, the
 // 422 naming the bad feature), power and responsibility lists (versions,
 // draft, CSV/XLSX import, diff, publish, export, template, item search),
-// the category tree with its time limits, the working-day calendar (a month
+// the category tree with its time limits (the admin adds and edits them), the working-day calendar (a month
 // grid with holidays and 调休 workdays; the admin toggles a day) with a
 // deadline calculator, and the routing tester.
-import { api, all, esc, fmtTime, fmtDate, has, state, toast, dialog, categories, categoryOptions, html, setHtml } from './core.js';
+import { api, all, esc, fmtTime, fmtDate, has, can, state, toast, dialog, categories, categoryOptions, html, setHtml } from './core.js';
 
 // ------------------------------------------------------------ grid import
 export async function gridAdminView(main) {
@@ -128,12 +128,38 @@ export async function listsView(main) {
 }
 
 // ------------------------------------------------------------ categories
-export async function categoriesView() {
-  const cats = await categories();
-  const row = (c, lvl) => html`<tr class="${lvl ? '' : 'cat-top'}"><td class="indent-${lvl}">${esc(c.name)}</td><td class="muted">${esc(c.code)}</td><td>${c.accept_hours} 小时</td><td>${c.handle_days} 个工作日</td><td>${c.verify_days} 个工作日</td><td>${html.join((c.power_codes || []).map((x) => html`<span class="tag">${esc(x)}</span>`), '') || html`<span class="muted">—</span>`}</td></tr>`;
-  return html`<h2>问题类别</h2><p class="muted">上报时选择的问题类别；每类对应权责清单中的权力事项（按顺序匹配责任单位）并规定受理、处置、核查时限。</p>
-    <div class="table-wrap"><table class="compact"><thead><tr><th>类别</th><th>编码</th><th>受理时限</th><th>处置时限</th><th>核查时限</th><th>对应权力事项</th></tr></thead><tbody>
-    ${html.join(cats.map((c) => html`${row(c, 0) }${ html.join((c.children || []).map((k) => row(k, 1)), '')}`), '')}</tbody></table></div>`;
+export async function categoriesView(main) {
+  const edit = has('admin') && can('list.write');
+  const cats = (await api('GET', '/categories')).items;
+  const byId = {};
+  cats.forEach((c) => { byId[c.id] = c; (c.children || []).forEach((k) => { byId[k.id] = k; }); });
+  const row = (c, lvl) => html`<tr class="${lvl ? '' : 'cat-top'}" data-id="${c.id}"><td class="indent-${lvl}">${esc(c.name)}</td><td class="muted">${esc(c.code)}</td><td>${c.accept_hours} 小时</td><td>${c.handle_days} 个工作日</td><td>${c.verify_days} 个工作日</td><td>${html.join((c.power_codes || []).map((x) => html`<span class="tag">${esc(x)}</span>`), '') || html`<span class="muted">—</span>`}</td>${edit ? html`<td><button class="btn small" data-edit="${c.id}">编辑</button></td>` : ''}</tr>`;
+  setHtml(main, html`<h2>问题类别</h2><p class="muted">上报时选择的问题类别；每类对应权责清单中的权力事项（按顺序匹配责任单位）并规定受理、处置、核查时限。</p>
+    ${edit ? html`<div class="actions"><button class="btn primary-btn" id="cat-add">新增类别</button></div>` : ''}
+    <div class="table-wrap"><table class="compact" id="cats"><caption class="sr-only">问题类别与时限</caption><thead><tr><th>类别</th><th>编码</th><th>受理时限</th><th>处置时限</th><th>核查时限</th><th>对应权力事项</th>${edit ? html`<th>操作</th>` : ''}</tr></thead><tbody>
+    ${html.join(cats.map((c) => html`${row(c, 0)}${html.join((c.children || []).map((k) => row(k, 1)), '')}`), '')}</tbody></table></div>`);
+  if (!edit) return;
+  const { editDialog } = await import('./orgadmin.js');
+  const int = (v) => (v === '' ? undefined : Number.isInteger(Number(v)) ? Number(v) : v);
+  const form = async (c) => {
+    const out = await editDialog(c ? `编辑类别：${c.name}` : '新增类别', [
+      { name: 'parent_id', label: '上级类别', type: 'select', value: c?.parent_id || '', options: [['', '（一级类别）'], ...cats.filter((x) => x.id !== c?.id).map((x) => [x.id, x.name])] },
+      { name: 'code', label: '编码', value: c?.code, required: true },
+      { name: 'name', label: '名称', value: c?.name, required: true },
+      { name: 'accept_hours', label: '受理时限（小时，1–720）', type: 'number', value: c?.accept_hours ?? 24, required: true },
+      { name: 'handle_days', label: '处置时限（工作日，1–365）', type: 'number', value: c?.handle_days ?? 5, required: true },
+      { name: 'verify_days', label: '核查时限（工作日，1–365）', type: 'number', value: c?.verify_days ?? 2, required: true },
+      { name: 'power_codes', label: '对应权力事项编码（逗号分隔，按顺序匹配）', value: (c?.power_codes || []).join(',') },
+    ], (v) => {
+      const body = { code: v.code, name: v.name, accept_hours: int(v.accept_hours), handle_days: int(v.handle_days), verify_days: int(v.verify_days),
+        power_codes: v.power_codes.split(/[,，、\s]+/).filter(Boolean), ...(v.parent_id ? { parent_id: Number(v.parent_id) } : {}) };
+      if (c) { body.sort = c.sort ?? 0; body.version = c.version; }
+      return c ? api('PUT', `/categories/${c.id}`, body) : api('POST', '/categories', body);
+    });
+    if (out) { toast(`已保存：${out.name}`); await categoriesView(main); }
+  };
+  main.querySelector('#cat-add').addEventListener('click', () => form(null));
+  main.querySelector('#cats').addEventListener('click', (ev) => { const b = ev.target.closest('[data-edit]'); if (b) form(byId[b.dataset.edit]); });
 }
 
 // ------------------------------------------------------------ calendar

@@ -15,6 +15,7 @@ const MODULES = {
   bulletins: () => import('./bulletins.js'), meetings: () => import('./meetings.js'), assessment: () => import('./assessment.js'),
   inspections: () => import('./inspections.js'), linkage: () => import('./linkage.js'),
   patrol: () => import('./patrol.js'),
+  orgadmin: () => import('./orgadmin.js'),
 };
 const lazy = (mod, fn) => async (...args) => {
   let m;
@@ -36,8 +37,9 @@ const inspectionsView = lazy('inspections', 'inspectionsView');
 const lineView = lazy('linkage', 'lineView');
 const [patrolView, patrolsView] = ['patrolView', 'patrolsView'].map((f) => lazy('patrol', f));
 const [assessmentView, flagsView, resultsView] = ['assessmentView', 'flagsView', 'resultsView'].map((f) => lazy('assessment', f));
+const [unitsView, peopleView, leadershipView, regionsView, gridMembersView, patrolItemsView] =
+  ['unitsView', 'peopleView', 'leadershipView', 'regionsView', 'gridMembersView', 'patrolItemsView'].map((f) => lazy('orgadmin', f));
 
-const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
 const app = document.getElementById('app');
 
 function loginView(message = '') {
@@ -96,8 +98,10 @@ function screens() {
     { id: 'units', title: '派驻机构', show: can('unit.read'), render: unitsView, group: '组织' },
     { id: 'people', title: '人员与执法资格', show: can('people.read'), render: peopleView, group: '组织' },
     { id: 'leadership', title: '领导小组', show: (township || has('dept', 'admin')) && can('leadership.read'), render: leadershipView, group: '组织' },
-    { id: 'regions', title: '区域', show: can('region.read'), render: regionsView, group: '组织' },
+    { id: 'regions', title: '区域', show: (township || has('dept', 'admin')) && can('region.read'), render: regionsView, group: '组织' },
     { id: 'grid', title: '网格管理', show: has('admin', 'office') && can('grid.write'), render: gridAdminView, group: '配置' },
+    { id: 'grid-members', title: '网格员分配', show: has('admin', 'office') && can('grid.write'), render: gridMembersView, group: '配置' },
+    { id: 'patrol-items', title: '巡查清单', show: has('admin', 'office') && can('grid.read'), render: patrolItemsView, group: '配置' },
     { id: 'lists', title: '权责清单', show: has('admin', 'office', 'dept') && can('list.read'), render: listsView, group: '配置' },
     { id: 'categories', title: '问题类别', show: has('admin', 'office') && can('list.read'), render: categoriesView, group: '配置' },
     { id: 'calendar', title: '工作日历', show: has('admin', 'office'), render: calendarView, group: '配置' },
@@ -259,83 +263,6 @@ async function homeView(main) {
     <span class="muted">所在：</span>${esc([me.county_name, me.township_name, me.unit_name, me.department_name].filter(Boolean).join(' · '))}</div>
     <div class="card"><b>我的登录会话</b><table><thead><tr><th>登录时间</th><th>最近活动</th><th>来源</th><th></th></tr></thead><tbody>
     ${html.join(s.items.map((x) => html`<tr><td>${fmtTime(x.created_at)}</td><td>${fmtTime(x.last_seen_at)}</td><td>${esc(x.source)}</td><td>${x.current ? html`<span class="tag green">当前</span>` : ''}</td></tr>`), '')}</tbody></table></div>`;
-}
-
-async function unitsView() {
-  const [units, depts, regions] = await Promise.all([all('/units'), all('/departments'), all('/regions')]);
-  const dn = Object.fromEntries(depts.map((d) => [d.id, d.name])), rn = Object.fromEntries(regions.map((r) => [r.id, r.name]));
-  return html`<h2>派驻机构（条块双重管理）</h2><table><thead><tr><th>机构</th><th>主管部门（条）</th><th>派驻乡镇（块）</th><th>编码</th></tr></thead><tbody>
-    ${html.join(units.map((u) => html`<tr><td>${esc(u.name)}</td><td>${esc(dn[u.department_id] || '')}</td><td>${esc(rn[u.township_id] || '')}</td><td class="muted">${esc(u.code)}</td></tr>`), '')}</tbody></table>`;
-}
-
-function qualTag(p) {
-  if (p.is_auxiliary) return html`<span class="tag">协管员（不得单独执法）</span>`;
-  if (!p.qualifications?.length) return html`<span class="tag">无执法证</span>`;
-  const t = today(), soon = plusDays(30);
-  return html.join(p.qualifications.map((q) => {
-    const cls = q.valid_to < t ? 'red' : q.valid_to <= soon ? 'yellow' : 'green';
-    const txt = q.valid_to < t ? '已过期' : q.valid_to <= soon ? '30天内到期' : '有效';
-    return html`<span class="tag ${cls}" title="${esc(q.issuer)} ${esc((q.domains || []).join('、'))}">${esc(q.cert_no)} ${txt}（至${esc(q.valid_to)}）</span>`;
-  }), '');
-}
-
-async function peopleView(main) {
-  const [people, units] = await Promise.all([all('/people'), all('/units').catch(() => [])]);
-  const un = Object.fromEntries(units.map((u) => [u.id, u.name]));
-  const expired = people.filter((p) => p.qualifications?.some((q) => q.valid_to < today())).length;
-  const soon = people.filter((p) => p.qualifications?.some((q) => q.valid_to >= today() && q.valid_to <= plusDays(30))).length;
-  const edit = has('office', 'admin');
-  setHtml(main, html`<h2>人员与执法资格</h2><p class="muted">共 ${people.length} 人；执法证已过期 ${expired} 人，30天内到期 ${soon} 人。红色：已过期；黄色：30天内到期。</p>
-    ${edit ? html`<div class="actions"><button class="btn primary-btn" id="p-add">新增人员</button></div>` : ''}
-    <table><thead><tr><th>姓名</th><th>所在机构</th><th>职务</th><th>电话</th><th>执法资格</th>${edit ? html`<th></th>` : ''}</tr></thead><tbody>
-    ${html.join(people.map((p) => html`<tr><td>${esc(p.name)}</td><td>${esc(un[p.unit_id] || '')}</td><td>${esc(p.title)}</td><td>${esc(p.phone)}</td><td>${qualTag(p)}</td>${edit ? html`<td>${p.is_auxiliary ? '' : html`<button class="btn small" data-qual="${p.id}" data-name="${esc(p.name)}">登记执法证</button>`}</td>` : ''}</tr>`), '')}</tbody></table>`);
-  if (!edit) return;
-  main.querySelector('#p-add').addEventListener('click', async () => {
-    const mine = units.filter((u) => !state.me.township_id || u.township_id === state.me.township_id);
-    const v = await dialog('新增人员', [
-      { name: 'name', label: '姓名', required: true },
-      { name: 'unit_id', label: '所在派驻机构', type: 'select', options: [['', '（乡镇工作人员，不属派驻机构）'], ...mine.map((u) => [u.id, u.name])] },
-      { name: 'title', label: '职务', value: '' },
-      { name: 'phone', label: '电话', value: '' },
-      { name: 'is_auxiliary', label: '人员类别', type: 'select', options: [['0', '执法人员'], ['1', '协管员（辅助人员，不得单独执法）']], value: '0' },
-    ], '保存');
-    if (!v) return;
-    const body = { name: v.name.trim(), title: v.title.trim(), phone: v.phone.trim(), is_auxiliary: v.is_auxiliary === '1' };
-    if (v.unit_id) body.unit_id = Number(v.unit_id);
-    else if (state.me.township_id) body.township_id = state.me.township_id;
-    try { await api('POST', '/people', body); toast(`已新增：${body.name}`); await peopleView(main); } catch (e) { toast(e.message, 'bad'); }
-  });
-  main.querySelectorAll('[data-qual]').forEach((b) => b.addEventListener('click', async () => {
-    const v = await dialog(`登记执法证 · ${b.dataset.name}`, [
-      { name: 'cert_no', label: '执法证号', required: true },
-      { name: 'issuer', label: '发证机关', value: '浙江省人民政府', required: true },
-      { name: 'domains', label: '执法领域（顿号或逗号分隔，如：村镇建设、市容环境）', required: true },
-      { name: 'valid_from', label: '有效期自', type: 'date', value: today(), required: true },
-      { name: 'valid_to', label: '有效期至', type: 'date', value: plusDays(365 * 3), required: true },
-    ], '登记');
-    if (!v) return;
-    const body = { cert_no: v.cert_no.trim(), issuer: v.issuer.trim(), domains: v.domains.split(/[、,，\s]+/).filter(Boolean), valid_from: v.valid_from, valid_to: v.valid_to };
-    try { await api('POST', `/people/${b.dataset.qual}/qualifications`, body); toast('执法证已登记'); await peopleView(main); } catch (e) { toast(e.message, 'bad'); }
-  }));
-}
-
-async function leadershipView() {
-  const r = await api('GET', '/leadership');
-  const pos = { leader: '组长', deputy: '副组长', member: '成员' };
-  return html`<h2>行政执法统筹协调指挥领导小组</h2><div class="card"><table><thead><tr><th>职位</th><th>姓名</th><th>职务</th><th>电话</th></tr></thead><tbody>
-    ${html.join(r.items.map((l) => html`<tr><td>${pos[l.position]}</td><td>${esc(l.name)}</td><td>${esc(l.title)}</td><td>${esc(l.phone)}</td></tr>`), '')}</tbody></table></div>
-    <h2>各派驻机构联合执法负责人</h2><table><thead><tr><th>机构</th><th>负责人</th><th>电话</th></tr></thead><tbody>
-    ${html.join(r.contacts.map((c) => html`<tr><td>${esc(c.unit_name)}</td><td>${esc(c.name || '（未指定）')}</td><td>${esc(c.phone)}</td></tr>`), '')}</tbody></table>`;
-}
-
-async function regionsView() {
-  const regions = await all('/regions');
-  const kids = {};
-  regions.forEach((r) => { (kids[r.parent_id || 0] ||= []).push(r); });
-  const ids = new Set(regions.map((r) => r.id));
-  const roots = regions.filter((r) => !ids.has(r.parent_id));
-  const tree = (r, d) => html`${html`<tr><td class="indent-${Math.min(d, 4)}">${esc(r.name)}</td><td>${LEVEL_LABEL[r.level]}</td><td class="muted">${esc(r.code)}</td></tr>` }${ html.join((kids[r.id] || []).map((k) => tree(k, d + 1)), '')}`;
-  return html`<h2>区域</h2><table><thead><tr><th>名称</th><th>层级</th><th>编码</th></tr></thead><tbody>${html.join(roots.map((r) => tree(r, 0)), '')}</tbody></table>`;
 }
 
 async function usersView() {
