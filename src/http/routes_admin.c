@@ -52,7 +52,7 @@ static void user_rows_fix(struct xz_req *r, json_t *rows)
 }
 
 /* users_list: the county's accounts, ?q= searching the login and the name;
- * each with `locked` (true while a lock-out from any source lasts) and
+ * each with the names of its region, unit, department and person, `locked` (true while a lock-out from any source lasts) and
  * `locked_until` the latest such lock. */
 static int users_list(struct xz_req *r)
 {
@@ -70,7 +70,12 @@ static int users_list(struct xz_req *r)
 	rc = xz_db_query(xz_req_db(r),
 			 xz_arena_printf(r->arena,
 					 "SELECT %s, (SELECT MAX(t.locked_until) FROM login_throttle t "
-					 "WHERE t.username = u.username) AS throttle_until FROM users u "
+					 "WHERE t.username = u.username) AS throttle_until, g.name AS "
+					 "region_name, n.name AS unit_name, d.name AS department_name, "
+					 "p.name AS person_name FROM users u LEFT JOIN regions g ON g.id = "
+					 "u.region_id LEFT JOIN units n ON n.id = u.unit_id LEFT JOIN "
+					 "departments d ON d.id = u.department_id LEFT JOIN people p ON p.id "
+					 "= u.person_id "
 					 "WHERE u.id > $1 AND u.county_id = $2 AND (CAST($4 AS TEXT) IS "
 					 "NULL OR u.username LIKE $4 ESCAPE '\\' OR u.display_name LIKE "
 					 "$4 ESCAPE '\\') ORDER BY u.id LIMIT $3",

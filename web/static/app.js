@@ -1,8 +1,8 @@
 // app.js — the web interface shell: login, the current user, a navigation
 // that follows the user's roles, the inbox badge and the live event stream
 // (SSE), and the screens of the foundation (organisation, people and
-// qualifications, accounts, audit). The other screens live in their own
-// modules (map, problems, report, admin, dashboard). No framework, no
+// qualifications). The other screens live in their own
+// modules (map, problems, report, admin, dashboard, accounts, audit). No framework, no
 // external resources: it works offline on a weak signal.
 import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, can, api, all, dialog, toast, loadLabels, categories, html, setHtml } from './core.js';
 import { pending, flush, watch } from './outbox.js';
@@ -14,6 +14,7 @@ const MODULES = {
   admin: () => import('./admin.js'), dashboard: () => import('./dashboard.js'), joint: () => import('./joint.js'),
   bulletins: () => import('./bulletins.js'), meetings: () => import('./meetings.js'), assessment: () => import('./assessment.js'),
   inspections: () => import('./inspections.js'),
+  accounts: () => import('./accounts.js'), audit: () => import('./audit.js'),
 };
 const lazy = (mod, fn) => async (...args) => {
   let m;
@@ -32,6 +33,8 @@ const [bulletinsView, bulletinView, unitReportsView] = ['bulletinsView', 'bullet
 const [meetingsView, meetingView, meetingItemsView] = ['meetingsView', 'meetingView', 'meetingItemsView'].map((f) => lazy('meetings', f));
 const open311View = lazy('admin', 'open311View');
 const inspectionsView = lazy('inspections', 'inspectionsView');
+const [accountsView, securityView] = ['accountsView', 'securityView'].map((f) => lazy('accounts', f));
+const auditView = lazy('audit', 'auditView');
 const [assessmentView, flagsView, resultsView] = ['assessmentView', 'flagsView', 'resultsView'].map((f) => lazy('assessment', f));
 
 const LEVEL_LABEL = { city: '市', county: '县（市、区）', township: '乡镇（街道）', village: '村（社区）' };
@@ -96,7 +99,8 @@ function screens() {
     { id: 'categories', title: '问题类别', show: has('admin', 'office') && can('list.read'), render: categoriesView, group: '配置' },
     { id: 'calendar', title: '工作日历', show: has('admin', 'office'), render: calendarView, group: '配置' },
     { id: 'routing', title: '派单测试', show: has('admin', 'office') && can('routing.read'), render: routingView, group: '配置' },
-    { id: 'users', title: '账号管理', show: has('admin', 'secadmin') && can('user.read'), render: usersView, group: '配置' },
+    { id: 'users', title: '账号管理', show: has('admin', 'secadmin') && can('user.read'), render: accountsView, group: '配置' },
+    { id: 'security', title: '安全设置', show: has('secadmin') && can('security.write'), render: securityView, group: '配置' },
     { id: 'open311', title: '系统对接', show: has('admin') && can('open311.admin'), render: open311View, group: '配置' },
     { id: 'audit', title: '审计日志', show: has('auditor') && can('audit.read'), render: auditView, group: '配置' },
   ].filter((s) => s.show);
@@ -320,19 +324,6 @@ async function regionsView() {
   const roots = regions.filter((r) => !ids.has(r.parent_id));
   const tree = (r, d) => html`${html`<tr><td class="indent-${Math.min(d, 4)}">${esc(r.name)}</td><td>${LEVEL_LABEL[r.level]}</td><td class="muted">${esc(r.code)}</td></tr>` }${ html.join((kids[r.id] || []).map((k) => tree(k, d + 1)), '')}`;
   return html`<h2>区域</h2><table><thead><tr><th>名称</th><th>层级</th><th>编码</th></tr></thead><tbody>${html.join(roots.map((r) => tree(r, 0)), '')}</tbody></table>`;
-}
-
-async function usersView() {
-  const users = await all('/users');
-  return html`<h2>账号管理</h2><p class="muted">系统管理员管理账号，安全管理员授予角色（三员分立）；任何人不能给自己授权。</p><table><thead><tr><th>用户名</th><th>名称</th><th>角色</th><th>状态</th></tr></thead><tbody>
-    ${html.join(users.map((u) => html`<tr><td>${esc(u.username)}</td><td>${esc(u.display_name)}</td><td>${html.join(u.roles.map((r) => html`<span class="tag">${ROLE_LABEL[r] || r}</span>`), '')}</td><td>${u.is_disabled ? html`<span class="tag red">已停用</span>` : html`<span class="tag green">正常</span>`}</td></tr>`), '')}</tbody></table>`;
-}
-
-async function auditView() {
-  const [v, log] = await Promise.all([api('GET', '/audit/verify'), api('GET', '/audit?limit=100')]);
-  return html`<h2>审计日志</h2><div class="card">哈希链校验：${v.intact ? html`<span class="tag green">完整</span>（${v.entries} 条）` : html`<span class="tag red">第 ${v.first_broken_seq} 条起被篡改</span>`}</div>
-    <table><thead><tr><th>#</th><th>时间</th><th>用户</th><th>来源</th><th>操作</th><th>对象</th><th>结果</th></tr></thead><tbody>
-    ${html.join(log.items.map((e) => html`<tr><td>${e.seq}</td><td>${fmtTime(e.at)}</td><td>${esc(e.username)}</td><td>${esc(e.source)}</td><td>${esc(e.action)}</td><td>${esc(e.object_type)} ${esc(e.object_id)}</td><td>${e.outcome === 'ok' ? html`<span class="tag green">成功</span>` : html`<span class="tag red">${esc(e.outcome)}</span>`}</td></tr>`), '')}</tbody></table>`;
 }
 
 window.addEventListener('hashchange', () => { if (state.me) render(); });
