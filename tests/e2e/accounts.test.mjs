@@ -152,6 +152,7 @@ test('the auditor finds the grant by person and action, checks the chain and dow
   for (const none of ['账号管理', '安全设置']) assert.ok(!nav.includes(none), `auditor has no ${none}`);
   await go(page, '#/audit');
   await page.waitForSelector('#au-table tbody tr');
+  await page.waitForFunction(() => /哈希链完整/.test(document.getElementById('au-verify-res').textContent));
   await page.click('#au-verify');
   await page.waitForFunction(() => /哈希链完整/.test(document.getElementById('au-verify-res').textContent));
   await page.fill('#au-actor', 'secadmin');

@@ -239,6 +239,9 @@ async function homeView(main) {
   if (has('office', 'leader', 'staff', 'contact')) quick.push(['#/meeting-items', '议定事项', '会议议定事项的办理与督办']);
   if (has('office', 'leader')) quick.push(['#/assessment', '考核', '考核办法、得分与履职预警']);
   if (has('dept')) quick.push(['#/inspections', '督促检查', '检查乡镇平台、限期整改']);
+  if (has('admin')) quick.push(['#/users', '账号管理', '新建、停用账号，重置密码']);
+  if (has('secadmin')) quick.push(['#/users', '账号管理', '授予、撤销角色，解除锁定'], ['#/security', '安全设置', '密码策略、审计日志保存期限']);
+  if (has('auditor')) quick.push(['#/audit', '审计日志', '按人员、操作、对象、时间查询，校验与导出']);
   const mine = new Set(screens().map((x) => '#/' + x.id));
   quick = quick.filter(([href]) => mine.has(href));
   return html`<h2>工作台</h2>${quick.length ? html`<div class="quick">${html.join(quick.map(([h, t, d]) => html`<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`), '')}</div>` : ''}

@@ -111,16 +111,18 @@ export async function auditView(main) {
       msg.textContent = '起始日期不能晚于截止日期';
     }
   });
-  main.querySelector('#au-verify').addEventListener('click', async (ev) => {
-    const out = main.querySelector('#au-verify-res');
-    ev.target.disabled = true;
+  // the chain is checked when the screen opens and again on demand
+  const verify = async () => {
+    const b = main.querySelector('#au-verify'), out = main.querySelector('#au-verify-res');
+    b.disabled = true;
     out.textContent = '正在校验…';
     try {
       const v = await api('GET', '/audit/verify');
-      setHtml(out, v.intact ? html`<span class="tag green">哈希链完整</span> 共 ${v.entries} 条记录，未发现篡改`
+      setHtml(out, v.intact ? html`<span class="tag green">哈希链完整</span> 共 ${v.entries} 条记录，未发现篡改（${fmtTime(new Date().toISOString())} 校验）`
         : html`<span class="tag red">哈希链被破坏</span> 第 ${v.first_broken_seq} 条记录起与链不符，请立即上报`);
     } catch (e) { out.textContent = e.message; }
-    ev.target.disabled = false;
-  });
-  await search();
+    b.disabled = false;
+  };
+  main.querySelector('#au-verify').addEventListener('click', verify);
+  await Promise.all([verify(), search()]);
 }
