@@ -11,9 +11,12 @@
 #define XZ_AUDIT_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct xz_db;
+struct xz_ctx;
 
 struct xz_audit_entry {
 	int64_t user_id;        /* 0 for anonymous / system */
@@ -38,5 +41,27 @@ int xz_audit_append(struct xz_db *db, const struct xz_audit_entry *e);
  * *bad_seq the first entry whose hash or link is wrong (0 when intact).
  * Returns 0 when intact, XZ_ECONFLICT when broken, or a storage error. */
 int xz_audit_verify(struct xz_db *db, int64_t *count, int64_t *bad_seq);
+
+/* What an auditor searches the trail for; every part optional (NULL or 0). */
+struct xz_audit_filter {
+	int64_t county_id;       /* the reader's county: its entries and those of none */
+	const char *actor;       /* username, exact */
+	const char *action;      /* exact ("role.grant"), or a family ending in '.' ("role.") */
+	const char *object_type; /* "user", "problem" … */
+	const char *object_id;
+	int64_t from, to; /* at >= from, at <= to (Unix seconds; 0: open) */
+};
+
+/* xz_audit_search: entries matching f, newest first, with seq below
+ * before_seq (0: from the newest), at most limit; *rows (caller owns) with
+ * `at` as ISO 8601. Returns 0 or a storage error described in c. */
+int xz_audit_search(struct xz_ctx *c, const struct xz_audit_filter *f, int64_t before_seq,
+		    int64_t limit, json_t **rows);
+
+/* xz_audit_export: every entry matching f, newest first, streamed to a file
+ * as CSV or XLSX (export.h: formulas neutralised). *fd (caller closes) and
+ * *len as xz_export_finish. Returns 0 or an error described in c. */
+int xz_audit_export(struct xz_ctx *c, const struct xz_audit_filter *f, bool xlsx, int *fd,
+		    size_t *len);
 
 #endif

@@ -9,18 +9,16 @@
  * (two-character words are common in Chinese: 垃圾, 违建) fall back to a
  * LIKE scan, as the trigram indexes themselves would.
  */
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <xlsxwriter.h>
 
 #include "core/xz.h"
 #include "core/limits.h"
 #include "core/xtime.h"
 #include "domain/ctx.h"
+#include "domain/export.h"
 #include "domain/problem.h"
 #include "domain/search.h"
 #include "store/sqlbuf.h"
@@ -173,28 +171,6 @@ static const char *const heads[] = {"编号",	"乡镇",	    "网格",    "渠道
 				    "办理时限", "结案时间", "是否按期"};
 #define NCOLS 13
 
-/* neutral: a cell a spreadsheet would read as a formula gets a leading
- * apostrophe (the cell stays text). */
-static const char *neutral(struct xz_arena *a, const char *s)
-{
-	if (s && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r'))
-		return xz_arena_printf(a, "'%s", s);
-	return s ? s : "";
-}
-
-static void csv_field(FILE *out, const char *s, bool last)
-{
-	/* every field quoted, quotes doubled (libcsv's csv_fwrite) */
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-	fputs(last ? "\r\n" : ",", out);
-}
-
 static const char *instant(struct xz_arena *a, json_t *row, const char *k)
 {
 	json_t *v = json_object_get(row, k);
@@ -221,55 +197,22 @@ static void cells(struct xz_arena *a, json_t *row, const char **v)
 	v[10] = instant(a, row, "due_at");
 	v[11] = instant(a, row, "closed_at");
 	v[12] = json_is_integer(ot) ? (json_integer_value(ot) ? "是" : "否") : "";
-	for (int i = 0; i < NCOLS; i++)
-		v[i] = neutral(a, v[i]);
 }
 
 int xz_search_export(struct xz_ctx *c, const struct xz_search_filter *f, bool xlsx, int *fd,
 		     size_t *len)
 {
+	static const double width[NCOLS] = {8, 10, 16, 10, 14, 48, 24, 10, 24, 26, 26, 26, 8};
 	struct xz_problem_where w = {0};
-	char path[] = "/tmp/xz-export-XXXXXX";
-	lxw_workbook *wb = NULL;
-	lxw_worksheet *ws = NULL;
-	lxw_format *bold = NULL;
-	FILE *out = NULL;
-	int64_t last = 0, row_no = 0;
-	int rc, tmp = -1;
+	struct xz_export *ex = NULL;
+	int64_t last = 0;
+	int rc;
 	*fd = -1;
 	*len = 0;
 	if ((rc = xz_search_where(c, f, 3, &w)) < 0)
 		return rc;
-	if ((tmp = mkstemp(path)) < 0)
-		return xz_ctx_fail(c, XZ_EIO, "export_failed", "导出失败", "Export failed", NULL);
-	if (xlsx) {
-		lxw_workbook_options opt = {.constant_memory = 1, .tmpdir = "/tmp"};
-		close(tmp);
-		tmp = -1;
-		if (!(wb = workbook_new_opt(path, &opt)) ||
-		    !(ws = workbook_add_worksheet(wb, "问题清单"))) {
-			rc = XZ_EIO;
-			goto out;
-		}
-		bold = workbook_add_format(wb);
-		format_set_bold(bold);
-		for (int i = 0; i < NCOLS; i++) {
-			static const double width[NCOLS] = {8,	10, 16, 10, 14, 48, 24,
-							    10, 24, 26, 26, 26, 8};
-			worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, width[i], NULL);
-			worksheet_write_string(ws, 0, (lxw_col_t)i, heads[i], bold);
-		}
-		worksheet_freeze_panes(ws, 1, 0);
-	} else {
-		if (!(out = fdopen(tmp, "w+b"))) {
-			rc = XZ_EIO;
-			goto out;
-		}
-		tmp = -1;
-		fputs("\xEF\xBB\xBF", out);
-		for (int i = 0; i < NCOLS; i++)
-			csv_field(out, heads[i], i == NCOLS - 1);
-	}
+	if ((rc = xz_export_open(xlsx, "问题清单", heads, width, NCOLS, &ex)) < 0)
+		goto out;
 	for (;;) {
 		/* a page at a time, newest first, by keyset */
 		struct xz_val args[XZ_SEARCH_MAX_ARGS + 2];
@@ -300,60 +243,20 @@ int xz_search_export(struct xz_ctx *c, const struct xz_search_filter *f, bool xl
 		{
 			const char *v[NCOLS];
 			cells(c->arena, row, v);
-			row_no++;
-			for (int k = 0; k < NCOLS; k++) {
-				if (xlsx && k == 0)
-					worksheet_write_number(
-					    ws, (lxw_row_t)row_no, 0,
-					    (double)json_integer_value(json_object_get(row, "id")),
-					    NULL);
-				else if (xlsx)
-					worksheet_write_string(ws, (lxw_row_t)row_no, (lxw_col_t)k,
-							       v[k], NULL);
-				else
-					csv_field(out, v[k], k == NCOLS - 1);
-			}
+			if (xz_export_row(ex, v, 0) < 0)
+				break; /* a worksheet's last row */
 			last = json_integer_value(json_object_get(row, "id"));
 		}
-		i = json_array_size(rows);
+		if (i < json_array_size(rows) || json_array_size(rows) < EXPORT_PAGE) {
+			json_decref(rows);
+			break;
+		}
 		json_decref(rows);
-		if (i < EXPORT_PAGE)
-			break;
-		if (row_no >= 1048575) /* a worksheet's last row */
-			break;
 	}
-	if (xlsx) {
-		lxw_error e = workbook_close(wb);
-		wb = NULL;
-		if (e != LXW_NO_ERROR || (tmp = open(path, O_RDONLY)) < 0) {
-			rc = XZ_EIO;
-			goto out;
-		}
-	} else {
-		if (fflush(out) != 0 || (tmp = dup(fileno(out))) < 0) {
-			rc = XZ_EIO;
-			goto out;
-		}
-	}
-	{
-		off_t end = lseek(tmp, 0, SEEK_END);
-		if (end < 0 || lseek(tmp, 0, SEEK_SET) < 0) {
-			rc = XZ_EIO;
-			goto out;
-		}
-		*len = (size_t)end;
-	}
-	*fd = tmp;
-	tmp = -1;
-	rc = 0;
+	rc = xz_export_finish(ex, fd, len);
+	ex = NULL;
 out:
-	if (wb)
-		workbook_close(wb);
-	if (out)
-		fclose(out);
-	if (tmp >= 0)
-		close(tmp);
-	unlink(path);
+	xz_export_abort(ex);
 	if (rc < 0 && !c->err_code)
 		rc = xz_ctx_fail(c, rc, "export_failed", "导出失败", "Export failed", NULL);
 	return rc;

@@ -51,21 +51,50 @@ static void user_rows_fix(struct xz_req *r, json_t *rows)
 	xz_present_all(rows);
 }
 
+/* users_list: the county's accounts, ?q= searching the login and the name;
+ * each with the names of its region, unit, department and person, `locked` (true while a lock-out from any source lasts) and
+ * `locked_until` the latest such lock. */
 static int users_list(struct xz_req *r)
 {
-	int64_t after, limit;
-	json_t *rows = NULL;
+	int64_t after, limit, now = xz_now();
+	const char *q = xz_req_query(r, "q");
+	json_t *rows = NULL, *row;
+	char buf[XZ_TIME_LEN];
+	size_t i;
 	int rc;
 	if ((rc = xz_req_page(r, &after, &limit)) < 0)
 		return rc;
+	if (q && strlen(q) > 100)
+		return xz_fail(r, XZ_EMALFORMED, "query_too_long", "搜索词过长",
+			       "The search text is too long", "q");
 	rc = xz_db_query(xz_req_db(r),
 			 xz_arena_printf(r->arena,
-					 "SELECT %s FROM users u WHERE u.id > $1 AND u.county_id = $2 "
-					 "ORDER BY u.id LIMIT $3",
+					 "SELECT %s, (SELECT MAX(t.locked_until) FROM login_throttle t "
+					 "WHERE t.username = u.username) AS throttle_until, g.name AS "
+					 "region_name, n.name AS unit_name, d.name AS department_name, "
+					 "p.name AS person_name FROM users u LEFT JOIN regions g ON g.id = "
+					 "u.region_id LEFT JOIN units n ON n.id = u.unit_id LEFT JOIN "
+					 "departments d ON d.id = u.department_id LEFT JOIN people p ON p.id "
+					 "= u.person_id "
+					 "WHERE u.id > $1 AND u.county_id = $2 AND (CAST($4 AS TEXT) IS "
+					 "NULL OR u.username LIKE $4 ESCAPE '\\' OR u.display_name LIKE "
+					 "$4 ESCAPE '\\') ORDER BY u.id LIMIT $3",
 					 user_cols),
-			 XZ_ARGS(XZ_INT(after), XZ_INT(r->user->county_id), XZ_INT(limit)), &rows);
+			 XZ_ARGS(XZ_INT(after), XZ_INT(r->user->county_id), XZ_INT(limit),
+				 XZ_TEXT(q && *q ? xz_req_like(r, q) : NULL)),
+			 &rows);
 	if (rc < 0)
 		return xz_fail_db(r, rc);
+	json_array_foreach(rows, i, row)
+	{
+		int64_t until = xz_jint(row, "locked_until"), t = xz_jint(row, "throttle_until");
+		if (t > until)
+			until = t;
+		json_object_del(row, "throttle_until");
+		json_object_set_new(row, "locked", json_boolean(until > now));
+		json_object_set_new(row, "locked_until",
+				    until > now ? json_string(xz_time_format(until, buf)) : json_null());
+	}
 	user_rows_fix(r, rows);
 	return xz_reply_page(r, rows, limit);
 }
@@ -442,41 +471,91 @@ static int settings_put(struct xz_req *r)
 	return settings_get(r);
 }
 
+/* audit_filter: the auditor's search from the query string: actor (a
+ * username), action (exact, or a family "role."), object_kind (or its older
+ * name object_type) and object_id, from and to (ISO 8601 or a date; a bare
+ * `to` date takes in the whole day). 400 with the field on a bad time. */
+static int audit_filter(struct xz_req *r, struct xz_audit_filter *f)
+{
+	const char *from = xz_req_query(r, "from"), *to = xz_req_query(r, "to");
+	memset(f, 0, sizeof(*f));
+	f->county_id = r->user->county_id;
+	f->actor = xz_req_query(r, "actor");
+	f->action = xz_req_query(r, "action");
+	f->object_type = xz_req_query(r, "object_kind");
+	if (!f->object_type)
+		f->object_type = xz_req_query(r, "object_type");
+	f->object_id = xz_req_query(r, "object_id");
+	if (f->actor && !*f->actor)
+		f->actor = NULL;
+	if (f->action && !*f->action)
+		f->action = NULL;
+	if (f->object_type && !*f->object_type)
+		f->object_type = NULL;
+	if (f->object_id && !*f->object_id)
+		f->object_id = NULL;
+	if (from && *from && (strlen(from) > 40 || xz_time_parse(from, &f->from) < 0))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_time", "起始时间格式不正确",
+			       "from must be an ISO 8601 time or a date", "from");
+	if (to && *to && (strlen(to) > 40 || xz_time_parse(to, &f->to) < 0))
+		return xz_fail(r, XZ_EMALFORMED, "invalid_time", "截止时间格式不正确",
+			       "to must be an ISO 8601 time or a date", "to");
+	if (to && strlen(to) == 10) /* a day: up to its last second */
+		f->to += 86399;
+	if (f->from && f->to && f->from > f->to)
+		return xz_fail(r, XZ_EMALFORMED, "invalid_range", "起始时间不能晚于截止时间",
+			       "from must not be after to", "from");
+	return 0;
+}
+
 static int audit_list(struct xz_req *r)
 {
+	struct xz_audit_filter f;
 	int64_t after, limit;
-	const char *action = xz_req_query(r, "action"), *otype = xz_req_query(r, "object_type"),
-		   *oid = xz_req_query(r, "object_id");
 	json_t *rows = NULL;
 	int rc;
-	if ((rc = xz_req_page(r, &after, &limit)) < 0)
+	if ((rc = xz_req_page(r, &after, &limit)) < 0 || (rc = audit_filter(r, &f)) < 0)
 		return rc;
 	/* newest first: the cursor is the smallest seq seen */
-	rc = xz_db_query(xz_req_db(r),
-			 "SELECT seq AS id, seq, at, user_id, username, roles, source, action, "
-			 "object_type, object_id, outcome, detail, before, after, hash FROM audit_log "
-			 "WHERE (CAST($1 AS BIGINT) IS NULL OR seq < $1) AND (county_id = $2 OR "
-			 "county_id = 0 OR county_id IS NULL) AND (CAST($3 AS TEXT) IS NULL OR action "
-			 "= $3) AND (CAST($4 AS TEXT) IS NULL OR object_type = $4) AND (CAST($5 AS "
-			 "TEXT) IS NULL OR object_id = $5) ORDER BY seq DESC LIMIT $6",
-			 XZ_ARGS(XZ_ID(after), XZ_INT(r->user->county_id), XZ_TEXT(action),
-				 XZ_TEXT(otype), XZ_TEXT(oid), XZ_INT(limit)),
-			 &rows);
-	if (rc < 0)
-		return xz_fail_db(r, rc);
-	{ /* the entry's instant is `at`: presented as ISO 8601 like every *_at */
-		size_t i;
-		json_t *row;
-		char buf[XZ_TIME_LEN];
-		json_array_foreach(rows, i, row)
-		{
-			json_t *at = json_object_get(row, "at");
-			if (json_is_integer(at))
-				json_object_set_new(row, "at",
-						    json_string(xz_time_format(json_integer_value(at), buf)));
-		}
-	}
+	if ((rc = xz_audit_search(xz_req_ctx(r), &f, after, limit, &rows)) < 0)
+		return rc;
 	return xz_reply_page(r, rows, limit);
+}
+
+/* audit_export: the filtered trail as a file; the export is itself audited
+ * (who took a copy of the trail, with which filter). */
+static int audit_export(struct xz_req *r, bool xlsx)
+{
+	struct xz_audit_filter f;
+	char day[XZ_DATE_LEN];
+	int fd = -1, rc;
+	size_t len = 0;
+	if ((rc = audit_filter(r, &f)) < 0)
+		return rc;
+	if ((rc = xz_audit_export(xz_req_ctx(r), &f, xlsx, &fd, &len)) < 0)
+		return rc;
+	xz_req_audit_detail(r, "audit.export", "audit", 0, "ok", xlsx ? "xlsx" : "csv", NULL,
+			    NULL);
+	xz_req_header_add(r, "Content-Disposition",
+			  xz_arena_printf(r->arena, "attachment; filename=\"audit-%s.%s\"",
+					  xz_date_format(xz_day_of(xz_now()), day),
+					  xlsx ? "xlsx" : "csv"));
+	r->raw_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+			   : "text/csv; charset=utf-8";
+	r->raw_fd = fd;
+	r->raw_fd_len = len;
+	r->raw_is_fd = true;
+	return 0;
+}
+
+static int audit_export_csv(struct xz_req *r)
+{
+	return audit_export(r, false);
+}
+
+static int audit_export_xlsx(struct xz_req *r)
+{
+	return audit_export(r, true);
 }
 
 static int audit_verify(struct xz_req *r)
@@ -502,5 +581,7 @@ const struct xz_route xz_routes_admin[] = {
 	{"PUT", "/api/v1/settings", settings_put, "security.write", 0},
 	{"GET", "/api/v1/audit", audit_list, "audit.read", 0},
 	{"GET", "/api/v1/audit/verify", audit_verify, "audit.read", 0},
+	{"GET", "/api/v1/audit/export.csv", audit_export_csv, "audit.read", 0},
+	{"GET", "/api/v1/audit/export.xlsx", audit_export_xlsx, "audit.read", 0},
 	{NULL, NULL, NULL, NULL, 0},
 };

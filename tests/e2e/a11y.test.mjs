@@ -197,6 +197,41 @@ test('the organisation editor: a unit\'s page, a form showing an error beside it
   assert.deepEqual(bad, [], bad.join('\n'));
 });
 
+test('the administrators\' screens: the new-account form, a role dialog and the audit search on a phone', async () => {
+  const bad = [];
+  let page = await open(browser, h, 'admin');
+  await go(page, '#/users');
+  await settle(page);
+  await page.click('#acc-new');
+  await page.waitForSelector('#acc-create');
+  await page.click('#acc-create button[type=submit]'); // empty: the refusal by the field
+  await page.waitForFunction(() => document.getElementById('n-username-err')?.textContent);
+  bad.push(...await audit(page, 'admin new account'));
+  await page.context().close();
+  page = await open(browser, h, 'secadmin', { viewport: PHONE });
+  for (const href of ['#/users', '#/security']) {
+    await go(page, href);
+    await settle(page);
+    bad.push(...await audit(page, `secadmin phone ${href}`), ...await plain(page, `secadmin phone ${href}`));
+  }
+  await go(page, '#/users');
+  await settle(page);
+  await page.locator('#acc-table button[data-act=grant]').first().click();
+  await page.waitForSelector('.modal [role=dialog]');
+  bad.push(...await audit(page, 'secadmin grant dialog'));
+  await page.context().close();
+  page = await open(browser, h, 'auditor', { viewport: PHONE });
+  await go(page, '#/audit');
+  await settle(page);
+  await page.waitForSelector('#au-table tbody tr');
+  await page.click('#au-verify');
+  await page.waitForFunction(() => /哈希链/.test(document.getElementById('au-verify-res').textContent));
+  bad.push(...await audit(page, 'auditor phone #/audit'), ...await plain(page, 'auditor phone #/audit'));
+  bad.push(...page.errors.map((e) => `auditor: script error: ${e}`));
+  await page.context().close();
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
 test('keyboard and screen readers: titles, focus, dialogs, skip link, photo picker, map controls, lights in words', async () => {
   const page = await open(browser, h, 'office');
   await go(page, '#/people');

@@ -1,8 +1,8 @@
 // app.js — the web interface shell: login, the current user, a navigation
 // that follows the user's roles, the inbox badge and the live event stream
 // (SSE), and the screens of the foundation (organisation, people and
-// qualifications, accounts, audit). The other screens live in their own
-// modules (map, problems, report, admin, dashboard). No framework, no
+// qualifications). The other screens live in their own
+// modules (map, problems, report, admin, dashboard, accounts, audit). No framework, no
 // external resources: it works offline on a weak signal.
 import { ROLE_LABEL, state, esc, fmtTime, today, plusDays, has, can, api, all, dialog, toast, loadLabels, categories, html, setHtml } from './core.js';
 import { pending, flush, watch } from './outbox.js';
@@ -16,6 +16,7 @@ const MODULES = {
   inspections: () => import('./inspections.js'), linkage: () => import('./linkage.js'),
   patrol: () => import('./patrol.js'),
   orgadmin: () => import('./orgadmin.js'),
+  accounts: () => import('./accounts.js'), audit: () => import('./audit.js'),
 };
 const lazy = (mod, fn) => async (...args) => {
   let m;
@@ -36,6 +37,8 @@ const open311View = lazy('admin', 'open311View');
 const inspectionsView = lazy('inspections', 'inspectionsView');
 const lineView = lazy('linkage', 'lineView');
 const [patrolView, patrolsView] = ['patrolView', 'patrolsView'].map((f) => lazy('patrol', f));
+const [accountsView, securityView] = ['accountsView', 'securityView'].map((f) => lazy('accounts', f));
+const auditView = lazy('audit', 'auditView');
 const [assessmentView, flagsView, resultsView] = ['assessmentView', 'flagsView', 'resultsView'].map((f) => lazy('assessment', f));
 const [unitsView, peopleView, leadershipView, regionsView, gridMembersView, patrolItemsView] =
   ['unitsView', 'peopleView', 'leadershipView', 'regionsView', 'gridMembersView', 'patrolItemsView'].map((f) => lazy('orgadmin', f));
@@ -106,7 +109,8 @@ function screens() {
     { id: 'categories', title: '问题类别', show: has('admin', 'office') && can('list.read'), render: categoriesView, group: '配置' },
     { id: 'calendar', title: '工作日历', show: has('admin', 'office'), render: calendarView, group: '配置' },
     { id: 'routing', title: '派单测试', show: has('admin', 'office') && can('routing.read'), render: routingView, group: '配置' },
-    { id: 'users', title: '账号管理', show: has('admin', 'secadmin') && can('user.read'), render: usersView, group: '配置' },
+    { id: 'users', title: '账号管理', show: has('admin', 'secadmin') && can('user.read'), render: accountsView, group: '配置' },
+    { id: 'security', title: '安全设置', show: has('secadmin') && can('security.write'), render: securityView, group: '配置' },
     { id: 'open311', title: '系统对接', show: has('admin') && can('open311.admin'), render: open311View, group: '配置' },
     { id: 'audit', title: '审计日志', show: has('auditor') && can('audit.read'), render: auditView, group: '配置' },
   ].filter((s) => s.show);
@@ -255,6 +259,9 @@ async function homeView(main) {
   if (has('office', 'leader')) quick.push(['#/assessment', '考核', '考核办法、得分与履职预警']);
   if (has('dept')) quick.push(['#/line', '条线问题与交办', '各乡镇本条线问题：上提、限期交办']);
   if (has('dept')) quick.push(['#/inspections', '督促检查', '检查乡镇平台、限期整改']);
+  if (has('admin')) quick.push(['#/users', '账号管理', '新建、停用账号，重置密码']);
+  if (has('secadmin')) quick.push(['#/users', '账号管理', '授予、撤销角色，解除锁定'], ['#/security', '安全设置', '密码策略、审计日志保存期限']);
+  if (has('auditor')) quick.push(['#/audit', '审计日志', '按人员、操作、对象、时间查询，校验与导出']);
   const mine = new Set(screens().map((x) => '#/' + x.id));
   quick = quick.filter(([href]) => mine.has(href));
   return html`<h2>工作台</h2>${quick.length ? html`<div class="quick">${html.join(quick.map(([h, t, d]) => html`<a class="card quick-item" href="${h}"><b>${t}</b><span class="muted">${d}</span></a>`), '')}</div>` : ''}
@@ -263,19 +270,6 @@ async function homeView(main) {
     <span class="muted">所在：</span>${esc([me.county_name, me.township_name, me.unit_name, me.department_name].filter(Boolean).join(' · '))}</div>
     <div class="card"><b>我的登录会话</b><table><thead><tr><th>登录时间</th><th>最近活动</th><th>来源</th><th></th></tr></thead><tbody>
     ${html.join(s.items.map((x) => html`<tr><td>${fmtTime(x.created_at)}</td><td>${fmtTime(x.last_seen_at)}</td><td>${esc(x.source)}</td><td>${x.current ? html`<span class="tag green">当前</span>` : ''}</td></tr>`), '')}</tbody></table></div>`;
-}
-
-async function usersView() {
-  const users = await all('/users');
-  return html`<h2>账号管理</h2><p class="muted">系统管理员管理账号，安全管理员授予角色（三员分立）；任何人不能给自己授权。</p><table><thead><tr><th>用户名</th><th>名称</th><th>角色</th><th>状态</th></tr></thead><tbody>
-    ${html.join(users.map((u) => html`<tr><td>${esc(u.username)}</td><td>${esc(u.display_name)}</td><td>${html.join(u.roles.map((r) => html`<span class="tag">${ROLE_LABEL[r] || r}</span>`), '')}</td><td>${u.is_disabled ? html`<span class="tag red">已停用</span>` : html`<span class="tag green">正常</span>`}</td></tr>`), '')}</tbody></table>`;
-}
-
-async function auditView() {
-  const [v, log] = await Promise.all([api('GET', '/audit/verify'), api('GET', '/audit?limit=100')]);
-  return html`<h2>审计日志</h2><div class="card">哈希链校验：${v.intact ? html`<span class="tag green">完整</span>（${v.entries} 条）` : html`<span class="tag red">第 ${v.first_broken_seq} 条起被篡改</span>`}</div>
-    <table><thead><tr><th>#</th><th>时间</th><th>用户</th><th>来源</th><th>操作</th><th>对象</th><th>结果</th></tr></thead><tbody>
-    ${html.join(log.items.map((e) => html`<tr><td>${e.seq}</td><td>${fmtTime(e.at)}</td><td>${esc(e.username)}</td><td>${esc(e.source)}</td><td>${esc(e.action)}</td><td>${esc(e.object_type)} ${esc(e.object_id)}</td><td>${e.outcome === 'ok' ? html`<span class="tag green">成功</span>` : html`<span class="tag red">${esc(e.outcome)}</span>`}</td></tr>`), '')}</tbody></table>`;
 }
 
 window.addEventListener('hashchange', () => { if (state.me) render(); });
