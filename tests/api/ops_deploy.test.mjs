@@ -116,7 +116,7 @@ test('make run\'s script creates the demo in an empty database and says so; a se
     const proc = spawn('bash', [join(ROOT, 'scripts/run.sh'), d.url, `127.0.0.1:${port}`], { env: { ...process.env, XZ_BIN: BIN }, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
     let out = '';
     proc.stdout.on('data', (c) => { out += c; });
-    for (let i = 0; i < 400 && !out.includes('demo logins'); i++) await sleep(50);
+    for (let i = 0; i < 1200 && !out.includes('demo logins'); i++) await sleep(50); // up to a minute on a loaded machine
     const e = exited(proc);
     proc.kill('SIGTERM');
     assert.equal(await e, 0);
