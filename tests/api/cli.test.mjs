@@ -42,7 +42,7 @@ test('user add, passwd, disable, list from the shell; the policy applies', () =>
 
 // --- options anywhere; an unknown or misplaced option is a usage error (issue 9) ---
 
-const run = (args, opts = {}) => spawnSync(BIN, args, { encoding: 'utf8', timeout: 30000, ...opts });
+const run = (args, opts = {}) => spawnSync(BIN, args, { encoding: 'utf8', timeout: 120000, ...opts });
 
 test('an unknown option, before or after the command, is a usage error (2) and nothing starts', () => {
   for (const args of [['serve', '--listen', '127.0.0.1:9999', '--bogus'], ['--bogus', 'serve'], ['migrate', '-x'], ['serve', '--listen']]) {
