@@ -23,10 +23,11 @@ const DEPT_POSITION = { leader: '组长', deputy: '副组长', member: '成员' 
 
 // ------------------------------------------------------------ forms
 let formSeq = 0;
-const fieldId = (k, name) => `ed${k}-${name}`;
+// the ids core.js `dialog` gives its fields (one dialog is open at a time)
+const fieldId = (name) => `dlg-${name}`;
 
-function fieldHtml(k, f) {
-  const id = fieldId(k, f.name), err = `${id}-err`;
+function fieldHtml(f) {
+  const id = fieldId(f.name), err = `${id}-err`;
   const describe = html`aria-describedby="${err}"`;
   let input;
   if (f.type === 'note') return html`<p class="muted">${f.label}</p>`;
@@ -56,7 +57,7 @@ export function editDialog(title, fields, submit, okText = '保存', { change } 
     const k = ++formSeq, wrap = document.createElement('div'), opener = document.activeElement;
     wrap.className = 'modal';
     setHtml(wrap, html`<form class="modal-box org-form" role="dialog" aria-modal="true" aria-labelledby="ed${k}-title" novalidate><h3 id="ed${k}-title">${title}</h3>
-      ${html.join(fields.map((f) => fieldHtml(k, f)))}<p class="field-err" id="ed${k}-form-err" role="alert"></p>
+      ${html.join(fields.map((f) => fieldHtml(f)))}<p class="field-err" id="ed${k}-form-err" role="alert"></p>
       <div class="modal-actions"><button type="button" class="btn" data-cancel>取消</button><button type="submit" class="btn primary-btn">${okText}</button></div></form>`);
     document.body.appendChild(wrap);
     const form = wrap.querySelector('form');
@@ -102,8 +103,8 @@ export function editDialog(title, fields, submit, okText = '保存', { change } 
         btn.disabled = false;
         const f = e.field && fields.find((x) => x.name === e.field || (x.for || []).includes(e.field));
         if (f) {
-          const el = form.querySelector('#' + fieldId(k, f.name));
-          form.querySelector(`#${fieldId(k, f.name)}-err`).textContent = e.message;
+          const el = form.querySelector('#' + fieldId(f.name));
+          form.querySelector(`#${fieldId(f.name)}-err`).textContent = e.message;
           el.setAttribute('aria-invalid', 'true');
           el.focus?.();
         } else {
