@@ -47,10 +47,8 @@ if (cmd === 'make') {
   try { t = JSON.parse(readFileSync(file, 'utf8')); } catch {}
   if (t && t.engine === 'pg') {
     const name = t.url.replace(/^.*\//, '');
-    try {
-      sqlOn(process.env.XZ_PG_URL, `ALTER DATABASE ${name} WITH IS_TEMPLATE false`);
-      sqlOn(process.env.XZ_PG_URL, `DROP DATABASE IF EXISTS ${name}`);
-    } catch {}
+    try { sqlOn(process.env.XZ_PG_URL, `ALTER DATABASE ${name} WITH IS_TEMPLATE false`); } catch {} // gone, or left invalid by an interrupted drop
+    try { sqlOn(process.env.XZ_PG_URL, `DROP DATABASE IF EXISTS ${name}`); } catch {}
   } else if (t && t.dir) {
     rmSync(t.dir, { recursive: true, force: true });
   }
