@@ -8,12 +8,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freshDb, cli, sqlOn, BIN, ENGINE, startServer, LATEST, LATEST3 } from './lib.mjs';
+import { demoDb, freshDb, cli, sqlOn, BIN, ENGINE, startServer, LATEST, LATEST3 } from './lib.mjs';
 
 test('backup, change, restore: the database is as it was at the backup', () => {
-  const d = freshDb();
+  const d = demoDb();
   try {
-    cli(d.url, ['demo']);
     const file = join(mkdtempSync(join(tmpdir(), 'xz-bak-')), 'backup.dump');
     assert.match(cli(d.url, ['backup', file]), /backup written/);
     const before = sqlOn(d.url, 'SELECT COUNT(*) FROM people');
@@ -28,9 +27,8 @@ test('backup, change, restore: the database is as it was at the backup', () => {
 });
 
 test('user add, passwd, disable, list from the shell; the policy applies', () => {
-  const d = freshDb();
+  const d = demoDb();
   try {
-    cli(d.url, ['demo']);
     const county = sqlOn(d.url, "SELECT id FROM regions WHERE level = 'county'");
     assert.match(cli(d.url, ['user', 'add', 'newclerk', county, 'office'], { env: { ...process.env, XZ_PASSWORD: 'Clerk-Password-2026' } }), /created user newclerk/);
     assert.throws(() => cli(d.url, ['user', 'passwd', 'newclerk'], { env: { ...process.env, XZ_PASSWORD: 'short' } }));
@@ -79,10 +77,8 @@ test('options after the command work as before it', () => {
 // --- backup and restore that cannot hurt (issue 18) ---
 
 test('restore refuses a database holding data without --force, and changes nothing', () => {
-  const d = freshDb(), e = freshDb();
+  const d = demoDb(), e = demoDb();
   try {
-    cli(d.url, ['demo']);
-    cli(e.url, ['demo']);
     const file = join(mkdtempSync(join(tmpdir(), 'xz-bak-')), 'backup.dump');
     cli(d.url, ['backup', file]);
     sqlOn(e.url, "UPDATE people SET name = '留下' WHERE id = 1");
@@ -108,9 +104,8 @@ test('restore refuses while a server uses the database, even with --force', asyn
 });
 
 test('backups are 0600, written whole or not at all: a failed backup leaves the previous one intact', () => {
-  const d = freshDb();
+  const d = demoDb();
   try {
-    cli(d.url, ['demo']);
     const dir = mkdtempSync(join(tmpdir(), 'xz-bak-'));
     const file = join(dir, 'backup.dump');
     cli(d.url, ['backup', file]);
@@ -126,9 +121,8 @@ test('backups are 0600, written whole or not at all: a failed backup leaves the 
 });
 
 test('one backup holds the database and the evidence; restore brings both; check verifies evidence hashes', () => {
-  const d = freshDb(), e = freshDb();
+  const d = demoDb(), e = freshDb();
   try {
-    cli(d.url, ['demo']);
     const ev = mkdtempSync(join(tmpdir(), 'xz-ev-'));
     const content = Buffer.from('%PDF-1.4 evidence ' + Date.now());
     const hex = createHash('sha256').update(content).digest('hex');

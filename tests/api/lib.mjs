@@ -5,8 +5,11 @@
 // starts the server binary XZ_BIN (default build/xiezhi) in test mode on a
 // free port and answers a handle: { url, api(), login(), stop(), sql(),
 // cli() }. Every test file starts its own server, so files run in parallel.
+// Under scripts/test.sh the demo county is made once per suite
+// (tests/api/template.mjs) and each file gets a clone of it.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import net from 'node:net';
@@ -29,17 +32,57 @@ async function freePort() {
 }
 
 let dbCounter = 0;
-export function freshDb() {
+export function freshDb(prefix = 'xz_t') {
   if (ENGINE === 'pg') {
     const base = process.env.XZ_PG_URL;
     if (!base) throw new Error('XZ_PG_URL is not set (scripts/pg.sh start)');
-    const name = `xz_t_${process.pid}_${Date.now()}_${dbCounter++}`;
+    const name = `${prefix}_${process.pid}_${Date.now()}_${dbCounter++}`;
     execFileSync('psql', [base, '-qAtc', `CREATE DATABASE ${name}`]);
     const url = base.replace(/\/[^/]*$/, '/' + name);
     return { url, drop: () => { try { execFileSync('psql', [base, '-qAtc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]); } catch {} } };
   }
   const dir = mkdtempSync(join(tmpdir(), 'xz-api-'));
   return { url: join(dir, 'test.db'), dir, drop: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function binSha256(path) {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+// demoClone: a fresh database holding the demo county, cloned from the
+// template XZ_DEMO_TEMPLATE names when that was made on this engine by this
+// very binary (tests/api/template.mjs); null when there is none to use.
+let template;
+function demoClone() {
+  if (template === undefined) {
+    template = null;
+    try {
+      const t = JSON.parse(readFileSync(process.env.XZ_DEMO_TEMPLATE || '', 'utf8'));
+      if (t.engine === ENGINE && t.bin === BIN && t.sha256 === binSha256(BIN)) template = t;
+    } catch {}
+  }
+  if (!template) return null;
+  if (ENGINE === 'pg') {
+    const base = process.env.XZ_PG_URL;
+    const name = `xz_t_${process.pid}_${Date.now()}_${dbCounter++}`;
+    execFileSync('psql', [base, '-qAtc', `CREATE DATABASE ${name} TEMPLATE ${template.url.replace(/^.*\//, '')}`]);
+    const url = base.replace(/\/[^/]*$/, '/' + name);
+    return { url, drop: () => { try { execFileSync('psql', [base, '-qAtc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]); } catch {} } };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'xz-api-'));
+  copyFileSync(template.url, join(dir, 'test.db'));
+  return { url: join(dir, 'test.db'), dir, drop: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// demoDb: a fresh database holding the demo county (a clone of the run's
+// template, or `xiezhi demo` on a fresh one), for tests that start their
+// own server or run commands on it.
+export function demoDb() {
+  const clone = demoClone();
+  if (clone) return clone;
+  const d = freshDb();
+  cli(d.url, ['demo']);
+  return d;
 }
 
 // sql: run SQL directly against the database (bypassing the server), for
@@ -54,8 +97,9 @@ export function cli(url, args, opts = {}) {
 }
 
 export async function startServer({ demo = true, db = null, extraArgs = [] } = {}) {
-  const d = db || freshDb();
-  if (demo) cli(d.url, ['demo']);
+  const clone = !db && demo ? demoClone() : null;
+  const d = clone || db || freshDb();
+  if (demo && !clone) cli(d.url, ['demo']);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const evidence = mkdtempSync(join(tmpdir(), 'xz-evidence-'));

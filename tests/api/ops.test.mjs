@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, freshDb, cli, BIN, ENGINE, PASSWORD, LATEST, LATEST3 } from './lib.mjs';
+import { startServer, demoDb, freshDb, cli, BIN, ENGINE, PASSWORD, LATEST, LATEST3 } from './lib.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const exited = (proc) => new Promise((r) => proc.once('exit', (code, sig) => r({ code, sig })));
@@ -235,8 +235,7 @@ test('behind a trusted proxy the real client is recorded; an untrusted X-Forward
 
 test('the login limit counts failures, not successes', async () => {
   // without --test-mode the limit is 20 a minute per address
-  const d = freshDb();
-  cli(d.url, ['demo']);
+  const d = demoDb();
   const port = 20000 + Math.floor(Math.random() * 20000);
   const url = `http://127.0.0.1:${port}`;
   const proc = spawn(BIN, ['--db', d.url, '--listen', `127.0.0.1:${port}`, '--evidence', mkdtempSync(join(tmpdir(), 'xz-ev-')), 'serve'], { stdio: 'ignore' });
