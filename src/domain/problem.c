@@ -597,8 +597,7 @@ const char *xz_problem_light(int64_t due, int64_t warn, int64_t now)
 	return now >= warn ? "yellow" : "green";
 }
 
-/* recipients: the users `tell` names for this problem. */
-static int recipients(struct xz_db *db, const json_t *p, unsigned tell, json_t **rows)
+int xz_problem__recipients(struct xz_db *db, const json_t *p, unsigned tell, json_t **rows)
 {
 	int64_t town = json_integer_value(json_object_get(p, "township_id"));
 	int64_t unit = json_integer_value(json_object_get(p, "unit_id"));
@@ -633,13 +632,24 @@ int xz_problem__notify_at(struct xz_db *db, int64_t now, const json_t *problem, 
 			  const char *kind, const char *title, const char *body,
 			  int64_t except_user)
 {
-	json_t *rows = NULL, *row, *ev;
+	json_t *rows = NULL;
+	int rc;
+	if (tell && (rc = xz_problem__recipients(db, problem, tell, &rows)) < 0)
+		return rc;
+	rc = xz_problem__notify_rows(db, now, problem, rows, kind, title, body, except_user);
+	json_decref(rows);
+	return rc;
+}
+
+int xz_problem__notify_rows(struct xz_db *db, int64_t now, const json_t *problem,
+			    const json_t *rows, const char *kind, const char *title,
+			    const char *body, int64_t except_user)
+{
+	json_t *row, *ev;
 	struct xz_sub_place to = {0};
 	size_t i;
 	int rc = 0;
 	int64_t id = json_integer_value(json_object_get(problem, "id"));
-	if (tell && (rc = recipients(db, problem, tell, &rows)) < 0)
-		return rc;
 	json_array_foreach(rows, i, row) {
 		int64_t uid = json_integer_value(json_object_get(row, "id"));
 		if (uid == except_user)
@@ -657,7 +667,6 @@ int xz_problem__notify_at(struct xz_db *db, int64_t now, const json_t *problem, 
 		xz_events_publish("notification", ev, &to);
 		json_decref(ev);
 	}
-	json_decref(rows);
 	/* every open page of the township and the unit refreshes its lists */
 	memset(&to, 0, sizeof(to));
 	to.county_id = json_integer_value(json_object_get(problem, "county_id"));
