@@ -135,6 +135,17 @@ struct xz_problem_report {
 int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int64_t *id,
 		      json_t **dups);
 
+/* xz_problem_report_tx: xz_problem_report in a transaction of its own,
+ * holding the writer (SQLite) only for the writes: every read (the checks,
+ * locating, routing, the deadline, who is told) is made before the
+ * transaction on c->db's reader connection; inside it the reference data's
+ * revision (ref_revision, migration 022) is read again and, if it moved,
+ * everything is read once more there, so the problem stored is the same.
+ * The duplicates are searched after the commit. c->db must not be in a
+ * transaction. Same results, errors and ownership as xz_problem_report. */
+int xz_problem_report_tx(struct xz_ctx *c, const struct xz_problem_report *in, int64_t *id,
+			 json_t **dups);
+
 /* An action on a problem (input shape checked by the caller). Texts may be
  * NULL; ids and score 0 when absent; passed -1 when absent. */
 struct xz_problem_act {

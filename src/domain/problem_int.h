@@ -12,6 +12,7 @@
 
 #include "domain/ctx.h"
 #include "domain/problem.h"
+#include "domain/routing.h"
 
 #define XZ_PROBLEM_SELECT                                                                          \
 	"SELECT p.id, p.county_id, p.township_id, t.name AS township_name, p.village_id, "         \
@@ -52,6 +53,37 @@ int xz_problem__history(struct xz_ctx *c, int64_t id, const char *action, const 
 int xz_problem__notify_at(struct xz_db *db, int64_t now, const json_t *problem, unsigned tell,
 			  const char *kind, const char *title, const char *body,
 			  int64_t except_user);
+
+
+/* What storing a problem reads: its route under the list in force, its
+ * acceptance deadline and the township's office, who is told. */
+struct xz_insert_reads {
+	struct xz_routing rt;
+	int64_t due, warn;
+};
+
+/* A report's reads, made before its write transaction (on a reader
+ * connection: they never hold SQLite's one writer), with the reference
+ * data's revision (ref_revision, migration 022) read before them. */
+struct xz_report_plan {
+	int64_t rev;
+	struct xz_problem_in pin;
+	struct xz_insert_reads reads;
+};
+
+/* xz_problem__report_read: every read of a report and none of its writes:
+ * check it, locate it, find its township, check that c->user may report
+ * there, route it, compute its deadline and find who is told. The plan
+ * points into *in; the caller frees pl->reads.office (also on failure). */
+int xz_problem__report_read(struct xz_ctx *c, const struct xz_problem_report *in,
+			    struct xz_report_plan *pl);
+
+/* xz_problem__report_write: inside the transaction. The guard: when the
+ * reference data's revision moved since the plan was read, everything is
+ * read again here (on the writer), so the problem stored is the one reads
+ * inside the transaction give. Then the writes and the audit entry. */
+int xz_problem__report_write(struct xz_ctx *c, const struct xz_problem_report *in,
+			     struct xz_report_plan *pl, int64_t *id);
 
 /* xz_problem__insert: xz_problem_insert at c->now. */
 int xz_problem__insert(struct xz_ctx *c, const struct xz_problem_in *in, int64_t *id);

@@ -42,20 +42,29 @@ static int forbidden(struct xz_ctx *c)
 
 /* ---- storing a new problem ---- */
 
-int xz_problem__insert(struct xz_ctx *c, const struct xz_problem_in *in, int64_t *id)
+static int insert_read(struct xz_ctx *c, const struct xz_problem_in *in, struct xz_insert_reads *r)
 {
-	struct xz_db *db = c->db;
-	struct xz_routing rt;
-	json_t *row = NULL;
-	int64_t now = c->now, due = 0, warn = 0;
 	int rc;
-
-	if ((rc = xz_routing_resolve(db, in->category, in->township_id, &rt)) < 0 &&
+	memset(r, 0, sizeof(*r));
+	if ((rc = xz_routing_resolve(c->db, in->category, in->township_id, &r->rt)) < 0 &&
 	    rc != XZ_ENOTFOUND)
 		return rc;
-	if ((rc = xz_problem_step_due(db, in->county_id, in->category, XZ_STEP_ACCEPT, now, &due,
-				      &warn)) < 0)
-		return rc;
+	return xz_problem_step_due(c->db, in->county_id, in->category, XZ_STEP_ACCEPT, c->now,
+				   &r->due, &r->warn);
+}
+
+/* insert_write: the writes of a new problem, from what insert_read found:
+ * the row, its reporter, its watcher, its first history entry, the office's
+ * notifications. Nothing here reads but the new row's id. */
+static int insert_write(struct xz_ctx *c, const struct xz_problem_in *in,
+			const struct xz_insert_reads *r, int64_t *id)
+{
+	struct xz_db *db = c->db;
+	const struct xz_routing *rt = &r->rt;
+	json_t *row = NULL;
+	int64_t now = c->now;
+	int rc;
+
 	rc = xz_db_int(
 	    db,
 	    "INSERT INTO problems (county_id, township_id, village_id, cell_id, channel, category, "
@@ -68,10 +77,10 @@ int xz_problem__insert(struct xz_ctx *c, const struct xz_problem_in *in, int64_t
 		    XZ_ID(in->cell_id), XZ_TEXT(in->channel), XZ_TEXT(in->category),
 		    XZ_TEXT(in->description), XZ_TEXT(in->address),
 		    in->has_pos ? XZ_REAL(in->lon) : XZ_NULL,
-		    in->has_pos ? XZ_REAL(in->lat) : XZ_NULL, XZ_ID(rt.unit_id),
-		    XZ_ID(rt.department_id), XZ_ID(rt.power_item_id), XZ_ID(rt.list_version_id),
-		    XZ_TEXT(rt.reason), XZ_ID(in->reported_by), XZ_ID(in->patrol_id), XZ_INT(now),
-		    XZ_INT(due), XZ_INT(warn)),
+		    in->has_pos ? XZ_REAL(in->lat) : XZ_NULL, XZ_ID(rt->unit_id),
+		    XZ_ID(rt->department_id), XZ_ID(rt->power_item_id), XZ_ID(rt->list_version_id),
+		    XZ_TEXT(rt->reason), XZ_ID(in->reported_by), XZ_ID(in->patrol_id), XZ_INT(now),
+		    XZ_INT(r->due), XZ_INT(r->warn)),
 	    id);
 	if (rc == 0 && (in->reporter_name || in->reporter_phone))
 		rc = xz_db_exec(
@@ -87,7 +96,7 @@ int xz_problem__insert(struct xz_ctx *c, const struct xz_problem_in *in, int64_t
 	if (rc == 0) {
 		char *hj = NULL;
 		json_t *hist = json_pack("{s:s,s:I}", "channel", in->channel, "routed_unit_id",
-					 (json_int_t)rt.unit_id);
+					 (json_int_t)rt->unit_id);
 		hj = json_dumps(hist, JSON_COMPACT);
 		rc = xz_db_exec(
 		    db,
@@ -101,14 +110,25 @@ int xz_problem__insert(struct xz_ctx *c, const struct xz_problem_in *in, int64_t
 		free(hj);
 		json_decref(hist);
 	}
-	if (rc == 0 &&
-	    (rc = xz_db_one(db,
-			    "SELECT id, county_id, township_id, unit_id, cell_id, state FROM "
-			    "problems WHERE id = $1",
-			    XZ_ARGS(XZ_INT(*id)), &row)) == 0)
+	if (rc == 0) {
+		/* the new row as just written: what the notifications name */
+		row = json_pack("{s:I,s:I,s:I,s:I,s:I,s:s}", "id", (json_int_t)*id, "county_id",
+				(json_int_t)in->county_id, "township_id",
+				(json_int_t)in->township_id, "unit_id", (json_int_t)rt->unit_id,
+				"cell_id", (json_int_t)in->cell_id, "state", "reported");
 		rc = xz_problem__notify_at(db, now, row, XZ_TELL_OFFICE, "new_problem",
 					   "新问题待受理", in->description, in->reported_by);
+	}
 	json_decref(row);
+	return rc;
+}
+
+int xz_problem__insert(struct xz_ctx *c, const struct xz_problem_in *in, int64_t *id)
+{
+	struct xz_insert_reads r;
+	int rc = insert_read(c, in, &r);
+	if (rc == 0)
+		rc = insert_write(c, in, &r, id);
 	return rc;
 }
 
@@ -152,9 +172,8 @@ static int check_report(struct xz_ctx *c, const struct xz_problem_report *in)
 	if (in->address && strlen(in->address) > XZ_MAX_NAME * 2)
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_address", "地址过长",
 				   "address too long", "address");
-	if (in->has_pos &&
-	    (!isfinite(in->lon) || !isfinite(in->lat) || fabs(in->lon) > 180 || fabs(in->lat) > 90 ||
-			      !xz_geo_in_china(in->lon, in->lat)))
+	if (in->has_pos && (!isfinite(in->lon) || !isfinite(in->lat) || fabs(in->lon) > 180 ||
+			    fabs(in->lat) > 90 || !xz_geo_in_china(in->lon, in->lat)))
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_position",
 				   "经纬度须同时给出且在有效范围内",
 				   "lon and lat must both be valid numbers", "lon");
@@ -205,17 +224,27 @@ static int assign_new(struct xz_ctx *c, int64_t id)
 	return 0;
 }
 
-int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int64_t *id,
-		      json_t **dups)
+/* ref_rev: the reference data's revision (migration 022): every change to
+ * what a report reads — categories, regions, lists, units, settings (grid
+ * and calendar revisions), users and roles — moves it. */
+static int ref_rev(struct xz_db *db, int64_t *n)
+{
+	return xz_db_int(db, "SELECT n FROM ref_revision WHERE id = 1", XZ_NOARGS, n);
+}
+
+int xz_problem__report_read(struct xz_ctx *c, const struct xz_problem_report *in,
+			    struct xz_report_plan *pl)
 {
 	struct xz_located at = {0};
-	struct xz_place pl = {0};
+	struct xz_place place = {0};
 	json_t *row = NULL;
 	int64_t town = 0;
 	int rc;
 
-	if (dups)
-		*dups = NULL;
+	memset(pl, 0, sizeof(*pl));
+	/* the revision first: a change committed after it moves it */
+	if ((rc = ref_rev(c->db, &pl->rev)) < 0)
+		return xz_ctx_fail_db(c, rc);
 	if ((rc = check_report(c, in)) < 0)
 		return rc;
 	if ((in->assign_due_at || in->assign_due_days) && strcmp(in->channel, "assigned"))
@@ -247,44 +276,102 @@ int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int6
 		      XZ_ARGS(XZ_INT(town)), &row) < 0)
 		return xz_ctx_fail(c, XZ_ERULE, "invalid_reference", "乡镇（街道）不存在",
 				   "No such township", "township_id");
-	pl.county_id = xz_pj_int(row, "county_id");
-	pl.township_id = town;
+	place.county_id = xz_pj_int(row, "county_id");
+	place.township_id = town;
 	json_decref(row);
-	if (c->user && !xz_authz(c->user, "problem.report", &pl))
+	if (c->user && !xz_authz(c->user, "problem.report", &place))
 		return forbidden(c);
-	struct xz_problem_in pin = {.county_id = pl.county_id,
-				    .township_id = town,
-				    .village_id = at.village_id,
-				    .cell_id = at.cell_id,
-				    .reported_by = c->user ? c->user->id : 0,
-				    .patrol_id = in->patrol_id,
-				    .channel = in->channel,
-				    .category = in->category,
-				    .description = in->description,
-				    .address = in->address,
-				    .reporter_name = in->reporter_name,
-				    .reporter_phone = in->reporter_phone,
-				    .user_name = xz_problem__actor(c),
-				    .has_pos = in->has_pos,
-				    .lon = in->lon,
-				    .lat = in->lat};
-	if ((rc = xz_problem__insert(c, &pin, id)) < 0 ||
+	pl->pin = (struct xz_problem_in){.county_id = place.county_id,
+					 .township_id = town,
+					 .village_id = at.village_id,
+					 .cell_id = at.cell_id,
+					 .reported_by = c->user ? c->user->id : 0,
+					 .patrol_id = in->patrol_id,
+					 .channel = in->channel,
+					 .category = in->category,
+					 .description = in->description,
+					 .address = in->address,
+					 .reporter_name = in->reporter_name,
+					 .reporter_phone = in->reporter_phone,
+					 .user_name = xz_problem__actor(c),
+					 .has_pos = in->has_pos,
+					 .lon = in->lon,
+					 .lat = in->lat};
+	if ((rc = insert_read(c, &pl->pin, &pl->reads)) < 0)
+		return xz_ctx_fail_db(c, rc);
+	return 0;
+}
+
+int xz_problem__report_write(struct xz_ctx *c, const struct xz_problem_report *in,
+			     struct xz_report_plan *pl, int64_t *id)
+{
+	int64_t rev = 0;
+	int rc;
+	if ((rc = ref_rev(c->db, &rev)) < 0)
+		return xz_ctx_fail_db(c, rc);
+	if (rev != pl->rev) {
+		if ((rc = xz_problem__report_read(c, in, pl)) < 0)
+			return rc;
+	}
+	if ((rc = insert_write(c, &pl->pin, &pl->reads, id)) < 0 ||
 	    (rc = xz_ctx_audit_new(c, "problem.report", "problem", *id, NULL,
 				   json_pack("{s:s,s:s,s:I}", "channel", in->channel, "category",
-					     in->category, "township_id", (json_int_t)town))) < 0)
+					     in->category, "township_id",
+					     (json_int_t)pl->pin.township_id))) < 0)
 		return xz_ctx_fail_db(c, rc);
+	/* a department's problem assigned down with its deadline: in the same
+	 * transaction, so it is never stored without it */
 	if ((in->assign_due_at || in->assign_due_days) && (rc = assign_new(c, *id)) == 0) {
 		struct xz_problem_act a = {.action = "assign", .due_at = in->assign_due_at,
 					   .due_days = in->assign_due_days, .note = in->assign_note,
 					   .passed = -1};
 		rc = xz_problem_apply(c, *id, &a, NULL);
 	}
-	if (rc < 0)
-		return rc;
+	return rc;
+}
+
+int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int64_t *id,
+		      json_t **dups)
+{
+	struct xz_report_plan pl;
+	int rc;
+
 	if (dups)
+		*dups = NULL;
+	if ((rc = xz_problem__report_read(c, in, &pl)) == 0 &&
+	    (rc = xz_problem__report_write(c, in, &pl, id)) == 0 && dups)
 		*dups = in->has_pos ? xz_problem_duplicates(c, in->category, in->lon, in->lat, *id)
 				    : json_array();
-	return 0;
+	return rc;
+}
+
+struct report_tx {
+	const struct xz_problem_report *in;
+	struct xz_report_plan *pl;
+	int64_t *id;
+};
+
+static int report_tx(struct xz_ctx *c, void *arg)
+{
+	struct report_tx *k = arg;
+	return xz_problem__report_write(c, k->in, k->pl, k->id);
+}
+
+int xz_problem_report_tx(struct xz_ctx *c, const struct xz_problem_report *in, int64_t *id,
+			 json_t **dups)
+{
+	struct xz_report_plan pl;
+	struct report_tx k = {.in = in, .pl = &pl, .id = id};
+	int rc;
+
+	if (dups)
+		*dups = NULL;
+	if ((rc = xz_problem__report_read(c, in, &pl)) == 0 &&
+	    (rc = xz_ctx_tx(c, report_tx, &k)) == 0 && dups)
+		/* after the commit, on a reader: sees every problem committed so far */
+		*dups = in->has_pos ? xz_problem_duplicates(c, in->category, in->lon, in->lat, *id)
+				    : json_array();
+	return rc;
 }
 
 /* ---- reading ---- */
@@ -517,4 +604,3 @@ int xz_problem_reporter(struct xz_ctx *c, int64_t id, const char *reason, json_t
 	}
 	return 0;
 }
-

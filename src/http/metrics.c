@@ -141,6 +141,7 @@ char *xz_metrics_render(const struct xz_metrics_gauges *g, size_t *len)
 {
 	struct buf b = {xz_malloc(16384), 0, 16384};
 	uint64_t db_calls = 0, db_ns = 0;
+	struct xz_writer_stats ws;
 	int i, k;
 	size_t j;
 	pthread_mutex_lock(&mu);
@@ -195,6 +196,24 @@ char *xz_metrics_render(const struct xz_metrics_gauges *g, size_t *len)
 	    sched.passes, sched.failures, (long long)sched.last_ok);
 	pthread_mutex_unlock(&mu);
 	xz_db_stats(&db_calls, &db_ns);
+	xz_db_writer_stats(&ws);
+	put(&b,
+	    "# HELP xiezhi_db_writer_transactions_total Transactions run on the SQLite writer.\n"
+	    "# TYPE xiezhi_db_writer_transactions_total counter\n"
+	    "xiezhi_db_writer_transactions_total %llu\n"
+	    "# HELP xiezhi_db_writer_commits_total Group commits (COMMITs of batches) on the "
+	    "SQLite "
+	    "writer.\n"
+	    "# TYPE xiezhi_db_writer_commits_total counter\nxiezhi_db_writer_commits_total %llu\n"
+	    "# HELP xiezhi_db_writer_held_seconds_total Time the SQLite writer was held "
+	    "(transactions and COMMITs).\n"
+	    "# TYPE xiezhi_db_writer_held_seconds_total counter\n"
+	    "xiezhi_db_writer_held_seconds_total %.6f\n"
+	    "# HELP xiezhi_db_writer_commit_seconds_total Time in the SQLite writer's COMMITs.\n"
+	    "# TYPE xiezhi_db_writer_commit_seconds_total counter\n"
+	    "xiezhi_db_writer_commit_seconds_total %.6f\n",
+	    (unsigned long long)ws.transactions, (unsigned long long)ws.commits,
+	    (double)ws.held_ns / 1e9, (double)ws.commit_ns / 1e9);
 	put(&b,
 	    "# HELP xiezhi_db_queries_total Statements sent to the database.\n"
 	    "# TYPE xiezhi_db_queries_total counter\nxiezhi_db_queries_total %llu\n"

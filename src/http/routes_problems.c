@@ -126,12 +126,6 @@ struct report_call {
 	json_t *dups;
 };
 
-static int report_tx(struct xz_ctx *c, void *arg)
-{
-	struct report_call *k = arg;
-	return xz_problem_report(c, &k->in, &k->id, &k->dups);
-}
-
 static int problem_create(struct xz_req *r)
 {
 	struct report_call k = {0};
@@ -164,7 +158,7 @@ static int problem_create(struct xz_req *r)
 			       "reporter");
 	k.in.township_id = town;
 	k.in.patrol_id = patrol;
-	if ((rc = xz_ctx_tx(xz_req_ctx(r), report_tx, &k)) < 0) {
+	if ((rc = xz_problem_report_tx(xz_req_ctx(r), &k.in, &k.id, &k.dups)) < 0) {
 		json_decref(k.dups);
 		return denied(r, rc, 0);
 	}

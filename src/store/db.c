@@ -49,6 +49,7 @@ struct xz_db {
 		void *arg;
 	} *later;
 	size_t nlater, later_cap;
+	uint64_t w_since; /* when this transaction took the writer */
 };
 
 /* run_later: end the outermost transaction's xz_db_after callbacks, in the
@@ -82,6 +83,10 @@ void xz_db_after(struct xz_db *db, void (*fn)(void *arg, bool committed), void *
 /* Statement counters for /metrics: how many, and the time they took. */
 static _Atomic uint64_t stat_calls, stat_ns;
 
+/* The writer's counters (SQLite pools): transactions that held it, the
+ * COMMITs of their batches, and the time held, COMMITs included. */
+static _Atomic uint64_t stat_w_tx, stat_w_commits, stat_w_held_ns, stat_w_commit_ns;
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -93,6 +98,14 @@ static void count_call(uint64_t t0)
 {
 	stat_calls++;
 	stat_ns += now_ns() - t0;
+}
+
+void xz_db_writer_stats(struct xz_writer_stats *st)
+{
+	st->transactions = stat_w_tx;
+	st->commits = stat_w_commits;
+	st->held_ns = stat_w_held_ns;
+	st->commit_ns = stat_w_commit_ns;
 }
 
 void xz_db_stats(uint64_t *calls, uint64_t *ns)
@@ -280,7 +293,12 @@ static void batch_commit(struct xz_writer *w, int crc)
 	w->members = 0;
 	pthread_mutex_unlock(&w->mu);
 	if (crc == 0 && w->open) {
+		uint64_t t0 = now_ns();
 		crc = xz_db_exec(w->db, "COMMIT", XZ_NOARGS, NULL);
+		t0 = now_ns() - t0;
+		stat_w_commits++;
+		stat_w_commit_ns += t0;
+		stat_w_held_ns += t0;
 		if (crc < 0 && w->db->drv->in_tx(w->db->conn))
 			xz_db_exec(w->db, "ROLLBACK", XZ_NOARGS, NULL);
 	}
@@ -322,6 +340,7 @@ static int writer_take(struct xz_db *db)
 	}
 	db->own_conn = db->conn;
 	db->conn = w->db->conn;
+	db->w_since = now_ns();
 	return 0;
 }
 
@@ -345,6 +364,8 @@ static int writer_finish(struct xz_db *db, bool keep)
 		crc = XZ_EDB;
 	else
 		crc = 0;
+	stat_w_tx++;
+	stat_w_held_ns += now_ns() - db->w_since;
 	pthread_mutex_lock(&w->mu);
 	me.next = w->list;
 	w->list = &me;

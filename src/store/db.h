@@ -126,6 +126,15 @@ void xz_pool_stats(struct xz_pool *p, int *busy, int *size);
 /* xz_db_stats: statements run by every connection of the process and the
  * nanoseconds they took (metrics). */
 void xz_db_stats(uint64_t *calls, uint64_t *ns);
+
+/* The SQLite writer's counters since the process started (every pool):
+ * transactions that ran on it, the COMMITs that made them durable (group
+ * commit: transactions / commits is the mean batch), the time the writer
+ * was held by transactions and by COMMITs, and by COMMITs alone. */
+struct xz_writer_stats {
+	uint64_t transactions, commits, held_ns, commit_ns;
+};
+void xz_db_writer_stats(struct xz_writer_stats *st);
 /* xz_pool_checkpoint: copy the SQLite WAL into the database (PASSIVE);
  * request connections never checkpoint, the scheduler calls this. No-op on
  * PostgreSQL. */
