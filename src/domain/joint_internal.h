@@ -36,7 +36,7 @@ static inline int64_t xz__joint_uid(const struct xz_ctx *c)
 int xz__joint_step_done(struct xz_ctx *c, const json_t *row, const char *step, const char *note,
 			const char *object_type, int64_t object_id);
 
-/* xz__joint_when: an instant as ISO 8601 text in c->arena. */
+/* xz__joint_when: an instant as messages name it ("2026年12月3日23时59分") in c->arena. */
 const char *xz__joint_when(struct xz_ctx *c, int64_t t);
 
 /* xz__joint_person_qualified: person (row with id, name, is_auxiliary)

@@ -19,6 +19,7 @@
 #include "domain/events.h"
 #include "domain/grid.h"
 #include "domain/joint_internal.h"
+#include "domain/officialdoc.h"
 #include "domain/jointaction.h"
 #include "domain/notify.h"
 #include "domain/problem.h"
@@ -65,8 +66,8 @@ int xz__joint_step_done(struct xz_ctx *c, const json_t *row, const char *step, c
 
 const char *xz__joint_when(struct xz_ctx *c, int64_t t)
 {
-	char buf[XZ_TIME_LEN];
-	return xz_arena_strdup(c->arena, xz_time_format(t, buf));
+	char buf[XZ_TIME_CN_LEN];
+	return xz_arena_strdup(c->arena, xz_time_cn(t, buf));
 }
 
 /* ---- participants (§4.1) ---- */

@@ -266,11 +266,8 @@ static int history(struct xz_ctx *c, int64_t meeting, int64_t item, const char *
 
 static const char *when_cn(struct xz_ctx *c, int64_t t)
 {
-	char d[XZ_DATE_CN_LEN];
-	int64_t local = t + XZ_TZ_OFFSET;
-	return xz_arena_printf(c->arena, "%s%02d时%02d分", xz_date_cn(xz_day_of(t), d),
-			       (int)((local % 86400 + 86400) % 86400 / 3600),
-			       (int)((local % 3600 + 3600) % 3600 / 60));
+	char buf[XZ_TIME_CN_LEN];
+	return xz_arena_strdup(c->arena, xz_time_cn(t, buf));
 }
 
 /* ---- scheduling ---- */

@@ -580,3 +580,13 @@ char *xz_date_cn(int64_t day, char *buf)
 	snprintf(buf, XZ_DATE_CN_LEN, "%d年%d月%d日", y, m, d);
 	return buf;
 }
+
+char *xz_time_cn(int64_t t, char *buf)
+{
+	char d[XZ_DATE_CN_LEN];
+	int64_t local = t + XZ_TZ_OFFSET;
+	snprintf(buf, XZ_TIME_CN_LEN, "%s%02d时%02d分", xz_date_cn(xz_day_of(t), d),
+		 (int)((local % 86400 + 86400) % 86400 / 3600),
+		 (int)((local % 3600 + 3600) % 3600 / 60));
+	return buf;
+}

@@ -52,4 +52,11 @@ int xz_doc_render_pdf(const struct xz_doc *doc, unsigned char **pdf, size_t *len
  * into buf, which holds at least XZ_DATE_CN_LEN bytes. Returns buf. */
 char *xz_date_cn(int64_t day, char *buf);
 
+#define XZ_TIME_CN_LEN 48
+
+/* xz_time_cn: instant t (Asia/Shanghai) as "2026年12月3日23时59分", the
+ * way a message or a document names a time, into buf (at least
+ * XZ_TIME_CN_LEN bytes). Returns buf. */
+char *xz_time_cn(int64_t t, char *buf);
+
 #endif

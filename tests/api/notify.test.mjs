@@ -60,6 +60,9 @@ test('every inbox item names its record and the route that opens it', async () =
   assert.equal(got.record_kind, 'joint_notice');
   assert.equal(got.record_id, n.id);
   assert.equal(got.link, `#/notices/${n.id}`);
+  // its deadline in words, as people read a message (not an ISO timestamp)
+  assert.match(got.body, /请于\d{4}年\d{1,2}月\d{1,2}日\d{2}时\d{2}分前派员到场处置/);
+  assert.doesNotMatch(got.body, /T\d{2}:\d{2}:\d{2}\+08:00/);
 
   // a meeting: the invited unit's contact; the chair once although invited by name too
   const m = await api('POST', '/api/v1/meetings', { token: t.office, body: { township_id: ids.town, kind: 'regular', title: '链接测试联席会议',
