@@ -134,7 +134,6 @@ static int64_t report_between(const char *meanwhile, struct stored *out)
 	CHECK_EQ_INT(xz_db_begin(db), 0);
 	CHECK_EQ_INT(xz_problem__report_write(&c, &in, &pl, &id), 0);
 	CHECK_EQ_INT(xz_db_commit(db), 0);
-	json_decref(pl.reads.office);
 	xz_arena_free(arena);
 	stored(id, out);
 	return id;
