@@ -23,7 +23,7 @@ pass=0; fail=0; failed_suites=()
 log=build/test-logs; mkdir -p "$log"; : > "$log/times.txt"
 API_CONCURRENCY=${API_CONCURRENCY:-3}
 API_FIRST=${API_FIRST-"joint joint_loop cli ops ops_deploy auth auth_lockout authz twoservers assessment"}
-E2E_PG=${E2E_PG-"linkage accounts orgadmin patrol"}
+E2E_PG=${E2E_PG-"linkage linkage_loop inbox accounts orgadmin patrol"}
 
 count_unit() { # parses "N passed, N failed"
   local line; line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n1)
