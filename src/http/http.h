@@ -186,6 +186,12 @@ int xz_reply_page(struct xz_req *r, json_t *rows, int64_t limit);
  * means the server frees it with xz_free. */
 int xz_reply_bytes(struct xz_req *r, unsigned status, const char *type, unsigned char *data,
 		   size_t len, bool malloced);
+/* xz_reply_fd: the body is len bytes of the open file fd (from its current
+ * offset), sent from disk; the server closes fd, answered or not. */
+int xz_reply_fd(struct xz_req *r, unsigned status, const char *type, int fd, size_t len);
+/* xz_reply_export: a CSV or XLSX export in fd (xz_reply_fd) as the
+ * attachment "<stem>-<today>.csv|xlsx". */
+int xz_reply_export(struct xz_req *r, const char *stem, bool xlsx, int fd, size_t len);
 
 /* xz_present: rewrite a row for the API in place: *_at integers become
  * ISO 8601 +08:00 strings, *_json / domains text becomes JSON, and 0/1 flag

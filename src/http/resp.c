@@ -425,6 +425,29 @@ int xz_reply_bytes(struct xz_req *r, unsigned status, const char *type, unsigned
 	return 0;
 }
 
+int xz_reply_fd(struct xz_req *r, unsigned status, const char *type, int fd, size_t len)
+{
+	r->status = status;
+	r->raw_type = type;
+	r->raw_fd = fd;
+	r->raw_fd_len = len;
+	r->raw_is_fd = true;
+	return 0;
+}
+
+int xz_reply_export(struct xz_req *r, const char *stem, bool xlsx, int fd, size_t len)
+{
+	char day[XZ_DATE_LEN];
+	xz_req_header_add(r, "Content-Disposition",
+			  xz_arena_printf(r->arena, "attachment; filename=\"%s-%s.%s\"", stem,
+					  xz_date_format(xz_day_of(xz_req_ctx(r)->now), day),
+					  xlsx ? "xlsx" : "csv"));
+	return xz_reply_fd(r, 200,
+			   xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+				: "text/csv; charset=utf-8",
+			   fd, len);
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

@@ -527,7 +527,6 @@ static int audit_list(struct xz_req *r)
 static int audit_export(struct xz_req *r, bool xlsx)
 {
 	struct xz_audit_filter f;
-	char day[XZ_DATE_LEN];
 	int fd = -1, rc;
 	size_t len = 0;
 	if ((rc = audit_filter(r, &f)) < 0)
@@ -536,16 +535,7 @@ static int audit_export(struct xz_req *r, bool xlsx)
 		return rc;
 	xz_req_audit_detail(r, "audit.export", "audit", 0, "ok", xlsx ? "xlsx" : "csv", NULL,
 			    NULL);
-	xz_req_header_add(r, "Content-Disposition",
-			  xz_arena_printf(r->arena, "attachment; filename=\"audit-%s.%s\"",
-					  xz_date_format(xz_day_of(xz_now()), day),
-					  xlsx ? "xlsx" : "csv"));
-	r->raw_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-			   : "text/csv; charset=utf-8";
-	r->raw_fd = fd;
-	r->raw_fd_len = len;
-	r->raw_is_fd = true;
-	return 0;
+	return xz_reply_export(r, "audit", xlsx, fd, len);
 }
 
 static int audit_export_csv(struct xz_req *r)

@@ -166,20 +166,7 @@ static int problems_export(struct xz_req *r, bool xlsx)
 	f.mine_user_id = yes(xz_req_query(r, "mine")) ? r->user->id : 0;
 	if ((rc = xz_search_export(xz_req_ctx(r), &f, xlsx, &fd, &len)) < 0)
 		return rc;
-	{
-		char day[XZ_DATE_LEN];
-		xz_req_header_add(
-		    r, "Content-Disposition",
-		    xz_arena_printf(r->arena, "attachment; filename=\"problems-%s.%s\"",
-				    xz_date_format(xz_day_of(xz_req_ctx(r)->now), day),
-				    xlsx ? "xlsx" : "csv"));
-	}
-	r->raw_type = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-			   : "text/csv; charset=utf-8";
-	r->raw_fd = fd;
-	r->raw_fd_len = len;
-	r->raw_is_fd = true;
-	return 0;
+	return xz_reply_export(r, "problems", xlsx, fd, len);
 }
 
 static int problems_export_csv(struct xz_req *r)

@@ -434,12 +434,7 @@ static int evidence_get(struct xz_req *r)
 	if (strncmp(f.mime, "image/", 6)) /* a PDF or video is never run inline */
 		xz_req_header_add(r, "Content-Disposition", "attachment");
 	/* sent from the file (the server closes it), never copied to the heap */
-	r->status = 200;
-	r->raw_type = f.mime;
-	r->raw_fd = f.fd;
-	r->raw_fd_len = f.len;
-	r->raw_is_fd = true;
-	return 0;
+	return xz_reply_fd(r, 200, f.mime, f.fd, f.len);
 }
 
 /* ---- inbox ---- */
