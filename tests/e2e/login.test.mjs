@@ -55,6 +55,8 @@ test('the office sees people with qualification warnings; the auditor sees an in
   await a.waitForSelector('header .who');
   await a.click('nav >> text=审计日志');
   await a.waitForSelector('main table');
+  // the chain is checked after the table is drawn (the audit screen's own request)
+  await a.waitForFunction(() => /完整|篡改/.test(document.querySelector('main').textContent));
   assert.match(await a.textContent('main'), /完整/);
   await a.screenshot({ path: `${SHOTS}/auditor-audit.png` });
   await a.close();
