@@ -42,9 +42,13 @@ run() { # run NAME COMMAND...: the command with its log, its status and duration
   printf '%-28s %4d s\n' "$name" $((SECONDS - t0)) >> "$log/times.txt"
   return $rc
 }
+failures() { # failures LOG: each failed or cancelled test with its diagnostics (the YAML block node prints after "not ok"), then the tail
+  awk '/^ *not ok /{on=1; n=0} on{print; if (++n > 80 || /^ *\.\.\.$/) on=0}' "$1" | head -n 400
+  echo "   -- the end of $1:"; tail -n 25 "$1"
+}
 verdict() { # verdict NAME KIND: "ok" or "FAILED" and the counts of a suite that has run
   local name=$1 kind=$2
-  if [ "$(cat "$log/$name.rc" 2>/dev/null)" = 0 ]; then echo "   ok"; else echo "   FAILED (see $log/$name.log)"; failed_suites+=("$name"); tail -n 40 "$log/$name.log"; fi
+  if [ "$(cat "$log/$name.rc" 2>/dev/null)" = 0 ]; then echo "   ok"; else echo "   FAILED (see $log/$name.log)"; failed_suites+=("$name"); failures "$log/$name.log"; fi
   rm -f "$log/$name.rc"
   if [ "$kind" = unit ]; then count_unit "$log/$name.log"; else count_node "$log/$name.log"; fi
 }

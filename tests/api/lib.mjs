@@ -109,7 +109,7 @@ export async function startServer({ demo = true, db = null, extraArgs = [] } = {
   proc.stderr.on('data', (c) => { stderr += c; });
   for (let i = 0; i < 200; i++) {
     try { const r = await fetch(url + '/api/v1/health'); if (r.ok) break; } catch {}
-    if (proc.exitCode !== null) throw new Error('server exited: ' + stderr);
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error('server exited: ' + stderr);
     await new Promise((r) => setTimeout(r, 50));
   }
   const h = {
@@ -146,17 +146,25 @@ export async function startServer({ demo = true, db = null, extraArgs = [] } = {
       const r = await h.api('POST', '/api/v1/test/clock', { body: iso ? { now: iso } : {} });
       if (r.status !== 200) throw new Error('clock: ' + JSON.stringify(r.body));
     },
+    // stop: a server killed by a signal has exitCode null and signalCode
+    // set, and its 'exit' has already fired: waiting for it again would
+    // leave a promise nothing settles, which node reports as a cancelled
+    // test rather than the death it was (CI saw one, 2026-12-02)
     async stop(signal = 'SIGTERM') {
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
         const done = new Promise((r) => proc.once('exit', r));
         proc.kill(signal);
+        const slow = setTimeout(() => proc.kill('SIGKILL'), 60000);
         await done;
+        clearTimeout(slow);
       }
     },
     // close: stop the server and, under a sanitizer build, fail on anything
     // it reported (leaks are reported at exit, after SIGTERM's clean stop)
     async close() {
+      const died = proc.exitCode === null ? proc.signalCode : null;
       await h.stop();
+      if (died) throw new Error(`the server died of ${died} before the test closed it:\n${stderr.slice(-4000)}`);
       d.drop();
       const m = stderr.match(/(ERROR: (LeakSanitizer|AddressSanitizer)[^\n]*|runtime error:[^\n]*)/);
       if (m) throw new Error(`sanitizer: ${m[0]}\n${stderr.slice(stderr.indexOf(m[0]), stderr.indexOf(m[0]) + 4000)}`);
