@@ -1,15 +1,10 @@
--- fill.sql — fill a demo SQLite database up to :rows problems (the line
--- "-- rows" is replaced by bench/run.sh): copies of the demo's, spread over
+-- fill.sql — fill a demo SQLite database up to :rows problems (XZ_ROWS is
+-- replaced by bench/fill.sh): copies of the demo's, spread over
 -- townships, states, cells and two years, with their lights already
 -- computed (closed ones closed, past deadlines marked overdue), so the
 -- scheduler's first pass after the fill has nothing to do.
--- Filling is one transaction with a rollback journal (new pages need no
--- copy in it, where WAL would write every page twice), unsynced (a failed
--- fill is thrown away) and a 2 GB page cache; the database is put back in
--- WAL mode at the end, as the server runs it.
-PRAGMA journal_mode = DELETE;
-PRAGMA synchronous = OFF;
-PRAGMA cache_size = -2000000;
+-- bench/fill.sh runs it inside its bulk load (indexes and triggers set
+-- aside, the FTS index and the daily sums rebuilt after).
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < XZ_ROWS - (SELECT COUNT(*) FROM problems))
 INSERT INTO problems (county_id, township_id, village_id, cell_id, channel, category, description,
   lon, lat, state, unit_id, department_id, routed_unit_id, reported_by, step, due_at, warn_at,
@@ -26,4 +21,3 @@ SELECT p.county_id, p.township_id, p.village_id, p.cell_id, p.channel, p.categor
   CASE WHEN n.i % 50 >= 2 THEN strftime('%s', 'now') - (n.i % 730) * 86400 + 3 * 86400 END,
   strftime('%s', 'now') - (n.i % 730) * 86400, strftime('%s', 'now')
 FROM n JOIN problems p ON p.id = 1 + n.i % 320;
-PRAGMA journal_mode = WAL;

@@ -4,7 +4,9 @@
 # the end of every XZ_SOAK_STEP seconds (60) the requests, the errors
 # (non-2xx answers and socket errors) and the server's resident memory.
 # Fails when there was any error or the RSS of the last step is more than
-# 10% above the second's (XZ_SOAK_RSS=0: errors only, for the short run
+# 10% above the second's (beside it, from /metrics: what SQLite holds, the
+# statements the connections keep, and malloc's bytes in use and free, to
+# tell a cache filling from a leak) (XZ_SOAK_RSS=0: errors only, for the short run
 # that is part of `make test`). `make soak` runs the ten minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +19,10 @@ bin=${XZ_BIN:-build/xiezhi}
 $bin --db "$dir/soak.db" demo >/dev/null 2>&1
 $bin --db "$dir/soak.db" --listen 127.0.0.1:$port serve 2>"$dir/serve.log" & pid=$!
 for i in $(seq 200); do curl -sf http://127.0.0.1:$port/api/v1/health >/dev/null && break; sleep 0.05; done
-tok=$(curl -s -X POST http://127.0.0.1:$port/api/v1/auth/login -d '{"username":"office","password":"Xiezhi-demo-2026"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
-printf '%-8s %10s %8s %10s\n' 'at (s)' requests errors 'rss (kB)'
+login() { curl -s -X POST http://127.0.0.1:$port/api/v1/auth/login -d "{\"username\":\"$1\",\"password\":\"Xiezhi-demo-2026\"}" | sed -E 's/.*"token":"([^"]+)".*/\1/'; }
+tok=$(login office); adm=$(login admin)
+metric() { curl -s -H "Authorization: Bearer $adm" http://127.0.0.1:$port/api/v1/metrics | awk -v k="$1" '$1 == k {printf "%d", $2 / 1024}'; }
+printf '%-8s %10s %8s %10s %12s %6s %12s %12s\n' 'at (s)' requests errors 'rss (kB)' 'sqlite (kB)' stmts 'heap (kB)' 'free (kB)'
 errors=0; rss2=; rss=; i=0
 while [ $((i * step)) -lt "$total" ]; do
   i=$((i + 1))
@@ -28,7 +32,9 @@ while [ $((i * step)) -lt "$total" ]; do
   rss=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
   [ $i -eq 2 ] && rss2=$rss
   errors=$((errors + bad))
-  printf '%-8s %10s %8s %10s\n' $((i * step)) "$req" "$bad" "$rss"
+  printf '%-8s %10s %8s %10s %12s %6s %12s %12s\n' $((i * step)) "$req" "$bad" "$rss" "$(metric xiezhi_db_sqlite_memory_bytes)" \
+    "$(curl -s -H "Authorization: Bearer $adm" http://127.0.0.1:$port/api/v1/metrics | awk '$1 == "xiezhi_db_statements_cached" {print $2}')" \
+    "$(metric process_heap_in_use_bytes)" "$(metric process_heap_free_bytes)"
 done
 kill -0 $pid || { echo "server died"; exit 1; }
 grow=$(awk -v a="$rss" -v b="${rss2:-$rss}" 'BEGIN {printf "%.1f", (a - b) * 100 / b}')

@@ -23,6 +23,9 @@
 #define XZ_MAX_ROWS 100000               /* rows one query may materialise    */
 #define XZ_MAX_LOG_LINE 1024             /* one log line                      */
 #define XZ_DB_POOL 8                     /* database connections per server   */
+#define XZ_SQLITE_HEAP_LIMIT (12 << 20) /* SQLite's memory, every connection  */
+#define XZ_WAL_RESTART_FRAMES 8192       /* SQLite WAL pages (~32 MB) before the
+                                            scheduler starts the file again     */
 #define XZ_HTTP_THREADS 4                /* HTTP worker threads               */
 #define XZ_HASH_CONCURRENCY 2            /* argon2id hashes at once (64 MiB each) */
 #define XZ_RATE_SOURCES 4096             /* login rate-limit table entries    */

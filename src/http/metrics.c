@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <stdarg.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -237,6 +238,27 @@ char *xz_metrics_render(const struct xz_metrics_gauges *g, size_t *len)
 	    "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %lld\n",
 	    g->db_busy, g->db_size, g->sse_clients, (long long)g->outbound_queue, g->schema_version,
 	    rss_bytes(), (long long)started);
+	{
+		struct mallinfo2 mi = mallinfo2();
+		int64_t sq_bytes;
+		long sq_stmts;
+		xz_db_sqlite_memory(&sq_bytes, &sq_stmts);
+		put(&b,
+		    "# HELP xiezhi_db_sqlite_memory_bytes Memory SQLite holds (page caches, "
+		    "schemas, statements).\n"
+		    "# TYPE xiezhi_db_sqlite_memory_bytes gauge\nxiezhi_db_sqlite_memory_bytes "
+		    "%lld\n"
+		    "# HELP xiezhi_db_statements_cached Prepared statements kept by the "
+		    "connections.\n"
+		    "# TYPE xiezhi_db_statements_cached gauge\nxiezhi_db_statements_cached %ld\n"
+		    "# HELP process_heap_in_use_bytes malloc's bytes in use (main arena and "
+		    "threads').\n"
+		    "# TYPE process_heap_in_use_bytes gauge\nprocess_heap_in_use_bytes %zu\n"
+		    "# HELP process_heap_free_bytes malloc's free bytes not returned to the "
+		    "system.\n"
+		    "# TYPE process_heap_free_bytes gauge\nprocess_heap_free_bytes %zu\n",
+		    (long long)sq_bytes, sq_stmts, mi.uordblks + mi.hblkhd, mi.fordblks);
+	}
 	*len = b.len;
 	return b.p;
 }

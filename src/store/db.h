@@ -135,6 +135,16 @@ struct xz_writer_stats {
 	uint64_t transactions, commits, held_ns, commit_ns;
 };
 void xz_db_writer_stats(struct xz_writer_stats *st);
+/* xz_db_sqlite_memory: the bytes SQLite holds (page caches, schemas,
+ * prepared statements) and the statements held in the connections' caches
+ * (metrics: what a server's memory is made of). */
+void xz_db_sqlite_memory(int64_t *bytes, long *statements);
+/* xz_db_sqlite_budget: one budget for the page caches of every SQLite
+ * connection of the process (the server's nine caches each filling to its
+ * own 2 MB as the database grew made its memory creep for hours); over it
+ * SQLite reuses its least recently used pages, with the operating system's
+ * file cache behind them. */
+void xz_db_sqlite_budget(int64_t bytes);
 /* xz_pool_checkpoint: copy the SQLite WAL into the database (PASSIVE);
  * request connections never checkpoint, the scheduler calls this. No-op on
  * PostgreSQL. */

@@ -26,6 +26,9 @@
 
 #define XZ_SQ_STMTS 256
 
+/* statements held in the caches of every connection (metrics) */
+static _Atomic long cached_total;
+
 struct sqc {
 	sqlite3 *h;
 	int n;
@@ -77,8 +80,20 @@ static void sq_disconnect(void *conn)
 		sqlite3_finalize(sc->stmts[i].st);
 		xz_free(sc->stmts[i].sql);
 	}
+	cached_total -= sc->n;
 	sqlite3_close_v2(sc->h);
 	xz_free(sc);
+}
+
+void xz_db_sqlite_memory(int64_t *bytes, long *statements)
+{
+	*bytes = sqlite3_memory_used();
+	*statements = cached_total;
+}
+
+void xz_db_sqlite_budget(int64_t bytes)
+{
+	sqlite3_soft_heap_limit64(bytes);
 }
 
 static const char *sq_errmsg(void *conn)
@@ -118,6 +133,7 @@ static int prepare(struct sqc *sc, const char *sql, sqlite3_stmt **st, bool *cac
 	sc->stmts[sc->n].sql = xz_strdup(sql);
 	sc->stmts[sc->n].st = *st;
 	sc->n++;
+	cached_total++;
 	*cached = true;
 	return SQLITE_OK;
 }
