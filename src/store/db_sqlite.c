@@ -14,6 +14,12 @@
  * pointer into a caller's memory. When the cache is full, further texts are
  * prepared for one use and finalized, as before. SQLite re-prepares a cached
  * statement by itself when the schema changes.
+ *
+ * Connections are opened NOMUTEX: a connection is only ever used by one
+ * thread at a time (the pool lends each to one request; the writer's is
+ * handed from holder to holder under its mutex), so SQLite's own mutex
+ * around every call — 140 instructions for each column of each row read,
+ * a tenth of a 50-row list — guarded nothing.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -48,7 +54,7 @@ static int sq_connect(const char *url, void **conn)
 	if (!strncmp(url, "sqlite://", 9))
 		url += 9;
 	rc = sqlite3_open_v2(url, &h,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			     NULL);
 	if (rc != SQLITE_OK) {
 		xz_log_error("sqlite open %s: %s", url, h ? sqlite3_errmsg(h) : "no memory");
@@ -217,7 +223,7 @@ static int sq_query(void *conn, const char *sql, const struct xz_val *p, int n, 
 		}
 		row = json_object();
 		for (c = 0; c < cols; c++)
-			json_object_set_new(row, sqlite3_column_name(st, c), column_value(st, c));
+			json_object_set_new_nocheck(row, sqlite3_column_name(st, c), column_value(st, c));
 		json_array_append_new(out, row);
 	}
 	if (step != SQLITE_DONE) {

@@ -1,4 +1,7 @@
 /* test_xtime.c — civil dates and ISO 8601 at +08:00. */
+#include <string.h>
+#include <time.h>
+
 #include "core/xz.h"
 #include "core/xtime.h"
 #include "unit.h"
@@ -42,8 +45,29 @@ static void test_day_boundaries(void)
 	CHECK_EQ_INT(xz_weekday(day), 1);
 }
 
+/* the hand-written digits against the C library's formatting of the same
+ * instant, Shanghai time (UTC+8, no daylight saving), over 1970–2099 */
+static void test_format_matches_libc(void)
+{
+	char buf[XZ_TIME_LEN], want[XZ_TIME_LEN];
+	int64_t t;
+	int bad = 0;
+	for (t = -28800; t < 4102444800LL && bad < 3; t += 86400 * 37 + 3671) {
+		time_t local = (time_t)(t + 8 * 3600);
+		struct tm tm;
+		gmtime_r(&local, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+		if (strcmp(xz_time_format(t, buf), want)) {
+			CHECK_EQ_STR(buf, want);
+			bad++;
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 int main(void)
 {
+	RUN(test_format_matches_libc);
 	RUN(test_format_parse_roundtrip);
 	RUN(test_rejects_bad);
 	RUN(test_day_boundaries);
