@@ -23,7 +23,7 @@
 #define XZ_MAX_ROWS 100000               /* rows one query may materialise    */
 #define XZ_MAX_LOG_LINE 1024             /* one log line                      */
 #define XZ_DB_POOL 8                     /* database connections per server   */
-#define XZ_SQLITE_HEAP_LIMIT (12 << 20) /* SQLite's memory, every connection  */
+#define XZ_SQLITE_HEAP_LIMIT (8 << 20)  /* SQLite's memory, every connection  */
 #define XZ_WAL_RESTART_FRAMES 8192       /* SQLite WAL pages (~32 MB) before the
                                             scheduler starts the file again     */
 #define XZ_HTTP_THREADS 4                /* HTTP worker threads               */
