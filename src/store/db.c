@@ -794,6 +794,41 @@ void xz_pool_close(struct xz_pool *p)
 	xz_free(p);
 }
 
+/* writer_checkpoint: the RESTART checkpoint on the writer connection, taken
+ * as a transaction takes it (after committing an open batch). Run from
+ * another connection it held SQLite's write lock while the writer, finding
+ * it busy, slept in SQLite's busy handler (steps of up to 100 ms) and every
+ * report queued behind it; here the reports wait on the writer's condition
+ * variable and go on the moment it ends. A slow one is logged. */
+static int writer_checkpoint(struct xz_writer *w)
+{
+	uint64_t t0;
+	int rc;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		w->waiting++;
+		while (w->busy)
+			pthread_cond_wait(&w->cv, &w->mu);
+		w->waiting--;
+		w->busy = true;
+		if (!w->open)
+			break;
+		batch_commit(w, 0); /* unlocks, frees the writer */
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	t0 = now_ns();
+	rc = xz_db_script(w->db, "PRAGMA wal_checkpoint(RESTART)");
+	t0 = now_ns() - t0;
+	if (t0 > 100 * 1000000ull)
+		xz_log_warn("checkpoint: RESTART held the writer %.0f ms", (double)t0 / 1e6);
+	pthread_mutex_lock(&w->mu);
+	w->busy = false;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
 int xz_pool_checkpoint(struct xz_pool *p)
 {
 	struct xz_db *db;
@@ -812,7 +847,7 @@ int xz_pool_checkpoint(struct xz_pool *p)
 	 * (milliseconds), so that the next write starts the file again from
 	 * its top: the WAL stays near XZ_WAL_RESTART_FRAMES pages. */
 	if (rc >= 0 && row && json_integer_value(json_object_get(row, "log")) >= XZ_WAL_RESTART_FRAMES)
-		rc = xz_db_script(db, "PRAGMA wal_checkpoint(RESTART)");
+		rc = writer_checkpoint(p->w);
 	json_decref(row);
 	xz_pool_put(p, db);
 	return rc;
