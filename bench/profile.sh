@@ -57,7 +57,7 @@ for what in report me overdue; do
     "$(( $(incl ':on_access ') / n ))" \
     "$( [ $what = report ] && echo $(( $(incl ':xz_ctx_tx ') / n )) || echo -)" \
     "$( [ $what = report ] && echo $(( $(incl ':xz_db_commit ') / n )) || echo -)" "$codes"
-  rm -f "$dir"/cg.out*
+  [ -n "${XZ_PROFILE_KEEP:-}" ] && cp "$out" "$XZ_PROFILE_KEEP.$what"; rm -f "$dir"/cg.out*
 done
 kill $pid; wait $pid 2>/dev/null || true; pid=
 

@@ -63,9 +63,40 @@ static void test_county_scope(void)
 	CHECK_EQ_INT(xz_authz_county(NULL, "list.write", 0), 0);
 }
 
+
+/* The index over the table (a binary search, then the rows of one name):
+ * a name granted at several scopes is decided by the row of the user's
+ * role, an unknown name by nothing, and /me lists in the table's order. */
+static void test_indexed_rows(void)
+{
+	const char *p[XZ_AUTHZ_MAX_PERMS];
+	struct xz_user office = {.id = 4, .county_id = 10, .township_id = 20, .roles = XZ_ROLE_OFFICE};
+	struct xz_user dept = {.id = 5, .county_id = 10, .department_id = 30, .roles = XZ_ROLE_DEPT};
+	struct xz_user all = {.id = 6, .county_id = 10, .roles = ~0u};
+	struct xz_place own = {.county_id = 10, .township_id = 20},
+			other = {.county_id = 10, .township_id = 21},
+			line = {.county_id = 10, .township_id = 21, .department_id = 30};
+	struct xz_place f;
+	size_t n;
+	CHECK(xz_authz(&office, "unit.read", &own));
+	CHECK(!xz_authz(&office, "unit.read", &other));
+	CHECK(xz_authz(&dept, "unit.read", &line));
+	CHECK(!xz_authz(&dept, "unit.read", &own));
+	CHECK(xz_authz_filter(&office, "unit.read", &f) && f.township_id == 20 && !f.department_id);
+	CHECK(xz_authz_filter(&dept, "unit.read", &f) && f.department_id == 30);
+	CHECK(!xz_authz(&office, "no.such.permission", NULL));
+	CHECK(!xz_authz_known("no.such.permission"));
+	CHECK(xz_authz_known("unit.read"));
+	n = xz_authz_permissions(&all, p, XZ_ARRAY_LEN(p));
+	CHECK(n > 50 && n <= XZ_ARRAY_LEN(p));
+	CHECK(!strcmp(p[0], "region.read")); /* the table's first row */
+	CHECK(!strcmp(p[1], "dept.read"));
+}
+
 int main(void)
 {
 	RUN(test_permissions_follow_the_table);
 	RUN(test_county_scope);
+	RUN(test_indexed_rows);
 	return unit_done();
 }
