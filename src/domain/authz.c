@@ -219,9 +219,6 @@ const char *xz_role_label(unsigned role)
 	return "未知";
 }
 
-struct perm_ix;
-static const struct perm_ix *find_perm(const char *perm);
-
 static bool in_scope(const struct xz_user *u, enum scope s, const struct xz_place *p)
 {
 	switch (s) {
@@ -241,11 +238,6 @@ static bool in_scope(const struct xz_user *u, enum scope s, const struct xz_plac
 	return false;
 }
 
-bool xz_authz_known(const char *perm)
-{
-	return perm && find_perm(perm);
-}
-
 /* The table's index, built once: its distinct permission names sorted (with
  * the rows of each, in table order, and the roles any of them grants) and
  * in the order the table first names them. A check is a binary search and
@@ -256,8 +248,10 @@ struct perm_ix {
 	unsigned roles;      /* the roles some row of this name grants */
 	unsigned short lo, n; /* its rows: rows[lo .. lo + n) */
 };
+_Static_assert(XZ_ARRAY_LEN(grants) < 65536, "row numbers are unsigned short");
 static struct perm_ix by_name[XZ_ARRAY_LEN(grants)];
-static unsigned short rows[XZ_ARRAY_LEN(grants)], first_order[XZ_ARRAY_LEN(grants)];
+/* rows: the table's row numbers by name; name_of: each row's entry in by_name */
+static unsigned short rows[XZ_ARRAY_LEN(grants)], name_of[XZ_ARRAY_LEN(grants)];
 static size_t nperms;
 static pthread_once_t ix_once = PTHREAD_ONCE_INIT;
 
@@ -265,12 +259,12 @@ static int row_cmp(const void *a, const void *b)
 {
 	unsigned short x = *(const unsigned short *)a, y = *(const unsigned short *)b;
 	int c = strcmp(grants[x].perm, grants[y].perm);
-	return c ? c : (x > y) - (x < y);
+	return c ? c : (x > y) - (x < y); /* a name's rows stay in table order */
 }
 
 static void build_ix(void)
 {
-	size_t i, k;
+	size_t i;
 	for (i = 0; i < XZ_ARRAY_LEN(grants); i++)
 		rows[i] = (unsigned short)i;
 	qsort(rows, XZ_ARRAY_LEN(grants), sizeof(rows[0]), row_cmp);
@@ -280,18 +274,8 @@ static void build_ix(void)
 			by_name[nperms++] = (struct perm_ix){g->perm, 0, (unsigned short)i, 0};
 		by_name[nperms - 1].roles |= g->roles;
 		by_name[nperms - 1].n++;
+		name_of[rows[i]] = (unsigned short)(nperms - 1);
 	}
-	/* first appearance order: each name where its lowest row stands */
-	for (i = 0; i < nperms; i++)
-		first_order[i] = (unsigned short)i;
-	for (i = 1; i < nperms; i++)
-		for (k = i; k > 0 && rows[by_name[first_order[k - 1]].lo] >
-					rows[by_name[first_order[k]].lo];
-		     k--) {
-			unsigned short t = first_order[k];
-			first_order[k] = first_order[k - 1];
-			first_order[k - 1] = t;
-		}
 }
 
 static int ix_cmp(const void *key, const void *e)
@@ -303,6 +287,11 @@ static const struct perm_ix *find_perm(const char *perm)
 {
 	pthread_once(&ix_once, build_ix);
 	return bsearch(perm, by_name, nperms, sizeof(by_name[0]), ix_cmp);
+}
+
+bool xz_authz_known(const char *perm)
+{
+	return perm && find_perm(perm);
 }
 
 bool xz_authz(const struct xz_user *u, const char *perm, const struct xz_place *place)
@@ -417,10 +406,10 @@ size_t xz_authz_permissions(const struct xz_user *u, const char **out, size_t ma
 	if (!u)
 		return 0;
 	pthread_once(&ix_once, build_ix);
-	/* in the order the table first names them; "self" is everyone's */
-	for (i = 0; i < nperms; i++) {
-		const struct perm_ix *x = &by_name[first_order[i]];
-		if (!strcmp(x->perm, "self") || (x->roles & u->roles)) {
+	for (i = 0; i < XZ_ARRAY_LEN(grants); i++) {
+		const struct perm_ix *x = &by_name[name_of[i]];
+		/* at the first row of its name; "self" is everyone's */
+		if (rows[x->lo] == i && (!strcmp(x->perm, "self") || (x->roles & u->roles))) {
 			if (n < max)
 				out[n] = x->perm;
 			n++;

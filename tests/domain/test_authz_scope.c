@@ -63,7 +63,6 @@ static void test_county_scope(void)
 	CHECK_EQ_INT(xz_authz_county(NULL, "list.write", 0), 0);
 }
 
-
 /* The index over the table (a binary search, then the rows of one name):
  * a name granted at several scopes is decided by the row of the user's
  * role, an unknown name by nothing, and /me lists in the table's order. */
