@@ -826,10 +826,8 @@ int xz_server_scheduler_pass(struct xz_db *db, int *found)
 	    (rc = xz_db_int(db, "SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END",
 			    XZ_ARGS(XZ_INT(XZ_PG_SCHEDULER_KEY)), &mine)) < 0)
 		goto out;
-	if (!mine) {
-		xz_metrics_scheduler(true, xz_now(), NULL);
+	if (!mine) /* its holder records the pass's outcome; this turn says nothing */
 		return 0;
-	}
 	rc = xz_scheduler_pass(db, xz_now(), found);
 	xz_calendar_refresh(db);
 	if (xz_db_engine(db) == XZ_DB_PG)

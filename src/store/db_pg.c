@@ -87,8 +87,12 @@ static uint64_t fnv1a(const char *s)
 }
 
 /* prepared: the name of sql's prepared statement on this connection,
- * preparing it if need be; false when it is not (or cannot be) prepared. */
-static bool prepared(struct pgc *pc, const char *sql, int n, char name[32])
+ * preparing it if need be; false when it is not (or cannot be) prepared.
+ * A statement PostgreSQL refuses to prepare (a missing column, say) is
+ * that statement's failure: *failed gets the result, since inside a
+ * transaction the refusal has already aborted it and running the text
+ * again would only report "current transaction is aborted". */
+static bool prepared(struct pgc *pc, const char *sql, int n, char name[32], PGresult **failed)
 {
 	uint64_t h = fnv1a(sql);
 	PGresult *r;
@@ -103,7 +107,7 @@ static bool prepared(struct pgc *pc, const char *sql, int n, char name[32])
 	snprintf(name, 32, "xz%d", pc->n);
 	r = PQprepare(pc->c, name, sql, n, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		PQclear(r);
+		*failed = r;
 		return false;
 	}
 	PQclear(r);
@@ -174,7 +178,7 @@ static int pg_query(void *connp, const char *sql, const struct xz_val *p, int n,
 		case XZ_V_TEXT: vals[i] = p[i].s; break;
 		}
 	}
-	if (prepared(pc, sql, n, name)) {
+	if (prepared(pc, sql, n, name, &r)) {
 		r = PQexecPrepared(conn, name, n, vals, NULL, NULL, 0);
 		/* a plan invalidated by a schema change: run it unprepared once */
 		if (PQresultStatus(r) == PGRES_FATAL_ERROR && PQresultErrorField(r, PG_DIAG_SQLSTATE) &&
@@ -183,7 +187,7 @@ static int pg_query(void *connp, const char *sql, const struct xz_val *p, int n,
 			PQclear(r);
 			r = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
 		}
-	} else {
+	} else if (!r) {
 		r = PQexecParams(conn, sql, n, NULL, vals, NULL, NULL, 0);
 	}
 	switch (PQresultStatus(r)) {

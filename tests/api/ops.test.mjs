@@ -40,6 +40,19 @@ test('health names the schema version and the scheduler; 503 and the reason logg
   } finally { await h.close(); }
 });
 
+test('a statement PostgreSQL cannot prepare inside a transaction fails with its own reason, not "transaction is aborted"', async () => {
+  const h = await startServer();
+  try {
+    // no pass has run: the tick's statements are prepared for the first time inside its transaction
+    h.sql('ALTER TABLE problems DROP COLUMN supervise_alerted');
+    assert.equal((await h.api('POST', '/api/v1/test/tick')).status, 500);
+    const r = await h.api('GET', '/api/v1/health');
+    assert.ok(r.body.scheduler.failures >= 1);
+    assert.match(r.body.scheduler.error, /supervise_alerted/);
+    assert.doesNotMatch(r.body.scheduler.error, /transaction is aborted/);
+  } finally { await h.close(); }
+});
+
 test('health answers 503 naming the migration when the schema is not the binary\'s; the server then refuses to start', async () => {
   const h = await startServer();
   try {
