@@ -525,12 +525,23 @@ int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, json_t
 	return 0;
 }
 
+/* The rows of latitude migration 024's problems_open_cell cuts the map
+ * into (1/XZ_DUP_ROW_PER_DEGREE of a degree), and how many of them one
+ * search names at most; a wider search (a duplicate distance set over
+ * ~1 km) reads the latitude band instead. */
+#define XZ_DUP_ROW_PER_DEGREE 360
+#define XZ_DUP_ROWS 8
+
 json_t *xz_problem_duplicates(struct xz_ctx *c, const char *category, double lon, double lat,
 			      int64_t except)
 {
 	json_t *rows = NULL, *row, *out = json_array(), *set = NULL;
 	double metres = 300, days = 30, dlat, dlon;
+	struct xz_val p[7 + XZ_DUP_ROWS];
+	int64_t first, last;
+	const char *cells = " AND p.created_at >= $2";
 	size_t i;
+	int n = 7, k;
 	if (xz_db_query(c->db,
 			"SELECT key, value FROM settings WHERE key IN ('problems.duplicate_m', "
 			"'problems.duplicate_days')",
@@ -547,19 +558,37 @@ json_t *xz_problem_duplicates(struct xz_ctx *c, const char *category, double lon
 	json_decref(set);
 	dlat = metres / 111195.0;
 	dlon = dlat / fmax(cos(lat * M_PI / 180), 0.01);
-	if (xz_db_query(
-		c->db,
-		xz_arena_printf(c->arena,
-				"SELECT p.id, p.state, p.description, p.lon, p.lat, p.created_at, "
-				"p.county_id, p.township_id, p.department_id, p.unit_id FROM "
-				"problems p WHERE p.category = $1 AND p.created_at >= $2 AND p.lat "
-				"BETWEEN $3 AND $4 AND p.lon BETWEEN $5 AND $6 AND p.id <> $7 AND "
-				"p.state IN (%s) ORDER BY p.id LIMIT 50",
-				xz_fsm_open_sql(&xz_problem_fsm)),
-		XZ_ARGS(XZ_TEXT(category), XZ_INT(c->now - (int64_t)(days * 86400)),
-			XZ_REAL(lat - dlat), XZ_REAL(lat + dlat), XZ_REAL(lon - dlon),
-			XZ_REAL(lon + dlon), XZ_INT(except)),
-		&rows) < 0)
+	p[0] = XZ_TEXT(category);
+	p[1] = XZ_INT(c->now - (int64_t)(days * 86400));
+	p[2] = XZ_REAL(lat - dlat);
+	p[3] = XZ_REAL(lat + dlat);
+	p[4] = XZ_REAL(lon - dlon);
+	p[5] = XZ_REAL(lon + dlon);
+	p[6] = XZ_INT(except);
+	/* the rows the box crosses, as the index computes them on either
+	 * engine (migration 024): always XZ_DUP_ROWS parameters, the last row
+	 * repeated, so that the statement's text (and its cached plan) is one */
+	first = (int64_t)floor((lat - dlat) * XZ_DUP_ROW_PER_DEGREE);
+	last = (int64_t)floor((lat + dlat) * XZ_DUP_ROW_PER_DEGREE) + 1;
+	if (last - first < XZ_DUP_ROWS) {
+		for (k = 0; k < XZ_DUP_ROWS; k++)
+			p[n++] = XZ_INT(first + k < last ? first + k : last);
+		/* "+created_at": not through problems_category, which SQLite
+		 * (without statistics) would otherwise prefer */
+		cells = " AND CAST(p.lat * 360 AS INTEGER) IN ($8, $9, $10, $11, $12, $13, $14, $15) "
+			"AND +p.created_at >= $2";
+	}
+	_Static_assert(XZ_DUP_ROWS == 8 && XZ_DUP_ROW_PER_DEGREE == 360, "the IN list above");
+	if (xz_db_query(c->db,
+			xz_arena_printf(
+			    c->arena,
+			    "SELECT p.id, p.state, p.description, p.lon, p.lat, p.created_at, "
+			    "p.county_id, p.township_id, p.department_id, p.unit_id FROM "
+			    "problems p WHERE p.category = $1%s AND p.lon BETWEEN $5 AND $6 AND "
+			    "p.lat BETWEEN $3 AND $4 AND p.id <> $7 AND "
+			    "p.state IN (%s) ORDER BY p.id LIMIT 50",
+			    cells, xz_fsm_open_sql(&xz_problem_fsm)),
+			p, n, &rows) < 0)
 		return out;
 	json_array_foreach(rows, i, row)
 	{

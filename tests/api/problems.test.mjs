@@ -11,7 +11,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { startServer, expectError } from './lib.mjs';
+import { startServer, expectError, ENGINE } from './lib.mjs';
 
 let h, t;
 before(async () => { h = await startServer(); t = await h.tokens(['admin', 'office', 'office2', 'leader', 'grid', 'staff', 'contact', 'dept', 'auditor']); });
@@ -258,6 +258,35 @@ test('duplicates are offered on report; merging keeps every reporter informed of
   assert.ok(inbox.some((n) => n.problem_id === second.id && n.kind === 'merged_closed'), JSON.stringify(inbox));
   const gridInbox = (await h.api('GET', '/api/v1/inbox?limit=100', { token: t.grid })).body.items;
   assert.ok(gridInbox.some((n) => n.problem_id === first.id && n.kind === 'close'), 'the first reporter is told');
+});
+
+test('the duplicate search finds every open problem within the distance, across the rows of latitude its index cuts', async () => {
+  // a row boundary of migration 024's index (1/360 of a degree), with points
+  // just either side of it and at 289 m (in) and 334 m (out) north and south,
+  // 293 m (in) and 332 m (out) east
+  const lat0 = 10228 / 360, lon0 = 119.852;
+  const offsets = [[-0.0030, 0], [-0.0026, 0], [-0.0001, 0], [-0.000001, 0], [0.000001, 0], [0.0001, 0], [0.0026, 0], [0.0030, 0], [0, 0.0030], [0, 0.0034]];
+  const rad = (d) => d * Math.PI / 180;
+  const dist = (a, b) => 2 * 6371008.8 * Math.asin(Math.sqrt(Math.sin(rad(b[0] - a[0]) / 2) ** 2 + Math.cos(rad(a[0])) * Math.cos(rad(b[0])) * Math.sin(rad(b[1] - a[1]) / 2) ** 2));
+  const want = [], ours = new Set();
+  for (const [dlat, dlon] of offsets) {
+    const r = await report(t.grid, { ...base, category: 'SR03', description: '广告牌查重', lat: lat0 + dlat, lon: lon0 + dlon });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    ours.add(r.body.id);
+    if (dist([lat0, lon0], [lat0 + dlat, lon0 + dlon]) <= 300) want.push(r.body.id);
+  }
+  assert.equal(want.length, 7);
+  for (const lat of [lat0, lat0 - 0.000001]) {
+    const r = await h.api('GET', `/api/v1/problems/duplicates?category=SR03&lon=${lon0}&lat=${lat}`, { token: t.office });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.items.map((d) => d.id).filter((id) => ours.has(id)).sort((a, b) => a - b), want.sort((a, b) => a - b));
+  }
+  if (ENGINE === 'pg') {
+    assert.equal(h.sql("SELECT COUNT(*) FROM pg_indexes WHERE indexname IN ('problems_open_cell', 'problems_open_near')"), '1');
+    return;
+  }
+  const plan = h.sql(`EXPLAIN QUERY PLAN SELECT p.id FROM problems p WHERE p.category = 'SR03' AND CAST(p.lat * 360 AS INTEGER) IN (1, 2, 3, 4, 5, 6, 7, 8) AND +p.created_at >= 0 AND p.lon BETWEEN 1 AND 2 AND p.lat BETWEEN 1 AND 2 AND p.id <> 0 AND p.state IN ('reported','accepted','dispatched','in_hand','handled','verified','escalated','taken_up') ORDER BY p.id LIMIT 50`);
+  assert.match(plan, /problems_open_cell \(category=\? AND <expr>=\? AND lon>\? AND lon<\?\)/);
 });
 
 test('evidence: type by content, size and place checks, and tampering detected', async () => {
