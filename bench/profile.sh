@@ -8,7 +8,10 @@
 # server's request function (on_access: the handler, its database work and
 # the answer) and, for a report, of the part inside its transaction (what
 # holds the SQLite writer, its commit included) and of the commit alone. Then the same requests under strace -f -c: system calls per
-# request, by name. Needs valgrind and strace.
+# request, by name. Needs valgrind and strace. Requests: report, me, queue
+# (the office's first 50), overdue (overdue=1, 50); XZ_PROFILE_ONLY="me
+# queue" picks some; XZ_PROFILE_KEEP=prefix keeps each callgrind file as
+# prefix.<request>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${XZ_PROFILE_N:-100}
@@ -35,6 +38,7 @@ send() { # send WHAT COUNT
     case $1 in
       report) report "$i" ;;
       me) get /api/v1/me "$office" ;;
+      queue) get "/api/v1/problems?limit=50" "$office" ;;
       overdue) get "/api/v1/problems?overdue=1&limit=50" "$office" ;;
     esac
   done | sort | uniq -c | awk '{printf "%s×%s ", $1, $2}'
@@ -45,7 +49,7 @@ send() { # send WHAT COUNT
 wait_up
 grid=$(login grid); office=$(login office)
 printf '%-10s %14s %14s %14s  %s\n' request 'instr/request' 'in the tx' 'commit' statuses
-for what in report me overdue; do
+for what in ${XZ_PROFILE_ONLY:-report me queue overdue}; do
   send $what 5 >/dev/null
   callgrind_control -z $pid >/dev/null
   codes=$(send $what "$n")
@@ -61,7 +65,8 @@ for what in report me overdue; do
 done
 kill $pid; wait $pid 2>/dev/null || true; pid=
 
-# system calls per report (strace counts every thread's)
+# system calls per report (strace counts every thread's), when reports were asked for
+case " ${XZ_PROFILE_ONLY:-report} " in *" report "*) ;; *) exit 0 ;; esac
 strace -f -c -o "$dir/st.txt" $bin --db "$dir/p.db" --listen 127.0.0.1:$port serve 2>/dev/null & pid=$!
 wait_up; grid=$(login grid); send report 5 >/dev/null
 strace_before=$(mktemp -p "$dir")

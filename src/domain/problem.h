@@ -26,6 +26,7 @@
 
 #include "domain/ctx.h"
 #include "domain/fsm.h"
+#include "store/db.h"
 
 struct xz_db;
 
@@ -191,8 +192,11 @@ struct xz_problem_filter {
 };
 
 /* xz_problem_list: the problems c->user may read that match f, newest
- * first, at most f->limit (rows as xz_problem_load's). Caller owns *rows. */
-int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *f, json_t **rows);
+ * first, at most f->limit, each handed to fn as the database reads it
+ * (the columns of xz_problem_load's rows; a list writes its answer
+ * straight from them). */
+int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *f, xz_row_fn fn,
+		    void *arg);
 
 /* xz_problem_duplicates: open problems of the category within the
  * configured distance (problems.duplicate_m, default 300 m) and time

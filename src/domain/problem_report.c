@@ -438,7 +438,8 @@ int xz_problem_full(struct xz_ctx *c, int64_t id, json_t **out)
 	return 0;
 }
 
-int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, json_t **rows)
+int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, xz_row_fn fn,
+		    void *arg)
 {
 	struct xz_place f = {0};
 	struct xz_val p[XZ_MAX_SQL_PARAMS];
@@ -446,7 +447,6 @@ int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, json_t
 	char *sql;
 	int n = 0, rc;
 
-	*rows = NULL;
 	if (c->user && !xz_authz_filter(c->user, "problem.read", &f))
 		return forbidden(c);
 	/* only the conditions that apply, each a plain comparison, so that the
@@ -520,7 +520,7 @@ int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, json_t
 #undef FILTER
 	sql = xz_arena_printf(c->arena, "%s ORDER BY p.id DESC LIMIT $%d", sql, n + 1);
 	p[n++] = XZ_INT(in->limit > 0 ? in->limit : XZ_PAGE_DEFAULT);
-	if ((rc = xz_db_query(c->db, sql, p, n, rows)) < 0)
+	if ((rc = xz_db_each(c->db, sql, p, n, fn, arg)) < 0)
 		return xz_ctx_fail_db(c, rc);
 	return 0;
 }

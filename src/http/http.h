@@ -20,6 +20,8 @@
 #include "core/alloc.h"
 #include "domain/authz.h"
 #include "domain/ctx.h"
+#include "http/jsonw.h"
+#include "store/db.h"
 
 struct MHD_Connection;
 struct MHD_Response;
@@ -198,6 +200,35 @@ int xz_reply_export(struct xz_req *r, const char *stem, bool xlsx, int fd, size_
  * columns named is_* become booleans. Returns row. */
 json_t *xz_present(json_t *row);
 json_t *xz_present_all(json_t *rows);
+
+/* A page of a list written as the database reads it (xz_db_each), with no
+ * tree built: the answer xz_reply_page would give, each column as
+ * xz_present shows it. A list with columns of its own sets row, which
+ * writes a row's fields itself with xz_page_column and xz_page_key;
+ * xz_page_row is the visitor to hand xz_db_each. What a column is (its
+ * name's rules) is worked out on the first row, not on every row: row may
+ * keep its own in tag[] (when first_row is true). */
+#define XZ_PAGE_COLS 96
+struct xz_page {
+	struct xz_req *r;
+	struct xz_jw w;
+	int64_t rows, limit, last_id;
+	bool first;	/* no field written yet in the current row */
+	bool first_row; /* the row being written is the page's first */
+	int id_col;	/* the column "id" (-1: none) */
+	unsigned char kind[XZ_PAGE_COLS], tag[XZ_PAGE_COLS];
+	void (*row)(struct xz_page *pg, const struct xz_col *cols, int n);
+	void *arg; /* for row */
+};
+void xz_page_begin(struct xz_req *r, struct xz_page *pg, int64_t limit);
+int xz_page_row(void *pg, const struct xz_col *cols, int n);
+/* xz_page_key: the next field's "key": of the current row */
+void xz_page_key(struct xz_page *pg, const char *key);
+/* xz_page_column: column c as the field xz_present would make of it */
+void xz_page_column(struct xz_page *pg, const struct xz_col *cols, int c);
+/* xz_page_reply: the page is the answer (rc 0); or, with rc < 0 (the
+ * query failed), dropped and rc returned */
+int xz_page_reply(struct xz_page *pg, int rc);
 
 /* xz_req_audit: append an audit entry for the current user and source;
  * before and after are borrowed. */

@@ -5,9 +5,9 @@
  * through a callback a few bytes at a time. This writer walks the same
  * tree into one growing buffer, copying runs of plain bytes at once, and
  * writes what json_dumps(v, JSON_COMPACT) writes, byte for byte (a unit
- * test compares the two on every kind of value). The tree is still built
- * by the handlers; only its serialisation changed, so every endpoint,
- * lists included, gains without a second way to present a row.
+ * test compares the two on every kind of value). Most answers are trees
+ * the handlers built; a list can also be written here row by row as the
+ * database reads it (xz_jw_* with xz_db_each), with no tree at all.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,12 +16,7 @@
 #include "core/alloc.h"
 #include "http/jsonw.h"
 
-struct out {
-	char *p;
-	size_t len, cap;
-};
-
-static void grow(struct out *o, size_t n)
+static void grow(struct xz_jw *o, size_t n)
 {
 	if (o->len + n <= o->cap)
 		return;
@@ -30,31 +25,31 @@ static void grow(struct out *o, size_t n)
 	o->p = xz_realloc(o->p, o->cap);
 }
 
-static void put(struct out *o, const char *s, size_t n)
+void xz_jw_raw(struct xz_jw *o, const char *s, size_t n)
 {
 	grow(o, n);
 	memcpy(o->p + o->len, s, n);
 	o->len += n;
 }
 
-static void putc1(struct out *o, char c)
+void xz_jw_char(struct xz_jw *o, char c)
 {
 	grow(o, 1);
 	o->p[o->len++] = c;
 }
 
-static void put_string(struct out *o, const char *s, size_t n)
+void xz_jw_str(struct xz_jw *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t i, run = 0;
-	putc1(o, '"');
+	xz_jw_char(o, '"');
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *esc = NULL;
 		char u[6];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		put(o, s + run, i - run);
+		xz_jw_raw(o, s + run, i - run);
 		run = i + 1;
 		switch (c) {
 		case '"':
@@ -82,18 +77,18 @@ static void put_string(struct out *o, const char *s, size_t n)
 			memcpy(u, "\\u00", 4);
 			u[4] = hex[c >> 4];
 			u[5] = hex[c & 15];
-			put(o, u, 6);
+			xz_jw_raw(o, u, 6);
 			continue;
 		}
-		put(o, esc, strlen(esc));
+		xz_jw_raw(o, esc, strlen(esc));
 	}
-	put(o, s + run, n - run);
-	putc1(o, '"');
+	xz_jw_raw(o, s + run, n - run);
+	xz_jw_char(o, '"');
 }
 
-/* put_real: jansson's dtostr — "%.17g", a ".0" when the text would read
+/* xz_jw_real: jansson's dtostr — "%.17g", a ".0" when the text would read
  * back as an integer, no '+' and no leading zeros in the exponent. */
-static void put_real(struct out *o, double d)
+void xz_jw_real(struct xz_jw *o, double d)
 {
 	char b[64], *e;
 	int n = snprintf(b, sizeof(b), "%.17g", d);
@@ -115,79 +110,84 @@ static void put_real(struct out *o, double d)
 		memmove(to, from, strlen(from) + 1);
 		n = (int)strlen(b);
 	}
-	put(o, b, (size_t)n);
+	xz_jw_raw(o, b, (size_t)n);
 }
 
-static void put_value(struct out *o, const json_t *v)
+/* digits from the right: snprintf cost ~1,000 instructions each */
+void xz_jw_int(struct xz_jw *o, int64_t i)
 {
-	char b[32];
-	int n;
+	char b[24];
+	unsigned long long u = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
+	int n = (int)sizeof(b);
+	do
+		b[--n] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (i < 0)
+		b[--n] = '-';
+	xz_jw_raw(o, b + n, sizeof(b) - (size_t)n);
+}
+
+void xz_jw_bool(struct xz_jw *o, bool b)
+{
+	xz_jw_raw(o, b ? "true" : "false", b ? 4 : 5);
+}
+
+void xz_jw_value(struct xz_jw *o, const json_t *v)
+{
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
 		const char *key;
 		json_t *x;
 		bool first = true;
-		putc1(o, '{');
+		xz_jw_char(o, '{');
 		json_object_foreach((json_t *)v, key, x)
 		{
 			if (!first)
-				putc1(o, ',');
+				xz_jw_char(o, ',');
 			first = false;
-			put_string(o, key, strlen(key));
-			putc1(o, ':');
-			put_value(o, x);
+			xz_jw_str(o, key, strlen(key));
+			xz_jw_char(o, ':');
+			xz_jw_value(o, x);
 		}
-		putc1(o, '}');
+		xz_jw_char(o, '}');
 		break;
 	}
 	case JSON_ARRAY: {
 		size_t i, size = json_array_size(v);
-		putc1(o, '[');
+		xz_jw_char(o, '[');
 		for (i = 0; i < size; i++) {
 			if (i)
-				putc1(o, ',');
-			put_value(o, json_array_get(v, i));
+				xz_jw_char(o, ',');
+			xz_jw_value(o, json_array_get(v, i));
 		}
-		putc1(o, ']');
+		xz_jw_char(o, ']');
 		break;
 	}
 	case JSON_STRING:
-		put_string(o, json_string_value(v), json_string_length(v));
+		xz_jw_str(o, json_string_value(v), json_string_length(v));
 		break;
-	case JSON_INTEGER: {
-		/* digits from the right: snprintf cost ~1,000 instructions each */
-		json_int_t i = json_integer_value(v);
-		unsigned long long u = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
-		n = (int)sizeof(b);
-		do
-			b[--n] = (char)('0' + u % 10);
-		while (u /= 10);
-		if (i < 0)
-			b[--n] = '-';
-		put(o, b + n, sizeof(b) - (size_t)n);
+	case JSON_INTEGER:
+		xz_jw_int(o, json_integer_value(v));
 		break;
-	}
 	case JSON_REAL:
-		put_real(o, json_real_value(v));
+		xz_jw_real(o, json_real_value(v));
 		break;
 	case JSON_TRUE:
-		put(o, "true", 4);
-		break;
 	case JSON_FALSE:
-		put(o, "false", 5);
+		xz_jw_bool(o, json_is_true(v));
 		break;
 	case JSON_NULL:
-		put(o, "null", 4);
+		xz_jw_raw(o, "null", 4);
 		break;
 	}
 }
 
 char *xz_json_dump(const json_t *v, size_t *len)
 {
-	struct out o = {0};
+	struct xz_jw o = {0};
 	if (v)
-		put_value(&o, v);
-	putc1(&o, 0);
+		xz_jw_value(&o, v);
+	xz_jw_char(&o, 0);
 	if (len)
 		*len = o.len - 1;
 	return o.p; /* xz_realloc'd: the caller frees with free(), as json_dumps' */

@@ -12,6 +12,7 @@
 #include <microhttpd.h>
 
 #include "core/xz.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/xtime.h"
 #include "store/db.h"
@@ -488,6 +489,126 @@ json_t *xz_present_all(json_t *rows)
 	json_t *row;
 	json_array_foreach(rows, i, row) xz_present(row);
 	return rows;
+}
+
+void xz_page_begin(struct xz_req *r, struct xz_page *pg, int64_t limit)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->r = r;
+	pg->limit = limit;
+	pg->id_col = -1;
+	xz_jw_raw(&pg->w, "{\"items\":[", 10);
+}
+
+void xz_page_key(struct xz_page *pg, const char *key)
+{
+	if (!pg->first)
+		xz_jw_char(&pg->w, ',');
+	pg->first = false;
+	xz_jw_str(&pg->w, key, strlen(key));
+	xz_jw_char(&pg->w, ':');
+}
+
+/* what xz_present does to a column, by its name */
+enum { COL_PLAIN, COL_TIME, COL_FLAG, COL_JSON, COL_DOMAINS };
+
+static unsigned char column_kind(const char *key)
+{
+	if (ends_with(key, "_json"))
+		return COL_JSON;
+	if (!strcmp(key, "domains"))
+		return COL_DOMAINS;
+	if (ends_with(key, "_at"))
+		return COL_TIME;
+	return strncmp(key, "is_", 3) ? COL_PLAIN : COL_FLAG;
+}
+
+void xz_page_column(struct xz_page *pg, const struct xz_col *cols, int c)
+{
+	const struct xz_col *col = &cols[c];
+	struct xz_jw *w = &pg->w;
+	unsigned char kind = c < XZ_PAGE_COLS ? pg->kind[c] : column_kind(col->name);
+	char buf[XZ_TIME_LEN];
+	if ((kind == COL_JSON || kind == COL_DOMAINS) && col->t == XZ_COL_TEXT) {
+		json_t *parsed = json_loadb(col->s, col->len, 0, NULL);
+		if (kind == COL_JSON) /* "x_json" is shown as "x" */
+			xz_page_key(pg, xz_arena_printf(pg->r->arena, "%.*s",
+							(int)(strlen(col->name) - 5), col->name));
+		else
+			xz_page_key(pg, col->name);
+		if (parsed)
+			xz_jw_value(w, parsed);
+		else
+			xz_jw_raw(w, kind == COL_JSON ? "null" : "[]", kind == COL_JSON ? 4 : 2);
+		json_decref(parsed);
+		return;
+	}
+	xz_page_key(pg, col->name);
+	switch (col->t) {
+	case XZ_COL_INT:
+		if (kind == COL_TIME) {
+			const char *t = xz_time_format(col->i, buf);
+			xz_jw_str(w, t, strlen(t));
+		} else if (kind == COL_FLAG) {
+			xz_jw_bool(w, col->i);
+		} else {
+			xz_jw_int(w, col->i);
+		}
+		break;
+	case XZ_COL_REAL: xz_jw_real(w, col->d); break;
+	case XZ_COL_TEXT: xz_jw_str(w, col->s, col->len); break;
+	default: xz_jw_raw(w, "null", 4);
+	}
+}
+
+int xz_page_row(void *arg, const struct xz_col *cols, int n)
+{
+	struct xz_page *pg = arg;
+	int c;
+	if (pg->rows >= XZ_MAX_ROWS)
+		return XZ_ETOOBIG;
+	pg->first_row = pg->rows == 0;
+	if (pg->first_row)
+		for (c = 0; c < n; c++) {
+			if (c < XZ_PAGE_COLS)
+				pg->kind[c] = column_kind(cols[c].name);
+			if (!strcmp(cols[c].name, "id"))
+				pg->id_col = c;
+		}
+	if (pg->rows++)
+		xz_jw_char(&pg->w, ',');
+	xz_jw_char(&pg->w, '{');
+	pg->first = true;
+	if (pg->id_col >= 0 && cols[pg->id_col].t == XZ_COL_INT)
+		pg->last_id = cols[pg->id_col].i;
+	if (pg->row)
+		pg->row(pg, cols, n);
+	else
+		for (c = 0; c < n; c++)
+			xz_page_column(pg, cols, c);
+	xz_jw_char(&pg->w, '}');
+	return 0;
+}
+
+int xz_page_reply(struct xz_page *pg, int rc)
+{
+	if (rc < 0) {
+		xz_free(pg->w.p);
+		pg->w.p = NULL;
+		return rc;
+	}
+	xz_jw_raw(&pg->w, "],\"next\":", 9);
+	if (pg->rows > 0 && pg->rows >= pg->limit) {
+		/* the cursor as xz_reply_page writes it: the last id, as text */
+		xz_jw_char(&pg->w, '"');
+		xz_jw_int(&pg->w, pg->last_id);
+		xz_jw_char(&pg->w, '"');
+	} else {
+		xz_jw_raw(&pg->w, "null", 4);
+	}
+	xz_jw_char(&pg->w, '}');
+	return xz_reply_bytes(pg->r, 200, "application/json; charset=utf-8",
+			      (unsigned char *)pg->w.p, pg->w.len, true);
 }
 
 int xz_req_audit(struct xz_req *r, const char *action, const char *object_type, int64_t object_id,

@@ -93,6 +93,90 @@ static json_t *present(struct xz_req *r, json_t *p)
 	return xz_present(p);
 }
 
+/* list_row: a row of the list written as present() shows it, straight
+ * from the columns the database read (no tree): the same fields, the
+ * routing reason left out as the list always has. Which column is which
+ * is found on the page's first row (tag). */
+enum { L_OTHER, L_STATE, L_DUE, L_WARN, L_REP_NAME, L_REP_PHONE, L_SUPERVISED, L_ON_TIME, L_SKIP };
+
+static unsigned char list_tag(const char *name)
+{
+	static const char *const named[] = {
+	    [L_STATE] = "state",	 [L_DUE] = "due_at",
+	    [L_WARN] = "warn_at",	 [L_REP_NAME] = "rep_name",
+	    [L_REP_PHONE] = "rep_phone", [L_SUPERVISED] = "supervised",
+	    [L_ON_TIME] = "on_time",	 [L_SKIP] = "routing_reason",
+	};
+	size_t t;
+	for (t = 1; t < XZ_ARRAY_LEN(named); t++)
+		if (!strcmp(name, named[t]))
+			return (unsigned char)t;
+	return L_OTHER;
+}
+
+static void list_row(struct xz_page *pg, const struct xz_col *cols, int n)
+{
+	struct xz_req *r = pg->r;
+	const char *state = "", *name = NULL, *phone = NULL, *light;
+	int64_t due = 0, warn = 0, now = xz_req_ctx(r)->now;
+	struct xz_jw *w = &pg->w;
+	bool open;
+	int c;
+	for (c = 0; c < n; c++) {
+		const struct xz_col *k = &cols[c];
+		unsigned char tag;
+		if (c >= XZ_PAGE_COLS)
+			tag = list_tag(k->name);
+		else if (pg->first_row)
+			tag = pg->tag[c] = list_tag(k->name);
+		else
+			tag = pg->tag[c];
+		switch (tag) {
+		case L_STATE:
+			state = k->t == XZ_COL_TEXT ? k->s : "";
+			xz_page_column(pg, cols, c);
+			break;
+		case L_DUE:
+			due = k->t == XZ_COL_INT ? k->i : 0;
+			xz_page_column(pg, cols, c);
+			break;
+		case L_WARN: warn = k->t == XZ_COL_INT ? k->i : 0; break;
+		case L_REP_NAME: name = k->t == XZ_COL_TEXT ? k->s : NULL; break;
+		case L_REP_PHONE: phone = k->t == XZ_COL_TEXT ? k->s : NULL; break;
+		case L_SUPERVISED:
+			xz_page_key(pg, k->name);
+			xz_jw_bool(w, k->t == XZ_COL_INT && k->i);
+			break;
+		case L_ON_TIME:
+			xz_page_key(pg, k->name);
+			if (k->t == XZ_COL_INT)
+				xz_jw_bool(w, k->i);
+			else
+				xz_jw_raw(w, "null", 4);
+			break;
+		case L_SKIP: break;
+		default: xz_page_column(pg, cols, c);
+		}
+	}
+	open = xz_fsm_is_open(&xz_problem_fsm, state);
+	light = open ? xz_problem_light(due, warn, now) : "green";
+	xz_page_key(pg, "light");
+	xz_jw_str(w, light, strlen(light));
+	xz_page_key(pg, "overdue");
+	xz_jw_bool(w, open && due && now > due);
+	xz_page_key(pg, "deadline_provisional");
+	xz_jw_bool(w, xz_deadline_provisional(due));
+	xz_page_key(pg, "reporter");
+	if ((name || phone) && sees_reporter(r->user)) { /* masked (rare: a complaint) */
+		json_t *rep = json_pack("{s:s?,s:s?,s:b}", "name", mask_name(r, name), "phone",
+					mask_phone(r, phone), "masked", 1);
+		xz_jw_value(w, rep);
+		json_decref(rep);
+	} else {
+		xz_jw_raw(w, "null", 4);
+	}
+}
+
 /* denied: a refusal by the domain is an audited access denial, as the
  * router's own (written after the use case's transaction rolled back). */
 static int denied(struct xz_req *r, int rc, int64_t id)
@@ -190,8 +274,7 @@ static int problems_list(struct xz_req *r)
 		.overdue = is_yes(xz_req_query(r, "overdue")),
 		.requested = is_yes(xz_req_query(r, "escalation_requested")),
 	};
-	json_t *rows = NULL, *row;
-	size_t i;
+	struct xz_page pg;
 	int rc;
 
 	if ((rc = xz_req_page(r, &f.before, &f.limit)) < 0 ||
@@ -209,13 +292,9 @@ static int problems_list(struct xz_req *r)
 	    (f.q && strlen(f.q) > XZ_MAX_NAME))
 		return xz_fail(r, XZ_EMALFORMED, "invalid_query", "筛选条件无效",
 			       "Invalid filter (state, channel, light or q)", "state");
-	if ((rc = xz_problem_list(xz_req_ctx(r), &f, &rows)) < 0)
-		return rc;
-	json_array_foreach(rows, i, row) {
-		json_object_del(row, "routing_reason");
-		present(r, row);
-	}
-	return xz_reply_page(r, rows, f.limit);
+	xz_page_begin(r, &pg, f.limit);
+	pg.row = list_row;
+	return xz_page_reply(&pg, xz_problem_list(xz_req_ctx(r), &f, xz_page_row, &pg));
 }
 
 static int problem_get(struct xz_req *r)

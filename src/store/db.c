@@ -26,6 +26,7 @@
 
 #include "core/xz.h"
 #include "core/alloc.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/xtime.h"
 #include "store/db.h"
@@ -210,13 +211,13 @@ int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 		/* a single write outside a transaction: it too goes to the writer */
 		if ((rc = xz_db_begin(db)) < 0)
 			return rc;
-		rc = keep_error(db, db->drv->query(db->conn, sql, p, n, NULL, &ch));
+		rc = keep_error(db, db->drv->each(db->conn, sql, p, n, NULL, NULL, &ch));
 		if (rc < 0)
 			xz_db_rollback(db);
 		else
 			rc = xz_db_commit(db);
 	} else {
-		rc = keep_error(db, db->drv->query(db->conn, sql, p, n, NULL, &ch));
+		rc = keep_error(db, db->drv->each(db->conn, sql, p, n, NULL, NULL, &ch));
 	}
 	count_call(t0);
 	if (changes)
@@ -224,13 +225,58 @@ int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	return rc;
 }
 
+/* to_json: xz_db_query's visitor, a row as a json object */
+struct to_json {
+	json_t *rows;
+	size_t count;
+};
+
+static int to_json(void *arg, const struct xz_col *cols, int n)
+{
+	struct to_json *tj = arg;
+	json_t *row;
+	int c;
+	if (++tj->count > XZ_MAX_ROWS)
+		return XZ_ETOOBIG;
+	row = json_object();
+	for (c = 0; c < n; c++) {
+		json_t *v;
+		switch (cols[c].t) {
+		case XZ_COL_INT: v = json_integer(cols[c].i); break;
+		case XZ_COL_REAL: v = json_real(cols[c].d); break;
+		case XZ_COL_TEXT:
+			/* text that is not UTF-8 reads as "" (jansson refuses it) */
+			if (!(v = json_stringn(cols[c].s, cols[c].len)))
+				v = json_string("");
+			break;
+		default: v = json_null();
+		}
+		json_object_set_new_nocheck(row, cols[c].name, v);
+	}
+	json_array_append_new(tj->rows, row);
+	return 0;
+}
+
 int xz_db_query(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 		json_t **rows)
 {
+	struct to_json tj = {json_array(), 0};
 	uint64_t t0 = now_ns();
-	int rc;
-	*rows = NULL;
-	rc = keep_error(db, db->drv->query(db->conn, sql, p, n, rows, NULL));
+	int rc = keep_error(db, db->drv->each(db->conn, sql, p, n, to_json, &tj, NULL));
+	count_call(t0);
+	if (rc < 0) {
+		json_decref(tj.rows);
+		tj.rows = NULL;
+	}
+	*rows = tj.rows;
+	return rc;
+}
+
+int xz_db_each(struct xz_db *db, const char *sql, const struct xz_val *p, int n, xz_row_fn fn,
+	       void *arg)
+{
+	uint64_t t0 = now_ns();
+	int rc = keep_error(db, db->drv->each(db->conn, sql, p, n, fn, arg, NULL));
 	count_call(t0);
 	return rc;
 }

@@ -10,7 +10,9 @@
  *
  * Results come back as a jansson array of objects, one per row, keyed by
  * column name: INTEGER → json integer, REAL/NUMERIC → json real, TEXT →
- * json string, NULL → json null. Callers own the returned json_t.
+ * json string, NULL → json null. Callers own the returned json_t. A caller
+ * that writes rows out as it reads them (a list's answer) visits them
+ * instead (xz_db_each): the same values, no tree built.
  *
  * Instants are stored as BIGINT epoch seconds; dates as TEXT YYYY-MM-DD;
  * flags as INTEGER 0/1; structured values as TEXT holding JSON.
@@ -70,6 +72,25 @@ int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
  * XZ_MAX_ROWS) into *rows, a new json array the caller owns. */
 int xz_db_query(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 		json_t **rows);
+/* A column of a visited row: its name, and its value as xz_db_query would
+ * make it (TEXT ends in a NUL on both engines; len is its bytes). Valid
+ * during the visit only. */
+enum xz_col_type { XZ_COL_NULL = 0, XZ_COL_INT, XZ_COL_REAL, XZ_COL_TEXT };
+struct xz_col {
+	const char *name;
+	enum xz_col_type t;
+	int64_t i;
+	double d;
+	const char *s;
+	size_t len;
+};
+/* xz_row_fn: called once per row with its n columns; a negative answer
+ * stops the statement and is xz_db_each's. */
+typedef int (*xz_row_fn)(void *arg, const struct xz_col *cols, int n);
+/* xz_db_each: run one statement and call fn on each row as the engine
+ * reads it. */
+int xz_db_each(struct xz_db *db, const char *sql, const struct xz_val *p, int n, xz_row_fn fn,
+	       void *arg);
 /* xz_db_one: like xz_db_query but answers the first row (caller owns) or
  * XZ_ENOTFOUND when there is none. */
 int xz_db_one(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
@@ -161,8 +182,10 @@ bool xz_pool_leader(struct xz_pool *p);
 struct xz_db_driver {
 	int (*connect)(const char *url, void **conn);
 	void (*disconnect)(void *conn);
-	int (*query)(void *conn, const char *sql, const struct xz_val *p, int n, json_t **rows,
-		     int64_t *changes);
+	/* each: run sql, calling fn (may be NULL) on each row; *changes (may
+	 * be NULL) gets the rows changed */
+	int (*each)(void *conn, const char *sql, const struct xz_val *p, int n, xz_row_fn fn,
+		    void *arg, int64_t *changes);
 	int (*script)(void *conn, const char *sql);
 	const char *(*errmsg)(void *conn);
 	/* writes: whether sql changes the database (SQLite's writer routing) */

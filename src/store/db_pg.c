@@ -117,24 +117,24 @@ static bool prepared(struct pgc *pc, const char *sql, int n, char name[32], PGre
 	return true;
 }
 
-static json_t *cell(PGresult *r, int row, int c)
+/* read_cell: a value as the interface gives it (booleans as 0/1) */
+static void read_cell(PGresult *r, int row, int c, struct xz_col *col)
 {
 	const char *s;
-	if (PQgetisnull(r, row, c))
-		return json_null();
+	if (PQgetisnull(r, row, c)) {
+		col->t = XZ_COL_NULL;
+		return;
+	}
 	s = PQgetvalue(r, row, c);
 	switch (PQftype(r, c)) {
 	case OID_INT2:
 	case OID_INT4:
-	case OID_INT8: return json_integer(strtoll(s, NULL, 10));
+	case OID_INT8: col->t = XZ_COL_INT, col->i = strtoll(s, NULL, 10); break;
 	case OID_FLOAT4:
 	case OID_FLOAT8:
-	case OID_NUMERIC: return json_real(strtod(s, NULL));
-	case OID_BOOL: return json_integer(s[0] == 't');
-	default: {
-		json_t *v = json_string(s);
-		return v ? v : json_string("");
-	}
+	case OID_NUMERIC: col->t = XZ_COL_REAL, col->d = strtod(s, NULL); break;
+	case OID_BOOL: col->t = XZ_COL_INT, col->i = s[0] == 't'; break;
+	default: col->t = XZ_COL_TEXT, col->s = s, col->len = (size_t)PQgetlength(r, row, c);
 	}
 }
 
@@ -150,8 +150,8 @@ static int map_state(PGresult *r)
 	return XZ_EDB;
 }
 
-static int pg_query(void *connp, const char *sql, const struct xz_val *p, int n, json_t **rows,
-		    int64_t *changes)
+static int pg_each(void *connp, const char *sql, const struct xz_val *p, int n, xz_row_fn fn,
+		   void *arg, int64_t *changes)
 {
 	struct pgc *pc = connp;
 	PGconn *conn = pc->c;
@@ -159,7 +159,7 @@ static int pg_query(void *connp, const char *sql, const struct xz_val *p, int n,
 	const char *vals[XZ_MAX_SQL_PARAMS];
 	char nums[XZ_MAX_SQL_PARAMS][32];
 	PGresult *r = NULL;
-	json_t *out = NULL;
+	struct xz_col few[64], *cols = few;
 	int i, rc = 0, nrows, ncols, row, c;
 
 	if (n > XZ_MAX_SQL_PARAMS)
@@ -203,23 +203,22 @@ static int pg_query(void *connp, const char *sql, const struct xz_val *p, int n,
 		const char *t = PQcmdTuples(r);
 		*changes = t && *t ? strtoll(t, NULL, 10) : 0;
 	}
-	if (!rows)
+	if (!fn)
 		goto out;
-	nrows = PQntuples(r);
-	if (nrows > XZ_MAX_ROWS) {
-		rc = XZ_ETOOBIG;
-		goto out;
-	}
 	ncols = PQnfields(r);
-	out = json_array();
-	for (row = 0; row < nrows; row++) {
-		json_t *o = json_object();
+	nrows = PQntuples(r);
+	if (ncols > (int)XZ_ARRAY_LEN(few))
+		cols = xz_calloc((size_t)ncols, sizeof(*cols));
+	for (c = 0; c < ncols; c++)
+		cols[c].name = PQfname(r, c);
+	for (row = 0; row < nrows && rc == 0; row++) {
 		for (c = 0; c < ncols; c++)
-			json_object_set_new(o, PQfname(r, c), cell(r, row, c));
-		json_array_append_new(out, o);
+			read_cell(r, row, c, &cols[c]);
+		rc = fn(arg, cols, ncols);
 	}
-	*rows = out;
 out:
+	if (cols != few)
+		xz_free(cols);
 	PQclear(r);
 	return rc;
 }
@@ -252,7 +251,7 @@ static bool pg_in_tx(void *connp)
 const struct xz_db_driver xz_db_pg_driver = {
 	.connect = pg_connect,
 	.disconnect = pg_disconnect,
-	.query = pg_query,
+	.each = pg_each,
 	.script = pg_script,
 	.errmsg = pg_errmsg,
 	.writes = pg_writes,

@@ -176,29 +176,31 @@ static int bind_all(sqlite3_stmt *st, const struct xz_val *p, int n)
 	return rc;
 }
 
-static json_t *column_value(sqlite3_stmt *st, int c)
+/* read_column: column c of the current row, as the interface gives it */
+static void read_column(sqlite3_stmt *st, int c, struct xz_col *col)
 {
 	switch (sqlite3_column_type(st, c)) {
-	case SQLITE_INTEGER: return json_integer(sqlite3_column_int64(st, c));
-	case SQLITE_FLOAT: return json_real(sqlite3_column_double(st, c));
-	case SQLITE_NULL: return json_null();
-	default: {
-		const char *s = (const char *)sqlite3_column_text(st, c);
-		json_t *v = json_stringn(s ? s : "", (size_t)sqlite3_column_bytes(st, c));
-		return v ? v : json_string("");
-	}
+	case SQLITE_INTEGER: col->t = XZ_COL_INT, col->i = sqlite3_column_int64(st, c); break;
+	case SQLITE_FLOAT: col->t = XZ_COL_REAL, col->d = sqlite3_column_double(st, c); break;
+	case SQLITE_NULL: col->t = XZ_COL_NULL; break;
+	default: /* TEXT, and a BLOB read as text */
+		col->t = XZ_COL_TEXT;
+		col->s = (const char *)sqlite3_column_text(st, c);
+		col->len = (size_t)sqlite3_column_bytes(st, c);
+		if (!col->s)
+			col->s = "", col->len = 0;
 	}
 }
 
-static int sq_query(void *conn, const char *sql, const struct xz_val *p, int n, json_t **rows,
-		    int64_t *changes)
+static int sq_each(void *conn, const char *sql, const struct xz_val *p, int n, xz_row_fn fn,
+		   void *arg, int64_t *changes)
 {
 	struct sqc *sc = conn;
 	sqlite3 *h = sc->h;
 	sqlite3_stmt *st = NULL;
-	json_t *out = NULL;
+	struct xz_col few[64], *cols = few;
 	bool cached = false;
-	int rc, step, c, cols, count = 0;
+	int rc, step, c, ncols;
 
 	rc = prepare(sc, sql, &st, &cached);
 	if (rc != SQLITE_OK) {
@@ -210,21 +212,18 @@ static int sq_query(void *conn, const char *sql, const struct xz_val *p, int n, 
 		rc = XZ_EDB;
 		goto out;
 	}
-	if (rows)
-		out = json_array();
-	cols = sqlite3_column_count(st);
+	ncols = sqlite3_column_count(st);
+	if (ncols > (int)XZ_ARRAY_LEN(few))
+		cols = xz_calloc((size_t)ncols, sizeof(*cols));
+	for (c = 0; fn && c < ncols; c++)
+		cols[c].name = sqlite3_column_name(st, c);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row;
-		if (!rows)
+		if (!fn)
 			continue;
-		if (++count > XZ_MAX_ROWS) {
-			rc = XZ_ETOOBIG;
+		for (c = 0; c < ncols; c++)
+			read_column(st, c, &cols[c]);
+		if ((rc = fn(arg, cols, ncols)) < 0)
 			goto out;
-		}
-		row = json_object();
-		for (c = 0; c < cols; c++)
-			json_object_set_new_nocheck(row, sqlite3_column_name(st, c), column_value(st, c));
-		json_array_append_new(out, row);
 	}
 	if (step != SQLITE_DONE) {
 		rc = map_rc(h, step);
@@ -234,13 +233,10 @@ static int sq_query(void *conn, const char *sql, const struct xz_val *p, int n, 
 	}
 	if (changes)
 		*changes = sqlite3_changes64(h);
-	if (rows) {
-		*rows = out;
-		out = NULL;
-	}
 	rc = 0;
 out:
-	json_decref(out);
+	if (cols != few)
+		xz_free(cols);
 	if (cached) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
@@ -283,7 +279,7 @@ static bool sq_in_tx(void *conn)
 const struct xz_db_driver xz_db_sqlite_driver = {
 	.connect = sq_connect,
 	.disconnect = sq_disconnect,
-	.query = sq_query,
+	.each = sq_each,
 	.script = sq_script,
 	.errmsg = sq_errmsg,
 	.writes = sq_writes,

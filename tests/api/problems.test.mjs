@@ -260,6 +260,22 @@ test('duplicates are offered on report; merging keeps every reporter informed of
   assert.ok(gridInbox.some((n) => n.problem_id === first.id && n.kind === 'close'), 'the first reporter is told');
 });
 
+test('a list row, written straight from the database, says what the problem itself says', async () => {
+  for (const [who, query] of [['office', 'limit=30'], ['office', 'overdue=1&limit=10'], ['grid', 'limit=10'], ['staff', 'limit=10']]) {
+    const list = await h.api('GET', `/api/v1/problems?${query}`, { token: t[who] });
+    assert.equal(list.status, 200);
+    assert.match(list.headers.get('content-type'), /^application\/json; charset=utf-8/);
+    assert.ok(list.body.items.length > 0, `${who} ${query}`);
+    for (const item of list.body.items) {
+      const one = await h.api('GET', `/api/v1/problems/${item.id}`, { token: t[who] });
+      assert.equal(one.status, 200);
+      assert.ok(!('routing_reason' in item) && !('warn_at' in item) && !('rep_name' in item));
+      for (const k of Object.keys(item)) assert.deepEqual(item[k], one.body[k], `${who} #${item.id} ${k}`);
+      for (const k of ['light', 'overdue', 'deadline_provisional', 'reporter', 'supervised', 'created_at', 'lon', 'lat']) assert.ok(k in item, k);
+    }
+  }
+});
+
 test('the duplicate search finds every open problem within the distance, across the rows of latitude its index cuts', async () => {
   // a row boundary of migration 024's index (1/360 of a degree), with points
   // just either side of it and at 289 m (in) and 334 m (out) north and south,
