@@ -119,13 +119,14 @@ int xz_search_index(struct xz_db *db, int *indexed)
 		return rc;
 	if ((rc = xz_db_begin(db)) < 0)
 		return rc;
-	/* the mark is read again under the writer: another server's scheduler
-	 * (or a test's tick) may have moved it since */
+	/* the mark is read again under the writer: the scheduler thread or a
+	 * test's tick may have moved it since */
 	if ((rc = xz_db_int(db, "SELECT last_id FROM problems_fts_mark", XZ_NOARGS, &mark)) < 0 ||
-	    (rc = xz_db_int(db,
-			    "SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM problems WHERE id > $1 "
-			    "ORDER BY id LIMIT $2)",
-			    XZ_ARGS(XZ_INT(mark), XZ_INT(XZ_FTS_BATCH)), &last)) < 0)
+	    (rc = xz_db_int(
+		 db,
+		 "SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM problems WHERE id > $1 "
+		 "ORDER BY id LIMIT $2)",
+		 XZ_ARGS(XZ_INT(mark), XZ_INT(XZ_FTS_BATCH)), &last)) < 0)
 		goto out;
 	if (last > mark &&
 	    ((rc = xz_db_exec(db,
