@@ -63,11 +63,16 @@ void xz_search_text(struct xz_ctx *c, const char *q, int first, struct xz_proble
 		*o++ = '"';
 		*o = 0;
 		int m = arg(w, first, XZ_TEXT(phrase));
-		w->sql =
-		    xz_arena_printf(c->arena,
-				    " AND (CAST(p.id AS TEXT) = $%d OR p.id IN (SELECT rowid FROM "
-				    "problems_fts WHERE problems_fts MATCH $%d))",
-				    idn, m);
+		int like = arg(w, first, XZ_TEXT(xz_sql_like(c->arena, q)));
+		/* the index holds the problems up to the mark; the few reported
+		 * since are read by rowid above it */
+		w->sql = xz_arena_printf(
+		    c->arena,
+		    " AND (CAST(p.id AS TEXT) = $%d OR p.id IN (SELECT rowid FROM problems_fts "
+		    "WHERE problems_fts MATCH $%d) OR (p.id > (SELECT last_id FROM "
+		    "problems_fts_mark) AND (p.description LIKE $%d ESCAPE '\\' OR p.address "
+		    "LIKE $%d ESCAPE '\\')))",
+		    idn, m, like, like);
 		return;
 	}
 	if (utf8_chars(q) >= 3) {
@@ -85,6 +90,59 @@ void xz_search_text(struct xz_ctx *c, const char *q, int first, struct xz_proble
 					 "ESCAPE '\\' OR p.address LIKE $%d ESCAPE '\\')",
 					 idn, like, like);
 	}
+}
+
+/* ---- the SQLite text index, in batches ------------------------------------- */
+
+/* pending: whether problems above the mark wait for the index; read
+ * outside a transaction, so that an idle turn never takes the writer. */
+static int pending(struct xz_db *db, bool *yes)
+{
+	int64_t n = 0;
+	int rc = xz_db_int(db,
+			   "SELECT COALESCE((SELECT MAX(id) FROM problems), 0) > last_id FROM "
+			   "problems_fts_mark",
+			   XZ_NOARGS, &n);
+	*yes = n != 0;
+	return rc;
+}
+
+int xz_search_index(struct xz_db *db, int *indexed)
+{
+	int64_t mark = 0, last = 0, n = 0;
+	bool more = false;
+	int rc;
+	*indexed = 0;
+	if (xz_db_engine(db) != XZ_DB_SQLITE)
+		return 0;
+	if ((rc = pending(db, &more)) < 0 || !more)
+		return rc;
+	if ((rc = xz_db_begin(db)) < 0)
+		return rc;
+	/* the mark is read again under the writer: the scheduler thread or a
+	 * test's tick may have moved it since */
+	if ((rc = xz_db_int(db, "SELECT last_id FROM problems_fts_mark", XZ_NOARGS, &mark)) < 0 ||
+	    (rc = xz_db_int(
+		 db,
+		 "SELECT COALESCE(MAX(id), 0) FROM (SELECT id FROM problems WHERE id > $1 "
+		 "ORDER BY id LIMIT $2)",
+		 XZ_ARGS(XZ_INT(mark), XZ_INT(XZ_FTS_BATCH)), &last)) < 0)
+		goto out;
+	if (last > mark &&
+	    ((rc = xz_db_exec(db,
+			      "INSERT INTO problems_fts (rowid, description, address) SELECT id, "
+			      "description, address FROM problems WHERE id > $1 AND id <= $2",
+			      XZ_ARGS(XZ_INT(mark), XZ_INT(last)), &n)) < 0 ||
+	     (rc = xz_db_exec(db, "UPDATE problems_fts_mark SET last_id = $1",
+			      XZ_ARGS(XZ_INT(last)), NULL)) < 0))
+		goto out;
+	rc = xz_db_commit(db);
+out:
+	if (rc < 0)
+		xz_db_rollback(db);
+	else
+		*indexed = (int)n;
+	return rc;
 }
 
 static bool one_of(const char *v, const char *const *set)

@@ -1,7 +1,8 @@
 /*
  * search.h — the problem list's filters as one SQL condition, with Chinese
- * text search through an index (SQLite FTS5 trigram table problems_fts;
- * PostgreSQL pg_trgm GIN index problems_text_trgm, migration 007), and the
+ * text search through an index (SQLite FTS5 trigram table problems_fts,
+ * filled in batches up to a mark, migration 025; PostgreSQL pg_trgm GIN
+ * index problems_text_trgm, migration 007), and the
  * streamed exports of a filtered list (CSV and XLSX, issue 10 item 5).
  */
 #ifndef XZ_SEARCH_H
@@ -54,5 +55,15 @@ int xz_search_where(struct xz_ctx *c, const struct xz_search_filter *f, int firs
  * unlinked; the caller owns and closes it), *len its size. */
 int xz_search_export(struct xz_ctx *c, const struct xz_search_filter *f, bool xlsx, int *fd,
 		     size_t *len);
+
+/* xz_search_index: put the next problems above problems_fts_mark's
+ * last_id (at most XZ_FTS_BATCH, in id order) into SQLite's text index and
+ * move the mark to the last of them, in one transaction of its own (the
+ * caller has none open). *indexed gets how many; fewer than XZ_FTS_BATCH
+ * means the index has caught up. The search scans the rows above the mark,
+ * so calling this late only makes searches slower, never wrong. The
+ * scheduler calls it every second; a no-op on PostgreSQL, whose index is
+ * kept by the table. */
+int xz_search_index(struct xz_db *db, int *indexed);
 
 #endif

@@ -42,6 +42,7 @@
 #include "domain/jointaction.h"
 #include "domain/problem.h"
 #include "domain/scheduler.h"
+#include "domain/search.h"
 #include "http/http.h"
 #include "http/metrics.h"
 #include "http/static.h"
@@ -809,10 +810,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 /* scheduler: the background pass that finds deadlines near and past
- * (domain/problem.c) every XZ_TICK_SECONDS, and keeps event streams alive.
+ * (domain/problem.c) every XZ_TICK_SECONDS, puts new problems into SQLite's
+ * text index every second, and keeps event streams alive.
  * Each pass's outcome goes to the metrics, which /health reads; a failed
  * pass logs its reason. */
 static volatile int scheduler_stop;
+
+/* index_text: SQLite's text index caught up with the problems reported
+ * since the last turn, a batch per transaction so that reports wait for
+ * the writer one batch at most (domain/search.c). */
+static int index_text(struct xz_db *db)
+{
+	int n = XZ_FTS_BATCH, rc = 0;
+	while (n == XZ_FTS_BATCH && !scheduler_stop && rc == 0)
+		rc = xz_search_index(db, &n);
+	if (rc < 0)
+		xz_log_error("scheduler: text index: %s", xz_db_errmsg(db));
+	return rc;
+}
 
 #define XZ_PG_SCHEDULER_KEY 7424002
 int xz_server_scheduler_pass(struct xz_db *db, int *found)
@@ -829,6 +844,8 @@ int xz_server_scheduler_pass(struct xz_db *db, int *found)
 	if (!mine) /* its holder records the pass's outcome; this turn says nothing */
 		return 0;
 	rc = xz_scheduler_pass(db, xz_now(), found);
+	if (rc == 0)
+		rc = index_text(db);
 	xz_calendar_refresh(db);
 	if (xz_db_engine(db) == XZ_DB_PG)
 		xz_db_exec(db, "SELECT pg_advisory_unlock($1)", XZ_ARGS(XZ_INT(XZ_PG_SCHEDULER_KEY)),
@@ -849,10 +866,14 @@ out:
 static void *scheduler(void *arg)
 {
 	struct xz_app *app = arg;
+	struct xz_db *db;
 	int found, n = 0;
 	while (!scheduler_stop) {
 		sleep(1);
 		xz_pool_checkpoint(app->pool); /* the WAL, off the request path */
+		db = xz_pool_get(app->pool);
+		index_text(db);
+		xz_pool_put(app->pool, db);
 		if (++n % 20 == 0)
 			xz_events_ping();
 		/* malloc keeps what the request threads freed in their arenas,
@@ -862,7 +883,7 @@ static void *scheduler(void *arg)
 		if (n % 10 == 0)
 			malloc_trim(0);
 		if (xz_pool_leader(app->pool) && n % XZ_TICK_SECONDS == 0 && !scheduler_stop) {
-			struct xz_db *db = xz_pool_get(app->pool);
+			db = xz_pool_get(app->pool);
 			xz_server_scheduler_pass(db, &found);
 			xz_pool_put(app->pool, db);
 		}

@@ -228,7 +228,9 @@ static int pg_script(void *connp, const char *sql)
 	PGconn *conn = ((struct pgc *)connp)->c;
 	PGresult *r = PQexec(conn, sql);
 	int rc = 0;
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+	/* a migration with nothing for this engine is comments alone: empty */
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK &&
+	    PQresultStatus(r) != PGRES_EMPTY_QUERY) {
 		xz_log_error("postgresql script: %s", PQerrorMessage(conn));
 		rc = XZ_EDB;
 	}
