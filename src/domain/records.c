@@ -73,44 +73,55 @@ static int decorate(struct xz_ctx *c, const struct xz_resource *res, json_t **ro
 	return rc;
 }
 
-int xz_record_list(struct xz_ctx *c, const struct xz_resource *res,
-		   const struct xz_record_filter *filters, size_t nfilters, int64_t after,
-		   int64_t limit, json_t **rows)
+/* list_sql: the page's statement into b; < 0 (refused, described) when
+ * the caller may read none of the kind */
+static int list_sql(struct xz_ctx *c, const struct xz_resource *res,
+		     const struct xz_record_filter *filters, size_t nfilters, int64_t after,
+		     int64_t limit, struct xz_sqlbuf *b)
 {
 	struct xz_place f = {0};
-	struct xz_sqlbuf b;
 	size_t i;
-	int rc;
-	*rows = NULL;
 	if (c->user && !xz_authz_filter(c->user, res->read_perm, &f))
 		return xz_scope_deny(c, res->read_perm);
 	/* the place filter binds $2..$5 in this order: a kind's column
 	 * expressions may refer to them (regions list by $3) */
-	xz_sql_init(&b, "SELECT ");
-	xz_sql_add(&b, res->columns);
-	xz_sql_add(&b, " FROM ");
-	xz_sql_add(&b, res->table);
-	xz_sql_add(&b, " WHERE id > ");
-	xz_sql_param(&b, XZ_INT(after));
-	xz_sql_add(&b, " AND ");
-	xz_sql_opt_eq(&b, res->county_col, XZ_ID(f.county_id));
-	xz_sql_add(&b, " AND ");
-	xz_sql_opt_eq(&b, res->list_township_col ? res->list_township_col : res->township_col,
+	xz_sql_init(b, "SELECT ");
+	xz_sql_add(b, res->columns);
+	xz_sql_add(b, " FROM ");
+	xz_sql_add(b, res->table);
+	xz_sql_add(b, " WHERE id > ");
+	xz_sql_param(b, XZ_INT(after));
+	xz_sql_add(b, " AND ");
+	xz_sql_opt_eq(b, res->county_col, XZ_ID(f.county_id));
+	xz_sql_add(b, " AND ");
+	xz_sql_opt_eq(b, res->list_township_col ? res->list_township_col : res->township_col,
 		      XZ_ID(f.township_id));
-	xz_sql_add(&b, " AND ");
-	xz_sql_opt_eq(&b, res->list_department_col ? res->list_department_col : res->department_col,
+	xz_sql_add(b, " AND ");
+	xz_sql_opt_eq(b, res->list_department_col ? res->list_department_col : res->department_col,
 		      XZ_ID(f.department_id));
-	xz_sql_add(&b, " AND ");
-	xz_sql_opt_eq(&b, res->list_unit_col ? res->list_unit_col : res->unit_col,
+	xz_sql_add(b, " AND ");
+	xz_sql_opt_eq(b, res->list_unit_col ? res->list_unit_col : res->unit_col,
 		      XZ_ID(f.unit_id));
 	for (i = 0; i < nfilters; i++) {
-		xz_sql_add(&b, " AND ");
-		xz_sql_add(&b, filters[i].column);
-		xz_sql_add(&b, " = ");
-		xz_sql_param(&b, XZ_INT(filters[i].value));
+		xz_sql_add(b, " AND ");
+		xz_sql_add(b, filters[i].column);
+		xz_sql_add(b, " = ");
+		xz_sql_param(b, XZ_INT(filters[i].value));
 	}
-	xz_sql_add(&b, " ORDER BY id LIMIT ");
-	xz_sql_param(&b, XZ_INT(limit));
+	xz_sql_add(b, " ORDER BY id LIMIT ");
+	xz_sql_param(b, XZ_INT(limit));
+	return 0;
+}
+
+int xz_record_list(struct xz_ctx *c, const struct xz_resource *res,
+		   const struct xz_record_filter *filters, size_t nfilters, int64_t after,
+		   int64_t limit, json_t **rows)
+{
+	struct xz_sqlbuf b;
+	int rc;
+	*rows = NULL;
+	if ((rc = list_sql(c, res, filters, nfilters, after, limit, &b)) < 0)
+		return rc;
 	if ((rc = xz_db_query(c->db, b.text, b.p, b.n, rows)) < 0)
 		return xz_ctx_fail_db(c, rc);
 	if (res->decorate && (rc = res->decorate(c, *rows)) < 0) {
@@ -118,6 +129,19 @@ int xz_record_list(struct xz_ctx *c, const struct xz_resource *res,
 		*rows = NULL;
 	}
 	return rc;
+}
+
+int xz_record_each(struct xz_ctx *c, const struct xz_resource *res,
+		   const struct xz_record_filter *filters, size_t nfilters, int64_t after,
+		   int64_t limit, xz_row_fn fn, void *arg)
+{
+	struct xz_sqlbuf b;
+	int rc;
+	if ((rc = list_sql(c, res, filters, nfilters, after, limit, &b)) < 0)
+		return rc;
+	if ((rc = xz_db_each(c->db, b.text, b.p, b.n, fn, arg)) < 0)
+		return xz_ctx_fail_db(c, rc);
+	return 0;
 }
 
 /* scoped: load record id and check perm at its place. Outside the caller's

@@ -26,6 +26,7 @@
 
 #include "domain/authz.h"
 #include "domain/ctx.h"
+#include "store/db.h"
 
 enum xz_field_type {
 	XZ_F_TEXT = 1, /* string, length 1..max                  */
@@ -94,6 +95,12 @@ int xz_record_ref(struct xz_ctx *c, const char *table, const char *cols, int64_t
 int xz_record_list(struct xz_ctx *c, const struct xz_resource *res,
 		   const struct xz_record_filter *filters, size_t nfilters, int64_t after,
 		   int64_t limit, json_t **rows);
+/* xz_record_each: the same page for a kind without decorate, each row
+ * handed to fn as the database reads it (a list written straight to its
+ * answer). */
+int xz_record_each(struct xz_ctx *c, const struct xz_resource *res,
+		   const struct xz_record_filter *filters, size_t nfilters, int64_t after,
+		   int64_t limit, xz_row_fn fn, void *arg);
 /* xz_record_get: one record the caller may read, decorated. */
 int xz_record_get(struct xz_ctx *c, const struct xz_resource *res, int64_t id, json_t **row);
 /* xz_record_for_write: the stored record the caller may change. */

@@ -176,6 +176,12 @@ int xz_res_list(struct xz_req *r, const struct xz_resource *res)
 			return rc;
 		f[n++].column = flt[1];
 	}
+	if (!res->decorate) { /* written as read: no tree */
+		struct xz_page pg;
+		xz_page_begin(r, &pg, limit);
+		return xz_page_reply(&pg, xz_record_each(xz_req_ctx(r), res, f, n, after, limit,
+							 xz_page_row, &pg));
+	}
 	if ((rc = xz_record_list(xz_req_ctx(r), res, f, n, after, limit, &rows)) < 0)
 		return rc;
 	return xz_reply_page(r, rows, limit);
