@@ -13,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/xz.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/xtime.h"
 #include "domain/ctx.h"
 #include "domain/export.h"
@@ -111,6 +113,7 @@ int xz_search_index(struct xz_db *db, int *indexed)
 {
 	int64_t mark = 0, last = 0, n = 0;
 	bool more = false;
+	struct timespec t0, t1;
 	int rc;
 	*indexed = 0;
 	if (xz_db_engine(db) != XZ_DB_SQLITE)
@@ -119,6 +122,7 @@ int xz_search_index(struct xz_db *db, int *indexed)
 		return rc;
 	if ((rc = xz_db_begin(db)) < 0)
 		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* the mark is read again under the writer: the scheduler thread or a
 	 * test's tick may have moved it since */
 	if ((rc = xz_db_int(db, "SELECT last_id FROM problems_fts_mark", XZ_NOARGS, &mark)) < 0 ||
@@ -137,6 +141,12 @@ int xz_search_index(struct xz_db *db, int *indexed)
 			      XZ_ARGS(XZ_INT(last)), NULL)) < 0))
 		goto out;
 	rc = xz_db_commit(db);
+	/* what reports waited for: FTS5 merges its segments in these batches */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > 100)
+		xz_log_warn("text index: %lld problems held the writer %lld ms", (long long)n,
+			    (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
+					(t1.tv_nsec - t0.tv_nsec) / 1000000));
 out:
 	if (rc < 0)
 		xz_db_rollback(db);
