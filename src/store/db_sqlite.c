@@ -200,7 +200,8 @@ static int sq_each(void *conn, const char *sql, const struct xz_val *p, int n, x
 	sqlite3_stmt *st = NULL;
 	struct xz_col few[64], *cols = few;
 	bool cached = false;
-	int rc, step, c, ncols;
+	int rc, step, c, ncols = 0;
+	long rows = 0;
 
 	rc = prepare(sc, sql, &st, &cached);
 	if (rc != SQLITE_OK) {
@@ -212,14 +213,19 @@ static int sq_each(void *conn, const char *sql, const struct xz_val *p, int n, x
 		rc = XZ_EDB;
 		goto out;
 	}
-	ncols = sqlite3_column_count(st);
-	if (ncols > (int)XZ_ARRAY_LEN(few))
-		cols = xz_calloc((size_t)ncols, sizeof(*cols));
-	for (c = 0; fn && c < ncols; c++)
-		cols[c].name = sqlite3_column_name(st, c);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!fn)
 			continue;
+		/* the names once, at the first row: the first step may prepare
+		 * the statement again (a schema change), which frees the names
+		 * read before it */
+		if (!rows++) {
+			ncols = sqlite3_column_count(st);
+			if (ncols > (int)XZ_ARRAY_LEN(few))
+				cols = xz_calloc((size_t)ncols, sizeof(*cols));
+			for (c = 0; c < ncols; c++)
+				cols[c].name = sqlite3_column_name(st, c);
+		}
 		for (c = 0; c < ncols; c++)
 			read_column(st, c, &cols[c]);
 		if ((rc = fn(arg, cols, ncols)) < 0)

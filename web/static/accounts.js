@@ -82,10 +82,11 @@ export async function accountsView(main) {
       toast(done);
       await load();
     } catch (e) {
-      // the refusal in the server's words; the list again, as it now stands
+      // the list again, as it now stands, then the refusal in the server's
+      // words: what the alert announces is what the list shows
+      await load().catch(() => {});
       say(e.message, true);
       toast(e.message, 'bad');
-      await load().catch(() => {});
     }
   });
   await load();
