@@ -11,12 +11,14 @@
 #include <string.h>
 
 #include "core/xz.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/xtime.h"
 #include "store/db.h"
 #include "domain/audit.h"
 #include "domain/ctx.h"
 #include "domain/org.h"
+#include "domain/search.h"
 #include "domain/authz.h"
 #include "domain/users.h"
 #include "cli/demo.h"
@@ -288,5 +290,11 @@ int xz_demo_create(struct xz_db *db)
 		xz_db_rollback(db);
 		return rc;
 	}
-	return xz_db_commit(db);
+	if ((rc = xz_db_commit(db)) < 0)
+		return rc;
+	/* the demo's problems in the text index now, not in the first second
+	 * of the first server (whose batches would then hold the writer) */
+	for (int batch = XZ_FTS_BATCH; batch == XZ_FTS_BATCH && rc == 0;)
+		rc = xz_search_index(db, &batch);
+	return rc;
 }

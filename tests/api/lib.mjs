@@ -89,7 +89,9 @@ export function demoDb() {
 // tests that must tamper with storage or prepare rare states.
 export function sqlOn(url, text) {
   if (url.startsWith('postgres')) return execFileSync('psql', [url, '-qAtc', text]).toString().trim();
-  return execFileSync('sqlite3', [url, text]).toString().trim();
+  // the server may hold the write lock a moment (a group commit, the text
+  // index's batch): wait for it as the server's own connections do
+  return execFileSync('sqlite3', ['-cmd', '.timeout 10000', url, text]).toString().trim();
 }
 
 export function cli(url, args, opts = {}) {
