@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core/xz.h"
-#include "core/limits.h"
 #include "core/log.h"
 #include "core/xtime.h"
 #include "store/db.h"
@@ -294,7 +293,5 @@ int xz_demo_create(struct xz_db *db)
 		return rc;
 	/* the demo's problems in the text index now, not in the first second
 	 * of the first server (whose batches would then hold the writer) */
-	for (int batch = XZ_FTS_BATCH; batch == XZ_FTS_BATCH && rc == 0;)
-		rc = xz_search_index(db, &batch);
-	return rc;
+	return xz_search_index(db, NULL);
 }

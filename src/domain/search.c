@@ -109,15 +109,15 @@ static int pending(struct xz_db *db, bool *yes)
 	return rc;
 }
 
-int xz_search_index(struct xz_db *db, int *indexed)
+/* index_batch: the next batch above the mark into the index, in one
+ * transaction; *indexed gets its size */
+static int index_batch(struct xz_db *db, int *indexed)
 {
 	int64_t mark = 0, last = 0, n = 0;
 	bool more = false;
 	struct timespec t0, t1;
 	int rc;
 	*indexed = 0;
-	if (xz_db_engine(db) != XZ_DB_SQLITE)
-		return 0;
 	if ((rc = pending(db, &more)) < 0 || !more)
 		return rc;
 	if ((rc = xz_db_begin(db)) < 0)
@@ -152,6 +152,16 @@ out:
 		xz_db_rollback(db);
 	else
 		*indexed = (int)n;
+	return rc;
+}
+
+int xz_search_index(struct xz_db *db, const volatile int *stop)
+{
+	int n = XZ_FTS_BATCH, rc = 0;
+	if (xz_db_engine(db) != XZ_DB_SQLITE)
+		return 0;
+	while (n == XZ_FTS_BATCH && !(stop && *stop) && rc == 0)
+		rc = index_batch(db, &n);
 	return rc;
 }
 

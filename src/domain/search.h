@@ -56,14 +56,14 @@ int xz_search_where(struct xz_ctx *c, const struct xz_search_filter *f, int firs
 int xz_search_export(struct xz_ctx *c, const struct xz_search_filter *f, bool xlsx, int *fd,
 		     size_t *len);
 
-/* xz_search_index: put the next problems above problems_fts_mark's
- * last_id (at most XZ_FTS_BATCH, in id order) into SQLite's text index and
- * move the mark to the last of them, in one transaction of its own (the
- * caller has none open). *indexed gets how many; fewer than XZ_FTS_BATCH
- * means the index has caught up. The search scans the rows above the mark,
- * so calling this late only makes searches slower, never wrong. The
+/* xz_search_index: SQLite's text index caught up: the problems above
+ * problems_fts_mark's last_id put into it in id order, XZ_FTS_BATCH per
+ * transaction of its own (the caller has none open; a report waits for
+ * one batch at most), the mark moved with each; until none is left or
+ * *stop (may be NULL) is set. The search scans the rows above the mark, so
+ * calling this late only makes searches slower, never wrong. The
  * scheduler calls it every second; a no-op on PostgreSQL, whose index is
  * kept by the table. */
-int xz_search_index(struct xz_db *db, int *indexed);
+int xz_search_index(struct xz_db *db, const volatile int *stop);
 
 #endif

@@ -12,7 +12,6 @@
 #include <microhttpd.h>
 
 #include "core/xz.h"
-#include "core/limits.h"
 #include "core/log.h"
 #include "core/xtime.h"
 #include "store/db.h"
@@ -455,6 +454,21 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+/* what xz_present (and a page written as read) does to a column, by its
+ * name */
+enum { COL_PLAIN, COL_TIME, COL_FLAG, COL_JSON, COL_DOMAINS };
+
+static unsigned char column_kind(const char *key)
+{
+	if (ends_with(key, "_json"))
+		return COL_JSON;
+	if (!strcmp(key, "domains"))
+		return COL_DOMAINS;
+	if (ends_with(key, "_at"))
+		return COL_TIME;
+	return strncmp(key, "is_", 3) ? COL_PLAIN : COL_FLAG;
+}
+
 json_t *xz_present(json_t *row)
 {
 	const char *key;
@@ -463,12 +477,13 @@ json_t *xz_present(json_t *row)
 	char buf[XZ_TIME_LEN];
 	json_object_foreach_safe(row, tmp, key, v)
 	{
-		if (ends_with(key, "_at") && json_is_integer(v)) {
+		unsigned char kind = column_kind(key);
+		if (kind == COL_TIME && json_is_integer(v)) {
 			json_object_set_new(row, key,
 					    json_string(xz_time_format(json_integer_value(v), buf)));
-		} else if ((ends_with(key, "_json") || !strcmp(key, "domains")) && json_is_string(v)) {
+		} else if ((kind == COL_JSON || kind == COL_DOMAINS) && json_is_string(v)) {
 			json_t *parsed = json_loads(json_string_value(v), 0, NULL);
-			if (ends_with(key, "_json")) {
+			if (kind == COL_JSON) { /* "x_json" is shown as "x" */
 				char *k = xz_strndup(key, strlen(key) - 5);
 				json_object_set_new(row, k, parsed ? parsed : json_null());
 				json_object_del(row, key);
@@ -476,7 +491,7 @@ json_t *xz_present(json_t *row)
 			} else {
 				json_object_set_new(row, key, parsed ? parsed : json_array());
 			}
-		} else if (!strncmp(key, "is_", 3) && json_is_integer(v)) {
+		} else if (kind == COL_FLAG && json_is_integer(v)) {
 			json_object_set_new(row, key, json_boolean(json_integer_value(v)));
 		}
 	}
@@ -507,20 +522,6 @@ void xz_page_key(struct xz_page *pg, const char *key)
 	pg->first = false;
 	xz_jw_str(&pg->w, key, strlen(key));
 	xz_jw_char(&pg->w, ':');
-}
-
-/* what xz_present does to a column, by its name */
-enum { COL_PLAIN, COL_TIME, COL_FLAG, COL_JSON, COL_DOMAINS };
-
-static unsigned char column_kind(const char *key)
-{
-	if (ends_with(key, "_json"))
-		return COL_JSON;
-	if (!strcmp(key, "domains"))
-		return COL_DOMAINS;
-	if (ends_with(key, "_at"))
-		return COL_TIME;
-	return strncmp(key, "is_", 3) ? COL_PLAIN : COL_FLAG;
 }
 
 void xz_page_column(struct xz_page *pg, const struct xz_col *cols, int c)
@@ -565,8 +566,6 @@ int xz_page_row(void *arg, const struct xz_col *cols, int n)
 {
 	struct xz_page *pg = arg;
 	int c;
-	if (pg->rows >= XZ_MAX_ROWS)
-		return XZ_ETOOBIG;
 	pg->first_row = pg->rows == 0;
 	if (pg->first_row)
 		for (c = 0; c < n; c++) {

@@ -65,25 +65,40 @@ static bool sees_reporter(const struct xz_user *u)
 	       !(u->roles & (XZ_ROLE_STAFF | XZ_ROLE_CONTACT | XZ_ROLE_DEPT));
 }
 
+/* The fields a problem shows beside its columns, from its state, its
+ * deadlines and its reporter's columns: one rule for the page of one
+ * problem (present) and for a list's rows (list_row). */
+struct face {
+	const char *light;
+	bool overdue, provisional;
+	json_t *reporter; /* null, or the masked name and phone (new reference) */
+};
+
+static void face_of(struct xz_req *r, const char *state, int64_t due, int64_t warn,
+		    const char *name, const char *phone, struct face *f)
+{
+	bool open = xz_fsm_is_open(&xz_problem_fsm, state);
+	int64_t now = xz_req_ctx(r)->now;
+	f->light = open ? xz_problem_light(due, warn, now) : "green";
+	f->overdue = open && due && now > due;
+	f->provisional = xz_deadline_provisional(due);
+	f->reporter = (name || phone) && sees_reporter(r->user)
+			  ? json_pack("{s:s?,s:s?,s:b}", "name", mask_name(r, name), "phone",
+				      mask_phone(r, phone), "masked", 1)
+			  : json_null();
+}
+
 /* present: a stored row for the API (in place): light, reporter, flags. */
 static json_t *present(struct xz_req *r, json_t *p)
 {
-	const char *name = xz_jstr(p, "rep_name"), *phone = xz_jstr(p, "rep_phone");
-	bool open = xz_fsm_is_open(&xz_problem_fsm, xz_jstr(p, "state"));
-	int64_t now = xz_req_ctx(r)->now;
-	json_t *rep = json_null(), *ot = json_object_get(p, "on_time");
-	json_object_set_new(p, "light",
-			    json_string(open ? xz_problem_light(xz_jint(p, "due_at"),
-								xz_jint(p, "warn_at"), now)
-					     : "green"));
-	json_object_set_new(p, "overdue",
-			    json_boolean(open && xz_jint(p, "due_at") && now > xz_jint(p, "due_at")));
-	json_object_set_new(p, "deadline_provisional",
-			    json_boolean(xz_deadline_provisional(xz_jint(p, "due_at"))));
-	if ((name || phone) && sees_reporter(r->user))
-		rep = json_pack("{s:s?,s:s?,s:b}", "name", mask_name(r, name), "phone",
-				mask_phone(r, phone), "masked", 1);
-	json_object_set_new(p, "reporter", rep);
+	json_t *ot = json_object_get(p, "on_time");
+	struct face f;
+	face_of(r, xz_jstr(p, "state"), xz_jint(p, "due_at"), xz_jint(p, "warn_at"),
+		xz_jstr(p, "rep_name"), xz_jstr(p, "rep_phone"), &f);
+	json_object_set_new(p, "light", json_string(f.light));
+	json_object_set_new(p, "overdue", json_boolean(f.overdue));
+	json_object_set_new(p, "deadline_provisional", json_boolean(f.provisional));
+	json_object_set_new(p, "reporter", f.reporter);
 	json_object_del(p, "rep_name");
 	json_object_del(p, "rep_phone");
 	json_object_set_new(p, "supervised", json_boolean(xz_jint(p, "supervised")));
@@ -117,10 +132,10 @@ static unsigned char list_tag(const char *name)
 static void list_row(struct xz_page *pg, const struct xz_col *cols, int n)
 {
 	struct xz_req *r = pg->r;
-	const char *state = "", *name = NULL, *phone = NULL, *light;
-	int64_t due = 0, warn = 0, now = xz_req_ctx(r)->now;
+	const char *state = "", *name = NULL, *phone = NULL;
+	int64_t due = 0, warn = 0;
 	struct xz_jw *w = &pg->w;
-	bool open;
+	struct face f;
 	int c;
 	for (c = 0; c < n; c++) {
 		const struct xz_col *k = &cols[c];
@@ -158,23 +173,16 @@ static void list_row(struct xz_page *pg, const struct xz_col *cols, int n)
 		default: xz_page_column(pg, cols, c);
 		}
 	}
-	open = xz_fsm_is_open(&xz_problem_fsm, state);
-	light = open ? xz_problem_light(due, warn, now) : "green";
+	face_of(r, state, due, warn, name, phone, &f);
 	xz_page_key(pg, "light");
-	xz_jw_str(w, light, strlen(light));
+	xz_jw_str(w, f.light, strlen(f.light));
 	xz_page_key(pg, "overdue");
-	xz_jw_bool(w, open && due && now > due);
+	xz_jw_bool(w, f.overdue);
 	xz_page_key(pg, "deadline_provisional");
-	xz_jw_bool(w, xz_deadline_provisional(due));
+	xz_jw_bool(w, f.provisional);
 	xz_page_key(pg, "reporter");
-	if ((name || phone) && sees_reporter(r->user)) { /* masked (rare: a complaint) */
-		json_t *rep = json_pack("{s:s?,s:s?,s:b}", "name", mask_name(r, name), "phone",
-					mask_phone(r, phone), "masked", 1);
-		xz_jw_value(w, rep);
-		json_decref(rep);
-	} else {
-		xz_jw_raw(w, "null", 4);
-	}
+	xz_jw_value(w, f.reporter);
+	json_decref(f.reporter);
 }
 
 /* denied: a refusal by the domain is an audited access denial, as the

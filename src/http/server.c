@@ -816,14 +816,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
  * pass logs its reason. */
 static volatile int scheduler_stop;
 
-/* index_text: SQLite's text index caught up with the problems reported
- * since the last turn, a batch per transaction so that reports wait for
- * the writer one batch at most (domain/search.c). */
+/* index_text: SQLite's text index caught up (domain/search.c) */
 static int index_text(struct xz_db *db)
 {
-	int n = XZ_FTS_BATCH, rc = 0;
-	while (n == XZ_FTS_BATCH && !scheduler_stop && rc == 0)
-		rc = xz_search_index(db, &n);
+	int rc = xz_search_index(db, &scheduler_stop);
 	if (rc < 0)
 		xz_log_error("scheduler: text index: %s", xz_db_errmsg(db));
 	return rc;

@@ -26,7 +26,6 @@
 
 #include "core/xz.h"
 #include "core/alloc.h"
-#include "core/limits.h"
 #include "core/log.h"
 #include "core/xtime.h"
 #include "store/db.h"
@@ -225,20 +224,12 @@ int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	return rc;
 }
 
-/* to_json: xz_db_query's visitor, a row as a json object */
-struct to_json {
-	json_t *rows;
-	size_t count;
-};
-
+/* to_json: xz_db_query's visitor, a row as a json object appended to the
+ * array arg */
 static int to_json(void *arg, const struct xz_col *cols, int n)
 {
-	struct to_json *tj = arg;
-	json_t *row;
+	json_t *row = json_object();
 	int c;
-	if (++tj->count > XZ_MAX_ROWS)
-		return XZ_ETOOBIG;
-	row = json_object();
 	for (c = 0; c < n; c++) {
 		json_t *v;
 		switch (cols[c].t) {
@@ -253,22 +244,22 @@ static int to_json(void *arg, const struct xz_col *cols, int n)
 		}
 		json_object_set_new_nocheck(row, cols[c].name, v);
 	}
-	json_array_append_new(tj->rows, row);
+	json_array_append_new(arg, row);
 	return 0;
 }
 
 int xz_db_query(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 		json_t **rows)
 {
-	struct to_json tj = {json_array(), 0};
+	json_t *out = json_array();
 	uint64_t t0 = now_ns();
-	int rc = keep_error(db, db->drv->each(db->conn, sql, p, n, to_json, &tj, NULL));
+	int rc = keep_error(db, db->drv->each(db->conn, sql, p, n, to_json, out, NULL));
 	count_call(t0);
 	if (rc < 0) {
-		json_decref(tj.rows);
-		tj.rows = NULL;
+		json_decref(out);
+		out = NULL;
 	}
-	*rows = tj.rows;
+	*rows = out;
 	return rc;
 }
 

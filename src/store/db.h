@@ -88,7 +88,7 @@ struct xz_col {
  * stops the statement and is xz_db_each's. */
 typedef int (*xz_row_fn)(void *arg, const struct xz_col *cols, int n);
 /* xz_db_each: run one statement and call fn on each row as the engine
- * reads it. */
+ * reads it (at most XZ_MAX_ROWS: more is XZ_ETOOBIG). */
 int xz_db_each(struct xz_db *db, const char *sql, const struct xz_val *p, int n, xz_row_fn fn,
 	       void *arg);
 /* xz_db_one: like xz_db_query but answers the first row (caller owns) or
@@ -182,8 +182,9 @@ bool xz_pool_leader(struct xz_pool *p);
 struct xz_db_driver {
 	int (*connect)(const char *url, void **conn);
 	void (*disconnect)(void *conn);
-	/* each: run sql, calling fn (may be NULL) on each row; *changes (may
-	 * be NULL) gets the rows changed */
+	/* each: run sql, calling fn (may be NULL) on each row, XZ_ETOOBIG
+	 * past XZ_MAX_ROWS of them; *changes (may be NULL) gets the rows
+	 * changed */
 	int (*each)(void *conn, const char *sql, const struct xz_val *p, int n, xz_row_fn fn,
 		    void *arg, int64_t *changes);
 	int (*script)(void *conn, const char *sql);

@@ -207,6 +207,10 @@ static int pg_each(void *connp, const char *sql, const struct xz_val *p, int n, 
 		goto out;
 	ncols = PQnfields(r);
 	nrows = PQntuples(r);
+	if (nrows > XZ_MAX_ROWS) {
+		rc = XZ_ETOOBIG;
+		goto out;
+	}
 	if (ncols > (int)XZ_ARRAY_LEN(few))
 		cols = xz_calloc((size_t)ncols, sizeof(*cols));
 	for (c = 0; c < ncols; c++)

@@ -27,6 +27,7 @@
 
 #include "core/xz.h"
 #include "core/alloc.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "store/db.h"
 
@@ -216,10 +217,14 @@ static int sq_each(void *conn, const char *sql, const struct xz_val *p, int n, x
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!fn)
 			continue;
+		if (++rows > XZ_MAX_ROWS) {
+			rc = XZ_ETOOBIG;
+			goto out;
+		}
 		/* the names once, at the first row: the first step may prepare
 		 * the statement again (a schema change), which frees the names
 		 * read before it */
-		if (!rows++) {
+		if (rows == 1) {
 			ncols = sqlite3_column_count(st);
 			if (ncols > (int)XZ_ARRAY_LEN(few))
 				cols = xz_calloc((size_t)ncols, sizeof(*cols));
