@@ -201,9 +201,11 @@ int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *f, xz_row_
 /* xz_problem_duplicates: open problems of the category within the
  * configured distance (problems.duplicate_m, default 300 m) and time
  * (problems.duplicate_days, default 30) of the point, that c->user may
- * read, except problem `except`; each with "distance_m". New array. */
+ * read, except problem `except`; the nearest first, at most `limit`
+ * (fewer when some are not c->user's to read); each with "distance_m".
+ * New array. */
 json_t *xz_problem_duplicates(struct xz_ctx *c, const char *category, double lon, double lat,
-			      int64_t except);
+			      int64_t except, int limit);
 
 /* xz_problem_reporter: the complainant of problem id in full for c->user
  * (problem.reporter on its place) with a reason (2..200 bytes), the view

@@ -340,7 +340,8 @@ int xz_problem_report(struct xz_ctx *c, const struct xz_problem_report *in, int6
 		*dups = NULL;
 	if ((rc = xz_problem__report_read(c, in, &pl)) == 0 &&
 	    (rc = xz_problem__report_write(c, in, &pl, id)) == 0 && dups)
-		*dups = in->has_pos ? xz_problem_duplicates(c, in->category, in->lon, in->lat, *id)
+		*dups = in->has_pos ? xz_problem_duplicates(c, in->category, in->lon, in->lat, *id,
+								 XZ_DUP_IN_REPORT)
 				    : json_array();
 	return rc;
 }
@@ -369,7 +370,8 @@ int xz_problem_report_tx(struct xz_ctx *c, const struct xz_problem_report *in, i
 	if ((rc = xz_problem__report_read(c, in, &pl)) == 0 &&
 	    (rc = xz_ctx_tx(c, report_tx, &k)) == 0 && dups)
 		/* after the commit, on a reader: sees every problem committed so far */
-		*dups = in->has_pos ? xz_problem_duplicates(c, in->category, in->lon, in->lat, *id)
+		*dups = in->has_pos ? xz_problem_duplicates(c, in->category, in->lon, in->lat, *id,
+								 XZ_DUP_IN_REPORT)
 				    : json_array();
 	return rc;
 }
@@ -533,7 +535,7 @@ int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, xz_row
 #define XZ_DUP_ROWS 8
 
 json_t *xz_problem_duplicates(struct xz_ctx *c, const char *category, double lon, double lat,
-			      int64_t except)
+			      int64_t except, int limit)
 {
 	json_t *rows = NULL, *row, *out = json_array(), *set = NULL;
 	double metres = 300, days = 30, dlat, dlon;
@@ -585,9 +587,13 @@ json_t *xz_problem_duplicates(struct xz_ctx *c, const char *category, double lon
 			    "SELECT p.id, p.state, p.description, p.lon, p.lat, p.created_at, "
 			    "p.county_id, p.township_id, p.department_id, p.unit_id FROM "
 			    "problems p WHERE p.category = $1%s AND p.lon BETWEEN $5 AND $6 AND "
-			    "p.lat BETWEEN $3 AND $4 AND p.id <> $7 AND "
-			    "p.state IN (%s) ORDER BY p.id LIMIT 50",
-			    cells, xz_fsm_open_sql(&xz_problem_fsm)),
+			    "p.lat BETWEEN $3 AND $4 AND p.id <> $7 AND p.state IN (%s) "
+			    /* nearest first: the squared distance in the box's own
+			     * proportions (its height over its width is cos(lat)) */
+			    "ORDER BY ((p.lon - ($5 + $6) / 2) * ($4 - $3) / ($6 - $5)) * "
+			    "((p.lon - ($5 + $6) / 2) * ($4 - $3) / ($6 - $5)) + "
+			    "(p.lat - ($3 + $4) / 2) * (p.lat - ($3 + $4) / 2), p.id LIMIT %d",
+			    cells, xz_fsm_open_sql(&xz_problem_fsm), limit),
 			p, n, &rows) < 0)
 		return out;
 	json_array_foreach(rows, i, row)

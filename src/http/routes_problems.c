@@ -324,7 +324,8 @@ static int problem_duplicates(struct xz_req *r)
 			       "category, lon and lat are required", "category");
 	return xz_reply(r, 200,
 			json_pack("{s:o}", "items",
-				  xz_present_all(xz_problem_duplicates(xz_req_ctx(r), cat, lon, lat, 0))));
+				  xz_present_all(xz_problem_duplicates(xz_req_ctx(r), cat, lon, lat, 0,
+									     XZ_DUP_MAX))));
 }
 
 /* ---- actions ---- */

@@ -260,6 +260,23 @@ test('duplicates are offered on report; merging keeps every reporter informed of
   assert.ok(gridInbox.some((n) => n.problem_id === first.id && n.kind === 'close'), 'the first reporter is told');
 });
 
+test('a report offers its ten nearest duplicates, the search its fifty nearest, not the oldest', async () => {
+  // 14 open problems on a line east of a point, 20 m apart, reported from the far end inward
+  const lat = 28.4105, lon0 = 119.8505, step = 20 / (111195 * Math.cos(lat * Math.PI / 180));
+  const ids = [];
+  for (let k = 13; k >= 0; k--) {
+    const r = await report(t.grid, { ...base, category: 'QT01', description: `占道 ${k}`, lon: lon0 + (k + 1) * step, lat });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    ids[k] = r.body.id;
+  }
+  const r = await report(t.grid, { ...base, category: 'QT01', description: '占道经营', lon: lon0, lat });
+  assert.deepEqual(r.body.duplicates.map((d) => d.id), ids.slice(0, 10));
+  const metres = r.body.duplicates.map((d) => d.distance_m);
+  assert.ok(metres[0] >= 19 && metres[0] <= 21 && metres[9] >= 199 && metres[9] <= 201, JSON.stringify(metres));
+  const all = await h.api('GET', `/api/v1/problems/duplicates?category=QT01&lon=${lon0}&lat=${lat}`, { token: t.office });
+  assert.deepEqual(all.body.items.map((d) => d.id).filter((id) => ids.includes(id)), ids);
+});
+
 test('a list row, written straight from the database, says what the problem itself says', async () => {
   for (const [who, query] of [['office', 'limit=30'], ['office', 'overdue=1&limit=10'], ['grid', 'limit=10'], ['staff', 'limit=10']]) {
     const list = await h.api('GET', `/api/v1/problems?${query}`, { token: t[who] });
@@ -296,6 +313,8 @@ test('the duplicate search finds every open problem within the distance, across 
     const r = await h.api('GET', `/api/v1/problems/duplicates?category=SR03&lon=${lon0}&lat=${lat}`, { token: t.office });
     assert.equal(r.status, 200);
     assert.deepEqual(r.body.items.map((d) => d.id).filter((id) => ours.has(id)).sort((a, b) => a - b), want.sort((a, b) => a - b));
+    const metres = r.body.items.map((d) => d.distance_m);
+    assert.deepEqual(metres, [...metres].sort((a, b) => a - b), 'the nearest first');
   }
   if (ENGINE === 'pg') {
     assert.equal(h.sql("SELECT COUNT(*) FROM pg_indexes WHERE indexname IN ('problems_open_cell', 'problems_open_near')"), '1');
