@@ -20,6 +20,7 @@
 #define XZ_PAGE_DEFAULT 50               /* list page size                    */
 #define XZ_PAGE_MAX 500                  /* list page size cap                */
 #define XZ_MAX_SQL_PARAMS 32             /* bound parameters per statement    */
+#define XZ_UNREAD_MAX 1000               /* an inbox's unread count stops here */
 #define XZ_DUP_MAX 50                    /* duplicates offered, nearest first  */
 #define XZ_DUP_IN_REPORT 10              /* of them in a report's answer       */
 #define XZ_MAX_ROWS 100000               /* rows one query may materialise    */

@@ -331,34 +331,26 @@ int xz_notify_outbound(struct xz_db *db, int64_t now)
 
 /* ---- the inbox ---- */
 
-int xz_inbox_list(struct xz_ctx *c, int64_t before, int64_t limit, json_t **rows, int64_t *unread)
+int xz_inbox_list(struct xz_ctx *c, int64_t before, int64_t limit, xz_row_fn fn, void *arg,
+		  int64_t *unread, bool *capped)
 {
-	json_t *row;
-	size_t i;
-	char link[64];
 	int rc;
-	*rows = NULL;
 	*unread = 0;
-	if ((rc = xz_db_query(
+	*capped = false;
+	/* the count through notifications_unread (user_id) WHERE read_at IS
+	 * NULL, stopping at the cap */
+	if ((rc = xz_db_int(c->db,
+			    "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = $1 AND "
+			    "read_at IS NULL LIMIT $2) AS u",
+			    XZ_ARGS(XZ_INT(c->user->id), XZ_INT(XZ_UNREAD_MAX)), unread)) < 0 ||
+	    (rc = xz_db_each(
 		 c->db,
 		 "SELECT id, kind, title, body, problem_id, record_kind, record_id, created_at, "
 		 "read_at FROM notifications WHERE user_id = $1 AND ($2 = 0 OR id < $2) ORDER BY "
 		 "id DESC LIMIT $3",
-		 XZ_ARGS(XZ_INT(c->user->id), XZ_INT(before), XZ_INT(limit)), rows)) < 0 ||
-	    (rc = xz_db_int(
-		 c->db, "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-		 XZ_ARGS(XZ_INT(c->user->id)), unread)) < 0) {
-		json_decref(*rows);
-		*rows = NULL;
+		 XZ_ARGS(XZ_INT(c->user->id), XZ_INT(before), XZ_INT(limit)), fn, arg)) < 0)
 		return xz_ctx_fail_db(c, rc);
-	}
-	json_array_foreach(*rows, i, row)
-	{
-		const char *href = xz_notify_link(
-		    json_string_value(json_object_get(row, "record_kind")),
-		    json_integer_value(json_object_get(row, "record_id")), link, sizeof(link));
-		json_object_set_new(row, "link", href ? json_string(href) : json_null());
-	}
+	*capped = *unread >= XZ_UNREAD_MAX;
 	return 0;
 }
 

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/db.h"
+
 struct xz_db;
 struct xz_ctx;
 struct xz_sub_place;
@@ -119,9 +121,15 @@ int xz_notify_outbound(struct xz_db *db, int64_t now);
 
 /* The inbox, c->user's notifications. */
 /* xz_inbox_list: newest first, before id `before` (0: from the newest), at
- * most limit rows [{id, kind, title, body, problem_id, record_kind,
- * record_id, link, created_at, read_at}] (caller owns) and the unread count. */
-int xz_inbox_list(struct xz_ctx *c, int64_t before, int64_t limit, json_t **rows, int64_t *unread);
+ * most limit rows, each handed to fn as the database reads it (columns id,
+ * kind, title, body, problem_id, record_kind, record_id, created_at,
+ * read_at; the web link is xz_notify_link's of record_kind and record_id),
+ * and *unread, the unread count — counted up to XZ_UNREAD_MAX, not further
+ * (*capped then): an office that never reads its messages gets one for
+ * every new problem, and the badge each page asks for would otherwise
+ * count every one of them on each call. */
+int xz_inbox_list(struct xz_ctx *c, int64_t before, int64_t limit, xz_row_fn fn, void *arg,
+		  int64_t *unread, bool *capped);
 /* xz_inbox_read: mark one of c->user's notifications read (another's: no change). */
 int xz_inbox_read(struct xz_ctx *c, int64_t id);
 /* xz_inbox_read_all: mark all of c->user's notifications read; *n counts them. */

@@ -218,7 +218,8 @@ struct xz_page {
 	int id_col;	/* the column "id" (-1: none) */
 	unsigned char kind[XZ_PAGE_COLS], tag[XZ_PAGE_COLS];
 	void (*row)(struct xz_page *pg, const struct xz_col *cols, int n);
-	void *arg; /* for row */
+	void *arg;	 /* for row */
+	struct xz_jw tail; /* fields after "next" (xz_page_extra_*) */
 };
 void xz_page_begin(struct xz_req *r, struct xz_page *pg, int64_t limit);
 int xz_page_row(void *pg, const struct xz_col *cols, int n);
@@ -226,6 +227,10 @@ int xz_page_row(void *pg, const struct xz_col *cols, int n);
 void xz_page_key(struct xz_page *pg, const char *key);
 /* xz_page_column: column c as the field xz_present would make of it */
 void xz_page_column(struct xz_page *pg, const struct xz_col *cols, int c);
+/* xz_page_extra_int, xz_page_extra_bool: a field of the answer beside
+ * "items" and "next" ({"items":[…],"next":…,"unread":3}) */
+void xz_page_extra_int(struct xz_page *pg, const char *key, int64_t v);
+void xz_page_extra_bool(struct xz_page *pg, const char *key, bool v);
 /* xz_page_reply: the page is the answer (rc 0); or, with rc < 0 (the
  * query failed), dropped and rc returned */
 int xz_page_reply(struct xz_page *pg, int rc);

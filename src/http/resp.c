@@ -589,11 +589,31 @@ int xz_page_row(void *arg, const struct xz_col *cols, int n)
 	return 0;
 }
 
+static void extra_key(struct xz_page *pg, const char *key)
+{
+	xz_jw_char(&pg->tail, ',');
+	xz_jw_str(&pg->tail, key, strlen(key));
+	xz_jw_char(&pg->tail, ':');
+}
+
+void xz_page_extra_int(struct xz_page *pg, const char *key, int64_t v)
+{
+	extra_key(pg, key);
+	xz_jw_int(&pg->tail, v);
+}
+
+void xz_page_extra_bool(struct xz_page *pg, const char *key, bool v)
+{
+	extra_key(pg, key);
+	xz_jw_bool(&pg->tail, v);
+}
+
 int xz_page_reply(struct xz_page *pg, int rc)
 {
 	if (rc < 0) {
 		xz_free(pg->w.p);
-		pg->w.p = NULL;
+		xz_free(pg->tail.p);
+		pg->w.p = pg->tail.p = NULL;
 		return rc;
 	}
 	xz_jw_raw(&pg->w, "],\"next\":", 9);
@@ -605,6 +625,10 @@ int xz_page_reply(struct xz_page *pg, int rc)
 	} else {
 		xz_jw_raw(&pg->w, "null", 4);
 	}
+	if (pg->tail.len)
+		xz_jw_raw(&pg->w, pg->tail.p, pg->tail.len);
+	xz_free(pg->tail.p);
+	pg->tail.p = NULL;
 	xz_jw_char(&pg->w, '}');
 	return xz_reply_bytes(pg->r, 200, "application/json; charset=utf-8",
 			      (unsigned char *)pg->w.p, pg->w.len, true);

@@ -527,17 +527,45 @@ static int evidence_get(struct xz_req *r)
 
 /* ---- inbox ---- */
 
+/* inbox_row: a notification as read, and the web route that opens its
+ * record ("link", null for none) */
+static void inbox_row(struct xz_page *pg, const struct xz_col *cols, int n)
+{
+	const char *kind = NULL, *href;
+	int64_t id = 0;
+	char link[64];
+	int c;
+	for (c = 0; c < n; c++) {
+		if (!strcmp(cols[c].name, "record_kind") && cols[c].t == XZ_COL_TEXT)
+			kind = cols[c].s;
+		else if (!strcmp(cols[c].name, "record_id") && cols[c].t == XZ_COL_INT)
+			id = cols[c].i;
+		xz_page_column(pg, cols, c);
+	}
+	href = kind ? xz_notify_link(kind, id, link, sizeof(link)) : NULL;
+	xz_page_key(pg, "link");
+	if (href)
+		xz_jw_str(&pg->w, href, strlen(href));
+	else
+		xz_jw_raw(&pg->w, "null", 4);
+}
+
 static int inbox_list(struct xz_req *r)
 {
+	struct xz_page pg;
 	int64_t before, limit, unread = 0;
-	json_t *rows = NULL;
+	bool capped = false;
 	int rc;
-	if ((rc = xz_req_page(r, &before, &limit)) < 0 ||
-	    (rc = xz_inbox_list(xz_req_ctx(r), before, limit, &rows, &unread)) < 0 ||
-	    (rc = xz_reply_page(r, rows, limit)) < 0)
+	if ((rc = xz_req_page(r, &before, &limit)) < 0)
 		return rc;
-	json_object_set_new(r->out, "unread", json_integer(unread));
-	return 0;
+	xz_page_begin(r, &pg, limit);
+	pg.row = inbox_row;
+	rc = xz_inbox_list(xz_req_ctx(r), before, limit, xz_page_row, &pg, &unread, &capped);
+	if (rc == 0) {
+		xz_page_extra_int(&pg, "unread", unread);
+		xz_page_extra_bool(&pg, "unread_capped", capped);
+	}
+	return xz_page_reply(&pg, rc);
 }
 
 static int inbox_read_tx(struct xz_ctx *c, void *arg)

@@ -111,3 +111,24 @@ test('a deadline follows the calendar of the record\'s own county', async () => 
   assert.equal(a, at('2026-12-07T23:59:59+08:00'), 'the demo county skips its holiday and the weekend');
   assert.equal(b, at('2026-12-04T23:59:59+08:00'), 'the other county works on Friday');
 });
+
+test('the inbox counts unread messages exactly, up to a thousand, and says when it stopped there', async () => {
+  const grid = q("SELECT id FROM users WHERE username = 'grid'");
+  await api('POST', '/api/v1/inbox/read-all', { token: t.grid });
+  let r = await api('GET', '/api/v1/inbox?limit=1', { token: t.grid });
+  assert.deepEqual([r.body.unread, r.body.unread_capped], [0, false]);
+  assert.deepEqual(Object.keys(r.body).sort(), ['items', 'next', 'unread', 'unread_capped']);
+  const add = (n) => h.sql(`INSERT INTO notifications (user_id, kind, title, body, created_at) SELECT ${grid}, 'overdue', '未读计数', '第' || n || '条', 0 FROM (WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${n}) SELECT n FROM s) AS s`);
+  add(3);
+  r = await api('GET', '/api/v1/inbox?limit=2', { token: t.grid });
+  assert.deepEqual([r.body.unread, r.body.unread_capped, r.body.items.length, typeof r.body.next], [3, false, 2, 'string']);
+  assert.deepEqual(Object.keys(r.body.items[0]).sort(), [...FIELDS].sort());
+  assert.equal(r.body.items[0].link, null);
+  add(1200);
+  r = await api('GET', '/api/v1/inbox?limit=1', { token: t.grid });
+  assert.deepEqual([r.body.unread, r.body.unread_capped], [1000, true]);
+  const all = await api('POST', '/api/v1/inbox/read-all', { token: t.grid });
+  assert.equal(all.body.read, 1203);
+  r = await api('GET', '/api/v1/inbox?limit=1', { token: t.grid });
+  assert.deepEqual([r.body.unread, r.body.unread_capped], [0, false]);
+});

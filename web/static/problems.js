@@ -501,18 +501,18 @@ const OPEN_LABEL = {
 };
 const linkOf = (n) => (n.link && n.link.startsWith('#/') ? n.link : n.problem_id ? `#/problem/${n.problem_id}` : '');
 export async function inboxView(main) {
-  let items = [], next = null, unread = 0;
+  let items = [], next = null, unread = 0, capped = false;
   const li = (n) => html`<li class="card ${n.read_at ? 'read' : 'unread'}${linkOf(n) ? ' has-link' : ''}" data-id="${n.id}" data-link="${linkOf(n)}">
         <div><span class="tag ${['overdue', 'notice_alarm', 'notice_overdue'].includes(n.kind) ? 'red' : n.read_at ? '' : 'yellow'}">${esc(kindWord(n.kind))}</span> <b>${esc(n.title)}</b></div>
         <div>${esc(codesToWords(n.body || ''))}</div><div class="muted">${fmtTime(n.created_at)}${n.read_at ? ' · 已读' : ''}</div>
         <div class="actions">${linkOf(n) ? html`<button class="btn small" data-open>${(OPEN_LABEL[n.record_kind || 'problem'] || (() => '查看'))(n.record_id || n.problem_id)}</button>` : ''}${n.read_at ? '' : html`<button class="btn small" data-read>标为已读</button>`}</div></li>`;
   const page = async (cursor) => {
     const r = await api('GET', `/inbox?limit=50${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`);
-    unread = r.unread; next = r.next;
+    unread = r.unread; capped = !!r.unread_capped; next = r.next;
     return r.items;
   };
   const show = () => {
-    setHtml(main, html`<h2>消息 <span class="muted">未读 ${unread}</span></h2>${unread ? html`<button class="btn small" id="allread">全部标为已读</button>` : ''}
+    setHtml(main, html`<h2>消息 <span class="muted">未读 ${unread}${capped ? '+' : ''}</span></h2>${unread ? html`<button class="btn small" id="allread">全部标为已读</button>` : ''}
       <ul class="inbox">${html.join(items.map(li), '') || html`<li class="muted">没有消息</li>`}</ul>${next ? html`<button class="btn small" id="inbox-more">加载更多</button>` : ''}`);
     main.querySelector('#allread')?.addEventListener('click', async () => {
       await api('POST', '/inbox/read-all').catch(async () => { for (const n of items.filter((x) => !x.read_at)) await api('POST', `/inbox/${n.id}/read`).catch(() => {}); });
