@@ -194,7 +194,7 @@ out:
  * ending in '.' names a family: the prefix is matched with LIKE (the dot and
  * letters need no escaping; the filter is checked by the caller). */
 static const char *const search_sql =
-    "SELECT seq, at, user_id, username, roles, source, action, object_type, object_id, "
+    "SELECT seq, seq AS id, at, user_id, username, roles, source, action, object_type, object_id, "
     "outcome, detail, before, after, hash FROM audit_log WHERE seq < $1 AND (county_id = $2 "
     "OR county_id = 0 OR county_id IS NULL) AND (CAST($3 AS TEXT) IS NULL OR action = $3 OR "
     "(action LIKE $3 || '%' AND $3 LIKE '%.')) AND (CAST($4 AS TEXT) IS NULL OR object_type = "
@@ -202,38 +202,35 @@ static const char *const search_sql =
     "username = $6) AND (CAST($7 AS BIGINT) IS NULL OR at >= $7) AND (CAST($8 AS BIGINT) IS "
     "NULL OR at <= $8) ORDER BY seq DESC LIMIT $9";
 
-static int search_page(struct xz_ctx *c, const struct xz_audit_filter *f, int64_t before_seq,
-		       int64_t limit, json_t **rows)
+/* search_each: one page of entries, each handed to fn (rows is NULL) or
+ * built into *rows */
+static int search_each(struct xz_ctx *c, const struct xz_audit_filter *f, int64_t before_seq,
+		       int64_t limit, xz_row_fn fn, void *arg, json_t **rows)
 {
-	int rc = xz_db_query(c->db, search_sql,
-			     XZ_ARGS(XZ_INT(before_seq > 0 ? before_seq : INT64_MAX),
-				     XZ_INT(f->county_id), XZ_TEXT(f->action),
-				     XZ_TEXT(f->object_type), XZ_TEXT(f->object_id),
-				     XZ_TEXT(f->actor), XZ_ID(f->from), XZ_ID(f->to),
-				     XZ_INT(limit)),
-			     rows);
+	const struct xz_val p[] = {XZ_INT(before_seq > 0 ? before_seq : INT64_MAX),
+				   XZ_INT(f->county_id),
+				   XZ_TEXT(f->action),
+				   XZ_TEXT(f->object_type),
+				   XZ_TEXT(f->object_id),
+				   XZ_TEXT(f->actor),
+				   XZ_ID(f->from),
+				   XZ_ID(f->to),
+				   XZ_INT(limit)};
+	int rc = rows ? xz_db_query(c->db, search_sql, p, (int)XZ_ARRAY_LEN(p), rows)
+		      : xz_db_each(c->db, search_sql, p, (int)XZ_ARRAY_LEN(p), fn, arg);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
-int xz_audit_search(struct xz_ctx *c, const struct xz_audit_filter *f, int64_t before_seq,
-		    int64_t limit, json_t **rows)
+static int search_page(struct xz_ctx *c, const struct xz_audit_filter *f, int64_t before_seq,
+		       int64_t limit, json_t **rows)
 {
-	size_t i;
-	json_t *row;
-	char buf[XZ_TIME_LEN];
-	int rc = search_page(c, f, before_seq, limit, rows);
-	if (rc < 0)
-		return rc;
-	json_array_foreach(*rows, i, row)
-	{
-		json_t *at = json_object_get(row, "at");
-		/* the cursor is the seq (newest first): the list names it id */
-		json_object_set(row, "id", json_object_get(row, "seq"));
-		if (json_is_integer(at))
-			json_object_set_new(row, "at",
-					    json_string(xz_time_format(json_integer_value(at), buf)));
-	}
-	return 0;
+	return search_each(c, f, before_seq, limit, NULL, NULL, rows);
+}
+
+int xz_audit_search(struct xz_ctx *c, const struct xz_audit_filter *f, int64_t before_seq,
+		    int64_t limit, xz_row_fn fn, void *arg)
+{
+	return search_each(c, f, before_seq, limit, fn, arg, NULL);
 }
 
 static const char *const export_heads[] = {"序号", "时间",     "用户",	"角色",	  "来源",

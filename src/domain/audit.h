@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/db.h"
+
 struct xz_db;
 struct xz_ctx;
 
@@ -53,10 +55,12 @@ struct xz_audit_filter {
 };
 
 /* xz_audit_search: entries matching f, newest first, with seq below
- * before_seq (0: from the newest), at most limit; *rows (caller owns) with
- * `at` as ISO 8601. Returns 0 or a storage error described in c. */
+ * before_seq (0: from the newest), at most limit, each handed to fn as the
+ * database reads it (seq, the same as id — the list's cursor —, at in Unix
+ * seconds, and the entry's columns). Returns 0 or a storage error
+ * described in c. */
 int xz_audit_search(struct xz_ctx *c, const struct xz_audit_filter *f, int64_t before_seq,
-		    int64_t limit, json_t **rows);
+		    int64_t limit, xz_row_fn fn, void *arg);
 
 /* xz_audit_export: every entry matching f, newest first, streamed to a file
  * as CSV or XLSX (export.h: formulas neutralised). *fd (caller closes) and

@@ -508,18 +508,33 @@ static int audit_filter(struct xz_req *r, struct xz_audit_filter *f)
 	return 0;
 }
 
+/* audit_row: an entry as read, its time ("at") in ISO 8601 */
+static void audit_row(struct xz_page *pg, const struct xz_col *cols, int n)
+{
+	char buf[XZ_TIME_LEN];
+	int c;
+	for (c = 0; c < n; c++)
+		if (cols[c].t == XZ_COL_INT && !strcmp(cols[c].name, "at")) {
+			const char *at = xz_time_format(cols[c].i, buf);
+			xz_page_key(pg, "at");
+			xz_jw_str(&pg->w, at, strlen(at));
+		} else {
+			xz_page_column(pg, cols, c);
+		}
+}
+
 static int audit_list(struct xz_req *r)
 {
 	struct xz_audit_filter f;
+	struct xz_page pg;
 	int64_t after, limit;
-	json_t *rows = NULL;
 	int rc;
 	if ((rc = xz_req_page(r, &after, &limit)) < 0 || (rc = audit_filter(r, &f)) < 0)
 		return rc;
-	/* newest first: the cursor is the smallest seq seen */
-	if ((rc = xz_audit_search(xz_req_ctx(r), &f, after, limit, &rows)) < 0)
-		return rc;
-	return xz_reply_page(r, rows, limit);
+	/* newest first: the cursor is the smallest seq seen (named id) */
+	xz_page_begin(r, &pg, limit);
+	pg.row = audit_row;
+	return xz_page_reply(&pg, xz_audit_search(xz_req_ctx(r), &f, after, limit, xz_page_row, &pg));
 }
 
 /* audit_export: the filtered trail as a file; the export is itself audited
