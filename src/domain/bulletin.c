@@ -707,9 +707,10 @@ int xz_bulletin_readers(struct xz_ctx *c, int64_t id, json_t **out)
 }
 
 int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place,
-		     const struct xz_place *drafts_of, int64_t before, int64_t limit, json_t **rows)
+		     const struct xz_place *drafts_of, int64_t before, int64_t limit, xz_row_fn fn,
+		     void *arg)
 {
-	int rc = xz_db_query(
+	int rc = xz_db_each(
 	    c->db,
 	    "SELECT b.id, b.county_id, b.township_id, b.department_id, b.period_kind, "
 	    "b.period_start, b.period_end, b.state, b.title, b.number, b.created_at, "
@@ -723,7 +724,7 @@ int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place,
 		    XZ_ID(place->department_id), XZ_INT(drafts_of ? 1 : 0), XZ_ID(before),
 		    XZ_INT(limit), XZ_INT(drafts_of ? drafts_of->township_id : 0),
 		    XZ_INT(drafts_of ? drafts_of->department_id : 0)),
-	    rows);
+	    fn, arg);
 	if (rc < 0)
 		return xz_ctx_fail_db(c, rc);
 	return 0;

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "domain/authz.h"
+#include "store/db.h"
 
 struct xz_ctx;
 
@@ -67,10 +68,10 @@ int xz_bulletin_readers(struct xz_ctx *c, int64_t id, json_t **out);
 
 /* xz_bulletin_list: published bulletins in the place, newest first, keyset
  * paged, and the drafts composed at drafts_of (the caller's composing
- * place; NULL: none). Caller owns *rows. */
+ * place; NULL: none), each handed to fn as the database reads it. */
 int xz_bulletin_list(struct xz_ctx *c, const struct xz_place *place,
-		     const struct xz_place *drafts_of, int64_t before, int64_t limit,
-		     json_t **rows);
+		     const struct xz_place *drafts_of, int64_t before, int64_t limit, xz_row_fn fn,
+		     void *arg);
 
 /* xz_bulletin_pdf / xz_bulletin_xlsx: the exports of a loaded bulletin
  * (borrowed). *buf (len bytes) is the caller's: xz_free. */

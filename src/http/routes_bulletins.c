@@ -152,8 +152,8 @@ fail:
 static int bulletin_list(struct xz_req *r)
 {
 	struct xz_place f, mine;
+	struct xz_page pg;
 	int64_t before, limit;
-	json_t *rows = NULL;
 	bool drafts;
 	int rc;
 	if ((rc = xz_req_page(r, &before, &limit)) < 0)
@@ -162,10 +162,9 @@ static int bulletin_list(struct xz_req *r)
 		return xz_authorize(r, "bulletin.read", NULL);
 	/* drafts: only those composed at the caller's own composing place */
 	drafts = xz_authz_filter(r->user, "bulletin.compose", &mine);
-	if ((rc = xz_bulletin_list(xz_req_ctx(r), &f, drafts ? &mine : NULL, before, limit,
-				   &rows)) < 0)
-		return rc;
-	return xz_reply_page(r, xz_present_all(rows), limit);
+	xz_page_begin(r, &pg, limit);
+	return xz_page_reply(&pg, xz_bulletin_list(xz_req_ctx(r), &f, drafts ? &mine : NULL, before,
+						   limit, xz_page_row, &pg));
 }
 
 static int bulletin_edit(struct xz_req *r)
