@@ -122,3 +122,7 @@ if [ "${db#postgres}" = "$db" ] && echo "POST problems (report)" | grep -Eq "$on
 fi
 echo "storage ceiling: $disk_rps one-row FULL commits/s on $(df --output=source "$dir" | tail -1)"
 echo "engine: $( [ "${db#postgres}" = "$db" ] && echo sqlite || echo postgresql ), servers: $servers, fill: ${rows} problems, 2 wrk threads, 32 connections, ${dur}s each, $(nproc) cores, load average $(cut -d" " -f1 /proc/loadavg)"
+# what the server warned of during the run (a checkpoint or a text-index
+# batch that held the writer long, a slow scheduler pass): where a p99 came from
+warn=$(grep -hE " (WARN|ERROR) " "$dir"/serve*.log | grep -v "cannot listen" | tail -n 8 || true)
+[ -z "$warn" ] || printf 'server warnings (the last 8):\n%s\n' "$warn"

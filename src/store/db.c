@@ -869,13 +869,21 @@ static int writer_checkpoint(struct xz_writer *w)
 int xz_pool_checkpoint(struct xz_pool *p)
 {
 	struct xz_db *db;
+	uint64_t t0;
 	int rc;
 	if (!p->w)
 		return 0;
 	json_t *row = NULL;
 	/* PASSIVE: copies what no reader still needs, takes no write lock */
 	db = xz_pool_get(p);
+	t0 = now_ns();
 	rc = xz_db_one(db, "PRAGMA wal_checkpoint(PASSIVE)", XZ_NOARGS, &row);
+	t0 = now_ns() - t0;
+	if (t0 > 100 * 1000000ull && row)
+		xz_log_warn("checkpoint: PASSIVE took %.0f ms (WAL %lld pages, %lld copied)",
+			    (double)t0 / 1e6,
+			    (long long)json_integer_value(json_object_get(row, "log")),
+			    (long long)json_integer_value(json_object_get(row, "checkpointed")));
 	/* Under a steady read load some reader always holds a snapshot in the
 	 * WAL, so a writer never finds it free to start again from the top:
 	 * the WAL grew without end (3 GB in 80 s of bench/mixed.lua) and with
