@@ -324,6 +324,20 @@ test('the duplicate search finds every open problem within the distance, across 
   assert.match(plan, /problems_open_cell \(category=\? AND <expr>=\? AND lon>\? AND lon<\?\)/);
 });
 
+test('the indexes without NULL keys (migration 027) still serve their queries', async () => {
+  if (ENGINE === 'pg') {
+    const defs = h.sql("SELECT string_agg(indexdef, ' | ' ORDER BY indexname) FROM pg_indexes WHERE indexname IN ('problems_township_closed', 'problems_supervise_due', 'problems_patrol')");
+    assert.match(defs, /problems_patrol .* WHERE \(patrol_id IS NOT NULL\) \| .*problems_supervise_due .* WHERE \(supervise_due_at IS NOT NULL\) \| .*problems_township_closed .* WHERE \(closed_at IS NOT NULL\)/);
+    return;
+  }
+  const plan = (q) => h.sql(`EXPLAIN QUERY PLAN ${q}`);
+  assert.match(plan('SELECT id FROM problems WHERE supervise_due_at <= 5 AND supervise_alerted = 0 ORDER BY supervise_due_at LIMIT 500'), /INDEX problems_supervise_due \(supervise_due_at<\?\)/);
+  assert.match(plan('SELECT id FROM problems WHERE patrol_id = 3 ORDER BY id'), /INDEX problems_patrol \(patrol_id=\?\)/);
+  assert.match(plan('SELECT COUNT(*) FROM problems p WHERE p.township_id = 3 AND p.closed_at >= 5 AND p.closed_at < 9'), /INDEX problems_township_closed \(township_id=\? AND closed_at>\? AND closed_at<\?\)/);
+  for (const [name, key] of [['problems_township_closed', 'closed_at'], ['problems_supervise_due', 'supervise_due_at'], ['problems_patrol', 'patrol_id']])
+    assert.match(h.sql(`SELECT sql FROM sqlite_master WHERE name = '${name}'`), new RegExp(`WHERE ${key} IS NOT NULL$`));
+});
+
 test('evidence: type by content, size and place checks, and tampering detected', async () => {
   const p = (await report(t.grid, base)).body;
   let r = await upload(t.grid, p.id, Buffer.from('#!/bin/sh\necho hi\n'), 'photo.jpg');
