@@ -24,12 +24,13 @@
 #include "domain/ctx.h"
 #include "domain/fsm.h"
 #include "domain/notify.h"
+#include "domain/problem.h"
 #include "store/db.h"
 
 #define jint xz__jint
 #define jstr xz__jstr
 
-#define OPEN "('reported','accepted','dispatched','in_hand','handled','verified')"
+#define OPEN XZ_PROBLEM_TIMED_LIST
 
 /* $1 township, $2 the window's start, $3 now */
 static const struct rule {

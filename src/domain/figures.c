@@ -32,6 +32,7 @@
 #include "core/xtime.h"
 #include "domain/ctx.h"
 #include "domain/figures.h"
+#include "domain/problem.h"
 #include "store/db.h"
 
 /* The states still in the loop, as the facts' due_day uses them. */
@@ -249,8 +250,9 @@ static void sb_scope(struct sqlb *b, const char *a, const struct xz_fig_query *q
 		sb_add(b, " AND %s.reporter_id = $%d", a, sb_arg(b, XZ_INT(q->person_id)));
 }
 
-/* The states still in the loop (as migration 007's due_day has them). */
-#define OPEN_SQL "('reported','accepted','dispatched','in_hand','handled','verified')"
+/* The states still in the loop, as migration 007's due_day has them and
+ * migration 028's problems_open_due holds them (domain/problem.h). */
+#define OPEN_COND XZ_PROBLEM_TIMED_COND("p.")
 
 /* sb_open_place: the conditions on problems p of the period (created in
  * [from, to) when has_period) and the place, each place comparison with a
@@ -285,7 +287,7 @@ static void sb_late_today(struct sqlb *b, const struct xz_fig_query *q, int64_t 
 {
 	int t = sb_arg(b, XZ_INT(xz_day_start(xz_day_of(now)))), n = sb_arg(b, XZ_INT(now));
 	sb_add(b,
-	       " FROM problems p WHERE p.state IN " OPEN_SQL " AND p.due_at >= $%d AND "
+	       " FROM problems p WHERE " OPEN_COND " AND p.due_at >= $%d AND "
 	       "p.due_at < $%d",
 	       t, n);
 	sb_open_place(b, q, has_period, from, to);
@@ -890,7 +892,7 @@ static int fast_records(struct xz_ctx *c, const struct xz_fig_query *q,
 	a2 = sb_arg(b, XZ_INT(q->to));
 	if (!strcmp(x->code, "overdue"))
 		sb_add(b,
-		       RECORD_COLUMNS " WHERE p.state IN " OPEN_SQL " AND p.due_at < $%d AND "
+		       RECORD_COLUMNS " WHERE " OPEN_COND " AND p.due_at < $%d AND "
 				      "p.created_at >= $%d AND p.created_at < $%d",
 		       sb_arg(b, XZ_INT(c->now)), a1, a2);
 	else
@@ -1368,7 +1370,7 @@ int xz_figures_dashboard(struct xz_ctx *c, const struct xz_place *place, bool ha
 		memset(b, 0, sizeof(*b));
 		sb_add(
 		    b,
-		    "SELECT COALESCE(MIN(p.due_at), 0) FROM problems p WHERE p.state IN " OPEN_SQL
+		    "SELECT COALESCE(MIN(p.due_at), 0) FROM problems p WHERE " OPEN_COND
 		    " AND p.due_at >= $%d AND p.due_at < $%d",
 		    sb_arg(b, XZ_INT(c->now)), sb_arg(b, XZ_INT(tomorrow)));
 		sb_open_place(b, &q, has_period, from, to);

@@ -230,6 +230,42 @@ const char *xz_fsm_open_sql(const struct xz_fsm *m)
 	return out ? out : "''";
 }
 
+const char *xz_fsm_open_cond(const struct xz_fsm *m, const char *alias)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static const struct xz_fsm *keys[OPEN_SQL_MACHINES];
+	static char aliases[OPEN_SQL_MACHINES][8];
+	static char vals[OPEN_SQL_MACHINES][OPEN_SQL_LEN * 2];
+	const char *out = NULL;
+	size_t i;
+	if (strlen(alias) >= sizeof(aliases[0]))
+		return "(1 = 0)";
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < OPEN_SQL_MACHINES && keys[i]; i++)
+		if (keys[i] == m && !strcmp(aliases[i], alias))
+			out = vals[i];
+	if (!out && i < OPEN_SQL_MACHINES) {
+		char *w = vals[i];
+		size_t len = 1, cap = sizeof(vals[i]);
+		const char *p = m->open;
+		w[0] = '(';
+		while (*p) {
+			size_t n = strcspn(p, " ");
+			if (n && len + n + strlen(alias) + 16 < cap)
+				len += (size_t)snprintf(w + len, cap - len, "%s%sstate = '%.*s'",
+							len > 1 ? " OR " : "", alias, (int)n, p);
+			p += n;
+			p += strspn(p, " ");
+		}
+		snprintf(w + len, cap - len, ")");
+		keys[i] = m;
+		snprintf(aliases[i], sizeof(aliases[i]), "%s", alias);
+		out = w;
+	}
+	pthread_mutex_unlock(&mu);
+	return out ? out : "(1 = 0)";
+}
+
 json_t *xz_fsm_labels(const struct xz_fsm *m)
 {
 	json_t *states = json_object(), *actions = json_object();

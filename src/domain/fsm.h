@@ -146,6 +146,13 @@ const char *xz_fsm_state_label(const struct xz_fsm *m, const char *state);
  * `state IN (…)`, built once from the machine (static storage). */
 const char *xz_fsm_open_sql(const struct xz_fsm *m);
 
+/* xz_fsm_open_cond: "(<alias>state = 'a' OR <alias>state = 'b' OR …)" —
+ * the open states as comparisons joined by OR, for a query that must match
+ * a partial index written so (migration 028: SQLite builds a constant IN
+ * list of more than two into a temporary b-tree on every run). alias is ""
+ * or "p." (static storage, built once per machine and alias). */
+const char *xz_fsm_open_cond(const struct xz_fsm *m, const char *alias);
+
 /* xz_fsm_labels: {"states":{state:label},"actions":{action:label}} for the
  * web (caller owns). */
 json_t *xz_fsm_labels(const struct xz_fsm *m);

@@ -198,6 +198,19 @@ struct xz_problem_filter {
 int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *f, xz_row_fn fn,
 		    void *arg);
 
+/* The open states in which the township's step deadline runs: every open
+ * state but escalated and taken_up (joint or county enforcement keeps its
+ * own time), as migration 007's due_day has them. As SQL: TIMED_LIST for
+ * "state IN …", TIMED_COND(alias) the same test as comparisons joined by
+ * OR — what migration 028's problems_open_due holds (with alias ""), and
+ * what a query must say, word for word, for SQLite to use it. SQLite builds
+ * a constant IN list of more than two into a temporary b-tree on every run
+ * of a statement, for an index's condition on every INSERT and UPDATE. */
+#define XZ_PROBLEM_TIMED_LIST "('reported','accepted','dispatched','in_hand','handled','verified')"
+#define XZ_PROBLEM_TIMED_COND(p)                                                                   \
+	"(" p "state = 'reported' OR " p "state = 'accepted' OR " p "state = 'dispatched' OR " p \
+	"state = 'in_hand' OR " p "state = 'handled' OR " p "state = 'verified')"
+
 /* xz_problem_duplicates: open problems of the category within the
  * configured distance (problems.duplicate_m, default 300 m) and time
  * (problems.duplicate_days, default 30) of the point, that c->user may

@@ -445,7 +445,9 @@ int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, xz_row
 {
 	struct xz_place f = {0};
 	struct xz_val p[XZ_MAX_SQL_PARAMS];
-	const char *open = xz_fsm_open_sql(&xz_problem_fsm);
+	/* open_cond as migration 028's problems_open_list holds it */
+	const char *open = xz_fsm_open_sql(&xz_problem_fsm),
+		   *open_cond = xz_fsm_open_cond(&xz_problem_fsm, "p.");
 	char *sql;
 	int n = 0, rc;
 
@@ -503,13 +505,13 @@ int xz_problem_list(struct xz_ctx *c, const struct xz_problem_filter *in, xz_row
 	if (in->requested)
 		sql = xz_arena_printf(c->arena, "%s AND p.escalation_requested_at IS NOT NULL", sql);
 	if (in->overdue || (in->light && !strcmp(in->light, "red"))) {
-		sql = xz_arena_printf(c->arena, "%s AND p.due_at < $%d AND p.state IN (%s)", sql,
-				      n + 1, open);
+		sql = xz_arena_printf(c->arena, "%s AND p.due_at < $%d AND %s", sql, n + 1,
+				      open_cond);
 		p[n++] = XZ_INT(c->now);
 	} else if (in->light && !strcmp(in->light, "yellow")) {
 		sql = xz_arena_printf(
-		    c->arena, "%s AND p.due_at >= $%d AND p.warn_at <= $%d AND p.state IN (%s)",
-		    sql, n + 1, n + 1, open);
+		    c->arena, "%s AND p.due_at >= $%d AND p.warn_at <= $%d AND %s", sql, n + 1,
+		    n + 1, open_cond);
 		p[n++] = XZ_INT(c->now);
 	} else if (in->light && !strcmp(in->light, "green")) {
 		sql =
@@ -587,13 +589,13 @@ json_t *xz_problem_duplicates(struct xz_ctx *c, const char *category, double lon
 			    "SELECT p.id, p.state, p.description, p.lon, p.lat, p.created_at, "
 			    "p.county_id, p.township_id, p.department_id, p.unit_id FROM "
 			    "problems p WHERE p.category = $1%s AND p.lon BETWEEN $5 AND $6 AND "
-			    "p.lat BETWEEN $3 AND $4 AND p.id <> $7 AND p.state IN (%s) "
+			    "p.lat BETWEEN $3 AND $4 AND p.id <> $7 AND %s "
 			    /* nearest first: the squared distance in the box's own
 			     * proportions (its height over its width is cos(lat)) */
 			    "ORDER BY ((p.lon - ($5 + $6) / 2) * ($4 - $3) / ($6 - $5)) * "
 			    "((p.lon - ($5 + $6) / 2) * ($4 - $3) / ($6 - $5)) + "
 			    "(p.lat - ($3 + $4) / 2) * (p.lat - ($3 + $4) / 2), p.id LIMIT %d",
-			    cells, xz_fsm_open_sql(&xz_problem_fsm), limit),
+			    cells, xz_fsm_open_cond(&xz_problem_fsm, "p."), limit),
 			p, n, &rows) < 0)
 		return out;
 	json_array_foreach(rows, i, row)

@@ -25,7 +25,6 @@
 #include "domain/search.h"
 #include "store/sqlbuf.h"
 
-#define OPEN_SQL "('reported','accepted','dispatched','in_hand','handled','verified')"
 #define EXPORT_PAGE 1000 /* rows read from the database at a time */
 
 static size_t utf8_chars(const char *s)
@@ -224,15 +223,15 @@ int xz_search_where(struct xz_ctx *c, const struct xz_search_filter *f, int firs
 	if (f->supervised)
 		s = xz_arena_printf(c->arena, "%s AND p.supervised = 1", s);
 	if (f->overdue || (f->light && !strcmp(f->light, "red")))
-		EQ("p.due_at < $%d AND p.state IN " OPEN_SQL, XZ_INT(c->now));
+		EQ("p.due_at < $%d AND " XZ_PROBLEM_TIMED_COND("p."), XZ_INT(c->now));
 	else if (f->light && !strcmp(f->light, "yellow")) {
 		int n = arg(w, first, XZ_INT(c->now));
 		s = xz_arena_printf(
 		    c->arena,
-		    "%s AND p.due_at >= $%d AND p.warn_at <= $%d AND p.state IN " OPEN_SQL, s, n,
+		    "%s AND p.due_at >= $%d AND p.warn_at <= $%d AND " XZ_PROBLEM_TIMED_COND("p."), s, n,
 		    n);
 	} else if (f->light && !strcmp(f->light, "green"))
-		EQ("(p.due_at IS NULL OR p.warn_at > $%d OR p.state NOT IN " OPEN_SQL ")",
+		EQ("(p.due_at IS NULL OR p.warn_at > $%d OR p.state NOT IN " XZ_PROBLEM_TIMED_LIST ")",
 		   XZ_INT(c->now));
 #undef EQ
 	xz_search_text(c, f->q, first + w->nargs, &text);

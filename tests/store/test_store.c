@@ -209,6 +209,31 @@ static void test_partial_indexes_match_machine(void)
 	CHECK_EQ_INT(seen, 3);
 }
 
+/* migration 028's partial indexes say the open states as the queries that
+ * use them do (xz_fsm_open_cond, XZ_PROBLEM_TIMED_COND), word for word */
+static void test_partial_indexes_or(void)
+{
+	const struct xz_migration *m;
+	char open[1024], timed[1024];
+	int n_open = 0, n_timed = 0, n_where = 0;
+	snprintf(open, sizeof(open), "WHERE %s;", xz_fsm_open_cond(&xz_problem_fsm, ""));
+	snprintf(timed, sizeof(timed), "WHERE %s;", XZ_PROBLEM_TIMED_COND(""));
+	for (m = xz_migrations; m->name; m++) {
+		const char *p;
+		if (m->version < 28 || m->engine != XZ_DB_SQLITE)
+			continue;
+		for (p = m->sql; (p = strstr(p, "WHERE (state = ")); p++)
+			n_where++;
+		for (p = m->sql; (p = strstr(p, open)); p++)
+			n_open++;
+		for (p = m->sql; (p = strstr(p, timed)); p++)
+			n_timed++;
+	}
+	CHECK_EQ_INT(n_open, 2);
+	CHECK_EQ_INT(n_timed, 1);
+	CHECK_EQ_INT(n_where, n_open + n_timed);
+}
+
 int main(void)
 {
 	setup();
@@ -218,6 +243,7 @@ int main(void)
 	RUN(test_single_write);
 	RUN(test_statement_cache);
 	RUN(test_partial_indexes_match_machine);
+	RUN(test_partial_indexes_or);
 	teardown();
 	return unit_done();
 }
