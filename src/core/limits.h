@@ -25,6 +25,7 @@
 #define XZ_DUP_IN_REPORT 10              /* of them in a report's answer       */
 #define XZ_MAX_ROWS 100000               /* rows one query may materialise    */
 #define XZ_MAX_LOG_LINE 1024             /* one log line                      */
+#define XZ_WRITER_SLOW_MS 100            /* a longer hold of the writer is logged */
 #define XZ_DB_POOL 8                     /* database connections per server   */
 #define XZ_SQLITE_HEAP_LIMIT (8 << 20)  /* SQLite's memory, every connection  */
 #define XZ_WAL_RESTART_FRAMES 8192       /* SQLite WAL pages (~32 MB) before the

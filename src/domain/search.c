@@ -114,14 +114,12 @@ static int index_batch(struct xz_db *db, int *indexed)
 {
 	int64_t mark = 0, last = 0, n = 0;
 	bool more = false;
-	struct timespec t0, t1;
 	int rc;
 	*indexed = 0;
 	if ((rc = pending(db, &more)) < 0 || !more)
 		return rc;
 	if ((rc = xz_db_begin(db)) < 0)
 		return rc;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* the mark is read again under the writer: the scheduler thread or a
 	 * test's tick may have moved it since */
 	if ((rc = xz_db_int(db, "SELECT last_id FROM problems_fts_mark", XZ_NOARGS, &mark)) < 0 ||
@@ -139,13 +137,9 @@ static int index_batch(struct xz_db *db, int *indexed)
 	     (rc = xz_db_exec(db, "UPDATE problems_fts_mark SET last_id = $1",
 			      XZ_ARGS(XZ_INT(last)), NULL)) < 0))
 		goto out;
+	/* a batch that holds the writer long (FTS5 merges its segments in
+	 * these) is logged by db.c, as every such transaction is */
 	rc = xz_db_commit(db);
-	/* what reports waited for: FTS5 merges its segments in these batches */
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 > 100)
-		xz_log_warn("text index: %lld problems held the writer %lld ms", (long long)n,
-			    (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
-					(t1.tv_nsec - t0.tv_nsec) / 1000000));
 out:
 	if (rc < 0)
 		xz_db_rollback(db);

@@ -50,7 +50,16 @@ struct xz_db {
 	} *later;
 	size_t nlater, later_cap;
 	uint64_t w_since; /* when this transaction took the writer */
+	/* its first statement: a transaction that holds the writer over
+	 * XZ_WRITER_SLOW_MS is logged with it (what the reports waited for) */
+	char tx_first[96];
 };
+
+static void note_sql(struct xz_db *db, const char *sql)
+{
+	if (db->own_conn && !db->tx_first[0])
+		snprintf(db->tx_first, sizeof(db->tx_first), "%s", sql);
+}
 
 /* run_later: end the outermost transaction's xz_db_after callbacks, in the
  * order they were queued. */
@@ -206,6 +215,7 @@ int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	int64_t ch = 0;
 	int rc;
 	uint64_t t0 = now_ns();
+	note_sql(db, sql);
 	if (db->w && db->depth == 0 && db->drv->writes(db->conn, sql)) {
 		/* a single write outside a transaction: it too goes to the writer */
 		if ((rc = xz_db_begin(db)) < 0)
@@ -253,7 +263,9 @@ int xz_db_query(struct xz_db *db, const char *sql, const struct xz_val *p, int n
 {
 	json_t *out = json_array();
 	uint64_t t0 = now_ns();
-	int rc = keep_error(db, db->drv->each(db->conn, sql, p, n, to_json, out, NULL));
+	int rc;
+	note_sql(db, sql);
+	rc = keep_error(db, db->drv->each(db->conn, sql, p, n, to_json, out, NULL));
 	count_call(t0);
 	if (rc < 0) {
 		json_decref(out);
@@ -267,7 +279,9 @@ int xz_db_each(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	       void *arg)
 {
 	uint64_t t0 = now_ns();
-	int rc = keep_error(db, db->drv->each(db->conn, sql, p, n, fn, arg, NULL));
+	int rc;
+	note_sql(db, sql);
+	rc = keep_error(db, db->drv->each(db->conn, sql, p, n, fn, arg, NULL));
 	count_call(t0);
 	return rc;
 }
@@ -378,6 +392,7 @@ static int writer_take(struct xz_db *db)
 	db->own_conn = db->conn;
 	db->conn = w->db->conn;
 	db->w_since = now_ns();
+	db->tx_first[0] = 0;
 	return 0;
 }
 
@@ -388,6 +403,7 @@ static int writer_finish(struct xz_db *db, bool keep)
 {
 	struct xz_writer *w = db->w;
 	struct batch_member me = {.rc = 0};
+	uint64_t held;
 	int rc = 0, crc;
 	db->conn = db->own_conn;
 	db->own_conn = NULL;
@@ -402,7 +418,11 @@ static int writer_finish(struct xz_db *db, bool keep)
 	else
 		crc = 0;
 	stat_w_tx++;
-	stat_w_held_ns += now_ns() - db->w_since;
+	held = now_ns() - db->w_since;
+	stat_w_held_ns += held;
+	if (held > XZ_WRITER_SLOW_MS * 1000000ull)
+		xz_log_warn("a transaction held the SQLite writer %.0f ms; its first statement: %s",
+			    (double)held / 1e6, db->tx_first[0] ? db->tx_first : "(none)");
 	pthread_mutex_lock(&w->mu);
 	me.next = w->list;
 	w->list = &me;

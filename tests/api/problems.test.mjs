@@ -338,6 +338,17 @@ test('the indexes without NULL keys (migration 027) still serve their queries', 
     assert.match(h.sql(`SELECT sql FROM sqlite_master WHERE name = '${name}'`), new RegExp(`WHERE ${key} IS NOT NULL$`));
 });
 
+test('the scheduler\'s deadline passes test alert_level and warn_at in their index (migration 029)', async () => {
+  if (ENGINE === 'pg') {
+    assert.match(h.sql("SELECT indexdef FROM pg_indexes WHERE indexname = 'problems_due'"), /\(due_at, alert_level, warn_at\) WHERE \(due_at IS NOT NULL\)/);
+    return;
+  }
+  assert.match(h.sql("SELECT sql FROM sqlite_master WHERE name = 'problems_due'"), /\(due_at, alert_level, warn_at\) WHERE due_at IS NOT NULL$/);
+  const plan = (q) => h.sql(`EXPLAIN QUERY PLAN ${q}`);
+  assert.match(plan('SELECT id, county_id, township_id, unit_id, cell_id, state, step FROM problems WHERE due_at <= 5 AND alert_level < 2 ORDER BY due_at LIMIT 500'), /INDEX problems_due \(due_at<\?\)/);
+  assert.match(plan('SELECT id, county_id, township_id, unit_id, cell_id, state, step FROM problems WHERE due_at > 5 AND due_at <= 5 + 2592000 AND warn_at <= 5 AND alert_level < 1 ORDER BY due_at LIMIT 500'), /INDEX problems_due \(due_at>\? AND due_at<\?\)/);
+});
+
 test('evidence: type by content, size and place checks, and tampering detected', async () => {
   const p = (await report(t.grid, base)).body;
   let r = await upload(t.grid, p.id, Buffer.from('#!/bin/sh\necho hi\n'), 'photo.jpg');
