@@ -23,7 +23,7 @@ export const LATEST = Math.max(...[ROOT + '/migrations', ROOT + '/migrations/sql
 export const LATEST3 = String(LATEST).padStart(3, '0');
 export const ROLES = ['admin', 'office', 'leader', 'contact', 'staff', 'grid', 'dept', 'secadmin', 'auditor'];
 
-async function freePort() {
+export async function freePort() {
   return new Promise((res, rej) => {
     const s = net.createServer();
     s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });

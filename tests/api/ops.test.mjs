@@ -7,10 +7,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, demoDb, freshDb, cli, BIN, ENGINE, PASSWORD, LATEST, LATEST3 } from './lib.mjs';
+import { startServer, demoDb, freshDb, cli, freePort, BIN, ENGINE, PASSWORD, LATEST, LATEST3 } from './lib.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const exited = (proc) => new Promise((r) => proc.once('exit', (code, sig) => r({ code, sig })));
+// a process that has already exited resolves at once (its 'exit' event is gone)
+const exited = (proc) => new Promise((r) => {
+  if (proc.exitCode !== null || proc.signalCode !== null) r({ code: proc.exitCode, sig: proc.signalCode });
+  else proc.once('exit', (code, sig) => r({ code, sig }));
+});
 
 test('health names the schema version and the scheduler; 503 and the reason logged when passes keep failing', async () => {
   const h = await startServer();
@@ -196,7 +200,7 @@ test('IPv6: --listen [::1]:PORT serves', async (t) => {
   if (!probe.stdout.trim() || probe.stdout.trim() === '0') return t.skip('no IPv6 loopback');
   const d = freshDb();
   cli(d.url, ['migrate']);
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const proc = spawn(BIN, ['--db', d.url, '--listen', `[::1]:${port}`, '--evidence', join(mkdtempSync(join(tmpdir(), 'xz-ev-')), 'e'), 'serve'], { stdio: 'ignore' });
   try {
     let ok = false;
@@ -222,7 +226,7 @@ test('evidence lives beside a SQLite database unless told otherwise', async (t) 
   const dir = mkdtempSync(join(tmpdir(), 'xz-evdef-'));
   const db = join(dir, 'sub', 'x.db');
   cli(db, ['migrate']);
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const proc = spawn(BIN, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], cwd: tmpdir() });
   let err = '';
   proc.stderr.on('data', (c) => { err += c; });
@@ -249,12 +253,16 @@ test('behind a trusted proxy the real client is recorded; an untrusted X-Forward
 test('the login limit counts failures, not successes', async () => {
   // without --test-mode the limit is 20 a minute per address
   const d = demoDb();
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(BIN, ['--db', d.url, '--listen', `127.0.0.1:${port}`, '--evidence', mkdtempSync(join(tmpdir(), 'xz-ev-')), 'serve'], { stdio: 'ignore' });
+  const proc = spawn(BIN, ['--db', d.url, '--listen', `127.0.0.1:${port}`, '--evidence', mkdtempSync(join(tmpdir(), 'xz-ev-')), 'serve'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr.on('data', (c) => { err += c; });
   const login = (username, password) => fetch(url + '/api/v1/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) }).then((r) => r.status);
   try {
-    for (let i = 0; i < 100; i++) { try { if ((await fetch(url + '/api/v1/health')).ok) break; } catch {} await sleep(50); }
+    let up = false;
+    for (let i = 0; i < 400 && !up && proc.exitCode === null; i++) { try { up = (await fetch(url + '/api/v1/health')).ok; } catch {} if (!up) await sleep(50); }
+    assert.ok(up, `the server did not come up: ${err.slice(-600)}`);
     for (let i = 0; i < 22; i++) assert.equal(await login('office', PASSWORD), 200, `successful login ${i + 1}`);
     // failures are counted per minute window: within one, the 21st attempt is refused (a window
     // that turns over while this slow loop runs starts the count again)
