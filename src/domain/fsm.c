@@ -197,72 +197,67 @@ json_t *xz_fsm_allowed_names(const struct xz_fsm *m, const struct xz_fsm_subject
 }
 
 #define OPEN_SQL_MACHINES 16
-#define OPEN_SQL_LEN 512
+#define OPEN_SQL_LEN 1024
 
-const char *xz_fsm_open_sql(const struct xz_fsm *m)
+/* open_text: the machine's open states written as SQL — a list
+ * ('a','b',…) or, cond, the comparisons (<alias>state = 'a' OR …) — built
+ * once per (machine, form) and kept (static storage). */
+static const char *open_text(const struct xz_fsm *m, const char *alias, bool cond)
 {
 	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	static const struct xz_fsm *keys[OPEN_SQL_MACHINES];
-	static char vals[OPEN_SQL_MACHINES][OPEN_SQL_LEN];
+	static struct {
+		const struct xz_fsm *m;
+		bool cond;
+		char alias[8];
+		char text[OPEN_SQL_LEN];
+	} kept[OPEN_SQL_MACHINES];
 	const char *out = NULL;
 	size_t i;
+	if (strlen(alias) >= sizeof(kept[0].alias))
+		return NULL;
 	pthread_mutex_lock(&mu);
-	for (i = 0; i < OPEN_SQL_MACHINES && keys[i]; i++)
-		if (keys[i] == m)
-			out = vals[i];
+	for (i = 0; i < OPEN_SQL_MACHINES && kept[i].m; i++)
+		if (kept[i].m == m && kept[i].cond == cond && !strcmp(kept[i].alias, alias))
+			out = kept[i].text;
 	if (!out && i < OPEN_SQL_MACHINES) {
-		char *w = vals[i];
-		size_t len = 0;
+		char *w = kept[i].text;
+		size_t len = 0, first;
 		const char *p = m->open;
+		if (cond)
+			w[len++] = '(';
+		first = len;
 		while (*p) {
 			size_t n = strcspn(p, " ");
 			/* every state name is short; the buffer holds dozens */
-			if (n && len + n + 4 < OPEN_SQL_LEN)
-				len += (size_t)snprintf(w + len, OPEN_SQL_LEN - len, "%s'%.*s'",
-							len ? "," : "", (int)n, p);
+			if (n && len + n + strlen(alias) + 24 < OPEN_SQL_LEN)
+				len += (size_t)(cond ? snprintf(w + len, OPEN_SQL_LEN - len,
+								"%s%sstate = '%.*s'",
+								len > first ? " OR " : "", alias,
+								(int)n, p)
+						     : snprintf(w + len, OPEN_SQL_LEN - len, "%s'%.*s'",
+								len > first ? "," : "", (int)n, p));
 			p += n;
 			p += strspn(p, " ");
 		}
-		keys[i] = m;
+		snprintf(w + len, OPEN_SQL_LEN - len, "%s", cond ? ")" : "");
+		kept[i].m = m;
+		kept[i].cond = cond;
+		snprintf(kept[i].alias, sizeof(kept[i].alias), "%s", alias);
 		out = w;
 	}
 	pthread_mutex_unlock(&mu);
+	return out;
+}
+
+const char *xz_fsm_open_sql(const struct xz_fsm *m)
+{
+	const char *out = open_text(m, "", false);
 	return out ? out : "''";
 }
 
 const char *xz_fsm_open_cond(const struct xz_fsm *m, const char *alias)
 {
-	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	static const struct xz_fsm *keys[OPEN_SQL_MACHINES];
-	static char aliases[OPEN_SQL_MACHINES][8];
-	static char vals[OPEN_SQL_MACHINES][OPEN_SQL_LEN * 2];
-	const char *out = NULL;
-	size_t i;
-	if (strlen(alias) >= sizeof(aliases[0]))
-		return "(1 = 0)";
-	pthread_mutex_lock(&mu);
-	for (i = 0; i < OPEN_SQL_MACHINES && keys[i]; i++)
-		if (keys[i] == m && !strcmp(aliases[i], alias))
-			out = vals[i];
-	if (!out && i < OPEN_SQL_MACHINES) {
-		char *w = vals[i];
-		size_t len = 1, cap = sizeof(vals[i]);
-		const char *p = m->open;
-		w[0] = '(';
-		while (*p) {
-			size_t n = strcspn(p, " ");
-			if (n && len + n + strlen(alias) + 16 < cap)
-				len += (size_t)snprintf(w + len, cap - len, "%s%sstate = '%.*s'",
-							len > 1 ? " OR " : "", alias, (int)n, p);
-			p += n;
-			p += strspn(p, " ");
-		}
-		snprintf(w + len, cap - len, ")");
-		keys[i] = m;
-		snprintf(aliases[i], sizeof(aliases[i]), "%s", alias);
-		out = w;
-	}
-	pthread_mutex_unlock(&mu);
+	const char *out = open_text(m, alias, true);
 	return out ? out : "(1 = 0)";
 }
 

@@ -877,7 +877,7 @@ static int writer_checkpoint(struct xz_writer *w)
 	t0 = now_ns();
 	rc = xz_db_script(w->db, "PRAGMA wal_checkpoint(RESTART)");
 	t0 = now_ns() - t0;
-	if (t0 > 100 * 1000000ull)
+	if (t0 > XZ_WRITER_SLOW_MS * 1000000ull)
 		xz_log_warn("checkpoint: RESTART held the writer %.0f ms", (double)t0 / 1e6);
 	pthread_mutex_lock(&w->mu);
 	w->busy = false;
@@ -899,7 +899,7 @@ int xz_pool_checkpoint(struct xz_pool *p)
 	t0 = now_ns();
 	rc = xz_db_one(db, "PRAGMA wal_checkpoint(PASSIVE)", XZ_NOARGS, &row);
 	t0 = now_ns() - t0;
-	if (t0 > 100 * 1000000ull && row)
+	if (t0 > XZ_WRITER_SLOW_MS * 1000000ull && row)
 		xz_log_warn("checkpoint: PASSIVE took %.0f ms (WAL %lld pages, %lld copied)",
 			    (double)t0 / 1e6,
 			    (long long)json_integer_value(json_object_get(row, "log")),

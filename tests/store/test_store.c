@@ -234,6 +234,32 @@ static void test_partial_indexes_or(void)
 	CHECK_EQ_INT(n_where, n_open + n_timed);
 }
 
+/* the six timed states are written twice in problem.h, as a list and as
+ * comparisons: the same states in the same order, each an open state */
+static void test_timed_states_agree(void)
+{
+	const char *l = XZ_PROBLEM_TIMED_LIST, *c = XZ_PROBLEM_TIMED_COND("");
+	char open[512];
+	int n = 0;
+	snprintf(open, sizeof(open), ",%s,", xz_fsm_open_sql(&xz_problem_fsm));
+	while ((l = strchr(l, '\''))) {
+		size_t k = strcspn(l + 1, "'");
+		char want[64], item[64];
+		snprintf(want, sizeof(want), "state = '%.*s'", (int)k, l + 1);
+		snprintf(item, sizeof(item), "'%.*s'", (int)k, l + 1);
+		c = strstr(c, want);
+		CHECK(c != NULL);
+		CHECK(strstr(open, item) != NULL);
+		if (!c)
+			return;
+		c += strlen(want);
+		l += k + 2;
+		n++;
+	}
+	CHECK_EQ_INT(n, 6);
+	CHECK(strchr(c, '\'') == NULL);
+}
+
 int main(void)
 {
 	setup();
@@ -244,6 +270,7 @@ int main(void)
 	RUN(test_statement_cache);
 	RUN(test_partial_indexes_match_machine);
 	RUN(test_partial_indexes_or);
+	RUN(test_timed_states_agree);
 	teardown();
 	return unit_done();
 }
