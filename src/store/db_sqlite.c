@@ -23,7 +23,7 @@
  *
  * temp_store=MEMORY: each transaction on the writer is a SAVEPOINT inside
  * its batch, and SQLite keeps a sub-journal of the pages it changes; past
- * 64 KiB (a report changes ~35 pages) it spilled that to a temporary file,
+ * 64 KiB (a report changes ~30 pages) it spilled that to a temporary file,
  * created, unlinked and closed in /var/tmp for every report, and it gave
  * each small ephemeral table (an IN list, a RETURNING clause) a pager with
  * an 88 KiB bulk allocation, mmapped and unmapped each time. Held in memory
