@@ -151,6 +151,7 @@ int xz_date_parse(const char *s, int64_t *day)
 int xz_time_parse(const char *s, int64_t *out)
 {
 	int y, mo, d, h = 0, mi = 0, se = 0, oh, om, off = XZ_TZ_OFFSET;
+	int64_t t, local;
 	const char *p;
 	if (!s || strlen(s) < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) ||
 	    !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) || !valid_date(y, mo, d))
@@ -187,6 +188,12 @@ int xz_time_parse(const char *s, int64_t *out)
 	}
 	if (*p)
 		return XZ_EMALFORMED;
-	*out = xz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+	t = xz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
+	/* an instant is shown in Shanghai: its local date must be one that
+	 * parses back ("9999-12-31T23:59Z" is 10000-01-01 there) */
+	local = xz_day_of(t);
+	if (local < xz_days_from_civil(1900, 1, 1) || local > xz_days_from_civil(9999, 12, 31))
+		return XZ_EMALFORMED;
+	*out = t;
 	return 0;
 }

@@ -27,6 +27,13 @@ static void test_rejects_bad(void)
 	CHECK_EQ_INT(xz_time_parse("2026-11-24T24:00:00Z", &t), XZ_EMALFORMED);
 	CHECK_EQ_INT(xz_time_parse("2026-11-24X", &t), XZ_EMALFORMED);
 	CHECK_EQ_INT(xz_time_parse("", &t), XZ_EMALFORMED);
+	/* instants whose Shanghai date would not parse back (fuzz_time found
+	 * the first: it is 10000-01-01T07:59 in Shanghai) */
+	CHECK_EQ_INT(xz_time_parse("9999-12-31T23:59Z", &t), XZ_EMALFORMED);
+	CHECK_EQ_INT(xz_time_parse("1900-01-01T07:59+08:00", &t), 0);
+	CHECK_EQ_INT(xz_time_parse("1900-01-01T00:00+14:00", &t), XZ_EMALFORMED);
+	CHECK_EQ_INT(xz_time_parse("9999-12-31T15:59:59Z", &t), 0);
+	CHECK_EQ_INT(xz_time_parse("9999-12-31T16:00:00Z", &t), XZ_EMALFORMED);
 	CHECK_EQ_INT(xz_date_parse("2024-02-29", &t), 0);
 	CHECK_EQ_INT(xz_date_parse("2023-02-29", &t), XZ_EMALFORMED);
 }
