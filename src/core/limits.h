@@ -40,7 +40,7 @@
 #define XZ_MAX_SHEET_COLS 64             /* columns in an imported sheet      */
 #define XZ_MAX_SHEET_XML (256u << 20)    /* one XLSX part, decompressed       */
 #define XZ_TICK_SECONDS 30               /* scheduler pass: deadlines, outbound */
-#define XZ_FTS_BATCH 250                 /* problems put in the SQLite text index
+#define XZ_FTS_BATCH 1000                /* problems put in the SQLite text index
                                             in one transaction (one segment)  */
 #define XZ_MAX_PDF (16u << 20)           /* one rendered PDF document: 16 MiB */
 #define XZ_MAX_DOC_BODY (256u << 10)     /* body text of a 公文, UTF-8 bytes  */

@@ -282,6 +282,8 @@ test('text search goes through the trigram index and finds what a scan finds', a
   if (ENGINE === 'sqlite') {
     const plan = h.sql("EXPLAIN QUERY PLAN SELECT rowid FROM problems_fts WHERE problems_fts MATCH '\"违法建\"'");
     assert.match(plan, /VIRTUAL TABLE INDEX/);
+    // migration 030: a level's whole merge only at 64 segments (16 held the writer for seconds)
+    assert.equal(h.sql("SELECT v FROM problems_fts_config WHERE k = 'crisismerge'"), '64');
   } else {
     assert.equal(h.sql("SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'problems_text_trgm'"), '1');
   }
