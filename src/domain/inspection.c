@@ -429,15 +429,14 @@ fail:
 }
 
 int xz_inspection_list(struct xz_ctx *c, int64_t township_id, int64_t after, int64_t limit,
-		       json_t **rows)
+		       xz_row_fn fn, void *arg)
 {
 	struct xz_place f = {0};
 	int rc;
-	*rows = NULL;
 	if (c->user && !xz_authz_filter(c->user, "inspection.read", &f))
 		return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权查看督促检查", "Not allowed",
 				   NULL);
-	rc = xz_db_query(
+	rc = xz_db_each(
 	    c->db,
 	    "SELECT i.*, r.name AS township_name, d.name AS department_name, (SELECT COUNT(*) "
 	    "FROM inspection_findings f WHERE f.inspection_id = i.id AND f.state <> "
@@ -449,6 +448,6 @@ int xz_inspection_list(struct xz_ctx *c, int64_t township_id, int64_t after, int
 	    "ORDER BY i.id DESC LIMIT $5",
 	    XZ_ARGS(XZ_INT(f.county_id), XZ_INT(f.township_id), XZ_INT(township_id), XZ_INT(after),
 		    XZ_INT(limit), XZ_INT(c->now)),
-	    rows);
+	    fn, arg);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }

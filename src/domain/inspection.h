@@ -12,6 +12,7 @@
 
 #include "domain/ctx.h"
 #include "domain/fsm.h"
+#include "store/db.h"
 
 /* The life cycle of one finding: open → replied → accepted (reopen:
  * replied → open). */
@@ -34,9 +35,9 @@ int xz_inspection_create(struct xz_ctx *c, const struct xz_inspection_in *in, in
 int xz_inspection_get(struct xz_ctx *c, int64_t id, json_t **out);
 
 /* xz_inspection_list: inspections the caller may read, newest first,
- * each with counts of open and overdue findings. *rows is new. */
+ * each with counts of open and overdue findings, handed to fn as read. */
 int xz_inspection_list(struct xz_ctx *c, int64_t township_id, int64_t after, int64_t limit,
-		       json_t **rows);
+		       xz_row_fn fn, void *arg);
 
 /* xz_inspection_finding_act: walk a finding (reply, accept, reopen) with
  * `in` ({"note"} for reply, {"reason"} for reopen). Caller owns the

@@ -34,19 +34,14 @@ static int answer(struct xz_req *r, int64_t id, unsigned status)
 static int inspections_list(struct xz_req *r)
 {
 	int64_t town = 0, after = 0, limit = 0;
-	json_t *rows = NULL;
+	struct xz_page pg;
 	int rc;
 	if ((rc = xz_req_query_id(r, "township_id", &town)) < 0 ||
-	    (rc = xz_req_page(r, &after, &limit)) < 0 ||
-	    (rc = xz_inspection_list(xz_req_ctx(r), town, after, limit, &rows)) < 0)
+	    (rc = xz_req_page(r, &after, &limit)) < 0)
 		return rc;
-	if ((int64_t)json_array_size(rows) == limit) {
-		json_int_t last = json_integer_value(
-		    json_object_get(json_array_get(rows, json_array_size(rows) - 1), "id"));
-		return xz_reply(
-		    r, 200, json_pack("{s:o,s:I}", "items", xz_present_all(rows), "next", last));
-	}
-	return xz_reply(r, 200, json_pack("{s:o,s:n}", "items", xz_present_all(rows), "next"));
+	xz_page_begin(r, &pg, limit);
+	return xz_page_reply(&pg, xz_inspection_list(xz_req_ctx(r), town, after, limit,
+						     xz_page_row, &pg));
 }
 
 struct create_args {

@@ -212,3 +212,24 @@ test('a department assigns a problem down (交办) to a township: it enters the 
   assert.equal(seen.status, 200);
   assert.equal(seen.body.state, 'reported');
 });
+
+test('the inspection list pages newest first with a string cursor, as every list does', async () => {
+  for (const scope of ['翻页检查一', '翻页检查二'])
+    assert.equal((await h.api('POST', '/api/v1/inspections', { token: t.dept, body: plan({ scope }) })).status, 201);
+  const all = (await h.api('GET', `/api/v1/inspections?township_id=${ids.town}&limit=500`, { token: t.office })).body;
+  assert.ok(all.items.length >= 2);
+  assert.equal(all.next, null, 'a page that is not full ends the list');
+  const ids_ = all.items.map((i) => i.id);
+  assert.deepEqual(ids_, [...ids_].sort((a, b) => b - a), 'newest first');
+  const seen = [];
+  let cursor = '';
+  for (;;) {
+    const page = (await h.api('GET', `/api/v1/inspections?township_id=${ids.town}&limit=1${cursor}`, { token: t.office })).body;
+    seen.push(...page.items.map((i) => i.id));
+    if (page.next === null) break;
+    assert.equal(typeof page.next, 'string');
+    assert.equal(page.next, String(page.items[0].id));
+    cursor = `&cursor=${page.next}`;
+  }
+  assert.deepEqual(seen, ids_);
+});
