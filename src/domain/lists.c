@@ -408,17 +408,16 @@ static json_t *item_json(const struct xz_power_in *in)
 			 (json_int_t)in->time_limit_days);
 }
 
-int xz_powers_list(struct xz_ctx *c, const struct xz_power_query *q, json_t **rows)
+int xz_powers_list(struct xz_ctx *c, const struct xz_power_query *q, xz_row_fn fn, void *arg)
 {
 	int64_t county;
 	char *like = NULL;
 	int rc;
-	*rows = NULL;
 	if ((rc = xz_scope_county(c, "list.read", 0, &county)) < 0)
 		return rc;
 	if (q->q && *q->q)
 		like = xz_sql_like(c->arena, q->q);
-	rc = xz_db_query(
+	rc = xz_db_each(
 	    c->db,
 	    POWER_SELECT
 	    "WHERE v.county_id = $1 AND p.id > $2 AND "
@@ -431,7 +430,7 @@ int xz_powers_list(struct xz_ctx *c, const struct xz_power_query *q, json_t **ro
 	    XZ_ARGS(XZ_INT(county), XZ_INT(q->after), XZ_ID(q->version_id),
 		    XZ_ID(q->version_number), XZ_ID(q->department_id), XZ_TEXT(like),
 		    XZ_INT(q->limit)),
-	    rows);
+	    fn, arg);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "domain/ctx.h"
+#include "store/db.h"
 
 /* A power item as written by a caller. Strings may be NULL for optional
  * fields (legal_basis, domain, delegation "none", duty). */
@@ -75,7 +76,10 @@ int xz_lists_import(struct xz_ctx *c, int64_t version_id, json_t *sheet, int *co
 int xz_lists_sheet(struct xz_ctx *c, int64_t version_id, json_t **rows, int64_t *number);
 
 /* ---- power items ---- */
-int xz_powers_list(struct xz_ctx *c, const struct xz_power_query *q, json_t **rows);
+/* xz_powers_list: the power items of q in the caller's county (perm
+ * list.read), keyset paged by id, each handed to fn as the database reads
+ * it. */
+int xz_powers_list(struct xz_ctx *c, const struct xz_power_query *q, xz_row_fn fn, void *arg);
 int xz_power_get(struct xz_ctx *c, int64_t id, json_t **row);
 int xz_power_create(struct xz_ctx *c, int64_t version_id, const struct xz_power_in *in,
 		    int64_t *id);

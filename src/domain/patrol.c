@@ -161,14 +161,13 @@ int xz_patrol_record(struct xz_ctx *c, const struct xz_patrol_in *in, int64_t *i
 }
 
 int xz_patrols_list(struct xz_ctx *c, int64_t cell, const char *state, int64_t after, int64_t limit,
-		    json_t **rows)
+		    xz_row_fn fn, void *arg)
 {
 	struct xz_place f = {0};
 	int rc;
-	*rows = NULL;
 	if (c->user && !xz_authz_filter(c->user, "patrol.read", &f))
 		return xz_scope_deny(c, "patrol.read");
-	rc = xz_db_query(
+	rc = xz_db_each(
 	    c->db,
 	    "SELECT p.id, p.user_id, u.display_name AS patroller, p.cell_id, c.name AS "
 	    "cell_name, p.township_id, p.state, p.mode, p.started_at, " ENDED_AT
@@ -181,7 +180,7 @@ int xz_patrols_list(struct xz_ctx *c, int64_t cell, const char *state, int64_t a
 	    "(CAST($7 AS TEXT) IS NULL OR p.state = $7) ORDER BY p.id LIMIT $6",
 	    XZ_ARGS(XZ_INT(after), XZ_ID(f.township_id), XZ_ID(f.county_id), XZ_ID(f.user_id),
 		    XZ_ID(cell), XZ_INT(limit), XZ_TEXT(state)),
-	    rows);
+	    fn, arg);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "domain/ctx.h"
+#include "store/db.h"
 
 /* A patrol as uploaded. track, checked and findings are borrowed (may be
  * NULL); track is [[lon, lat, (t)], …] of valid positions. */
@@ -67,9 +68,10 @@ double xz_patrol_track_m(const json_t *track);
 /* xz_patrol_record: store a finished patrol by the acting user; *id. */
 int xz_patrol_record(struct xz_ctx *c, const struct xz_patrol_in *in, int64_t *id);
 /* xz_patrols_list: patrols the caller may read, keyset after/limit,
- * optionally of one cell and in one state (NULL: any). */
+ * optionally of one cell and in one state (NULL: any), each handed to fn as
+ * the database reads it. */
 int xz_patrols_list(struct xz_ctx *c, int64_t cell_id, const char *state, int64_t after,
-		    int64_t limit, json_t **rows);
+		    int64_t limit, xz_row_fn fn, void *arg);
 /* xz_patrol_get: one patrol in scope with "problems" it raised and the
  * checklist ticks "checks" [{item_id, is_checked, note, checked_at}]. */
 int xz_patrol_get(struct xz_ctx *c, int64_t id, json_t **row);

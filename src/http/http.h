@@ -225,7 +225,9 @@ void xz_page_begin(struct xz_req *r, struct xz_page *pg, int64_t limit);
 int xz_page_row(void *pg, const struct xz_col *cols, int n);
 /* xz_page_key: the next field's "key": of the current row */
 void xz_page_key(struct xz_page *pg, const char *key);
-/* xz_page_column: column c as the field xz_present would make of it */
+/* xz_page_column: column c as the field xz_present would make of it, where
+ * it is written (xz_present puts a parsed "x_json" column, "x", after the
+ * row's other fields; xz_page_row does too, a row function decides) */
 void xz_page_column(struct xz_page *pg, const struct xz_col *cols, int c);
 /* xz_page_extra_int, xz_page_extra_bool: a field of the answer beside
  * "items" and "next" ({"items":[…],"next":…,"unread":3}) */

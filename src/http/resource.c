@@ -182,6 +182,8 @@ int xz_res_list(struct xz_req *r, const struct xz_resource *res)
 		return xz_page_reply(&pg, xz_record_each(xz_req_ctx(r), res, f, n, after, limit,
 							 xz_page_row, &pg));
 	}
+	/* decorate reads for the page as a whole (people: the qualifications
+	 * of the page's id range, in one query), so the page is a tree first */
 	if ((rc = xz_record_list(xz_req_ctx(r), res, f, n, after, limit, &rows)) < 0)
 		return rc;
 	return xz_reply_page(r, rows, limit);

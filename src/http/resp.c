@@ -562,6 +562,15 @@ void xz_page_column(struct xz_page *pg, const struct xz_col *cols, int c)
 	}
 }
 
+/* moved_last: whether xz_present moves column c to the end of its row: a
+ * "x_json" column holding text becomes a new field "x", added after the
+ * row's other fields */
+static bool moved_last(const struct xz_page *pg, const struct xz_col *cols, int c)
+{
+	unsigned char kind = c < XZ_PAGE_COLS ? pg->kind[c] : column_kind(cols[c].name);
+	return kind == COL_JSON && cols[c].t == XZ_COL_TEXT;
+}
+
 int xz_page_row(void *arg, const struct xz_col *cols, int n)
 {
 	struct xz_page *pg = arg;
@@ -580,11 +589,16 @@ int xz_page_row(void *arg, const struct xz_col *cols, int n)
 	pg->first = true;
 	if (pg->id_col >= 0 && cols[pg->id_col].t == XZ_COL_INT)
 		pg->last_id = cols[pg->id_col].i;
-	if (pg->row)
+	if (pg->row) {
 		pg->row(pg, cols, n);
-	else
+	} else { /* in xz_present's order: the moved fields last */
 		for (c = 0; c < n; c++)
-			xz_page_column(pg, cols, c);
+			if (!moved_last(pg, cols, c))
+				xz_page_column(pg, cols, c);
+		for (c = 0; c < n; c++)
+			if (moved_last(pg, cols, c))
+				xz_page_column(pg, cols, c);
+	}
 	xz_jw_char(&pg->w, '}');
 	return 0;
 }

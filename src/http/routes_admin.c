@@ -30,20 +30,33 @@ static int load_user(struct xz_req *r, int64_t id, json_t **row)
 	return xz_db_one(xz_req_db(r), sql, XZ_ARGS(XZ_INT(id)), row);
 }
 
-/* user_rows_fix: add each account's roles and present the rows. */
+/* user_roles_each: an account's roles, in name order, each to fn (one
+ * column, "role") */
+static int user_roles_each(struct xz_req *r, int64_t id, xz_row_fn fn, void *arg)
+{
+	return xz_db_each(xz_req_db(r),
+			  "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role",
+			  XZ_ARGS(XZ_INT(id)), fn, arg);
+}
+
+/* role_append: user_roles_each's visitor adding a role to the array arg */
+static int role_append(void *arg, const struct xz_col *cols, int n)
+{
+	json_array_append_new(arg, cols[0].t == XZ_COL_TEXT ? json_string(cols[0].s) : json_null());
+	return 0;
+}
+
+/* user_rows_fix: add each account's roles (none when they cannot be read)
+ * and present the rows. user_row writes a listed account the same way. */
 static void user_rows_fix(struct xz_req *r, json_t *rows)
 {
-	size_t i, k;
-	json_t *row, *roles = NULL, *role;
+	size_t i;
+	json_t *row;
 	json_array_foreach(rows, i, row)
 	{
 		json_t *a = json_array();
-		if (xz_db_query(xz_req_db(r), "SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role",
-				XZ_ARGS(XZ_INT(xz_jint(row, "id"))), &roles) == 0)
-			json_array_foreach(roles, k, role)
-				json_array_append(a, json_object_get(role, "role"));
-		json_decref(roles);
-		roles = NULL;
+		if (user_roles_each(r, xz_jint(row, "id"), role_append, a) < 0)
+			json_array_clear(a);
 		json_object_set_new(row, "roles", a);
 		json_object_set_new(row, "must_change_password",
 				    json_boolean(xz_jint(row, "must_change_password")));
@@ -51,52 +64,106 @@ static void user_rows_fix(struct xz_req *r, json_t *rows)
 	xz_present_all(rows);
 }
 
+/* role_write: user_roles_each's visitor writing a role as an item of the
+ * JSON array being written (its count in n) */
+struct roles_out {
+	struct xz_jw *w;
+	int n;
+};
+
+static int role_write(void *arg, const struct xz_col *cols, int n)
+{
+	struct roles_out *o = arg;
+	if (o->n++)
+		xz_jw_char(o->w, ',');
+	if (cols[0].t == XZ_COL_TEXT)
+		xz_jw_str(o->w, cols[0].s, cols[0].len);
+	else
+		xz_jw_raw(o->w, "null", 4);
+	return 0;
+}
+
+/* user_row: a listed account as read, written as users_list presented it
+ * before it wrote rows as read (user_rows_fix on a tree): locked_until is
+ * the latest lock-out from any source (the account's own, throttle_until
+ * the login throttle's) while it lasts, null otherwise; throttle_until is
+ * not shown; must_change_password is a boolean; then "locked" and the
+ * account's "roles". pg->arg points at the request's now. */
+static void user_row(struct xz_page *pg, const struct xz_col *cols, int n)
+{
+	int64_t now = *(const int64_t *)pg->arg, until = 0, id = 0;
+	struct roles_out roles = {&pg->w, 0};
+	char buf[XZ_TIME_LEN];
+	size_t mark;
+	int c;
+	for (c = 0; c < n; c++)
+		if (cols[c].t == XZ_COL_INT && !strcmp(cols[c].name, "id"))
+			id = cols[c].i;
+		else if (cols[c].t == XZ_COL_INT && cols[c].i > until &&
+			 (!strcmp(cols[c].name, "locked_until") ||
+			  !strcmp(cols[c].name, "throttle_until")))
+			until = cols[c].i;
+	for (c = 0; c < n; c++)
+		if (!strcmp(cols[c].name, "locked_until")) {
+			xz_page_key(pg, "locked_until");
+			if (until > now) {
+				const char *t = xz_time_format(until, buf);
+				xz_jw_str(&pg->w, t, strlen(t));
+			} else {
+				xz_jw_raw(&pg->w, "null", 4);
+			}
+		} else if (!strcmp(cols[c].name, "must_change_password")) {
+			xz_page_key(pg, "must_change_password");
+			xz_jw_bool(&pg->w, cols[c].t == XZ_COL_INT && cols[c].i);
+		} else if (strcmp(cols[c].name, "throttle_until")) {
+			xz_page_column(pg, cols, c);
+		}
+	xz_page_key(pg, "locked");
+	xz_jw_bool(&pg->w, until > now);
+	xz_page_key(pg, "roles");
+	xz_jw_char(&pg->w, '[');
+	mark = pg->w.len;
+	if (user_roles_each(pg->r, id, role_write, &roles) < 0)
+		pg->w.len = mark; /* as user_rows_fix: none when they cannot be read */
+	xz_jw_char(&pg->w, ']');
+}
+
 /* users_list: the county's accounts, ?q= searching the login and the name;
- * each with the names of its region, unit, department and person, `locked` (true while a lock-out from any source lasts) and
- * `locked_until` the latest such lock. */
+ * each with the names of its region, unit, department and person, `locked`
+ * (true while a lock-out from any source lasts) and `locked_until` the
+ * latest such lock (user_row). */
 static int users_list(struct xz_req *r)
 {
 	int64_t after, limit, now = xz_now();
 	const char *q = xz_req_query(r, "q");
-	json_t *rows = NULL, *row;
-	char buf[XZ_TIME_LEN];
-	size_t i;
+	struct xz_page pg;
 	int rc;
 	if ((rc = xz_req_page(r, &after, &limit)) < 0)
 		return rc;
 	if (q && strlen(q) > 100)
 		return xz_fail(r, XZ_EMALFORMED, "query_too_long", "搜索词过长",
 			       "The search text is too long", "q");
-	rc = xz_db_query(xz_req_db(r),
-			 xz_arena_printf(r->arena,
-					 "SELECT %s, (SELECT MAX(t.locked_until) FROM login_throttle t "
-					 "WHERE t.username = u.username) AS throttle_until, g.name AS "
-					 "region_name, n.name AS unit_name, d.name AS department_name, "
-					 "p.name AS person_name FROM users u LEFT JOIN regions g ON g.id = "
-					 "u.region_id LEFT JOIN units n ON n.id = u.unit_id LEFT JOIN "
-					 "departments d ON d.id = u.department_id LEFT JOIN people p ON p.id "
-					 "= u.person_id "
-					 "WHERE u.id > $1 AND u.county_id = $2 AND (CAST($4 AS TEXT) IS "
-					 "NULL OR u.username LIKE $4 ESCAPE '\\' OR u.display_name LIKE "
-					 "$4 ESCAPE '\\') ORDER BY u.id LIMIT $3",
-					 user_cols),
-			 XZ_ARGS(XZ_INT(after), XZ_INT(r->user->county_id), XZ_INT(limit),
-				 XZ_TEXT(q && *q ? xz_req_like(r, q) : NULL)),
-			 &rows);
-	if (rc < 0)
-		return xz_fail_db(r, rc);
-	json_array_foreach(rows, i, row)
-	{
-		int64_t until = xz_jint(row, "locked_until"), t = xz_jint(row, "throttle_until");
-		if (t > until)
-			until = t;
-		json_object_del(row, "throttle_until");
-		json_object_set_new(row, "locked", json_boolean(until > now));
-		json_object_set_new(row, "locked_until",
-				    until > now ? json_string(xz_time_format(until, buf)) : json_null());
-	}
-	user_rows_fix(r, rows);
-	return xz_reply_page(r, rows, limit);
+	xz_page_begin(r, &pg, limit);
+	pg.row = user_row;
+	pg.arg = &now;
+	rc = xz_db_each(
+	    xz_req_db(r),
+	    xz_arena_printf(r->arena,
+			    "SELECT %s, (SELECT MAX(t.locked_until) FROM login_throttle t "
+			    "WHERE t.username = u.username) AS throttle_until, g.name AS "
+			    "region_name, n.name AS unit_name, d.name AS department_name, "
+			    "p.name AS person_name FROM users u LEFT JOIN regions g ON g.id = "
+			    "u.region_id LEFT JOIN units n ON n.id = u.unit_id LEFT JOIN "
+			    "departments d ON d.id = u.department_id LEFT JOIN people p ON p.id "
+			    "= u.person_id "
+			    "WHERE u.id > $1 AND u.county_id = $2 AND (CAST($4 AS TEXT) IS "
+			    "NULL OR u.username LIKE $4 ESCAPE '\\' OR u.display_name LIKE "
+			    "$4 ESCAPE '\\') ORDER BY u.id LIMIT $3",
+			    user_cols),
+	    XZ_ARGS(XZ_INT(after), XZ_INT(r->user->county_id), XZ_INT(limit),
+		    XZ_TEXT(q && *q ? xz_req_like(r, q) : NULL)),
+	    xz_page_row, &pg);
+	return xz_page_reply(&pg, rc < 0 ? xz_fail_db(r, rc) : 0);
 }
 
 static int user_place_check(struct xz_req *r, const char *perm, int64_t id, json_t **row)

@@ -207,7 +207,7 @@ static int patrols_list(struct xz_req *r)
 {
 	int64_t after, limit, cell = 0;
 	const char *state = xz_req_query(r, "state");
-	json_t *rows = NULL;
+	struct xz_page pg;
 	int rc;
 	if (state && !*state)
 		state = NULL;
@@ -216,10 +216,11 @@ static int patrols_list(struct xz_req *r)
 			       "查询参数state须为in_progress或done",
 			       "Query argument state must be in_progress or done", "state");
 	if ((rc = xz_req_page(r, &after, &limit)) < 0 ||
-	    (rc = xz_req_query_id(r, "cell_id", &cell)) < 0 ||
-	    (rc = xz_patrols_list(xz_req_ctx(r), cell, state, after, limit, &rows)) < 0)
+	    (rc = xz_req_query_id(r, "cell_id", &cell)) < 0)
 		return rc;
-	return xz_reply_page(r, rows, limit);
+	xz_page_begin(r, &pg, limit);
+	return xz_page_reply(
+	    &pg, xz_patrols_list(xz_req_ctx(r), cell, state, after, limit, xz_page_row, &pg));
 }
 
 static int patrol_get(struct xz_req *r)

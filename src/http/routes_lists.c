@@ -178,16 +178,16 @@ static int version_diff(struct xz_req *r)
 static int powers_list(struct xz_req *r)
 {
 	struct xz_power_query q = {0};
-	json_t *rows = NULL;
+	struct xz_page pg;
 	int rc;
 	if ((rc = xz_req_page(r, &q.after, &q.limit)) < 0 ||
 	    (rc = xz_req_query_id(r, "version", &q.version_number)) < 0 ||
 	    (rc = xz_req_query_id(r, "version_id", &q.version_id)) < 0 ||
 	    (rc = xz_req_query_id(r, "department_id", &q.department_id)) < 0 ||
-	    (rc = xz_shape_query_text(r, "q", XZ_MAX_NAME, &q.q)) < 0 ||
-	    (rc = xz_powers_list(xz_req_ctx(r), &q, &rows)) < 0)
+	    (rc = xz_shape_query_text(r, "q", XZ_MAX_NAME, &q.q)) < 0)
 		return rc;
-	return xz_reply_page(r, rows, q.limit);
+	xz_page_begin(r, &pg, q.limit);
+	return xz_page_reply(&pg, xz_powers_list(xz_req_ctx(r), &q, xz_page_row, &pg));
 }
 
 static int reply_power(struct xz_req *r, unsigned status, int64_t id)

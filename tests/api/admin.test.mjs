@@ -4,7 +4,7 @@
 // and revoke is audited with the role.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError } from './lib.mjs';
+import { startServer, expectError, walkPages } from './lib.mjs';
 
 let h, tok, id;
 const ADMINS = ['admin', 'secadmin', 'auditor'];
@@ -115,4 +115,19 @@ test('finding 2: the console does not make an account with two administrator rol
   const county = h.sql("SELECT county_id FROM users WHERE username = 'admin'");
   assert.throws(() => h.cli(['user', 'add', 'twohats', county, 'admin,auditor'], { env: { ...process.env, XZ_PASSWORD: 'Two-Hats-Pass-2026' } }), /roles_exclusive/);
   assert.equal(h.sql("SELECT COUNT(*) FROM users WHERE username = 'twohats'"), '0');
+});
+
+test('the accounts list: roles, flags and the lock-out of the account itself, page after page', async () => {
+  const uid = Number(h.sql("SELECT id FROM users WHERE username = 'contact'"));
+  h.sql(`UPDATE users SET must_change_password = 1, locked_until = 4102444800 WHERE id = ${uid}`);
+  const all = (await h.api('GET', '/api/v1/users?limit=500', { token: tok.secadmin })).body.items;
+  const c = all.find((u) => u.id === uid);
+  assert.deepEqual([c.roles, c.must_change_password, c.is_disabled, c.locked, c.locked_until], [['contact', 'staff'], true, false, true, '2100-01-01T08:00:00+08:00']);
+  assert.ok(!('throttle_until' in c));
+  h.sql(`UPDATE users SET must_change_password = 0, locked_until = 1 WHERE id = ${uid}`);
+  const after = (await h.api('GET', '/api/v1/users?limit=500', { token: tok.secadmin })).body.items.find((u) => u.id === uid);
+  assert.deepEqual([after.must_change_password, after.locked, after.locked_until], [false, false, null], 'a lock-out that has ended is not shown');
+  assert.ok(all.length > 4);
+  for (const limit of [3, all.length]) assert.deepEqual((await walkPages(assert, h, '/api/v1/users', tok.secadmin, limit)).map((u) => u.id), all.map((u) => u.id));
+  assert.deepEqual(await walkPages(assert, h, '/api/v1/users?q=o', tok.admin, 2), (await h.api('GET', '/api/v1/users?q=o&limit=500', { token: tok.admin })).body.items);
 });

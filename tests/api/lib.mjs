@@ -182,3 +182,23 @@ export function expectError(assert, r, status, code) {
   if (code) assert.equal(r.body.error.code, code);
   assert.ok(r.body.error.message && r.body.error.message_en, 'messages in Chinese and English');
 }
+
+// walkPages: every page of a keyset-paged list (path without limit or
+// cursor), limit items at a time, following "next" — the last item's id as
+// text when the page is full, null otherwise (checked on each page). Answers
+// the items of all pages in order.
+export async function walkPages(assert, h, path, token, limit) {
+  const items = [];
+  const sep = path.includes('?') ? '&' : '?';
+  let cursor = null;
+  for (let page = 0; page < 1000; page++) {
+    const r = await h.api('GET', `${path}${sep}limit=${limit}${cursor ? '&cursor=' + cursor : ''}`, { token });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    items.push(...r.body.items);
+    const full = r.body.items.length === limit;
+    assert.equal(r.body.next, full ? String(r.body.items.at(-1).id) : null, `${path}: page ${page}'s next`);
+    if (!r.body.next) return items;
+    cursor = r.body.next;
+  }
+  throw new Error(`${path}: more than 1000 pages`);
+}

@@ -4,7 +4,7 @@
 // holidays and make-up working days.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError } from './lib.mjs';
+import { startServer, expectError, walkPages } from './lib.mjs';
 
 let h, t;
 before(async () => { h = await startServer(); t = await h.tokens(['admin', 'office', 'grid', 'staff', 'dept', 'auditor']); });
@@ -65,6 +65,7 @@ test('powers list the published version with code, name, department and version'
   assert.equal(depts.size, 7, 'all seven departments have items');
   const q = await h.api('GET', `/api/v1/powers?q=${encodeURIComponent('烟花爆竹')}`, { token: t.grid });
   assert.deepEqual(q.body.items.map((p) => p.code), ['YJ-CF-002']);
+  assert.deepEqual(await walkPages(assert, h, '/api/v1/powers', t.grid, 6), r.body.items, 'page after page, the same items');
 });
 
 test('versions: draft, edit, import, diff, publish; published versions never change and routings keep theirs', async () => {

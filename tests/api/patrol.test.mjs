@@ -6,7 +6,7 @@
 // a patrol uploaded whole still works as before (grid.test.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError } from './lib.mjs';
+import { startServer, expectError, walkPages } from './lib.mjs';
 
 let h, t, cell, items;
 before(async () => {
@@ -153,4 +153,12 @@ test('two batches of one patrol at once: both kept in the track', async () => {
   const got = (await h.api('GET', `/api/v1/patrols/${id}`, { token: t.grid })).body;
   assert.equal(got.track.length, 40);
   assert.equal((await post(id, 'stop', {})).body.points, 40);
+});
+
+test('the patrols list, page after page and by state, with what each one checked and found', async () => {
+  const all = (await h.api('GET', '/api/v1/patrols?limit=500', { token: t.office })).body.items;
+  assert.ok(all.length >= 3, `${all.length} patrols`);
+  for (const p of all) assert.ok(Array.isArray(p.checked) && Array.isArray(p.findings) && typeof p.problem_count === 'number', JSON.stringify(p));
+  assert.deepEqual(await walkPages(assert, h, '/api/v1/patrols', t.office, 2), all);
+  assert.deepEqual(await walkPages(assert, h, '/api/v1/patrols?state=done', t.office, 1), all.filter((p) => p.state === 'done'));
 });
