@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <microhttpd.h>
 
 #include "core/xz.h"
@@ -454,6 +455,20 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
+
+/* utf8_text: s[0..n) is text jansson takes as a string: UTF-8, where (unlike
+ * for glib) a NUL byte is a character */
+static bool utf8_text(const char *s, size_t n)
+{
+	const char *z;
+	while ((z = memchr(s, 0, n))) {
+		if (!g_utf8_validate_len(s, (gsize)(z - s), NULL))
+			return false;
+		n -= (size_t)(z - s) + 1;
+		s = z + 1;
+	}
+	return g_utf8_validate_len(s, n, NULL);
+}
 /* what xz_present (and a page written as read) does to a column, by its
  * name */
 enum { COL_PLAIN, COL_TIME, COL_FLAG, COL_JSON, COL_DOMAINS };
@@ -557,7 +572,14 @@ void xz_page_column(struct xz_page *pg, const struct xz_col *cols, int c)
 		}
 		break;
 	case XZ_COL_REAL: xz_jw_real(w, col->d); break;
-	case XZ_COL_TEXT: xz_jw_str(w, col->s, col->len); break;
+	case XZ_COL_TEXT:
+		/* an answer is UTF-8: text that is not reads as "", as in the
+		 * tree (xz_db_rows) */
+		if (utf8_text(col->s, col->len))
+			xz_jw_str(w, col->s, col->len);
+		else
+			xz_jw_raw(w, "\"\"", 2);
+		break;
 	default: xz_jw_raw(w, "null", 4);
 	}
 }

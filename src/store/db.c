@@ -234,9 +234,9 @@ int xz_db_exec(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	return rc;
 }
 
-/* to_json: xz_db_query's visitor, a row as a json object appended to the
+/* xz_db_rows: xz_db_query's visitor, a row as a json object appended to the
  * array arg */
-static int to_json(void *arg, const struct xz_col *cols, int n)
+int xz_db_rows(void *arg, const struct xz_col *cols, int n)
 {
 	json_t *row = json_object();
 	int c;
@@ -265,7 +265,7 @@ int xz_db_query(struct xz_db *db, const char *sql, const struct xz_val *p, int n
 	uint64_t t0 = now_ns();
 	int rc;
 	note_sql(db, sql);
-	rc = keep_error(db, db->drv->each(db->conn, sql, p, n, to_json, out, NULL));
+	rc = keep_error(db, db->drv->each(db->conn, sql, p, n, xz_db_rows, out, NULL));
 	count_call(t0);
 	if (rc < 0) {
 		json_decref(out);

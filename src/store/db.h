@@ -91,6 +91,10 @@ typedef int (*xz_row_fn)(void *arg, const struct xz_col *cols, int n);
  * reads it (at most XZ_MAX_ROWS: more is XZ_ETOOBIG). */
 int xz_db_each(struct xz_db *db, const char *sql, const struct xz_val *p, int n, xz_row_fn fn,
 	       void *arg);
+/* xz_db_rows: the visitor xz_db_query builds its tree with, for a caller of
+ * a function that hands rows to a visitor and wants them all: the row as
+ * an object of its columns appended to the json array arg. */
+int xz_db_rows(void *arg, const struct xz_col *cols, int n);
 /* xz_db_one: like xz_db_query but answers the first row (caller owns) or
  * XZ_ENOTFOUND when there is none. */
 int xz_db_one(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
