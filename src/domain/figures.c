@@ -231,6 +231,18 @@ static int sb_query(struct xz_ctx *c, struct sqlb *b, json_t **rows)
 	return 0;
 }
 
+/* sb_each: b's statement, each row handed to fn as read */
+static int sb_each(struct xz_ctx *c, struct sqlb *b, xz_row_fn fn, void *arg)
+{
+	int rc;
+	if (b->overflow)
+		return xz_ctx_fail(c, XZ_EINTERNAL, "internal", "统计查询过长",
+				   "Figures query too long", NULL);
+	if ((rc = xz_db_each(c->db, b->text, b->args, b->n, fn, arg)) < 0)
+		return xz_ctx_fail_db(c, rc);
+	return 0;
+}
+
 /* scope: the place conditions on facts alias a (plain comparisons, so the
  * indexes apply). */
 static void sb_scope(struct sqlb *b, const char *a, const struct xz_fig_query *q)
@@ -882,11 +894,11 @@ out:
  * facts': open with a passed deadline among those reported in the period;
  * handled in the period after a failed verification). */
 static int fast_records(struct xz_ctx *c, const struct xz_fig_query *q,
-			const struct xz_indicator *x, int64_t after, int64_t limit, json_t **ids)
+			const struct xz_indicator *x, int64_t after, int64_t limit, xz_row_fn fn,
+			void *arg)
 {
 	struct sqlb *b = xz_arena_alloc(c->arena, sizeof(*b));
 	int a1, a2;
-	int rc;
 	memset(b, 0, sizeof(*b));
 	a1 = sb_arg(b, XZ_INT(q->from));
 	a2 = sb_arg(b, XZ_INT(q->to));
@@ -915,27 +927,23 @@ static int fast_records(struct xz_ctx *c, const struct xz_fig_query *q,
 	if (after > 0)
 		sb_add(b, " AND p.id < $%d", sb_arg(b, XZ_INT(after)));
 	sb_add(b, " ORDER BY p.id DESC LIMIT %lld", (long long)limit);
-	if ((rc = sb_query(c, b, ids)) < 0)
-		return rc;
-	return 0;
+	return sb_each(c, b, fn, arg);
 }
 
-int xz_figures_records(struct xz_ctx *c, const struct xz_fig_query *q, bool den, int64_t after,
-		       int64_t limit, json_t **ids)
+int xz_figures_records_each(struct xz_ctx *c, const struct xz_fig_query *q, bool den,
+			    int64_t after, int64_t limit, xz_row_fn fn, void *arg)
 {
 	const struct xz_indicator *x = q->ncodes ? xz_figures_find(q->codes[0]) : NULL;
 	struct sqlb *b = xz_arena_alloc(c->arena, sizeof(*b));
-	json_t *rows = NULL;
 	const char *pred;
-	int rc, today = 0;
-	*ids = NULL;
+	int today = 0;
 	memset(b, 0, sizeof(*b));
 	if (!x || x->source != XZ_FIG_FACTS)
 		return xz_ctx_fail(c, XZ_ERULE, "no_records", "该指标没有可下钻的问题记录",
 				   "This indicator has no problem records to drill into", "code");
 	pred = den && x->den ? x->den : x->num;
 	if (!den && (!strcmp(x->code, "overdue") || !strcmp(x->code, "rework_rate")))
-		return fast_records(c, q, x, after, limit, ids);
+		return fast_records(c, q, x, after, limit, fn, arg);
 	sb_add(b, "SELECT p.id, p.township_id, p.unit_id, p.cell_id, p.channel, p.category, "
 		  "p.description, p.address, p.state, p.on_time, p.created_at, p.handled_at, "
 		  "p.closed_at, "
@@ -963,10 +971,19 @@ int xz_figures_records(struct xz_ctx *c, const struct xz_fig_query *q, bool den,
 	if (after > 0)
 		sb_add(b, " AND p.id < $%d", sb_arg(b, XZ_INT(after)));
 	sb_add(b, " ORDER BY p.id DESC LIMIT %lld", (long long)limit);
-	if ((rc = sb_query(c, b, &rows)) < 0)
-		return rc;
-	*ids = rows;
-	return 0;
+	return sb_each(c, b, fn, arg);
+}
+
+int xz_figures_records(struct xz_ctx *c, const struct xz_fig_query *q, bool den, int64_t after,
+		       int64_t limit, json_t **ids)
+{
+	int rc;
+	*ids = json_array();
+	if ((rc = xz_figures_records_each(c, q, den, after, limit, xz_db_rows, *ids)) < 0) {
+		json_decref(*ids);
+		*ids = NULL;
+	}
+	return rc;
 }
 /* ---- hot spots ------------------------------------------------------------ */
 

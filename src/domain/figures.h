@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "domain/authz.h"
+#include "store/db.h"
 
 struct xz_ctx;
 
@@ -82,6 +83,9 @@ int xz_figures_values(struct xz_ctx *c, const struct xz_fig_query *q, json_t **i
  * place, channel, category, description, state, times). Caller owns *ids. */
 int xz_figures_records(struct xz_ctx *c, const struct xz_fig_query *q, bool den, int64_t after,
 		       int64_t limit, json_t **ids);
+/* xz_figures_records_each: the same rows handed to fn as read */
+int xz_figures_records_each(struct xz_ctx *c, const struct xz_fig_query *q, bool den,
+			    int64_t after, int64_t limit, xz_row_fn fn, void *arg);
 
 /* xz_figures_dashboard: the dashboard's figures (by_state, by_channel,
  * by_category, by_unit, overdue, closed, on_time_rate, trend) for the

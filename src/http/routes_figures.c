@@ -91,9 +91,8 @@ static int indicators_records(struct xz_req *r)
 	struct xz_ctx *c = xz_req_ctx(r);
 	struct xz_fig_query q = {0};
 	const char *code = xz_req_query(r, "code"), *part = xz_req_query(r, "part");
+	struct xz_page pg;
 	int64_t after, limit;
-	json_t *rows = NULL, *next = json_null();
-	size_t n;
 	int rc;
 	if ((rc = xz_req_page(r, &after, &limit)) < 0 ||
 	    (rc = xz_figures_place(r, "figures.read", &q.place)) < 0)
@@ -106,15 +105,9 @@ static int indicators_records(struct xz_req *r)
 			       "part must be numerator or denominator", "part");
 	if ((rc = xz_figures_parse(c, &q, records_codes, r)) < 0)
 		return rc;
-	if ((rc = xz_figures_records(c, &q, part && !strcmp(part, "denominator"), after, limit,
-				     &rows)) < 0)
-		return rc;
-	n = json_array_size(rows);
-	xz_present_all(rows);
-	if (n && (int64_t)n >= limit)
-		next = json_sprintf("%lld", (long long)json_integer_value(json_object_get(
-						json_array_get(rows, n - 1), "id")));
-	return xz_reply(r, 200, json_pack("{s:o,s:o}", "items", rows, "next", next));
+	xz_page_begin(r, &pg, limit);
+	return xz_page_reply(&pg, xz_figures_records_each(c, &q, part && !strcmp(part, "denominator"),
+							  after, limit, xz_page_row, &pg));
 }
 
 static int indicators_hotspots(struct xz_req *r)
