@@ -7,6 +7,7 @@
  * through authz, and the notices of a unit. Instants stay epoch seconds;
  * the HTTP layer presents them.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/xz.h"
@@ -82,16 +83,49 @@ int xz_joint_load(struct xz_ctx *c, int64_t id, json_t **row)
 	return 0;
 }
 
+/* A notice's same-day clock at now: answered late, or not answered and
+ * past due; answered; the seconds left to answer in. */
+struct notice_clock {
+	bool late, answered;
+	int64_t left;
+};
+
+static struct notice_clock clock_of(int64_t now, int64_t due, int64_t answered_at)
+{
+	struct notice_clock k = {
+	    .late = answered_at > 0 ? answered_at > due : now > due,
+	    .answered = answered_at > 0,
+	    .left = answered_at > 0 || now > due ? 0 : due - now,
+	};
+	return k;
+}
+
 /* notice_clock: the notice's same-day clock at now (in place). */
 static void notice_clock(struct xz_ctx *c, json_t *n)
 {
-	int64_t due = jint(n, "due_at"), ans = jint(n, "answered_at");
-	json_object_set_new(n, "late", json_boolean(ans > 0 ? ans > due : c->now > due));
-	json_object_set_new(n, "answered", json_boolean(ans > 0));
-	json_object_set_new(n, "seconds_left",
-			    json_integer(ans > 0 || c->now > due ? 0 : due - c->now));
+	struct notice_clock k = clock_of(c->now, jint(n, "due_at"), jint(n, "answered_at"));
+	json_object_set_new(n, "late", json_boolean(k.late));
+	json_object_set_new(n, "answered", json_boolean(k.answered));
+	json_object_set_new(n, "seconds_left", json_integer(k.left));
 	if (!json_is_string(json_object_get(n, "officers_json")))
 		json_object_set_new(n, "officers_json", json_string("[]"));
+}
+
+/* link_rows: the units and problems of the actions lo..hi, {action_id,
+ * id} ordered by action id, then as listed (caller owns both). */
+static int link_rows(struct xz_ctx *c, int64_t lo, int64_t hi, json_t **units, json_t **probs)
+{
+	int rc;
+	*probs = NULL;
+	if ((rc = xz_db_query(c->db,
+			      "SELECT action_id, unit_id AS id FROM joint_action_units WHERE "
+			      "action_id BETWEEN $1 AND $2 ORDER BY action_id, position, unit_id",
+			      XZ_ARGS(XZ_INT(lo), XZ_INT(hi)), units)) < 0)
+		return rc;
+	return xz_db_query(c->db,
+			   "SELECT action_id, problem_id AS id FROM joint_action_problems WHERE "
+			   "action_id BETWEEN $1 AND $2 ORDER BY action_id, position, problem_id",
+			   XZ_ARGS(XZ_INT(lo), XZ_INT(hi)), probs);
 }
 
 /* links: the actions' units and problems (ids lo..hi) by action id. */
@@ -111,15 +145,7 @@ static int links(struct xz_ctx *c, json_t *actions)
 	}
 	if (!json_array_size(actions))
 		return 0;
-	if ((rc = xz_db_query(c->db,
-			      "SELECT action_id, unit_id AS id FROM joint_action_units WHERE "
-			      "action_id BETWEEN $1 AND $2 ORDER BY action_id, position, unit_id",
-			      XZ_ARGS(XZ_INT(lo), XZ_INT(hi)), &units)) < 0 ||
-	    (rc =
-		 xz_db_query(c->db,
-			     "SELECT action_id, problem_id AS id FROM joint_action_problems WHERE "
-			     "action_id BETWEEN $1 AND $2 ORDER BY action_id, position, problem_id",
-			     XZ_ARGS(XZ_INT(lo), XZ_INT(hi)), &probs)) < 0)
+	if ((rc = link_rows(c, lo, hi, &units, &probs)) < 0)
 		goto out;
 	json_array_foreach(actions, i, a)
 	{
@@ -135,21 +161,34 @@ out:
 	return rc;
 }
 
-/* clocks: the special mechanism's forwarding and decision clocks at now. */
+/* The special mechanism's forwarding and decision clocks at now: each
+ * overdue when it ran out unanswered, or was answered after it ran out. */
+struct action_clocks {
+	bool forward_overdue, decision_overdue;
+};
+
+static struct action_clocks clocks_of(int64_t now, const char *state, int64_t due, int64_t fwd,
+				      int64_t ddue, int64_t dec)
+{
+	bool submitted = state && !strcmp(state, "submitted");
+	bool waiting = submitted || (state && !strcmp(state, "forwarded"));
+	struct action_clocks k = {
+	    .forward_overdue =
+		due > 0 && ((fwd <= 0 && submitted && now > due) || (fwd > 0 && fwd > due)),
+	    .decision_overdue =
+		ddue > 0 && ((dec <= 0 && waiting && now > ddue) || (dec > 0 && dec > ddue)),
+	};
+	return k;
+}
+
+/* clocks: the action's clocks at now (in place). */
 static void clocks(struct xz_ctx *c, json_t *a)
 {
-	int64_t due = jint(a, "forward_due_at"), fwd = jint(a, "forwarded_at");
-	int64_t ddue = jint(a, "decision_due_at"), dec = jint(a, "decided_at");
-	const char *state = jstr(a, "state");
-	bool waiting = state && (!strcmp(state, "submitted") || !strcmp(state, "forwarded"));
-	json_object_set_new(
-	    a, "forward_overdue",
-	    json_boolean(due > 0 &&
-			 ((fwd <= 0 && state && !strcmp(state, "submitted") && c->now > due) ||
-			  (fwd > 0 && fwd > due))));
-	json_object_set_new(a, "decision_overdue",
-			    json_boolean(ddue > 0 && ((dec <= 0 && waiting && c->now > ddue) ||
-						      (dec > 0 && dec > ddue))));
+	struct action_clocks k =
+	    clocks_of(c->now, jstr(a, "state"), jint(a, "forward_due_at"), jint(a, "forwarded_at"),
+		      jint(a, "decision_due_at"), jint(a, "decided_at"));
+	json_object_set_new(a, "forward_overdue", json_boolean(k.forward_overdue));
+	json_object_set_new(a, "decision_overdue", json_boolean(k.decision_overdue));
 }
 
 static int finish(struct xz_ctx *c, json_t *actions)
@@ -217,31 +256,106 @@ out:
 	return rc < 0 && !c->err_code ? xz_ctx_fail_db(c, rc) : rc;
 }
 
-int xz_joint_list(struct xz_ctx *c, const struct xz_joint_filter *f, json_t **rows)
+/* The list's page: the first $7 actions by id under the filter ($1-$6)
+ * up to id $8 (no bound while the page's ids are found; then the last of
+ * them, so the actions read are those whose links were read: one created
+ * in between is left to the next request). */
+#define LIST_PAGE                                                                                  \
+	"WHERE a.id > $1 AND (CAST($2 AS BIGINT) IS NULL OR a.township_id = $2 OR "                \
+	"a.township_id IS NULL) AND (CAST($3 AS BIGINT) IS NULL OR a.county_id = $3) "             \
+	"AND (CAST($4 AS BIGINT) IS NULL OR a.township_id = $4) AND (CAST($5 AS TEXT) "            \
+	"IS NULL OR a.state = $5) AND (CAST($6 AS TEXT) IS NULL OR a.mechanism = $6) "             \
+	"AND a.id <= $8 ORDER BY a.id LIMIT $7"
+
+/* list_walk: xz_joint_list's visitor: each action as read, with its
+ * links (the page's, read before it, in the same order) and clocks. */
+struct list_walk {
+	struct xz_ctx *c;
+	xz_row_fn fn;
+	void *arg;
+	json_t *units, *probs;
+	size_t unit, prob; /* the first link row not yet handed out */
+};
+
+/* ids_of: the ids of rows from *k on that belong to action id, as the text
+ * of a JSON array (free()); *k moves past them. */
+static char *ids_of(json_t *rows, size_t *k, int64_t id)
+{
+	json_t *ids = json_array(), *v;
+	char *text;
+	for (; (v = json_array_get(rows, *k)) && jint(v, "action_id") <= id; (*k)++)
+		if (jint(v, "action_id") == id)
+			json_array_append(ids, json_object_get(v, "id"));
+	text = json_dumps(ids, JSON_COMPACT);
+	json_decref(ids);
+	return text;
+}
+
+static int list_row(void *arg, const struct xz_col *cols, int n)
+{
+	struct list_walk *w = arg;
+	int64_t id = xz_col_int(cols, n, "id");
+	char *units = ids_of(w->units, &w->unit, id), *probs = ids_of(w->probs, &w->prob, id);
+	struct action_clocks k =
+	    clocks_of(w->c->now, xz_col_text(cols, n, "state"),
+		      xz_col_int(cols, n, "forward_due_at"), xz_col_int(cols, n, "forwarded_at"),
+		      xz_col_int(cols, n, "decision_due_at"), xz_col_int(cols, n, "decided_at"));
+	const struct xz_col more[] = {
+	    {.name = "participating_units_json",
+	     .t = XZ_COL_TEXT,
+	     .s = units,
+	     .len = strlen(units)},
+	    {.name = "problem_ids_json", .t = XZ_COL_TEXT, .s = probs, .len = strlen(probs)},
+	    {.name = "forward_overdue", .t = XZ_COL_INT, .i = k.forward_overdue},
+	    {.name = "decision_overdue", .t = XZ_COL_INT, .i = k.decision_overdue},
+	};
+	int rc = xz_row_with(w->fn, w->arg, cols, n, more, XZ_ARRAY_LEN(more));
+	free(units);
+	free(probs);
+	return rc;
+}
+
+/* list_page: the page of the list at the caller's place pl: its ids first,
+ * then their links, then the actions as read (an answer written row by
+ * row needs each action's links with it). */
+static int list_page(struct xz_ctx *c, const struct xz_joint_filter *f, const struct xz_place *pl,
+		     xz_row_fn fn, void *arg)
+{
+	struct list_walk w = {.c = c, .fn = fn, .arg = arg};
+	struct xz_val args[] = {
+	    XZ_INT(f->after),  XZ_ID(pl->township_id), XZ_ID(pl->county_id), XZ_ID(f->township_id),
+	    XZ_TEXT(f->state), XZ_TEXT(f->mechanism),  XZ_INT(f->limit),     XZ_INT(INT64_MAX)};
+	json_t *page = NULL;
+	int rc;
+	if ((rc = xz_db_one(c->db,
+			    "SELECT MIN(a.id) AS lo, MAX(a.id) AS hi FROM (SELECT a.id FROM "
+			    "joint_actions a " LIST_PAGE ") AS a",
+			    args, XZ_ARRAY_LEN(args), &page)) < 0 ||
+	    !jint(page, "hi"))
+		goto out;
+	args[7] = XZ_INT(jint(page, "hi"));
+	if ((rc = link_rows(c, jint(page, "lo"), jint(page, "hi"), &w.units, &w.probs)) < 0)
+		goto out;
+	rc = xz_db_each(c->db, "SELECT " ACTION_COLS ACTION_FROM LIST_PAGE, args,
+			XZ_ARRAY_LEN(args), list_row, &w);
+out:
+	json_decref(w.units);
+	json_decref(w.probs);
+	json_decref(page);
+	return rc;
+}
+
+int xz_joint_list(struct xz_ctx *c, const struct xz_joint_filter *f, xz_row_fn fn, void *arg)
 {
 	struct xz_place pl;
 	int rc;
-	*rows = NULL;
 	if (f->mechanism && !xz_joint_mech_parse(f->mechanism))
 		return xz_ctx_fail(c, XZ_EMALFORMED, "invalid_query",
 				   "mechanism须为routine、special或emergency",
 				   "mechanism must be routine, special or emergency", "mechanism");
 	if (!xz_authz_filter(c->user, "joint.read", &pl))
 		return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权查看", "Not allowed", NULL);
-	rc = xz_db_query(
-	    c->db,
-	    "SELECT " ACTION_COLS ACTION_FROM
-	    "WHERE a.id > $1 AND (CAST($2 AS BIGINT) IS NULL OR a.township_id = $2 OR "
-	    "a.township_id IS NULL) AND (CAST($3 AS BIGINT) IS NULL OR a.county_id = $3) "
-	    "AND (CAST($4 AS BIGINT) IS NULL OR a.township_id = $4) AND (CAST($5 AS TEXT) "
-	    "IS NULL OR a.state = $5) AND (CAST($6 AS TEXT) IS NULL OR a.mechanism = $6) "
-	    "ORDER BY a.id LIMIT $7",
-	    XZ_ARGS(XZ_INT(f->after), XZ_ID(pl.township_id), XZ_ID(pl.county_id),
-		    XZ_ID(f->township_id), XZ_TEXT(f->state), XZ_TEXT(f->mechanism),
-		    XZ_INT(f->limit)),
-	    rows);
-	if (rc == 0)
-		rc = finish(c, *rows);
+	rc = list_page(c, f, &pl, fn, arg);
 	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
@@ -290,23 +404,42 @@ int xz_joint_item(struct xz_ctx *c, const char *what, int64_t item_id, json_t **
 	return 0;
 }
 
-int xz_joint_notices_for(struct xz_ctx *c, int64_t after, int64_t limit, bool open_only,
-			 json_t **rows)
+/* notices_walk: xz_joint_notices_for's visitor: each notice as read, with
+ * its clock (notice_clock's columns). */
+struct notices_walk {
+	struct xz_ctx *c;
+	xz_row_fn fn;
+	void *arg;
+};
+
+static int notice_row(void *arg, const struct xz_col *cols, int n)
 {
+	struct notices_walk *w = arg;
+	struct notice_clock k =
+	    clock_of(w->c->now, xz_col_int(cols, n, "due_at"), xz_col_int(cols, n, "answered_at"));
+	const struct xz_col more[] = {
+	    {.name = "late", .t = XZ_COL_INT, .i = k.late},
+	    {.name = "answered", .t = XZ_COL_INT, .i = k.answered},
+	    {.name = "seconds_left", .t = XZ_COL_INT, .i = k.left},
+	    {.name = "officers_json", .t = XZ_COL_TEXT, .s = "[]", .len = 2},
+	};
+	/* officers_json as read, but for a NULL: "[]" (more's last) */
+	int kept = xz_col_text(cols, n, "officers_json") ? 1 : 0;
+	return xz_row_with(w->fn, w->arg, cols, n, more, (int)XZ_ARRAY_LEN(more) - kept);
+}
+
+int xz_joint_notices_for(struct xz_ctx *c, int64_t after, int64_t limit, bool open_only,
+			 xz_row_fn fn, void *arg)
+{
+	struct notices_walk w = {.c = c, .fn = fn, .arg = arg};
 	struct xz_place f;
-	json_t *n;
-	size_t i;
 	int rc;
-	*rows = NULL;
 	/* whose notices: the township's or county's for those who coordinate,
 	 * the caller's own unit's for its people (authz decides) */
 	if (!xz_authz_filter(c->user, "joint.notice.read", &f) ||
-	    (!f.county_id && !f.township_id && f.unit_id <= 0)) {
-		*rows = json_array();
+	    (!f.county_id && !f.township_id && f.unit_id <= 0))
 		return 0;
-	}
-	rc =
-	    xz_db_query(c->db,
+	rc = xz_db_each(c->db,
 			NOTICE_SQL "WHERE n.id > $1 AND (CAST($2 AS BIGINT) IS NULL OR n.unit_id = "
 				   "$2) AND (CAST($3 AS BIGINT) IS NULL OR n.township_id = $3) AND "
 				   "(CAST($4 AS BIGINT) IS NULL OR a.county_id = $4) AND "
@@ -314,11 +447,8 @@ int xz_joint_notices_for(struct xz_ctx *c, int64_t after, int64_t limit, bool op
 				   "n.id LIMIT $6",
 			XZ_ARGS(XZ_INT(after), XZ_ID(f.unit_id), XZ_ID(f.township_id),
 				XZ_ID(f.county_id), XZ_TEXT(open_only ? "1" : NULL), XZ_INT(limit)),
-			rows);
-	if (rc < 0)
-		return xz_ctx_fail_db(c, rc);
-	json_array_foreach(*rows, i, n) notice_clock(c, n);
-	return 0;
+			notice_row, &w);
+	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
 int xz_joint_actions_of_problem(struct xz_db *db, int64_t problem_id, json_t **rows)

@@ -31,6 +31,7 @@
 
 #include "domain/ctx.h"
 #include "domain/fsm.h"
+#include "store/db.h"
 
 struct xz_db;
 struct xz_doc;
@@ -175,8 +176,11 @@ int xz_joint_load(struct xz_ctx *c, int64_t id, json_t **row);
  * participants, notices, incidents, findings, children and the caller's
  * allowed_actions. */
 int xz_joint_view(struct xz_ctx *c, int64_t id, json_t **view);
-/* xz_joint_list: actions the caller may read under the filter. */
-int xz_joint_list(struct xz_ctx *c, const struct xz_joint_filter *f, json_t **rows);
+/* xz_joint_list: actions the caller may read under the filter, by id,
+ * each handed to fn as the database reads it with what xz_joint_view adds
+ * to a row: participating_units_json and problem_ids_json (the ids as a
+ * JSON array's text), forward_overdue and decision_overdue (0/1). */
+int xz_joint_list(struct xz_ctx *c, const struct xz_joint_filter *f, xz_row_fn fn, void *arg);
 /* xz_joint_items: one list under a visible action: "participants",
  * "notices", "incidents" or "findings". */
 int xz_joint_items(struct xz_ctx *c, int64_t id, const char *what, json_t **rows);
@@ -184,9 +188,12 @@ int xz_joint_items(struct xz_ctx *c, int64_t id, const char *what, json_t **rows
  * for answering the caller that just wrote it). */
 int xz_joint_item(struct xz_ctx *c, const char *what, int64_t item_id, json_t **row);
 /* xz_joint_notices_for: the caller's notices (their unit's, or the
- * township's / county's), open ones only when open_only. */
+ * township's / county's), open ones only when open_only, by id, each handed
+ * to fn as the database reads it with its same-day clock: late (0/1, in
+ * the column's place), answered (0/1) and seconds_left after the columns,
+ * and officers_json "[]" for none. */
 int xz_joint_notices_for(struct xz_ctx *c, int64_t after, int64_t limit, bool open_only,
-			 json_t **rows);
+			 xz_row_fn fn, void *arg);
 /* xz_joint_actions_of_problem: the actions that took problem_id up (id,
  * title, mechanism, state), through joint_action_problems. */
 int xz_joint_actions_of_problem(struct xz_db *db, int64_t problem_id, json_t **rows);

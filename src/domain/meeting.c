@@ -1349,27 +1349,77 @@ out:
 	return rc;
 }
 
+/* An item as shown beside its columns at now: its light, whether it is
+ * overdue, its state's label, and the actions the caller may take
+ * (a new array, the caller's). */
+struct item_face {
+	const char *light, *label;
+	bool overdue;
+	json_t *allowed;
+};
+
+static struct item_face item_face(struct xz_ctx *c, const char *state, int64_t due, int64_t warn,
+				  const struct xz_place *pl)
+{
+	struct xz_fsm_subject s = {.state = state, .user = c->user, .place = pl};
+	bool open = xz_fsm_is_open(&xz_meeting_item_fsm, state);
+	struct item_face f = {
+	    .light = open ? xz_problem_light(due, warn, c->now) : "none",
+	    .label = xz_fsm_state_label(&xz_meeting_item_fsm, state),
+	    .overdue = open && c->now > due,
+	    .allowed = xz_fsm_allowed(&xz_meeting_item_fsm, &s),
+	};
+	return f;
+}
+
 /* item_shown: an item row with its light, state label and, for one item,
  * its links and the actions the caller may take. */
 static void item_shown(struct xz_ctx *c, json_t *it)
 {
 	struct xz_place pl;
-	struct xz_fsm_subject s = {0};
-	const char *state = jstr(it, "state");
-	bool open = xz_fsm_is_open(&xz_meeting_item_fsm, state);
+	struct item_face f;
 	item_place(it, &pl);
-	s.state = state;
-	s.user = c->user;
-	s.place = &pl;
-	json_object_set_new(it, "light",
-			    json_string(open ? xz_problem_light(jint(it, "due_at"),
-								jint(it, "warn_at"), c->now)
-					     : "none"));
-	json_object_set_new(it, "overdue",
-			    json_boolean(open && c->now > jint(it, "due_at")));
-	json_object_set_new(it, "state_label",
-			    json_string(xz_fsm_state_label(&xz_meeting_item_fsm, state)));
-	json_object_set_new(it, "allowed_actions", xz_fsm_allowed(&xz_meeting_item_fsm, &s));
+	f = item_face(c, jstr(it, "state"), jint(it, "due_at"), jint(it, "warn_at"), &pl);
+	json_object_set_new(it, "light", json_string(f.light));
+	json_object_set_new(it, "overdue", json_boolean(f.overdue));
+	json_object_set_new(it, "state_label", json_string(f.label));
+	json_object_set_new(it, "allowed_actions", f.allowed);
+}
+
+/* items_walk: xz_meeting_items' visitor: each item as read, with what
+ * item_shown adds to it. */
+struct items_walk {
+	struct xz_ctx *c;
+	xz_row_fn fn;
+	void *arg;
+};
+
+static int item_row(void *arg, const struct xz_col *cols, int n)
+{
+	struct items_walk *w = arg;
+	struct xz_place pl = {.county_id = xz_col_int(cols, n, "county_id"),
+			      .township_id = xz_col_int(cols, n, "township_id"),
+			      .unit_id = xz_col_int(cols, n, "owner_unit_id")};
+	struct item_face f =
+	    item_face(w->c, xz_col_text(cols, n, "state"), xz_col_int(cols, n, "due_at"),
+		      xz_col_int(cols, n, "warn_at"), &pl);
+	char *allowed = json_dumps(f.allowed, JSON_COMPACT);
+	const struct xz_col more[] = {
+	    {.name = "light", .t = XZ_COL_TEXT, .s = f.light, .len = strlen(f.light)},
+	    {.name = "overdue", .t = XZ_COL_INT, .i = f.overdue},
+	    {.name = "state_label",
+	     .t = f.label ? XZ_COL_TEXT : XZ_COL_NULL,
+	     .s = f.label,
+	     .len = f.label ? strlen(f.label) : 0},
+	    {.name = "allowed_actions_json",
+	     .t = XZ_COL_TEXT,
+	     .s = allowed,
+	     .len = strlen(allowed)},
+	};
+	int rc = xz_row_with(w->fn, w->arg, cols, n, more, XZ_ARRAY_LEN(more));
+	free(allowed);
+	json_decref(f.allowed);
+	return rc;
 }
 
 int xz_meeting_item_get(struct xz_ctx *c, int64_t id, json_t **out)
@@ -1398,15 +1448,13 @@ int xz_meeting_item_get(struct xz_ctx *c, int64_t id, json_t **out)
 }
 
 int xz_meeting_items(struct xz_ctx *c, int64_t township_id, int64_t unit_id, int64_t meeting_id,
-		     const char *state, int64_t after, int64_t limit, json_t **rows)
+		     const char *state, int64_t after, int64_t limit, xz_row_fn fn, void *arg)
 {
+	struct items_walk w = {.c = c, .fn = fn, .arg = arg};
 	struct xz_place f = {0}, u = {0};
 	bool town_scope = false, unit_scope = false;
 	const char *states = NULL;
-	json_t *row;
-	size_t i;
 	int rc;
-	*rows = NULL;
 	if (c->user) {
 		town_scope = xz_authz_filter(c->user, "meeting.read", &f);
 		unit_scope = xz_authz_filter(c->user, "meeting.item.handle", &u);
@@ -1423,7 +1471,7 @@ int xz_meeting_items(struct xz_ctx *c, int64_t township_id, int64_t unit_id, int
 					   "state must be open, in_progress, done or verified", "state");
 		states = xz_arena_printf(c->arena, "'%s'", state);
 	}
-	rc = xz_db_query(
+	rc = xz_db_each(
 		c->db,
 		xz_arena_printf(
 			c->arena,
@@ -1437,11 +1485,8 @@ int xz_meeting_items(struct xz_ctx *c, int64_t township_id, int64_t unit_id, int
 			XZ_INT(town_scope ? f.unit_id : unit_scope ? u.unit_id : 0),
 			XZ_INT(meeting_id), XZ_INT(township_id), XZ_INT(unit_id), XZ_INT(after),
 			XZ_INT(limit)),
-		rows);
-	if (rc < 0)
-		return xz_ctx_fail_db(c, rc);
-	json_array_foreach(*rows, i, row) item_shown(c, row);
-	return 0;
+		item_row, &w);
+	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
 /* ---- reading ---- */

@@ -23,6 +23,7 @@
 
 #include "domain/ctx.h"
 #include "domain/fsm.h"
+#include "store/db.h"
 
 extern const struct xz_fsm xz_meeting_fsm;
 extern const struct xz_fsm xz_meeting_item_fsm;
@@ -108,9 +109,11 @@ int xz_meeting_item_get(struct xz_ctx *c, int64_t id, json_t **out);
 
 /* xz_meeting_items: the items board: items the caller may read (a unit
  * sees its own), filtered by township, unit, meeting and state ("open" for
- * every open state), with lights. Caller owns *rows. */
+ * every open state), by id, each handed to fn as the database reads it with
+ * what xz_meeting_item_get shows beside the columns: light, overdue (0/1),
+ * state_label and allowed_actions_json (the text of the JSON array). */
 int xz_meeting_items(struct xz_ctx *c, int64_t township_id, int64_t unit_id, int64_t meeting_id,
-		     const char *state, int64_t after, int64_t limit, json_t **rows);
+		     const char *state, int64_t after, int64_t limit, xz_row_fn fn, void *arg);
 
 /* xz_meeting_pdf: the frozen report ("report") or the published minutes
  * ("minutes") as an official document. Caller owns *pdf (xz_free). */

@@ -32,18 +32,20 @@ static void set_bool(json_t *o, const char *key)
 		json_object_set_new(o, key, json_boolean(json_integer_value(v)));
 }
 
+/* an action's instants and 0/1 flags that xz_present does not know by name */
+static const char *const action_times[] = {"planned_start", "planned_end"};
+static const char *const action_flags[] = {"police_support", "police_required", "forward_late",
+					   "decision_late", "launch"};
+
 /* present: an action row for the API (in place; returns row). */
 static json_t *present(json_t *row)
 {
-	static const char *const times[] = {"planned_start", "planned_end"};
-	static const char *const flags[] = {"police_support", "police_required", "forward_late",
-					    "decision_late", "launch"};
 	json_t *v;
 	size_t i;
-	for (i = 0; i < XZ_ARRAY_LEN(times); i++)
-		set_time(row, times[i]);
-	for (i = 0; i < XZ_ARRAY_LEN(flags); i++)
-		set_bool(row, flags[i]);
+	for (i = 0; i < XZ_ARRAY_LEN(action_times); i++)
+		set_time(row, action_times[i]);
+	for (i = 0; i < XZ_ARRAY_LEN(action_flags); i++)
+		set_bool(row, action_flags[i]);
 	json_array_foreach(json_object_get(row, "history"), i, v) set_time(v, "at");
 	json_array_foreach(json_object_get(row, "children"), i, v) present(v);
 	xz_present_all(json_object_get(row, "participants"));
@@ -51,6 +53,89 @@ static json_t *present(json_t *row)
 	xz_present_all(json_object_get(row, "incidents"));
 	xz_present_all(json_object_get(row, "findings"));
 	return xz_present(row);
+}
+
+/* ---- rows written straight to a page: as present() / xz_present show them ---- */
+
+/* How a column of a list's row is shown: as xz_page_column does, as an
+ * instant, as a boolean, or as xz_page_column does but after the row's
+ * other fields (where xz_present leaves a JSON column it renames). Found
+ * by name on the page's first row (pg->tag). */
+enum { C_PLAIN, C_TIME, C_FLAG, C_LAST };
+
+static bool named(const char *name, const char *const *names, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+static unsigned char action_tag(const char *name)
+{
+	/* the clocks xz_joint_list adds are 0/1 too */
+	static const char *const clocks[] = {"forward_overdue", "decision_overdue"};
+	if (named(name, action_times, XZ_ARRAY_LEN(action_times)))
+		return C_TIME;
+	return named(name, action_flags, XZ_ARRAY_LEN(action_flags)) ||
+		       named(name, clocks, XZ_ARRAY_LEN(clocks))
+		   ? C_FLAG
+		   : C_PLAIN;
+}
+
+static unsigned char notice_tag(const char *name)
+{
+	if (!strcmp(name, "late") || !strcmp(name, "answered"))
+		return C_FLAG;
+	return strcmp(name, "officers_json") ? C_PLAIN : C_LAST;
+}
+
+static unsigned char tag_of(struct xz_page *pg, const struct xz_col *cols, int c,
+			    unsigned char (*tag)(const char *name))
+{
+	if (c >= XZ_PAGE_COLS)
+		return tag(cols[c].name);
+	if (pg->first_row)
+		pg->tag[c] = tag(cols[c].name);
+	return pg->tag[c];
+}
+
+static void tagged_row(struct xz_page *pg, const struct xz_col *cols, int n,
+		       unsigned char (*tag)(const char *name))
+{
+	char buf[XZ_TIME_LEN];
+	const char *t;
+	int c;
+	for (c = 0; c < n; c++) {
+		unsigned char how = tag_of(pg, cols, c, tag);
+		if (how == C_LAST)
+			continue;
+		if (cols[c].t != XZ_COL_INT || how == C_PLAIN) {
+			xz_page_column(pg, cols, c);
+			continue;
+		}
+		xz_page_key(pg, cols[c].name);
+		if (how == C_FLAG) {
+			xz_jw_bool(&pg->w, cols[c].i);
+		} else {
+			t = xz_time_format(cols[c].i, buf);
+			xz_jw_str(&pg->w, t, strlen(t));
+		}
+	}
+	for (c = 0; c < n; c++)
+		if (tag_of(pg, cols, c, tag) == C_LAST)
+			xz_page_column(pg, cols, c);
+}
+
+static void action_row(struct xz_page *pg, const struct xz_col *cols, int n)
+{
+	tagged_row(pg, cols, n, action_tag);
+}
+
+static void notice_row(struct xz_page *pg, const struct xz_col *cols, int n)
+{
+	tagged_row(pg, cols, n, notice_tag);
 }
 
 /* done: a use case's answer; a denial is audited (outside its rollback). */
@@ -96,16 +181,15 @@ static int actions_list(struct xz_req *r)
 {
 	struct xz_joint_filter f = {.state = xz_req_query(r, "state"),
 				    .mechanism = xz_req_query(r, "mechanism")};
-	json_t *rows = NULL, *row;
-	size_t i;
+	struct xz_page pg;
 	int rc;
 	if ((rc = xz_req_page(r, &f.after, &f.limit)) < 0 ||
 	    (rc = xz_req_query_id(r, "township", &f.township_id)) < 0 ||
-	    (!f.township_id && (rc = xz_req_query_id(r, "township_id", &f.township_id)) < 0) ||
-	    (rc = xz_joint_list(xz_req_ctx(r), &f, &rows)) < 0)
+	    (!f.township_id && (rc = xz_req_query_id(r, "township_id", &f.township_id)) < 0))
 		return rc;
-	json_array_foreach(rows, i, row) present(row);
-	return xz_reply_page(r, rows, f.limit);
+	xz_page_begin(r, &pg, f.limit);
+	pg.row = action_row;
+	return xz_page_reply(&pg, xz_joint_list(xz_req_ctx(r), &f, xz_page_row, &pg));
 }
 
 static int action_get(struct xz_req *r)
@@ -283,14 +367,16 @@ static int notice_answer(struct xz_req *r)
 static int notices_inbox(struct xz_req *r)
 {
 	const char *open = xz_req_query(r, "open");
+	struct xz_page pg;
 	int64_t after, limit;
-	json_t *rows = NULL;
 	int rc;
-	if ((rc = xz_req_page(r, &after, &limit)) < 0 ||
-	    (rc = xz_joint_notices_for(xz_req_ctx(r), after, limit, open && !strcmp(open, "1"),
-				       &rows)) < 0)
+	if ((rc = xz_req_page(r, &after, &limit)) < 0)
 		return rc;
-	return xz_reply_page(r, xz_present_all(rows), limit);
+	xz_page_begin(r, &pg, limit);
+	pg.row = notice_row;
+	return xz_page_reply(&pg,
+			     xz_joint_notices_for(xz_req_ctx(r), after, limit,
+						  open && !strcmp(open, "1"), xz_page_row, &pg));
 }
 
 static int incident_create(struct xz_req *r)

@@ -301,19 +301,34 @@ static int item_action(struct xz_req *r)
 	return answer_item(r, a.id, 200);
 }
 
+/* item_row: an item of the board as read; its "overdue" a boolean */
+static void item_row(struct xz_page *pg, const struct xz_col *cols, int n)
+{
+	int c;
+	for (c = 0; c < n; c++)
+		if (cols[c].t == XZ_COL_INT && !strcmp(cols[c].name, "overdue")) {
+			xz_page_key(pg, "overdue");
+			xz_jw_bool(&pg->w, cols[c].i);
+		} else {
+			xz_page_column(pg, cols, c);
+		}
+}
+
 static int items_list(struct xz_req *r)
 {
 	int64_t town = 0, unit = 0, meeting = 0, after = 0, limit = 0;
-	json_t *rows = NULL;
+	struct xz_page pg;
 	int rc;
 	if ((rc = xz_req_query_id(r, "township_id", &town)) < 0 ||
 	    (rc = xz_req_query_id(r, "unit_id", &unit)) < 0 ||
 	    (rc = xz_req_query_id(r, "meeting_id", &meeting)) < 0 ||
-	    (rc = xz_req_page(r, &after, &limit)) < 0 ||
-	    (rc = xz_meeting_items(xz_req_ctx(r), town, unit, meeting, xz_req_query(r, "state"), after,
-				   limit, &rows)) < 0)
+	    (rc = xz_req_page(r, &after, &limit)) < 0)
 		return rc;
-	return xz_reply_page(r, xz_present_all(rows), limit);
+	xz_page_begin(r, &pg, limit);
+	pg.row = item_row;
+	return xz_page_reply(&pg, xz_meeting_items(xz_req_ctx(r), town, unit, meeting,
+						   xz_req_query(r, "state"), after, limit,
+						   xz_page_row, &pg));
 }
 
 static int document(struct xz_req *r, const char *which)

@@ -286,6 +286,45 @@ int xz_db_each(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	return rc;
 }
 
+static const struct xz_col *col_named(const struct xz_col *cols, int n, const char *name)
+{
+	int c;
+	for (c = 0; c < n; c++)
+		if (!strcmp(cols[c].name, name))
+			return &cols[c];
+	return NULL;
+}
+
+int64_t xz_col_int(const struct xz_col *cols, int n, const char *name)
+{
+	const struct xz_col *col = col_named(cols, n, name);
+	return col && col->t == XZ_COL_INT ? col->i : 0;
+}
+
+const char *xz_col_text(const struct xz_col *cols, int n, const char *name)
+{
+	const struct xz_col *col = col_named(cols, n, name);
+	return col && col->t == XZ_COL_TEXT ? col->s : NULL;
+}
+
+int xz_row_with(xz_row_fn fn, void *arg, const struct xz_col *cols, int n,
+		const struct xz_col *more, int k)
+{
+	struct xz_col few[64], *all = few;
+	int e, m = n, rc;
+	if (n + k > (int)XZ_ARRAY_LEN(few))
+		all = xz_calloc((size_t)(n + k), sizeof(*all));
+	memcpy(all, cols, (size_t)n * sizeof(*all));
+	for (e = 0; e < k; e++) {
+		const struct xz_col *at = col_named(cols, n, more[e].name);
+		all[at ? at - cols : m++] = more[e];
+	}
+	rc = fn(arg, all, m);
+	if (all != few)
+		xz_free(all);
+	return rc;
+}
+
 int xz_db_one(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
 	      json_t **row)
 {

@@ -95,6 +95,16 @@ int xz_db_each(struct xz_db *db, const char *sql, const struct xz_val *p, int n,
  * a function that hands rows to a visitor and wants them all: the row as
  * an object of its columns appended to the json array arg. */
 int xz_db_rows(void *arg, const struct xz_col *cols, int n);
+/* xz_col_int, xz_col_text: the column named name of a visited row, as an
+ * integer (0 when it is absent or not one) or as text (NULL likewise). */
+int64_t xz_col_int(const struct xz_col *cols, int n, const char *name);
+const char *xz_col_text(const struct xz_col *cols, int n, const char *name);
+/* xz_row_with: hand fn the row's n columns with the k of more: one named as
+ * a column of the row takes that column's place, the others follow in
+ * their order (a domain's visitor adding what it works out of a row to the
+ * columns the database read). fn's answer. */
+int xz_row_with(xz_row_fn fn, void *arg, const struct xz_col *cols, int n,
+		const struct xz_col *more, int k);
 /* xz_db_one: like xz_db_query but answers the first row (caller owns) or
  * XZ_ENOTFOUND when there is none. */
 int xz_db_one(struct xz_db *db, const char *sql, const struct xz_val *p, int n,

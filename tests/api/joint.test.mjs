@@ -399,3 +399,53 @@ test('lists filter by state and mechanism and page by cursor; the demo has every
   assert.ok((await api('GET', '/api/v1/joint-actions', { token: t.office2 })).body.items.every((x) => x.township_id !== ids.town));
   expectError(assert, await api('GET', '/api/v1/joint-actions'), 401);
 });
+
+// pages: every page of a list, one row a page, then the whole list at once
+async function pages(path, who) {
+  const paged = [];
+  let cursor = '';
+  for (let i = 0; i < 100; i++) {
+    const r = await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=1${cursor ? '&cursor=' + cursor : ''}`, { token: t[who] });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    paged.push(...r.body.items);
+    if (!r.body.next) break;
+    assert.equal(r.body.next, String(r.body.items[0].id));
+    cursor = r.body.next;
+  }
+  const all = (await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=500`, { token: t[who] })).body;
+  assert.equal(all.next, null);
+  assert.deepEqual(paged, all.items, `${path} for ${who}: one row a page as the whole list`);
+  return all.items;
+}
+const picked = (o, keys) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+
+test('a list shows each action as its own view does, units, problems and clocks too, one a page or all at once', async () => {
+  await clock('2026-12-01T09:00:00+08:00');
+  // two actions side by side with units and problems in their own order
+  const a = await create('office', routine('2026-12-22T09:00:00+08:00', '2026-12-22T17:00:00+08:00', { participating_units: [ids.sj, ids.zf], problem_ids: [9, 7] }));
+  const b = await create('office', routine('2026-12-23T09:00:00+08:00', '2026-12-23T17:00:00+08:00', { problem_ids: [7] }));
+  for (const who of ['office', 'dept', 'office2']) {
+    const items = await pages('/api/v1/joint-actions', who);
+    for (const x of items) assert.deepEqual(x, picked(await get(x.id, who), Object.keys(x)), `action ${x.id} for ${who}`);
+  }
+  const mine = await pages(`/api/v1/joint-actions?township=${ids.town}&mechanism=routine`, 'office');
+  const [la, lb] = [a, b].map((x) => mine.find((y) => y.id === x.id));
+  assert.deepEqual([la.participating_units, la.problem_ids, lb.participating_units, lb.problem_ids], [a.participating_units, [9, 7], b.participating_units, [7]]);
+  assert.ok(mine.some((x) => x.participating_units.length > 1) && mine.every((x) => x.mechanism === 'routine'));
+});
+
+test('the notices of a unit or a township page by cursor, each as the action\'s own list shows it', async () => {
+  await clock('2026-12-18T08:00:00+08:00');
+  for (const who of ['market', 'office', 'contact']) {
+    for (const path of ['/api/v1/notices', '/api/v1/notices?open=1']) {
+      const items = await pages(path, who);
+      for (const n of items) {
+        const own = (await api('GET', `/api/v1/joint-actions/${n.action_id}/notices`, { token: t.office })).body.items;
+        assert.deepEqual(n, own.find((x) => x.id === n.id), `notice ${n.id} for ${who}`);
+      }
+      if (path.endsWith('open=1')) assert.ok(items.every((n) => !n.answered));
+    }
+  }
+  const market = await pages('/api/v1/notices', 'market');
+  assert.ok(market.length >= 2 && market.some((n) => n.answered && n.late) && market.some((n) => n.answered && !n.late));
+});

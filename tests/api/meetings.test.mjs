@@ -209,3 +209,29 @@ test('a regular meeting from scheduling to published minutes and a verified deci
   assert.equal(r.body.state, 'cancelled');
   await h.setClock(null);
 });
+
+test('the items board pages by cursor, each item as its own page shows it', async () => {
+  // an hour after the last open item fell due: the board has a red one
+  await clock(iso((q("SELECT MAX(due_at) FROM meeting_items WHERE state <> 'verified'") + 3600) * 1000));
+  for (const who of ['office', 'leader', 'contact', 'police', 'office2']) {
+    const paged = [];
+    let cursor = '';
+    for (let i = 0; i < 50; i++) {
+      const r = await h.api('GET', `/api/v1/meeting-items?limit=1${cursor ? '&cursor=' + cursor : ''}`, { token: t[who] });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      paged.push(...r.body.items);
+      if (!r.body.next) break;
+      assert.equal(r.body.next, String(r.body.items[0].id));
+      cursor = r.body.next;
+    }
+    const all = (await h.api('GET', '/api/v1/meeting-items?limit=500', { token: t[who] })).body;
+    assert.equal(all.next, null);
+    assert.deepEqual(paged, all.items, who);
+    for (const it of all.items) {
+      const one = (await h.api('GET', `/api/v1/meeting-items/${it.id}`, { token: t[who] })).body;
+      assert.deepEqual(it, Object.fromEntries(Object.keys(it).map((k) => [k, one[k]])), `item ${it.id} for ${who}`);
+    }
+    if (who === 'office') assert.ok(all.items.length >= 2 && all.items.some((x) => x.overdue) && all.items.some((x) => x.allowed_actions.length));
+  }
+  await h.setClock(null);
+});

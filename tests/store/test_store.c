@@ -1,7 +1,8 @@
 /* test_store.c — the SQLite side of the storage layer under concurrency
  * (src/store/db.c, db_sqlite.c): the one writer with group commit, the
- * prepared-statement cache, and the open-state lists that migrations 015 and 024's
- * partial indexes must repeat word for word.
+ * prepared-statement cache, the open-state lists that migrations 015 and 024's
+ * partial indexes must repeat word for word, and the visited row a domain
+ * adds columns to (xz_row_with).
  *
  * A real database file in a temporary directory; threads stand in for
  * concurrent requests. */
@@ -260,6 +261,66 @@ static void test_timed_states_agree(void)
 	CHECK(strchr(c, '\'') == NULL);
 }
 
+/* seen: what a visitor was handed (names by pointer: the columns' own) */
+struct seen {
+	int n;
+	const char *name[80];
+	int64_t i[80];
+};
+
+static int see(void *arg, const struct xz_col *cols, int n)
+{
+	struct seen *s = arg;
+	int c;
+	s->n = n;
+	for (c = 0; c < n && c < 80; c++) {
+		s->name[c] = cols[c].name;
+		s->i[c] = xz_col_int(cols, n, cols[c].name);
+	}
+	return n == 3 ? -7 : 0; /* fn's answer is xz_row_with's */
+}
+
+static void test_row_with(void)
+{
+	static char names[72][16];
+	const struct xz_col row[] = {
+	    {.name = "id", .t = XZ_COL_INT, .i = 5},
+	    {.name = "late", .t = XZ_COL_NULL},
+	    {.name = "state", .t = XZ_COL_TEXT, .s = "open", .len = 4},
+	};
+	const struct xz_col more[] = {
+	    {.name = "late", .t = XZ_COL_INT, .i = 1},
+	    {.name = "left", .t = XZ_COL_INT, .i = 60},
+	};
+	struct xz_col wide[72];
+	struct seen s = {0};
+	int c;
+	CHECK_EQ_INT(xz_col_int(row, 3, "id"), 5);
+	CHECK_EQ_INT(xz_col_int(row, 3, "state"), 0);
+	CHECK_EQ_INT(xz_col_int(row, 3, "none"), 0);
+	CHECK_EQ_STR(xz_col_text(row, 3, "state"), "open");
+	CHECK(xz_col_text(row, 3, "id") == NULL && xz_col_text(row, 3, "late") == NULL);
+	/* a column of the row is replaced in its place; the others follow */
+	CHECK_EQ_INT(xz_row_with(see, &s, row, 3, more, 2), 0);
+	CHECK_EQ_INT(s.n, 4);
+	CHECK(s.name[0] == row[0].name && s.name[2] == row[2].name);
+	CHECK_EQ_STR(s.name[1], "late");
+	CHECK_EQ_STR(s.name[3], "left");
+	CHECK_EQ_INT(s.i[1], 1);
+	CHECK_EQ_INT(s.i[3], 60);
+	CHECK_EQ_INT(xz_row_with(see, &s, row, 3, more, 0), -7);
+	/* wider than the stack's 64 */
+	for (c = 0; c < 72; c++) {
+		snprintf(names[c], sizeof(names[c]), "c%d", c);
+		wide[c] = (struct xz_col){.name = names[c], .t = XZ_COL_INT, .i = c};
+	}
+	CHECK_EQ_INT(xz_row_with(see, &s, wide, 70, more, 2), 0);
+	CHECK_EQ_INT(s.n, 72);
+	CHECK_EQ_INT(s.i[69], 69);
+	CHECK_EQ_STR(s.name[70], "late");
+	CHECK_EQ_INT(s.i[71], 60);
+}
+
 int main(void)
 {
 	setup();
@@ -271,6 +332,7 @@ int main(void)
 	RUN(test_partial_indexes_match_machine);
 	RUN(test_partial_indexes_or);
 	RUN(test_timed_states_agree);
+	RUN(test_row_with);
 	teardown();
 	return unit_done();
 }
