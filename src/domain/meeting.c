@@ -1583,18 +1583,37 @@ out:
 	return rc;
 }
 
+struct list_walk {
+	xz_row_fn fn;
+	void *arg;
+};
+
+/* list_row: a meeting as the list shows it: without its minutes and its
+ * report (a page of them is read for the meeting's own page), with its
+ * state's label */
+static int list_row(void *arg, const struct xz_col *cols, int n)
+{
+	struct list_walk *w = arg;
+	struct xz_col kept[64], label = {.name = "state_label", .t = XZ_COL_TEXT}; /* ~25 read */
+	int i, m = 0;
+	for (i = 0; i < n && m < (int)XZ_ARRAY_LEN(kept); i++)
+		if (strcmp(cols[i].name, "report_json") && strcmp(cols[i].name, "minutes"))
+			kept[m++] = cols[i];
+	label.s = xz_fsm_state_label(&xz_meeting_fsm, xz_col_text(cols, n, "state"));
+	label.len = strlen(label.s);
+	return xz_row_with(w->fn, w->arg, kept, m, &label, 1);
+}
+
 int xz_meeting_list(struct xz_ctx *c, int64_t township_id, int64_t from, int64_t to,
-		    int64_t after, int64_t limit, json_t **rows)
+		    int64_t after, int64_t limit, xz_row_fn fn, void *arg)
 {
 	struct xz_place f = {0};
-	json_t *row;
-	size_t i;
+	struct list_walk w = {fn, arg};
 	int rc;
-	*rows = NULL;
 	if (c->user && !xz_authz_filter(c->user, "meeting.read", &f))
 		return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权查看联席会议", "Not allowed",
 				   NULL);
-	rc = xz_db_query(
+	rc = xz_db_each(
 		c->db,
 		MEETING_SELECT
 		"WHERE ($1 = 0 OR m.county_id = $1) AND ($2 = 0 OR m.township_id = $2) AND ($3 = 0 OR "
@@ -1602,16 +1621,8 @@ int xz_meeting_list(struct xz_ctx *c, int64_t township_id, int64_t from, int64_t
 		"$5) AND ($6 = 0 OR m.id < $6) ORDER BY m.id DESC LIMIT $7",
 		XZ_ARGS(XZ_INT(f.county_id), XZ_INT(f.township_id), XZ_INT(township_id), XZ_INT(from),
 			XZ_INT(to), XZ_INT(after), XZ_INT(limit)),
-		rows);
-	if (rc < 0)
-		return xz_ctx_fail_db(c, rc);
-	json_array_foreach(*rows, i, row) {
-		json_object_del(row, "report_json");
-		json_object_del(row, "minutes");
-		json_object_set_new(row, "state_label",
-				    json_string(xz_fsm_state_label(&xz_meeting_fsm, jstr(row, "state"))));
-	}
-	return 0;
+		list_row, &w);
+	return rc < 0 ? xz_ctx_fail_db(c, rc) : 0;
 }
 
 /* ---- official documents ---- */

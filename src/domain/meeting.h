@@ -55,9 +55,10 @@ int xz_meeting_get(struct xz_ctx *c, int64_t id, json_t **out);
 /* xz_meeting_list: meetings the caller may read, newest first, after the
  * keyset cursor `after` (0: from the top), at most limit; township_id 0:
  * every township the caller may read; from/to 0: unbounded (starts_at).
- * Caller owns *rows. */
+ * Each handed to fn as read, with its state_label, without its minutes
+ * and report. */
 int xz_meeting_list(struct xz_ctx *c, int64_t township_id, int64_t from, int64_t to,
-		    int64_t after, int64_t limit, json_t **rows);
+		    int64_t after, int64_t limit, xz_row_fn fn, void *arg);
 
 /* xz_meeting_answer: the invited unit's contact (or an invited person)
  * answers attend / absent (reason required) / substitute (the substitute's

@@ -52,21 +52,15 @@ static int answer_meeting(struct xz_req *r, int64_t id, unsigned status)
 static int meetings_list(struct xz_req *r)
 {
 	int64_t town = 0, from = 0, to = 0, after = 0, limit = 0;
-	json_t *rows = NULL;
+	struct xz_page pg;
 	int rc;
 	if ((rc = xz_req_query_id(r, "township_id", &town)) < 0 ||
 	    (rc = query_time(r, "from", &from)) < 0 || (rc = query_time(r, "to", &to)) < 0 ||
-	    (rc = xz_req_page(r, &after, &limit)) < 0 ||
-	    (rc = xz_meeting_list(xz_req_ctx(r), town, from, to, after, limit, &rows)) < 0)
+	    (rc = xz_req_page(r, &after, &limit)) < 0)
 		return rc;
-	/* newest first: the cursor is the smallest id of a full page */
-	if ((int64_t)json_array_size(rows) == limit) {
-		json_int_t last = json_integer_value(
-			json_object_get(json_array_get(rows, json_array_size(rows) - 1), "id"));
-		return xz_reply(r, 200,
-				json_pack("{s:o,s:I}", "items", xz_present_all(rows), "next", last));
-	}
-	return xz_reply(r, 200, json_pack("{s:o,s:n}", "items", xz_present_all(rows), "next"));
+	xz_page_begin(r, &pg, limit);
+	return xz_page_reply(&pg, xz_meeting_list(xz_req_ctx(r), town, from, to, after, limit,
+						  xz_page_row, &pg));
 }
 
 /* Each writing handler hands its use case to xz_ctx_tx through one of
