@@ -7,7 +7,7 @@
 // next meeting's report. Every figure is recounted here with SQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, expectError } from './lib.mjs';
+import { startServer, expectError, walkPages } from './lib.mjs';
 
 let h, t, me, ids;
 const NAMES = ['office', 'office2', 'leader', 'contact', 'staff', 'grid', 'dept', 'admin', 'police'];
@@ -234,4 +234,18 @@ test('the items board pages by cursor, each item as its own page shows it', asyn
     if (who === 'office') assert.ok(all.items.length >= 2 && all.items.some((x) => x.overdue) && all.items.some((x) => x.allowed_actions.length));
   }
   await h.setClock(null);
+});
+
+test('the meetings list pages newest first by its string cursor, without minutes or report', async () => {
+  for (const title of ['翻页会议一', '翻页会议二'])
+    assert.equal((await h.api('POST', '/api/v1/meetings', { token: t.office, body: plan({ title }) })).status, 201);
+  const all = (await h.api('GET', `/api/v1/meetings?township_id=${ids.town}&limit=500`, { token: t.office })).body;
+  assert.ok(all.items.length >= 2);
+  assert.deepEqual(all.items.map((m) => m.id), all.items.map((m) => m.id).sort((a, b) => b - a), 'newest first');
+  for (const m of all.items) {
+    assert.ok(!('minutes' in m) && !('report_json' in m) && !('report' in m), 'a list leaves the texts out');
+    assert.equal(typeof m.state_label, 'string');
+  }
+  const paged = await walkPages(assert, h, `/api/v1/meetings?township_id=${ids.town}`, t.office, 1);
+  assert.deepEqual(paged, all.items);
 });
