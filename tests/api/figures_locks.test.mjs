@@ -63,3 +63,28 @@ COMMIT;`);
     WHERE COALESCE(f.n, 0) <> COALESCE(d.n, 0)`);
   assert.equal(Number(drift), 0, 'the daily sums equal a recount from the problems');
 });
+
+// migration 031: the facts wait in figures_pending until the COMMIT, which
+// moves them, netted per key, into the sums and bumps the version once
+test('the facts are moved into the sums at commit: none left pending, a no-op move touches no sum', { skip: !pg && 'PostgreSQL only' }, async () => {
+  const id = Number(h.sql(`SELECT id FROM problems WHERE state = 'reported' ORDER BY id DESC LIMIT 1`));
+  const town = h.sql(`SELECT township_id FROM problems WHERE id = ${id}`);
+  const sums = () => h.sql('SELECT md5(string_agg(d::text, \'|\' ORDER BY d::text)) FROM figures_daily d');
+  const version = () => Number(h.sql(`SELECT v FROM figures_version WHERE township_id = ${town}`));
+  const before = sums(), v0 = version();
+  // inside the transaction the facts are pending and the sums not yet moved
+  const seen = h.sql(`BEGIN;
+UPDATE problems SET state = 'accepted' WHERE id = ${id};
+SELECT COUNT(*) FROM figures_pending WHERE xid = txid_current();
+ROLLBACK;`).split('\n').filter((l) => /^\d+$/.test(l));
+  assert.ok(Number(seen.at(-1)) > 0, 'facts pending before the commit');
+  assert.equal(sums(), before, 'a rolled back move leaves the sums');
+  assert.equal(version(), v0, 'and the version');
+  h.sql(`UPDATE problems SET state = state WHERE id = ${id}`);
+  assert.equal(sums(), before, 'facts that net to nothing touch no sum');
+  assert.equal(version(), v0 + 1, 'the version moves once per transaction');
+  h.sql(`UPDATE problems SET state = 'accepted' WHERE id = ${id}`);
+  assert.notEqual(sums(), before);
+  assert.equal(version(), v0 + 2);
+  assert.equal(h.sql('SELECT COUNT(*) FROM figures_pending'), '0', 'nothing left pending after a commit');
+});
