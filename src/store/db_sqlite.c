@@ -176,10 +176,11 @@ static int map_rc(sqlite3 *h, int rc)
  * report; callgrind, bench/profile.sh) */
 static int bind_all(sqlite3_stmt *st, const struct xz_val *p, int n)
 {
-	int idx, k, count = sqlite3_bind_parameter_count(st), rc = SQLITE_OK;
+	int idx, count = sqlite3_bind_parameter_count(st), rc = SQLITE_OK;
 	for (idx = 1; idx <= count && rc == SQLITE_OK; idx++) {
 		const char *name = sqlite3_bind_parameter_name(st, idx);
-		if (!name || name[0] != '$' || (k = atoi(name + 1)) < 1 || k > n)
+		long k;
+		if (!name || name[0] != '$' || (k = strtol(name + 1, NULL, 10)) < 1 || k > n)
 			continue;
 		switch (p[k - 1].t) {
 		case XZ_V_NULL: rc = sqlite3_bind_null(st, idx); break;
