@@ -433,6 +433,10 @@ export async function jointNewView(main) {
   const mech0 = mechs.find(([m]) => m === want)?.[0] || mechs[0][0];
   const units = county ? [] : await all(`/units?township_id=${me.township_id}`).catch(() => []);
   const towns = county ? (await all('/regions')).filter((r) => r.level === 'township' && (!me.county_id || r.parent_id === me.county_id)) : [];
+  // editing a draft (one the leader sent back): the same form, filled in
+  // before it is shown, so that no one types into an empty form the draft then overwrites
+  const editId = Number(hashQuery().get('edit')) || 0;
+  const editing = editId ? await api('GET', `/joint-actions/${editId}`) : null;
   const now = serverNow();
   const day9 = (d) => { const x = new Date(now + 8 * 3600000 + d * 86400000); x.setUTCHours(9, 0, 0, 0); return x.getTime() - 8 * 3600000; };
   setHtml(main, html`<h2>${county ? '新建全县统一联合执法行动' : mech0 === 'special' ? '申请专项联合执法' : '新建联合执法行动'}</h2>
@@ -470,11 +474,7 @@ export async function jointNewView(main) {
   };
   f.mechanism.addEventListener('change', setMech);
   setMech();
-  // editing a draft (one the leader sent back): the same form, filled in
-  const editId = Number(hashQuery().get('edit')) || 0;
-  let editing = null;
-  if (editId) {
-    editing = await api('GET', `/joint-actions/${editId}`);
+  if (editing) {
     main.querySelector('h2').textContent = `修改行动方案 · ${editing.title}`;
     f.mechanism.value = editing.mechanism;
     setMech();
