@@ -17,23 +17,10 @@
 -- transaction's facts become visible with its commit, as before. SQLite
 -- has one writer and keeps 007's triggers.
 -- @pg
+-- the day sums' columns, and the transaction that recorded the facts
 CREATE UNLOGGED TABLE figures_pending (
   xid BIGINT NOT NULL DEFAULT txid_current(),
-  kind TEXT NOT NULL,
-  township_id BIGINT NOT NULL,
-  day BIGINT NOT NULL,
-  county_id BIGINT NOT NULL,
-  unit_id BIGINT NOT NULL,
-  department_id BIGINT NOT NULL,
-  category TEXT NOT NULL,
-  channel TEXT NOT NULL,
-  cell_id BIGINT NOT NULL,
-  reporter_id BIGINT NOT NULL,
-  state TEXT NOT NULL,
-  flags INTEGER NOT NULL,
-  due_day BIGINT NOT NULL,
-  n BIGINT NOT NULL,
-  hours BIGINT NOT NULL
+  LIKE figures_daily INCLUDING DEFAULTS
 );
 CREATE INDEX figures_pending_xid ON figures_pending(xid);
 

@@ -24,6 +24,7 @@
 
 #include "core/alloc.h"
 #include "domain/authz.h"
+#include "store/db.h"
 
 struct xz_db;
 
@@ -35,6 +36,15 @@ struct xz_ctx {
 	int64_t now;                /* the instant the use case acts at */
 	/* the error, when a use case fails */
 	const char *err_code, *err_msg, *err_msg_en, *err_field;
+};
+
+/* xz_walk: a domain's row visitor's state: the use case's context and the
+ * caller's visitor, to which it hands each row on with what it adds
+ * (xz_row_with) */
+struct xz_walk {
+	struct xz_ctx *c;
+	xz_row_fn fn;
+	void *arg;
 };
 
 /* xz_ctx_fail: describe an error and return code (negative XZ_E*). Strings

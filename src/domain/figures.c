@@ -220,17 +220,6 @@ static void sb_pred(struct sqlb *b, const char *pred, int *today_arg, int64_t to
 	sb_add(b, "%s", p);
 }
 
-static int sb_query(struct xz_ctx *c, struct sqlb *b, json_t **rows)
-{
-	int rc;
-	if (b->overflow)
-		return xz_ctx_fail(c, XZ_EINTERNAL, "internal", "统计查询过长",
-				   "Figures query too long", NULL);
-	if ((rc = xz_db_query(c->db, b->text, b->args, b->n, rows)) < 0)
-		return xz_ctx_fail_db(c, rc);
-	return 0;
-}
-
 /* sb_each: b's statement, each row handed to fn as read */
 static int sb_each(struct xz_ctx *c, struct sqlb *b, xz_row_fn fn, void *arg)
 {
@@ -241,6 +230,18 @@ static int sb_each(struct xz_ctx *c, struct sqlb *b, xz_row_fn fn, void *arg)
 	if ((rc = xz_db_each(c->db, b->text, b->args, b->n, fn, arg)) < 0)
 		return xz_ctx_fail_db(c, rc);
 	return 0;
+}
+
+/* sb_query: b's rows as a tree (*rows, caller owns; NULL on failure) */
+static int sb_query(struct xz_ctx *c, struct sqlb *b, json_t **rows)
+{
+	int rc;
+	*rows = json_array();
+	if ((rc = sb_each(c, b, xz_db_rows, *rows)) < 0) {
+		json_decref(*rows);
+		*rows = NULL;
+	}
+	return rc;
 }
 
 /* scope: the place conditions on facts alias a (plain comparisons, so the

@@ -404,17 +404,11 @@ int xz_joint_item(struct xz_ctx *c, const char *what, int64_t item_id, json_t **
 	return 0;
 }
 
-/* notices_walk: xz_joint_notices_for's visitor: each notice as read, with
- * its clock (notice_clock's columns). */
-struct notices_walk {
-	struct xz_ctx *c;
-	xz_row_fn fn;
-	void *arg;
-};
-
+/* notice_row: xz_joint_notices_for's visitor (arg: struct xz_walk): each
+ * notice as read, with its clock (notice_clock's columns) */
 static int notice_row(void *arg, const struct xz_col *cols, int n)
 {
-	struct notices_walk *w = arg;
+	struct xz_walk *w = arg;
 	struct notice_clock k =
 	    clock_of(w->c->now, xz_col_int(cols, n, "due_at"), xz_col_int(cols, n, "answered_at"));
 	const struct xz_col more[] = {
@@ -431,7 +425,7 @@ static int notice_row(void *arg, const struct xz_col *cols, int n)
 int xz_joint_notices_for(struct xz_ctx *c, int64_t after, int64_t limit, bool open_only,
 			 xz_row_fn fn, void *arg)
 {
-	struct notices_walk w = {.c = c, .fn = fn, .arg = arg};
+	struct xz_walk w = {.c = c, .fn = fn, .arg = arg};
 	struct xz_place f;
 	int rc;
 	/* whose notices: the township's or county's for those who coordinate,

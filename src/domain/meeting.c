@@ -1386,17 +1386,11 @@ static void item_shown(struct xz_ctx *c, json_t *it)
 	json_object_set_new(it, "allowed_actions", f.allowed);
 }
 
-/* items_walk: xz_meeting_items' visitor: each item as read, with what
- * item_shown adds to it. */
-struct items_walk {
-	struct xz_ctx *c;
-	xz_row_fn fn;
-	void *arg;
-};
-
+/* item_row: xz_meeting_items' visitor (arg: struct xz_walk): each item
+ * as read, with what item_shown adds to it */
 static int item_row(void *arg, const struct xz_col *cols, int n)
 {
-	struct items_walk *w = arg;
+	struct xz_walk *w = arg;
 	struct xz_place pl = {.county_id = xz_col_int(cols, n, "county_id"),
 			      .township_id = xz_col_int(cols, n, "township_id"),
 			      .unit_id = xz_col_int(cols, n, "owner_unit_id")};
@@ -1450,7 +1444,7 @@ int xz_meeting_item_get(struct xz_ctx *c, int64_t id, json_t **out)
 int xz_meeting_items(struct xz_ctx *c, int64_t township_id, int64_t unit_id, int64_t meeting_id,
 		     const char *state, int64_t after, int64_t limit, xz_row_fn fn, void *arg)
 {
-	struct items_walk w = {.c = c, .fn = fn, .arg = arg};
+	struct xz_walk w = {.c = c, .fn = fn, .arg = arg};
 	struct xz_place f = {0}, u = {0};
 	bool town_scope = false, unit_scope = false;
 	const char *states = NULL;
@@ -1583,24 +1577,22 @@ out:
 	return rc;
 }
 
-struct list_walk {
-	xz_row_fn fn;
-	void *arg;
-};
-
 /* list_row: a meeting as the list shows it: without its minutes and its
  * report (a page of them is read for the meeting's own page), with its
  * state's label */
 static int list_row(void *arg, const struct xz_col *cols, int n)
 {
-	struct list_walk *w = arg;
+	struct xz_walk *w = arg;
 	struct xz_col kept[64], label = {.name = "state_label", .t = XZ_COL_TEXT}; /* ~25 read */
 	int i, m = 0;
 	for (i = 0; i < n && m < (int)XZ_ARRAY_LEN(kept); i++)
 		if (strcmp(cols[i].name, "report_json") && strcmp(cols[i].name, "minutes"))
 			kept[m++] = cols[i];
 	label.s = xz_fsm_state_label(&xz_meeting_fsm, xz_col_text(cols, n, "state"));
-	label.len = strlen(label.s);
+	if (label.s)
+		label.len = strlen(label.s);
+	else
+		label.t = XZ_COL_NULL;
 	return xz_row_with(w->fn, w->arg, kept, m, &label, 1);
 }
 
@@ -1608,7 +1600,7 @@ int xz_meeting_list(struct xz_ctx *c, int64_t township_id, int64_t from, int64_t
 		    int64_t after, int64_t limit, xz_row_fn fn, void *arg)
 {
 	struct xz_place f = {0};
-	struct list_walk w = {fn, arg};
+	struct xz_walk w = {.c = c, .fn = fn, .arg = arg};
 	int rc;
 	if (c->user && !xz_authz_filter(c->user, "meeting.read", &f))
 		return xz_ctx_fail(c, XZ_EFORBIDDEN, "forbidden", "无权查看联席会议", "Not allowed",
